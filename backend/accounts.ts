@@ -1,0 +1,111 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import type { AccountCreate, Catalog, Me, Plan } from '../shared/api.js';
+import { AccountCreate as AccountCreateSchema } from '../shared/api.js';
+import { isKnownTimeZone, lastLocalMidnight } from '../shared/calendar.js';
+import type { Clock } from './clock.js';
+import type { AccountsTable, DB } from './db/schema.js';
+import { postEntry } from './ledger.js';
+import { ApiProblem, notFound } from './problem.js';
+
+export type AccountRow = Selectable<AccountsTable>;
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function newId(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+}
+
+export function sameSecret(a: string, b: string): boolean {
+  const ha = Buffer.from(hashToken(a), 'hex');
+  const hb = Buffer.from(hashToken(b), 'hex');
+  return timingSafeEqual(ha, hb);
+}
+
+export class Accounts {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly catalog: Catalog,
+    private readonly clock: Clock,
+  ) {}
+
+  plan(planId: string): Plan {
+    const plan = this.catalog.plans.find((p) => p.id === planId);
+    if (!plan) throw new Error(`Account refers to unknown plan ${planId}`);
+    return plan;
+  }
+
+  /** Creates an account with its first daily free credits (C2) and returns it with a fresh token (stored hashed). */
+  async create(input: AccountCreate): Promise<{ account: AccountRow; token: string }> {
+    const request = AccountCreateSchema.parse(input);
+    if (!isKnownTimeZone(request.timeZone)) {
+      throw new ApiProblem(400, 'invalid_request', `Unknown time zone ${request.timeZone}`, {
+        errors: [{ path: 'body.timeZone', message: 'unknown IANA time zone' }],
+      });
+    }
+    const planId = request.planId ?? 'free';
+    if (!this.catalog.plans.some((p) => p.id === planId)) {
+      throw new ApiProblem(400, 'invalid_request', `Unknown plan ${planId}`, {
+        errors: [{ path: 'body.planId', message: 'unknown plan' }],
+      });
+    }
+    const now = this.clock.now();
+    const token = `cc_${randomBytes(32).toString('base64url')}`;
+    const account: AccountRow = {
+      id: newId('acc'),
+      name: request.name,
+      time_zone: request.timeZone,
+      plan_id: 'free',
+      status: 'active',
+      created_at: now.toISOString(),
+      free_reset_at: lastLocalMidnight(now, request.timeZone).toISOString(),
+    };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto('accounts').values(account).execute();
+      await trx.insertInto('account_tokens').values({ token_hash: hashToken(token), account_id: account.id, created_at: account.created_at }).execute();
+      if (this.plan('free').billing === 'credits') {
+        await postEntry(trx, account.id, {
+          kind: 'grant',
+          balance: 'free',
+          amount: this.catalog.dailyFreeCredits,
+          reason: 'C2: daily free credits (account opened)',
+          at: now,
+        });
+      }
+    });
+    return { account, token };
+  }
+
+  async authenticate(token: string): Promise<AccountRow | null> {
+    const row = await this.db
+      .selectFrom('account_tokens')
+      .innerJoin('accounts', 'accounts.id', 'account_tokens.account_id')
+      .selectAll('accounts')
+      .where('account_tokens.token_hash', '=', hashToken(token))
+      .executeTakeFirst();
+    return row ?? null;
+  }
+
+  async get(accountId: string): Promise<AccountRow> {
+    const row = await this.db.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
+    if (!row) throw notFound('Account');
+    return row;
+  }
+
+  async all(): Promise<AccountRow[]> {
+    return this.db.selectFrom('accounts').selectAll().execute();
+  }
+
+  toMe(account: AccountRow): Me {
+    return {
+      id: account.id,
+      name: account.name,
+      timeZone: account.time_zone,
+      status: account.status as Me['status'],
+      plan: this.plan(account.plan_id),
+      subscription: { planId: account.plan_id, status: 'none', startedAt: null, anniversaryDay: null, renewsAt: null, period: null },
+    };
+  }
+}

@@ -1,0 +1,35 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { migrateToLatest } from './migrations.js';
+import type { DB } from './schema.js';
+import { nodeSqliteDialect, openSqlite } from './sqlite-dialect.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Database {
+  db: Kysely<DB>;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+// PostgreSQL returns bigint columns as strings by default; amounts and ids here fit in a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+/** Opens (and migrates) SQLite in `dataDir`, or PostgreSQL when `databaseUrl` names one. */
+export async function openDatabase(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<Database> {
+  let db: Kysely<DB>;
+  let engine: Engine;
+  if (options.databaseUrl) {
+    engine = 'postgres';
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 20 });
+    db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    engine = 'sqlite';
+    mkdirSync(options.dataDir, { recursive: true });
+    db = new Kysely<DB>({ dialect: nodeSqliteDialect(openSqlite(join(options.dataDir, 'companion.sqlite'))) });
+  }
+  await migrateToLatest(db as Kysely<unknown>, engine);
+  return { db, engine, close: () => db.destroy() };
+}

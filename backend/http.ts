@@ -1,0 +1,78 @@
+/**
+ * Route definitions checked by the shared schemas: the body, query and params are parsed before the handler runs
+ * (400 invalid_request otherwise), and the handler's answer is parsed by the response schema before it is sent, so the
+ * backend cannot drift from the contract that the client expects.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { AccountRow } from './accounts.js';
+import { ApiProblem, invalidRequest } from './problem.js';
+
+export type Auth = 'none' | 'account' | 'admin';
+
+export interface RouteContext<B, Q, P, A extends Auth> {
+  body: B;
+  query: Q;
+  params: P;
+  account: A extends 'account' ? AccountRow : null;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, R extends z.ZodType, A extends Auth> {
+  method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
+  url: string;
+  auth: A;
+  body?: B;
+  query?: Q;
+  params?: P;
+  response: R;
+  status?: number;
+  handler: (ctx: RouteContext<z.infer<B>, z.infer<Q>, z.infer<P>, A>) => Promise<z.infer<R>>;
+}
+
+export interface Authenticator {
+  account(request: FastifyRequest): Promise<AccountRow>;
+  admin(request: FastifyRequest): void;
+}
+
+function parsePart<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
+  if (!schema) return undefined as z.infer<T>;
+  const parsed = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (!parsed.success) throw invalidRequest(parsed.error, where);
+  return parsed.data;
+}
+
+export function defineRoute<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, R extends z.ZodType, A extends Auth>(
+  app: FastifyInstance,
+  auth: Authenticator,
+  spec: RouteSpec<B, Q, P, R, A>,
+): void {
+  app.route({
+    method: spec.method,
+    url: spec.url,
+    handler: async (request, reply) => {
+      let account: AccountRow | null = null;
+      if (spec.auth === 'account') account = await auth.account(request);
+      if (spec.auth === 'admin') auth.admin(request);
+      const ctx = {
+        body: parsePart(spec.body, request.body, 'body'),
+        query: parsePart(spec.query, request.query, 'query'),
+        params: parsePart(spec.params, request.params, 'params'),
+        account,
+        request,
+        reply,
+      } as RouteContext<z.infer<B>, z.infer<Q>, z.infer<P>, A>;
+      const result = await spec.handler(ctx);
+      if (reply.sent) return reply;
+      const checked = spec.response.safeParse(result);
+      if (!checked.success) {
+        request.log.error({ issues: checked.error.issues, url: spec.url }, 'response does not match the contract');
+        throw new ApiProblem(500, 'internal_error', 'The backend produced an answer outside its contract');
+      }
+      return reply.code(spec.status ?? 200).send(checked.data);
+    },
+  });
+}
+
+export const IdParams = z.object({ id: z.string().min(1).max(200) });

@@ -1,0 +1,62 @@
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import type { ErrorCode, Problem } from '../shared/api.js';
+
+const titles: Record<ErrorCode, string> = {
+  unauthorized: 'Unauthorized',
+  not_found: 'Not found',
+  invalid_request: 'Invalid request',
+  insufficient_credits: 'Insufficient credits',
+  subscription_required: 'Subscription required',
+  generation_limit_reached: 'Generation limit reached',
+  fast_limit_reached: 'Fast limit reached',
+  unlimited_paused: 'Unlimited access paused',
+  account_suspended: 'Account suspended',
+  idempotency_conflict: 'Idempotency conflict',
+  rate_limited: 'Too many requests',
+  not_cancellable: 'Not cancellable',
+  not_implemented: 'Not implemented',
+  internal_error: 'Internal error',
+};
+
+/** An error that leaves the API as problem+json with a stable code. */
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+  }
+
+  toProblem(): Problem {
+    return {
+      type: `https://creator-companion.dev/problems/${this.code.replace(/_/g, '-')}`,
+      title: titles[this.code],
+      status: this.status,
+      code: this.code,
+      detail: this.message,
+      ...this.extra,
+    };
+  }
+}
+
+export const notFound = (what: string) => new ApiProblem(404, 'not_found', `${what} was not found`);
+export const unauthorized = () => new ApiProblem(401, 'unauthorized', 'A valid bearer token is required');
+
+export function invalidRequest(error: z.ZodError, where: string): ApiProblem {
+  const errors = error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  return new ApiProblem(400, 'invalid_request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
+}
+
+export function sendProblem(reply: FastifyReply, problem: ApiProblem): FastifyReply {
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
+  if (problem.status === 429 && typeof problem.extra.retryAfterS === 'number') {
+    headers['retry-after'] = String(Math.max(1, Math.ceil(problem.extra.retryAfterS)));
+  }
+  return reply.code(problem.status).headers(headers).send(problem.toProblem());
+}

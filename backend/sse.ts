@@ -1,0 +1,73 @@
+/**
+ * GET /v1/events: Server-Sent Events per account. A client that sends Last-Event-ID gets every stored event after it,
+ * then live ones, with nothing lost in between (it subscribes before it reads the backlog). A fresh client gets the
+ * current balance first, tagged with the latest event id, so it can resume from there.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AccountRow } from './accounts.js';
+import type { CreditPolicy } from './credits.js';
+import type { EventLog, StoredEvent } from './events.js';
+import type { Authenticator } from './http.js';
+
+const HEARTBEAT_MS = 15_000;
+
+export function registerEventStream(
+  app: FastifyInstance,
+  auth: Authenticator,
+  deps: { events: EventLog; credits: CreditPolicy },
+  open: Set<() => void>,
+): void {
+  app.get('/v1/events', async (request, reply) => {
+    const account: AccountRow = await auth.account(request);
+    const header = request.headers['last-event-id'];
+    const query = (request.query as Record<string, unknown>).lastEventId;
+    const resumeFrom = Number.parseInt(String(header ?? query ?? ''), 10);
+
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    raw.write('retry: 1000\n\n');
+
+    let lastSent = 0;
+    let replaying = true;
+    const pending: StoredEvent[] = [];
+    const send = (event: StoredEvent) => {
+      if (event.id <= lastSent) return;
+      lastSent = event.id;
+      raw.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+    };
+    const unsubscribe = deps.events.subscribe(account.id, (event) => (replaying ? pending.push(event) : send(event)));
+    const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    const close = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      open.delete(close);
+      if (!raw.writableEnded) raw.end();
+    };
+    open.add(close);
+    request.raw.on('close', close);
+
+    try {
+      if (Number.isFinite(resumeFrom) && resumeFrom >= 0) {
+        lastSent = resumeFrom;
+        for (const event of await deps.events.since(account.id, resumeFrom)) send(event);
+      } else {
+        await deps.credits.applyDueWork(account.id);
+        const latest = await deps.events.latestId(account.id);
+        const balance = await deps.credits.view(account);
+        lastSent = latest;
+        raw.write(`id: ${latest}\nevent: balance\ndata: ${JSON.stringify(balance)}\n\n`);
+      }
+      replaying = false;
+      for (const event of pending.splice(0)) send(event);
+    } catch (error) {
+      request.log.error(error, 'event stream failed');
+      close();
+    }
+  });
+}

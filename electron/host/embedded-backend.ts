@@ -1,0 +1,99 @@
+/**
+ * The embedded backend: with no remote account configured, the app runs its own backend on 127.0.0.1 (random port),
+ * out of the UI's way (an Electron utilityProcess in the app; a child process under plain Node), with SQLite in the
+ * app's data folder. The launcher is injected so that main can use utilityProcess and tests a plain child process.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+
+/** The part of a child process (or Electron utilityProcess) the host needs. */
+export interface BackendProcess {
+  stdout: NodeJS.ReadableStream | null;
+  stderr: NodeJS.ReadableStream | null;
+  kill(signal?: NodeJS.Signals): boolean;
+  once(event: 'exit', listener: (code: number | null) => void): unknown;
+}
+
+export type BackendLauncher = (args: string[], env: Record<string, string>) => BackendProcess;
+
+/** Runs a script with this Node (under plain Node: the built backend, or the TypeScript source through tsx). */
+export function nodeLauncher(entry: string, nodeArgs: string[] = []): BackendLauncher {
+  return (args, env) =>
+    spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...nodeArgs, entry, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+}
+
+export interface EmbeddedBackendOptions {
+  launcher: BackendLauncher;
+  dataDir: string;
+  adminToken: string;
+  port?: number;
+  testClock?: string | undefined;
+  startTimeoutMs?: number;
+}
+
+export class EmbeddedBackend {
+  #process: BackendProcess | null = null;
+  #url: string | null = null;
+  #stderr: string[] = [];
+
+  constructor(private readonly options: EmbeddedBackendOptions) {}
+
+  get url(): string | null {
+    return this.#url;
+  }
+
+  async start(): Promise<string> {
+    const args = ['--port', String(this.options.port ?? 0), '--data', this.options.dataDir, '--admin-token', this.options.adminToken];
+    if (this.options.testClock) args.push('--test-clock', this.options.testClock);
+    const child = this.options.launcher(args, {});
+    this.#process = child;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.#stderr.push(chunk.toString());
+      if (this.#stderr.length > 50) this.#stderr.shift();
+    });
+    const exited = once(child as unknown as NodeJS.EventEmitter, 'exit').then(([code]) => {
+      throw new Error(`the embedded backend exited with code ${code}: ${this.#stderr.join('').trim().slice(-500)}`);
+    });
+    const listening = new Promise<string>((resolve) => {
+      if (!child.stdout) throw new Error('the embedded backend has no standard output');
+      const lines = createInterface({ input: child.stdout });
+      lines.on('line', (line) => {
+        const match = /^listening on (http:\/\/\S+)$/.exec(line.trim());
+        if (match?.[1]) resolve(match[1]);
+      });
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the embedded backend did not start in time')), this.options.startTimeoutMs ?? 20_000);
+    });
+    try {
+      this.#url = await Promise.race([listening, exited, timeout]);
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    exited.catch(() => {
+      this.#url = null;
+    });
+    return this.#url;
+  }
+
+  /** SIGTERM (the backend drains), then SIGKILL after a grace period. */
+  async stop(graceMs = 5_000): Promise<void> {
+    const child = this.#process;
+    if (!child) return;
+    this.#process = null;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+    this.#url = null;
+  }
+}

@@ -1,0 +1,25 @@
+// Builds everything the app runs from dist/: the backend, the web-mode server, Electron main and preload (esbuild),
+// and the renderer (vite).
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { build as viteBuild } from 'vite';
+
+const started = Date.now();
+for (const dir of ['dist/backend', 'dist/web', 'dist/electron']) rmSync(dir, { recursive: true, force: true });
+
+const node = { bundle: true, platform: 'node', target: 'node22', sourcemap: true, packages: 'external', logLevel: 'warning' };
+// ESM bundles that use require() from bundled CommonJS need a require of their own.
+const esmBanner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
+
+await Promise.all([
+  build({ ...node, entryPoints: ['backend/cli.ts'], outfile: 'dist/backend/cli.mjs', format: 'esm', banner: esmBanner }),
+  build({ ...node, entryPoints: ['electron/web/cli.ts'], outfile: 'dist/web/cli.mjs', format: 'esm', banner: esmBanner }),
+  build({ ...node, entryPoints: ['electron/main/main.ts'], outfile: 'dist/electron/main.mjs', format: 'esm', banner: esmBanner, external: ['electron'] }),
+  // A sandboxed preload can require nothing but electron: everything else is bundled in.
+  build({ ...node, packages: undefined, entryPoints: ['electron/preload/preload.ts'], outfile: 'dist/electron/preload.cjs', format: 'cjs', external: ['electron'] }),
+]);
+mkdirSync('dist/backend', { recursive: true });
+copyFileSync('backend/catalog.json', 'dist/backend/catalog.json');
+
+await viteBuild({ configFile: 'renderer/vite.config.ts', logLevel: 'warn' });
+console.log(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,0 +1,138 @@
+/**
+ * The typed client of the backend API (API.md). One method per route; every response is parsed by its schema;
+ * problem+json becomes an ApiError with its stable code. Safe calls and network failures are retried with
+ * exponential backoff; a charging POST carries an Idempotency-Key so that a retry after a network failure is safe.
+ */
+import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import axiosRetry, { exponentialDelay, isNetworkError } from 'axios-retry';
+import type { z } from 'zod';
+import * as api from './api.js';
+import { ApiError, parseProblem } from './errors.js';
+
+export interface CompanionClientOptions {
+  baseURL: string;
+  token?: string;
+  /** Retries for safe calls and network failures; 0 turns retrying off. */
+  retries?: number;
+  timeoutMs?: number;
+}
+
+const SAFE_METHODS = new Set(['get', 'head', 'options']);
+
+function newIdempotencyKey(): string {
+  return crypto.randomUUID();
+}
+
+export function createCompanionClient(options: CompanionClientOptions) {
+  const http: AxiosInstance = axios.create({
+    baseURL: options.baseURL.replace(/\/+$/, ''),
+    timeout: options.timeoutMs ?? 15_000,
+    headers: options.token ? { Authorization: `Bearer ${options.token}` } : {},
+    // Errors are mapped below from the body, so every status resolves here.
+    validateStatus: () => true,
+  });
+  axiosRetry(http, {
+    retries: options.retries ?? 3,
+    retryDelay: (count, error) => exponentialDelay(count, error, 100),
+    retryCondition: (error: AxiosError) => {
+      if (isNetworkError(error)) return true;
+      const method = error.config?.method?.toLowerCase() ?? '';
+      const status = error.response?.status ?? 0;
+      return SAFE_METHODS.has(method) && (status === 429 || status >= 500) && status !== 501;
+    },
+  });
+  // axios-retry only sees rejected requests; with validateStatus accepting everything, turn retryable statuses
+  // of safe calls back into rejections so the retry interceptor can act on them.
+  http.interceptors.response.use((response) => {
+    const method = response.config.method?.toLowerCase() ?? '';
+    if (SAFE_METHODS.has(method) && (response.status === 429 || (response.status >= 500 && response.status !== 501))) {
+      return Promise.reject(new AxiosError('retryable status', String(response.status), response.config, null, response));
+    }
+    return response;
+  });
+
+  async function call<T extends z.ZodType>(schema: T, config: AxiosRequestConfig): Promise<z.infer<T>> {
+    let response;
+    try {
+      response = await http.request(config);
+    } catch (error) {
+      if (error instanceof AxiosError && error.response) response = error.response;
+      else {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new ApiError('network_error', 0, `Cannot reach ${options.baseURL}: ${message}`);
+      }
+    }
+    if (response.status >= 400) {
+      const problem = parseProblem(response.data);
+      if (problem) throw ApiError.fromProblem(problem);
+      throw new ApiError('invalid_response', response.status, `Unexpected ${response.status} answer from the backend`);
+    }
+    const parsed = schema.safeParse(response.data);
+    if (!parsed.success) {
+      throw new ApiError('invalid_response', response.status, `The backend's answer did not match the contract: ${parsed.error.message}`);
+    }
+    return parsed.data;
+  }
+
+  const get = <T extends z.ZodType>(schema: T, url: string, params?: object) => call(schema, { method: 'get', url, params });
+  const charging = <T extends z.ZodType>(schema: T, url: string, data: unknown, idempotencyKey = newIdempotencyKey()) =>
+    call(schema, { method: 'post', url, data, headers: { 'Idempotency-Key': idempotencyKey } });
+  const post = <T extends z.ZodType>(schema: T, url: string, data?: unknown) => call(schema, { method: 'post', url, data });
+  const del = <T extends z.ZodType>(schema: T, url: string) => call(schema, { method: 'delete', url });
+  const seg = encodeURIComponent;
+
+  return {
+    baseURL: options.baseURL,
+    health: () => get(api.Health, '/v1/health'),
+    catalog: () => get(api.Catalog, '/v1/catalog'),
+    me: () => get(api.Me, '/v1/me'),
+    balance: () => get(api.Balance, '/v1/me/balance'),
+    subscribe: (body: z.input<typeof api.SubscribeRequest>, idempotencyKey?: string) =>
+      charging(api.Me, '/v1/me/subscription', body, idempotencyKey),
+    cancelSubscription: () => del(api.Me, '/v1/me/subscription'),
+    buyTopup: (body: z.input<typeof api.TopupRequest>, idempotencyKey?: string) =>
+      charging(api.Balance, '/v1/me/topups', body, idempotencyKey),
+    estimateCost: (body: api.CostEstimateRequest) => post(api.CostEstimate, '/v1/estimates/cost', body),
+    createGeneration: (body: api.GenerationRequest, idempotencyKey?: string) =>
+      charging(api.Generation, '/v1/generations', body, idempotencyKey),
+    uploadReference: (bytes: Uint8Array, mime: api.Upload['mime'], idempotencyKey = newIdempotencyKey()) =>
+      call(api.Upload, {
+        method: 'post',
+        url: '/v1/uploads',
+        data: bytes,
+        headers: { 'Content-Type': mime, 'Idempotency-Key': idempotencyKey },
+      }),
+    enhancePrompt: (body: z.input<typeof api.EnhanceRequest>) => post(api.EnhanceResponse, '/v1/prompts/enhance', body),
+    listGenerations: (query: api.GenerationQuery = {}) => get(api.GenerationPage, '/v1/generations', query),
+    getGeneration: (id: string) => get(api.Generation, `/v1/generations/${seg(id)}`),
+    cancelGeneration: (id: string) => post(api.Generation, `/v1/generations/${seg(id)}/cancel`),
+    rerunGeneration: (id: string, idempotencyKey?: string) =>
+      charging(api.Generation, `/v1/generations/${seg(id)}/rerun`, {}, idempotencyKey),
+    sync: (since?: string, limit?: number) => get(api.SyncResponse, '/v1/sync', { since, limit }),
+    outputURL: (id: string) => `${options.baseURL.replace(/\/+$/, '')}/v1/outputs/${seg(id)}`,
+    queue: () => get(api.QueueStatus, '/v1/queue'),
+    usage: (query: z.input<typeof api.UsageQuery> = {}) => get(api.Usage, '/v1/usage', query),
+    ledger: (query: z.input<typeof api.PageQuery> = {}) => get(api.LedgerPage, '/v1/ledger', query),
+    listWorkspaces: (query: z.input<typeof api.PageQuery> = {}) => get(api.WorkspacePage, '/v1/workspaces', query),
+    createWorkspace: (body: z.input<typeof api.WorkspaceCreate>, idempotencyKey?: string) =>
+      charging(api.Workspace, '/v1/workspaces', body, idempotencyKey),
+    addWorkspaceItem: (workspaceId: string, generationId: string) =>
+      post(api.Workspace, `/v1/workspaces/${seg(workspaceId)}/items`, { generationId }),
+    removeWorkspaceItem: (workspaceId: string, generationId: string) =>
+      del(api.Workspace, `/v1/workspaces/${seg(workspaceId)}/items/${seg(generationId)}`),
+    appeal: (body: z.input<typeof api.AppealRequest>, idempotencyKey?: string) =>
+      charging(api.Appeal, '/v1/me/appeals', body, idempotencyKey),
+    admin: {
+      createAccount: (body: api.AccountCreate, idempotencyKey?: string) =>
+        charging(api.AccountCreated, '/v1/admin/accounts', body, idempotencyKey),
+      moveClock: (body: api.ClockMove) => post(api.ClockState, '/v1/admin/clock', body),
+      listAppeals: (query: z.input<typeof api.PageQuery> = {}) => get(api.AppealPage, '/v1/admin/appeals', query),
+      decideAppeal: (id: string, body: z.input<typeof api.AppealDecision>) =>
+        post(api.Appeal, `/v1/admin/appeals/${seg(id)}/decision`, body),
+      flagAccount: (id: string, body: z.input<typeof api.FlagRequest>) =>
+        post(api.Me, `/v1/admin/accounts/${seg(id)}/flags`, body),
+    },
+  };
+}
+
+export type CompanionClient = ReturnType<typeof createCompanionClient>;

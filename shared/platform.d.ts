@@ -1,0 +1,3 @@
+// The few web-platform globals that exist alike in Node 22, Electron and browsers, declared here because shared/
+// compiles with neither the DOM nor the Node type library (so that using either is a compile error).
+declare const crypto: { randomUUID(): string };
