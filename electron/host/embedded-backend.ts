@@ -39,6 +39,7 @@ export class EmbeddedBackend {
   #process: BackendProcess | null = null;
   #url: string | null = null;
   #stderr: string[] = [];
+  #exited: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: EmbeddedBackendOptions) {}
 
@@ -51,6 +52,7 @@ export class EmbeddedBackend {
     if (this.options.testClock) args.push('--test-clock', this.options.testClock);
     const child = this.options.launcher(args, {});
     this.#process = child;
+    this.#exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.stderr?.on('data', (chunk: Buffer) => {
       this.#stderr.push(chunk.toString());
       if (this.#stderr.length > 50) this.#stderr.shift();
@@ -89,10 +91,9 @@ export class EmbeddedBackend {
     const child = this.#process;
     if (!child) return;
     this.#process = null;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    await exited;
+    await this.#exited;
     clearTimeout(timer);
     this.#url = null;
   }

@@ -4,7 +4,8 @@
  *
  * Options (flags or environment): --port / COMPANION_WEB_PORT (0 = any free port), --data / COMPANION_APP_DATA (the
  * app's data folder), --test-clock / COMPANION_TEST_CLOCK and --admin-token / COMPANION_ADMIN_TOKEN (for the embedded
- * backend, used by tests and demos), --open (open a browser; default off).
+ * backend, used by tests and demos), --local-name / --local-timezone (the local account made on first run; default
+ * the system's zone).
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,8 @@ const { values } = parseArgs({
     'admin-token': { type: 'string' },
     'backend-port': { type: 'string' },
     secret: { type: 'string' },
+    'local-timezone': { type: 'string' },
+    'local-name': { type: 'string' },
   },
   strict: true,
 });
@@ -37,6 +40,10 @@ const host = new CompanionHost({
   embeddedTestClock: values['test-clock'] ?? env.COMPANION_TEST_CLOCK,
   embeddedAdminToken: values['admin-token'] ?? env.COMPANION_ADMIN_TOKEN,
   embeddedPort: Number(values['backend-port'] ?? env.COMPANION_BACKEND_PORT ?? 0),
+  localAccount: {
+    name: values['local-name'] ?? env.COMPANION_LOCAL_NAME ?? 'My account',
+    timeZone: values['local-timezone'] ?? env.COMPANION_LOCAL_TIMEZONE ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'),
+  },
 });
 
 const web = await startWebServer({

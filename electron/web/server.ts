@@ -31,6 +31,7 @@ const MIME: Record<string, string> = {
 
 export interface WebBridgeSource {
   handlers: BridgeHandlers;
+  snapshot(): HostSnapshot;
   on(event: 'snapshot', listener: (snapshot: HostSnapshot) => void): unknown;
   off(event: 'snapshot', listener: (snapshot: HostSnapshot) => void): unknown;
 }
@@ -101,6 +102,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       options.host.on(event, listener);
       return () => options.host.off(event, listener);
     });
+    // A page that (re)connects gets the current state at once: nothing pushed while it was away is lost.
+    res.write(`event: snapshot\ndata: ${JSON.stringify(options.host.snapshot())}\n\n`);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     res.on('close', () => {
       clearInterval(heartbeat);

@@ -1,0 +1,184 @@
+/**
+ * Web mode: `window.companion` over the loopback web server instead of Electron IPC (ARCHITECTURE.md, "Web mode").
+ *
+ * Protocol, shared with the server in electron/web:
+ * - the page is opened at `http://127.0.0.1:<port>/#secret=<secret>`; the secret is kept in sessionStorage under
+ *   `companion-secret` so a reload keeps working, and taken out of the address bar;
+ * - a method call is `POST /bridge/<method>` with `x-companion-secret: <secret>` and the input as a JSON body; the answer
+ *   body is a BridgeResult;
+ * - pushed events arrive on `GET /bridge/events?secret=<secret>` (Server-Sent Events), `event: <name>`, `data: <JSON>`.
+ */
+import { z } from 'zod';
+import {
+  BridgeError,
+  bridgeEventNames,
+  bridgeEvents,
+  bridgeMethodNames,
+  bridgeMethods,
+  type BridgeEvent,
+  type BridgeEventName,
+  type BridgeInput,
+  type BridgeMethodName,
+  type BridgeOutput,
+  type BridgeResult,
+  type CompanionBridge,
+} from '../../../shared/bridge.js';
+
+export const SECRET_STORAGE_KEY = 'companion-secret';
+export const SECRET_HEADER = 'x-companion-secret';
+
+/** What the shim needs from the browser, passed in so that it can run against fakes. */
+export type WebIo = {
+  fetch: typeof fetch;
+  EventSource: typeof EventSource;
+};
+
+const Envelope = z.union([
+  z.object({ ok: z.literal(true), value: z.unknown() }),
+  z.object({ ok: z.literal(false), error: BridgeError }),
+]);
+
+function failure(code: BridgeError['code'], message: string): { ok: false; error: BridgeError } {
+  return { ok: false, error: { code, message } };
+}
+
+/**
+ * The secret from `#secret=…` (remembered in sessionStorage, and removed from the address bar so it is not left in
+ * screenshots, bookmarks or the history), or the one remembered from an earlier load of this tab.
+ */
+export function takeSecret(location: Location, history: History, storage: Storage): string | null {
+  const params = new URLSearchParams(location.hash.replace(/^#/, ''));
+  const fromHash = params.get('secret');
+  if (fromHash) {
+    try {
+      storage.setItem(SECRET_STORAGE_KEY, fromHash);
+    } catch {
+      // Storage can be disabled; the secret still works for this page load.
+    }
+    params.delete('secret');
+    const rest = params.toString();
+    history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+    return fromHash;
+  }
+  try {
+    return storage.getItem(SECRET_STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+const NO_SECRET_MESSAGE =
+  'This page was opened without its access secret. Open the full address printed by “npm run web” (it ends in #secret=…).';
+
+/** A CompanionBridge that talks to the web-mode server. `secret` null: every call answers `unavailable`. */
+export function createWebBridge(secret: string | null, io: WebIo): CompanionBridge {
+  async function call<M extends BridgeMethodName>(
+    method: M,
+    input: BridgeInput<M>,
+  ): Promise<BridgeResult<BridgeOutput<M>>> {
+    if (secret === null) return failure('unavailable', NO_SECRET_MESSAGE);
+    let response: Response;
+    try {
+      response = await io.fetch(`/bridge/${method}`, {
+        method: 'POST',
+        headers: { [SECRET_HEADER]: secret, 'content-type': 'application/json' },
+        body: JSON.stringify(input ?? {}),
+      });
+    } catch {
+      return failure('unavailable', 'Cannot reach the Creator Companion web server. Is it still running?');
+    }
+    const envelope = Envelope.safeParse(await response.json().catch(() => undefined));
+    if (!envelope.success) {
+      if (response.status === 401 || response.status === 403) {
+        return failure('unavailable', 'The web server refused this page’s access secret. Open the address it printed again.');
+      }
+      return failure('internal_error', `The web server answered ${method} with HTTP ${response.status} and no bridge result.`);
+    }
+    if (!envelope.data.ok) return envelope.data;
+    const output = bridgeMethods[method].output.safeParse(envelope.data.value);
+    if (!output.success) {
+      return failure('internal_error', `The answer to ${method} does not match the bridge contract: ${z.prettifyError(output.error)}`);
+    }
+    return { ok: true, value: output.data as BridgeOutput<M> };
+  }
+
+  type Listener = (payload: unknown) => void;
+  const listeners = new Map<BridgeEventName, Set<Listener>>();
+  let source: EventSource | null = null;
+  let hasOpened = false;
+
+  function dispatch(event: BridgeEventName, payload: unknown): void {
+    for (const listener of listeners.get(event) ?? []) listener(payload);
+  }
+
+  function receive(event: BridgeEventName, data: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      console.warn(`companion: dropped a ${event} event that is not JSON`);
+      return;
+    }
+    const parsed = bridgeEvents[event].safeParse(json);
+    if (!parsed.success) {
+      console.warn(`companion: dropped a ${event} event that does not match the bridge contract`, z.prettifyError(parsed.error));
+      return;
+    }
+    dispatch(event, parsed.data);
+  }
+
+  /** Events pushed while the stream was down are lost: after a reconnect, ask for the current state once. */
+  async function resyncAfterReconnect(): Promise<void> {
+    const snapshot = await call('getSnapshot', {});
+    if (snapshot.ok) dispatch('snapshot', snapshot.value);
+  }
+
+  function openStream(): void {
+    if (source !== null || secret === null) return;
+    const stream = new io.EventSource(`/bridge/events?secret=${encodeURIComponent(secret)}`);
+    for (const event of bridgeEventNames) {
+      stream.addEventListener(event, (message) => receive(event, (message as MessageEvent<string>).data));
+    }
+    stream.addEventListener('open', () => {
+      if (hasOpened) void resyncAfterReconnect();
+      hasOpened = true;
+    });
+    source = stream;
+  }
+
+  function closeStreamIfUnused(): void {
+    if ([...listeners.values()].some((set) => set.size > 0)) return;
+    source?.close();
+    source = null;
+    hasOpened = false;
+  }
+
+  function on<E extends BridgeEventName>(event: E, listener: (payload: BridgeEvent<E>) => void): () => void {
+    const wrapped: Listener = (payload) => listener(payload as BridgeEvent<E>);
+    let set = listeners.get(event);
+    if (set === undefined) {
+      set = new Set();
+      listeners.set(event, set);
+    }
+    set.add(wrapped);
+    openStream();
+    return () => {
+      listeners.get(event)?.delete(wrapped);
+      closeStreamIfUnused();
+    };
+  }
+
+  // One method per name in the shared list, so a method added there is callable here with no change. The cast is the
+  // mapped type that TypeScript cannot build from Object.fromEntries.
+  const methods = Object.fromEntries(
+    bridgeMethodNames.map((method) => [method, (input: BridgeInput<typeof method>) => call(method, input)]),
+  ) as Omit<CompanionBridge, 'on'>;
+  return { ...methods, on };
+}
+
+/** Defines `window.companion` in a browser. In Electron the preload has defined it already and this does nothing. */
+export function installWebBridge(): void {
+  if ('companion' in window && window.companion !== undefined) return;
+  const secret = takeSecret(window.location, window.history, window.sessionStorage);
+  window.companion = createWebBridge(secret, { fetch: window.fetch.bind(window), EventSource: window.EventSource });
+}

@@ -1,0 +1,21 @@
+import type { BridgeError, HostSnapshot } from '../../../../../../shared/bridge.js';
+
+export type SnapshotLoad =
+  | { status: 'loading' }
+  | { status: 'ready' }
+  /** The bridge could not give a first snapshot (web server gone, secret missing, host error). */
+  | { status: 'failed'; error: BridgeError };
+
+export type SnapshotState = {
+  /** The host's whole state as last pushed or returned; null until the first one arrives. */
+  snapshot: HostSnapshot | null;
+  load: SnapshotLoad;
+  /** Counts pushed snapshots, so that an answer to an older call never replaces a newer push (see applyAnswer). */
+  pushedCount: number;
+};
+
+export const initialSnapshotState: SnapshotState = {
+  snapshot: null,
+  load: { status: 'loading' },
+  pushedCount: 0,
+};

@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import {
+  creditsUnit,
+  dataAgeText,
+  formatAge,
+  formatCount,
+  formatInstantInZone,
+  freeResetText,
+  generationsRefreshText,
+  generationsUsage,
+  retryCountdownText,
+  subscriptionExpiryText,
+  zoneAbbreviation,
+} from '../../../renderer/src/format.js';
+
+const saturdayNoonUtc = new Date('2025-11-22T12:00:00Z');
+
+describe('renderer formatting: numbers', () => {
+  it('groups thousands', () => {
+    expect(formatCount(0)).toBe('0');
+    expect(formatCount(1500)).toBe('1,500');
+    expect(formatCount(1234567)).toBe('1,234,567');
+  });
+
+  it('says credit for exactly one and credits otherwise', () => {
+    expect(creditsUnit(1)).toBe('credit');
+    expect(creditsUnit(0)).toBe('credits');
+    expect(creditsUnit(100)).toBe('credits');
+  });
+});
+
+describe('renderer formatting: instants in the account time zone (A1)', () => {
+  it('shows the next local midnight in New York as 00:00 on its own date', () => {
+    expect(formatInstantInZone('2025-11-23T05:00:00.000Z', 'America/New_York', saturdayNoonUtc)).toBe('00:00 on Sun 23 Nov');
+  });
+
+  it('names the zone in the free reset text', () => {
+    expect(freeResetText('2025-11-23T05:00:00.000Z', 'America/New_York', saturdayNoonUtc)).toBe(
+      'Resets at 00:00 on Sun 23 Nov (America/New_York)',
+    );
+  });
+
+  it('shows the same instant on the previous day in Los Angeles', () => {
+    expect(formatInstantInZone('2025-11-23T05:00:00.000Z', 'America/Los_Angeles', saturdayNoonUtc)).toBe('21:00 on Sat 22 Nov');
+  });
+
+  it('follows DST: Berlin midnights before and after the spring change', () => {
+    const march = new Date('2025-03-29T12:00:00Z');
+    expect(formatInstantInZone('2025-03-29T23:00:00Z', 'Europe/Berlin', march)).toBe('00:00 on Sun 30 Mar');
+    expect(formatInstantInZone('2025-03-30T22:00:00Z', 'Europe/Berlin', march)).toBe('00:00 on Mon 31 Mar');
+  });
+
+  it('adds the year when it is not the current year in that zone', () => {
+    const december = new Date('2025-12-20T12:00:00Z');
+    expect(formatInstantInZone('2026-01-01T05:00:00Z', 'America/New_York', december)).toBe('00:00 on Thu 1 Jan 2026');
+  });
+
+  it('falls back to UTC, and says so, for a zone this runtime does not know', () => {
+    expect(freeResetText('2025-11-23T00:00:00Z', 'Mars/Olympus_Mons', saturdayNoonUtc)).toBe('Resets at 00:00 on Sun 23 Nov (UTC)');
+  });
+
+  it('abbreviates the zone by season', () => {
+    expect(zoneAbbreviation('America/New_York', saturdayNoonUtc)).toBe('EST');
+    expect(zoneAbbreviation('America/New_York', new Date('2025-07-01T12:00:00Z'))).toBe('EDT');
+  });
+});
+
+describe('renderer formatting: subscription and generations', () => {
+  it('C3: says when subscription credits expire', () => {
+    expect(subscriptionExpiryText(1500, '2025-12-15T05:00:00Z', 'America/New_York', saturdayNoonUtc)).toBe(
+      'Expires at 00:00 on Mon 15 Dec (America/New_York)',
+    );
+  });
+
+  it('says No subscription when there are no subscription credits and no expiry', () => {
+    expect(subscriptionExpiryText(0, null, 'America/New_York', saturdayNoonUtc)).toBe('No subscription');
+  });
+
+  it('shows a dash for credits without an expiry', () => {
+    expect(subscriptionExpiryText(20, null, 'America/New_York', saturdayNoonUtc)).toBe('—');
+  });
+
+  it('G1: shows used / limit and what is left', () => {
+    expect(generationsUsage(3, 10)).toEqual({ figure: '3 / 10', detail: '7 generations left' });
+    expect(generationsUsage(10, 10)).toEqual({ figure: '10 / 10', detail: '0 generations left' });
+    expect(generationsUsage(1200, 1000)).toEqual({ figure: '1,200 / 1,000', detail: '0 generations left' });
+  });
+
+  it('G1: shows Unlimited when the plan has no limit', () => {
+    expect(generationsUsage(1, null)).toEqual({ figure: 'Unlimited', detail: '1 generation used this period' });
+  });
+
+  it('G5: says when generations refresh', () => {
+    expect(generationsRefreshText('2025-12-15T05:00:00Z', 'America/New_York', saturdayNoonUtc)).toBe(
+      'Refreshes at 00:00 on Mon 15 Dec (America/New_York)',
+    );
+    expect(generationsRefreshText(null, 'America/New_York', saturdayNoonUtc)).toBe('No refresh scheduled');
+  });
+});
+
+describe('renderer formatting: age of offline data', () => {
+  const now = new Date('2025-11-22T12:00:00Z');
+
+  it('changes its words at most once a minute', () => {
+    expect(formatAge('2025-11-22T11:59:30Z', now)).toBe('less than a minute ago');
+    expect(formatAge('2025-11-22T11:59:00Z', now)).toBe('1 minute ago');
+    expect(formatAge('2025-11-22T11:57:59Z', now)).toBe('2 minutes ago');
+  });
+
+  it('moves to hours and days', () => {
+    expect(formatAge('2025-11-22T09:00:00Z', now)).toBe('3 hours ago');
+    expect(formatAge('2025-11-20T11:00:00Z', now)).toBe('2 days ago');
+  });
+
+  it('treats a time ahead of the local clock as just now', () => {
+    expect(formatAge('2025-11-22T12:05:00Z', now)).toBe('less than a minute ago');
+  });
+
+  it('says how old the shown data is, or that there is none', () => {
+    expect(dataAgeText('2025-11-22T11:58:00Z', now)).toBe('data from 2 minutes ago');
+    expect(dataAgeText(null, now)).toBe('no data received yet');
+  });
+
+  it('counts down to the next automatic retry', () => {
+    expect(retryCountdownText('2025-11-22T12:00:25Z', now)).toBe('Next automatic retry in 25 seconds');
+    expect(retryCountdownText('2025-11-22T12:00:00.400Z', now)).toBe('Next automatic retry in 1 second');
+    expect(retryCountdownText('2025-11-22T12:01:30Z', now)).toBe('Next automatic retry in 2 minutes');
+    expect(retryCountdownText('2025-11-22T11:59:59Z', now)).toBe('Retrying…');
+    expect(retryCountdownText(null, now)).toBeNull();
+  });
+});
