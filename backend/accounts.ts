@@ -1,11 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { AccountCreate, Catalog, Me, Plan } from '../shared/api.js';
 import { AccountCreate as AccountCreateSchema } from '../shared/api.js';
 import { isKnownTimeZone, lastLocalMidnight } from '../shared/calendar.js';
 import type { Clock } from './clock.js';
 import type { AccountsTable, DB } from './db/schema.js';
 import { postEntry } from './ledger.js';
+import type { Subscriptions } from './policy/subscriptions.js';
 import { ApiProblem, notFound } from './problem.js';
 
 export type AccountRow = Selectable<AccountsTable>;
@@ -29,6 +30,7 @@ export class Accounts {
     private readonly db: Kysely<DB>,
     private readonly catalog: Catalog,
     private readonly clock: Clock,
+    private readonly subscriptions: Subscriptions,
   ) {}
 
   plan(planId: string): Plan {
@@ -53,7 +55,7 @@ export class Accounts {
     }
     const now = this.clock.now();
     const token = `cc_${randomBytes(32).toString('base64url')}`;
-    const account: AccountRow = {
+    const account: Insertable<AccountsTable> = {
       id: newId('acc'),
       name: request.name,
       time_zone: request.timeZone,
@@ -65,17 +67,16 @@ export class Accounts {
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('accounts').values(account).execute();
       await trx.insertInto('account_tokens').values({ token_hash: hashToken(token), account_id: account.id, created_at: account.created_at }).execute();
-      if (this.plan('free').billing === 'credits') {
-        await postEntry(trx, account.id, {
-          kind: 'grant',
-          balance: 'free',
-          amount: this.catalog.dailyFreeCredits,
-          reason: 'C2: daily free credits (account opened)',
-          at: now,
-        });
-      }
+      await postEntry(trx, account.id, {
+        kind: 'grant',
+        balance: 'free',
+        amount: this.catalog.dailyFreeCredits,
+        reason: 'C2: daily free credits (account opened)',
+        at: now,
+      });
+      if (planId !== 'free') await this.subscriptions.subscribe(trx, account.id, planId);
     });
-    return { account, token };
+    return { account: await this.get(account.id), token };
   }
 
   async authenticate(token: string): Promise<AccountRow | null> {
@@ -98,14 +99,28 @@ export class Accounts {
     return this.db.selectFrom('accounts').selectAll().execute();
   }
 
-  toMe(account: AccountRow): Me {
+  /** The account as API.md shows it; pass the transaction when called inside one. */
+  async me(accountId: string, executor: Kysely<DB> = this.db): Promise<Me> {
+    const account = await executor.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
+    if (!account) throw notFound('Account');
+    const sub = await executor.selectFrom('subscriptions').selectAll().where('account_id', '=', accountId).executeTakeFirst();
     return {
       id: account.id,
       name: account.name,
       timeZone: account.time_zone,
       status: account.status as Me['status'],
       plan: this.plan(account.plan_id),
-      subscription: { planId: account.plan_id, status: 'none', startedAt: null, anniversaryDay: null, renewsAt: null, period: null },
+      subscription: sub
+        ? {
+            planId: sub.plan_id,
+            status: sub.status as 'active' | 'cancelled',
+            startedAt: sub.started_at,
+            anniversaryDay: sub.anniversary_day,
+            renewsAt: sub.status === 'active' ? sub.period_ends_at : null,
+            endsAt: sub.status === 'cancelled' ? sub.period_ends_at : null,
+            period: sub.period as Me['subscription']['period'],
+          }
+        : { planId: account.plan_id, status: 'none', startedAt: null, anniversaryDay: null, renewsAt: null, endsAt: null, period: null },
     };
   }
 }

@@ -47,8 +47,6 @@ try {
     catalogPath: values.catalog ?? env.COMPANION_CATALOG,
     logger: values.log ?? false,
   });
-  const url = await backend.listen(port, values.host ?? env.COMPANION_HOST ?? '127.0.0.1');
-  process.stdout.write(`listening on ${url}\n`);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -61,6 +59,9 @@ try {
   process.on('SIGINT', () => void stop('SIGINT'));
   // Under Electron's utilityProcess or a parent that dies, stdin/IPC closing means the app is gone.
   process.on('disconnect', () => void stop('parent gone'));
+  // Handlers first, then the line: a supervisor may send SIGTERM the moment it reads it.
+  const url = await backend.listen(port, values.host ?? env.COMPANION_HOST ?? '127.0.0.1');
+  process.stdout.write(`listening on ${url}\n`);
 } catch (error) {
   fail((error as Error).message);
 }

@@ -5,6 +5,7 @@
 import type { Transaction } from 'kysely';
 import type { BalanceName, LedgerEntry } from '../shared/api.js';
 import type { DB } from './db/schema.js';
+import { recordChange } from './tx.js';
 
 export type LedgerKind = LedgerEntry['kind'];
 
@@ -50,5 +51,6 @@ export async function postEntry(trx: Transaction<DB>, accountId: string, entry: 
       reason: entry.reason,
     })
     .execute();
+  await recordChange(trx, accountId, 'balance', 'balance', 'upsert');
   return after;
 }

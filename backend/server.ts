@@ -1,16 +1,30 @@
 /**
- * The backend service: wires storage, policy, events and routes into one fastify instance.
+ * The backend service: wires storage, policy, events, the runner and routes into one fastify instance.
  */
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import * as api from '../shared/api.js';
 import { Accounts, sameSecret } from './accounts.js';
 import { loadCatalog } from './catalog.js';
 import { SystemClock, TestClock, type Clock } from './clock.js';
-import { CreditPolicy } from './credits.js';
 import { openDatabase, type Database } from './db/database.js';
 import { EventLog } from './events.js';
+import { Generations } from './generations.js';
 import { defineRoute, type Authenticator } from './http.js';
+import { Idempotency } from './idempotency.js';
+import { balanceView } from './policy/balance-view.js';
+import { Charges } from './policy/charges.js';
+import type { PolicyContext } from './policy/context.js';
+import { DueWork } from './policy/due-work.js';
+import { Subscriptions } from './policy/subscriptions.js';
 import { ApiProblem, notFound, sendProblem, unauthorized } from './problem.js';
+import { LocalProvider } from './providers/local.js';
+import type { GenerationProvider } from './providers/provider.js';
+import { registerAccountRoutes } from './routes/account.js';
+import { registerGenerationRoutes } from './routes/generations.js';
+import { registerHistoryRoutes } from './routes/history.js';
+import { SimpleRunner } from './runner.js';
+import type { Services } from './services.js';
 import { registerEventStream } from './sse.js';
 import { VERSION } from './version.js';
 
@@ -21,6 +35,9 @@ export interface BackendOptions {
   testClock?: Date | undefined;
   catalogPath?: string | undefined;
   logger?: boolean;
+  /** The generation provider; the built-in local provider by default. */
+  provider?: GenerationProvider;
+  runner?: { concurrency?: number; timeoutMs?: number };
 }
 
 export interface Backend {
@@ -28,34 +45,14 @@ export interface Backend {
   clock: Clock;
   database: Database;
   catalog: api.Catalog;
-  accounts: Accounts;
-  credits: CreditPolicy;
+  services: Services;
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
 
 /** Routes of API.md whose behaviour arrives with later work; they answer 501 problem+json until then. */
 const NOT_YET: Array<[string, string]> = [
-  ['POST', '/v1/me/subscription'],
-  ['DELETE', '/v1/me/subscription'],
-  ['POST', '/v1/me/topups'],
-  ['POST', '/v1/estimates/cost'],
-  ['POST', '/v1/generations'],
-  ['GET', '/v1/generations'],
-  ['GET', '/v1/generations/:id'],
-  ['POST', '/v1/generations/:id/cancel'],
-  ['POST', '/v1/generations/:id/rerun'],
-  ['POST', '/v1/uploads'],
-  ['POST', '/v1/prompts/enhance'],
-  ['GET', '/v1/sync'],
-  ['GET', '/v1/outputs/:id'],
   ['GET', '/v1/queue'],
-  ['GET', '/v1/usage'],
-  ['GET', '/v1/ledger'],
-  ['GET', '/v1/workspaces'],
-  ['POST', '/v1/workspaces'],
-  ['POST', '/v1/workspaces/:id/items'],
-  ['DELETE', '/v1/workspaces/:id/items/:generationId'],
   ['POST', '/v1/me/appeals'],
   ['GET', '/v1/admin/appeals'],
   ['POST', '/v1/admin/appeals/:id/decision'],
@@ -66,12 +63,47 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const catalog = loadCatalog(options.catalogPath);
   const clock: Clock = options.testClock ? new TestClock(options.testClock) : new SystemClock();
   const database = await openDatabase({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
-  const { db } = database;
-  const accounts = new Accounts(db, catalog, clock);
+  const { db, engine } = database;
   const events = new EventLog(db, clock);
-  const credits = new CreditPolicy(db, catalog, clock, accounts, events);
+  const ctx: PolicyContext = { db, engine, catalog, clock, events };
+  const subscriptions = new Subscriptions(ctx);
+  const accounts = new Accounts(db, catalog, clock, subscriptions);
+  const charges = new Charges(ctx);
+  const generations = new Generations(ctx, charges);
 
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 21 * 1024 * 1024, forceCloseConnections: 'idle' });
+  const balance = (accountId: string) => db.transaction().execute((trx) => balanceView(ctx, trx, accountId));
+  const generation = (accountId: string, id: string) => db.transaction().execute(async (trx) => generations.view(trx, await generations.get(trx, accountId, id)));
+  const publishBalance = async (accountId: string) => {
+    await events.publish(accountId, { type: 'balance', data: await balance(accountId) });
+  };
+  const publishGeneration = async (accountId: string, id: string) => {
+    await events.publish(accountId, { type: 'generation', data: await generation(accountId, id) });
+  };
+  const dueWork = new DueWork(ctx, subscriptions, publishBalance);
+  const runner = new SimpleRunner(
+    ctx,
+    generations,
+    options.provider ?? new LocalProvider(),
+    { generationChanged: publishGeneration, balanceChanged: publishBalance },
+    { outputsDir: join(options.dataDir, 'outputs'), uploadsDir: join(options.dataDir, 'uploads'), ...options.runner },
+  );
+  const services: Services = {
+    ctx,
+    accounts,
+    subscriptions,
+    charges,
+    generations,
+    dueWork,
+    idempotency: new Idempotency(db),
+    runner,
+    dataDir: options.dataDir,
+    balance,
+    generation,
+    publishBalance,
+    publishGeneration,
+  };
+
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: 'idle' });
 
   const auth: Authenticator = {
     async account(request: FastifyRequest) {
@@ -91,7 +123,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       const code = status === 404 ? 'not_found' : status === 429 ? 'rate_limited' : 'invalid_request';
-      return sendProblem(reply, new ApiProblem(status === 413 || status === 415 ? status : status === 404 ? 404 : 400, code, (error as Error).message));
+      const kept = status === 404 || status === 413 || status === 415 ? status : 400;
+      return sendProblem(reply, new ApiProblem(kept, code, (error as Error).message));
     }
     request.log.error(error);
     return sendProblem(reply, new ApiProblem(500, 'internal_error', 'The backend failed to answer this request'));
@@ -112,56 +145,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     response: api.Catalog,
     handler: async () => catalog,
   });
-  defineRoute(app, auth, {
-    method: 'GET',
-    url: '/v1/me',
-    auth: 'account',
-    response: api.Me,
-    handler: async ({ account }) => accounts.toMe(account),
-  });
-  defineRoute(app, auth, {
-    method: 'GET',
-    url: '/v1/me/balance',
-    auth: 'account',
-    response: api.Balance,
-    handler: async ({ account }) => {
-      await credits.applyDueWork(account.id);
-      return credits.view(await accounts.get(account.id));
-    },
-  });
-  defineRoute(app, auth, {
-    method: 'POST',
-    url: '/v1/admin/accounts',
-    auth: 'admin',
-    body: api.AccountCreate,
-    response: api.AccountCreated,
-    status: 201,
-    handler: async ({ body }) => {
-      const { account, token } = await accounts.create(body);
-      return { account: accounts.toMe(account), token };
-    },
-  });
-  defineRoute(app, auth, {
-    method: 'POST',
-    url: '/v1/admin/clock',
-    auth: 'admin',
-    body: api.ClockMove,
-    response: api.ClockState,
-    handler: async ({ body }) => {
-      if (!(clock instanceof TestClock)) throw notFound('The test clock (start the backend with --test-clock)');
-      if ('now' in body) {
-        const target = new Date(body.now);
-        if (target < clock.now()) throw new ApiProblem(400, 'invalid_request', 'The test clock only moves forward', { errors: [{ path: 'body.now', message: 'before the current test time' }] });
-        await clock.set(target);
-      } else {
-        await clock.advance(body.advanceS);
-      }
-      return { now: clock.now().toISOString() };
-    },
-  });
+  registerAccountRoutes(app, auth, services);
+  registerGenerationRoutes(app, auth, services);
+  registerHistoryRoutes(app, auth, services);
 
   const openStreams = new Set<() => void>();
-  registerEventStream(app, auth, { events, credits }, openStreams);
+  registerEventStream(app, auth, { events, applyDueWork: (id) => dueWork.apply(id), balance }, openStreams);
 
   for (const [method, url] of NOT_YET) {
     app.route({
@@ -175,17 +164,17 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     });
   }
 
-  // Due work (A1/C2): when the test clock moves, and at the next local midnight of any account's zone.
-  clock.onMove(() => credits.applyDueWorkForAll());
+  // Due work (A1, A3, C2, C3): when the test clock moves, and at the next due instant of any account.
+  clock.onMove(() => dueWork.applyForAll());
   let timer: NodeJS.Timeout | undefined;
   let closing = false;
   const scheduleDueWork = async () => {
     if (closing || clock.isTestClock) return;
-    const due = await credits.nextDueAt();
+    const due = await dueWork.nextDueAt();
     const waitMs = due ? Math.min(Math.max(due.getTime() - clock.now().getTime(), 0) + 50, 3_600_000) : 3_600_000;
     timer = setTimeout(() => {
-      credits
-        .applyDueWorkForAll()
+      dueWork
+        .applyForAll()
         .catch((error) => app.log.error(error, 'due work failed'))
         .finally(() => void scheduleDueWork());
     }, waitMs);
@@ -199,15 +188,15 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   });
 
   await app.ready();
-  await credits.applyDueWorkForAll();
+  await dueWork.applyForAll();
+  await runner.recover();
 
   return {
     app,
     clock,
     database,
     catalog,
-    accounts,
-    credits,
+    services,
     async listen(port: number, host = '127.0.0.1') {
       await app.listen({ port, host });
       const address = app.server.address();
@@ -216,6 +205,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       return `http://${host}:${actual}`;
     },
     async close() {
+      closing = true;
+      await runner.stop();
       await app.close();
       await database.close();
     },

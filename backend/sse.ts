@@ -5,7 +5,6 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AccountRow } from './accounts.js';
-import type { CreditPolicy } from './credits.js';
 import type { EventLog, StoredEvent } from './events.js';
 import type { Authenticator } from './http.js';
 
@@ -14,7 +13,7 @@ const HEARTBEAT_MS = 15_000;
 export function registerEventStream(
   app: FastifyInstance,
   auth: Authenticator,
-  deps: { events: EventLog; credits: CreditPolicy },
+  deps: { events: EventLog; applyDueWork(accountId: string): Promise<void>; balance(accountId: string): Promise<unknown> },
   open: Set<() => void>,
 ): void {
   app.get('/v1/events', async (request, reply) => {
@@ -57,9 +56,9 @@ export function registerEventStream(
         lastSent = resumeFrom;
         for (const event of await deps.events.since(account.id, resumeFrom)) send(event);
       } else {
-        await deps.credits.applyDueWork(account.id);
+        await deps.applyDueWork(account.id);
         const latest = await deps.events.latestId(account.id);
-        const balance = await deps.credits.view(account);
+        const balance = await deps.balance(account.id);
         lastSent = latest;
         raw.write(`id: ${latest}\nevent: balance\ndata: ${JSON.stringify(balance)}\n\n`);
       }

@@ -6,6 +6,8 @@ import { z } from 'zod';
 
 export const isoTime = z.iso.datetime({ offset: true });
 const amount = z.number().int();
+/** A balance or a count: never below zero (the ledger and the database refuse that). */
+const quantity = z.number().int().nonnegative();
 const id = z.string().min(1).max(200);
 
 export const TIME_ZONE_PATTERN = /^(UTC|[A-Za-z_]+(\/[A-Za-z0-9_+-]+){1,2})$/;
@@ -88,6 +90,8 @@ export const Subscription = z.object({
   startedAt: isoTime.nullable(),
   anniversaryDay: z.number().int().min(1).max(31).nullable(),
   renewsAt: isoTime.nullable(),
+  /** When a cancelled subscription ends (A4: it runs to the end of the paid period). */
+  endsAt: isoTime.nullable().optional(),
   period: PlanPeriod.nullable(),
 });
 export type Subscription = z.infer<typeof Subscription>;
@@ -117,13 +121,13 @@ export const UnlimitedWindow = z.object({ modelId: id, startsAt: isoTime, endsAt
 export const Balance = z.object({
   asOf: isoTime,
   credits: z.object({
-    free: z.object({ amount, resetsAt: isoTime }),
-    subscription: z.object({ amount, expiresAt: isoTime.nullable() }),
-    topup: z.object({ amount }),
-    total: amount,
+    free: z.object({ amount: quantity, resetsAt: isoTime }),
+    subscription: z.object({ amount: quantity, expiresAt: isoTime.nullable() }),
+    topup: z.object({ amount: quantity }),
+    total: quantity,
   }),
-  generations: z.object({ used: amount, limit: amount.nullable(), resetsAt: isoTime.nullable() }).nullable(),
-  fast: z.object({ used: amount, limit: amount, resetsAt: isoTime }),
+  generations: z.object({ used: quantity, limit: quantity.nullable(), resetsAt: isoTime.nullable() }).nullable(),
+  fast: z.object({ used: quantity, limit: quantity, resetsAt: isoTime }),
   unlimited: z.array(UnlimitedWindow),
 });
 export type Balance = z.infer<typeof Balance>;
@@ -184,7 +188,11 @@ export type ErrorCode = z.infer<typeof ErrorCode>;
 
 export const WayOut = z.object({
   kind: z.enum(['wait', 'topup', 'upgrade']),
+  /** wait: when the refresh comes. */
   at: isoTime.optional(),
+  /** topup: the credits that would be enough. */
+  credits: amount.positive().optional(),
+  /** upgrade: the plans that would cover the request, cheapest first. */
   planIds: z.array(id).optional(),
 });
 export type WayOut = z.infer<typeof WayOut>;
@@ -204,6 +212,8 @@ export type Problem = z.infer<typeof Problem>;
 
 export const CostEstimate = z.object({
   cost: amount.nonnegative(),
+  /** credits on credit-billed plans; generations (one per Generate action, G2) on generation-billed ones. */
+  unit: z.enum(['credits', 'generations']).optional(),
   draws: z.array(Draw),
   lane: Lane,
   unlimited: z.boolean(),

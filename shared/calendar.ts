@@ -89,5 +89,7 @@ export function anniversariesBetween(after: Date, upTo: Date, anniversaryDay: nu
 
 /** Whether a string names a time zone that the runtime's time-zone data knows. */
 export function isKnownTimeZone(zone: string): boolean {
+  // Luxon also accepts "system", "local" and fixed offsets such as "UTC+3"; an account needs a real IANA name.
+  if (!/^(UTC|[A-Za-z_]+(\/[A-Za-z0-9_+-]+){1,2})$/.test(zone)) return false;
   return DateTime.local().setZone(zone).isValid;
 }

@@ -31,6 +31,16 @@ export function createCompanionClient(options: CompanionClientOptions) {
     // Errors are mapped below from the body, so every status resolves here.
     validateStatus: () => true,
   });
+  // axios-retry only sees rejected requests; with validateStatus accepting everything, turn retryable statuses
+  // of safe calls back into rejections so the retry interceptor can act on them.
+  http.interceptors.response.use((response) => {
+    const method = response.config.method?.toLowerCase() ?? '';
+    if (SAFE_METHODS.has(method) && (response.status === 429 || (response.status >= 500 && response.status !== 501))) {
+      return Promise.reject(new AxiosError('retryable status', String(response.status), response.config, null, response));
+    }
+    return response;
+  });
+
   axiosRetry(http, {
     retries: options.retries ?? 3,
     retryDelay: (count, error) => exponentialDelay(count, error, 100),
@@ -41,15 +51,8 @@ export function createCompanionClient(options: CompanionClientOptions) {
       return SAFE_METHODS.has(method) && (status === 429 || status >= 500) && status !== 501;
     },
   });
-  // axios-retry only sees rejected requests; with validateStatus accepting everything, turn retryable statuses
-  // of safe calls back into rejections so the retry interceptor can act on them.
-  http.interceptors.response.use((response) => {
-    const method = response.config.method?.toLowerCase() ?? '';
-    if (SAFE_METHODS.has(method) && (response.status === 429 || (response.status >= 500 && response.status !== 501))) {
-      return Promise.reject(new AxiosError('retryable status', String(response.status), response.config, null, response));
-    }
-    return response;
-  });
+  // (The interceptor above is added first on purpose: axios runs response interceptors in the order they were added,
+  // so axios-retry sees the rejection it makes.)
 
   async function call<T extends z.ZodType>(schema: T, config: AxiosRequestConfig): Promise<z.infer<T>> {
     let response;

@@ -73,6 +73,102 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
           .execute();
       },
     },
+    '0002_subscriptions_generations_history': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('accounts').addColumn('change_seq', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .createTable('subscriptions')
+          .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id'))
+          .addColumn('plan_id', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'text', (c) => c.notNull())
+          .addColumn('anniversary_day', 'integer', (c) => c.notNull())
+          .addColumn('period', 'text', (c) => c.notNull())
+          .addColumn('period_ends_at', 'text', (c) => c.notNull())
+          .addColumn('last_grant_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('generations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+          .addColumn('tool', 'text', (c) => c.notNull())
+          .addColumn('model_id', 'text', (c) => c.notNull())
+          .addColumn('prompt', 'text', (c) => c.notNull())
+          .addColumn('settings', 'text', (c) => c.notNull())
+          .addColumn('workflow', 'integer', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('lane', 'text', (c) => c.notNull())
+          .addColumn('cost_credits', 'bigint', (c) => c.notNull())
+          .addColumn('cost_generations', 'integer', (c) => c.notNull())
+          .addColumn('draws', 'text', (c) => c.notNull())
+          .addColumn('refunded', 'integer', (c) => c.notNull())
+          .addColumn('error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'text')
+          .addColumn('finished_at', 'text')
+          .addColumn('deleted_at', 'text')
+          .execute();
+        await db.schema.createIndex('generations_by_account_time').on('generations').columns(['account_id', 'created_at', 'id']).execute();
+        await db.schema.createIndex('generations_by_status').on('generations').columns(['status', 'created_at']).execute();
+        await db.schema
+          .createTable('outputs')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('generation_id', 'text', (c) => c.notNull().references('generations.id'))
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('idx', 'integer', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('mime', 'text', (c) => c.notNull())
+          .addColumn('bytes', 'bigint', (c) => c.notNull())
+          .addColumn('width', 'integer')
+          .addColumn('height', 'integer')
+          .addColumn('duration_s', 'real')
+          .addColumn('sha256', 'text', (c) => c.notNull())
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('outputs_by_generation').on('outputs').columns(['generation_id', 'idx']).execute();
+        await db.schema
+          .createTable('uploads')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+          .addColumn('mime', 'text', (c) => c.notNull())
+          .addColumn('bytes', 'bigint', (c) => c.notNull())
+          .addColumn('width', 'integer', (c) => c.notNull())
+          .addColumn('height', 'integer', (c) => c.notNull())
+          .addColumn('sha256', 'text', (c) => c.notNull())
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('workspaces')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('deleted_at', 'text')
+          .execute();
+        await db.schema
+          .createTable('workspace_items')
+          .addColumn('workspace_id', 'text', (c) => c.notNull().references('workspaces.id'))
+          .addColumn('generation_id', 'text', (c) => c.notNull().references('generations.id'))
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('added_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('workspace_items_pk', ['workspace_id', 'generation_id'])
+          .execute();
+        await db.schema.createIndex('workspace_items_by_generation').on('workspace_items').columns(['generation_id']).execute();
+        await db.schema
+          .createTable('changes')
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('entity_id', 'text', (c) => c.notNull())
+          .addColumn('op', 'text', (c) => c.notNull())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('changes_pk', ['account_id', 'kind', 'entity_id'])
+          .execute();
+        await db.schema.createIndex('changes_by_seq').on('changes').columns(['account_id', 'seq']).execute();
+      },
+    },
   };
 }
 

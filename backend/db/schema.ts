@@ -10,6 +10,94 @@ export interface AccountsTable {
   created_at: string;
   /** The local midnight whose daily free-credit reset (C2) was applied last. */
   free_reset_at: string;
+  /** The account's last sync sequence number (changes are numbered per account, under the account's row lock). */
+  change_seq: Generated<number>;
+}
+
+export interface SubscriptionsTable {
+  account_id: string;
+  plan_id: string;
+  status: string;
+  started_at: string;
+  anniversary_day: number;
+  period: string;
+  /** The end of the paid period: the subscription renews (or, cancelled, ends) there. */
+  period_ends_at: string;
+  /** The anniversary instant of the last monthly grant (A3), so each due date is granted once. */
+  last_grant_at: string;
+}
+
+export interface GenerationsTable {
+  id: string;
+  account_id: string;
+  tool: string;
+  model_id: string;
+  prompt: string;
+  settings: string;
+  workflow: number;
+  status: string;
+  lane: string;
+  cost_credits: number;
+  cost_generations: number;
+  draws: string;
+  refunded: number;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  deleted_at: string | null;
+}
+
+export interface OutputsTable {
+  id: string;
+  generation_id: string;
+  account_id: string;
+  idx: number;
+  kind: string;
+  mime: string;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  duration_s: number | null;
+  sha256: string;
+  path: string;
+  created_at: string;
+}
+
+export interface UploadsTable {
+  id: string;
+  account_id: string;
+  mime: string;
+  bytes: number;
+  width: number;
+  height: number;
+  sha256: string;
+  path: string;
+  created_at: string;
+}
+
+export interface WorkspacesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+export interface WorkspaceItemsTable {
+  workspace_id: string;
+  generation_id: string;
+  account_id: string;
+  added_at: string;
+}
+
+export interface ChangesTable {
+  account_id: string;
+  kind: string;
+  entity_id: string;
+  op: string;
+  seq: number;
 }
 
 export interface AccountTokensTable {
@@ -61,4 +149,11 @@ export interface DB {
   ledger_entries: LedgerEntriesTable;
   events: EventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  subscriptions: SubscriptionsTable;
+  generations: GenerationsTable;
+  outputs: OutputsTable;
+  uploads: UploadsTable;
+  workspaces: WorkspacesTable;
+  workspace_items: WorkspaceItemsTable;
+  changes: ChangesTable;
 }

@@ -1,0 +1,153 @@
+/**
+ * Generations, the charging side (H1 records, C5-C8, G2-G6): a request is validated, priced by the same quote as the
+ * cost preview, refused or charged, recorded and handed to the runner, all in one transaction per charge.
+ */
+import type { Selectable } from 'kysely';
+import type { Draw, Generation, GenerationRequest } from '../shared/api.js';
+import { newId } from './accounts.js';
+import type { GenerationsTable } from './db/schema.js';
+import type { Charges } from './policy/charges.js';
+import type { PolicyContext } from './policy/context.js';
+import { ApiProblem, notFound } from './problem.js';
+import { lockAccount, recordChange, type Tx } from './tx.js';
+
+export type GenerationRow = Selectable<GenerationsTable>;
+
+export const FINISHED = new Set(['succeeded', 'failed', 'blocked', 'cancelled']);
+
+export class Generations {
+  constructor(
+    private readonly ctx: PolicyContext,
+    private readonly charges: Charges,
+  ) {}
+
+  /** Checks that a source id names an image of this account: an upload or an earlier image output. */
+  async checkSource(trx: Tx, accountId: string, sourceId: string | undefined): Promise<void> {
+    if (!sourceId) return;
+    const upload = await trx.selectFrom('uploads').select('id').where('id', '=', sourceId).where('account_id', '=', accountId).executeTakeFirst();
+    if (upload) return;
+    const output = await trx.selectFrom('outputs').select('kind').where('id', '=', sourceId).where('account_id', '=', accountId).executeTakeFirst();
+    if (output?.kind === 'image') return;
+    throw new ApiProblem(404, 'not_found', `Source ${sourceId} was not found among your uploads and image outputs`);
+  }
+
+  /** Prices, charges and records a generation; throws the refusal (402, 403, 429) when it cannot be paid. */
+  async create(trx: Tx, accountId: string, request: GenerationRequest): Promise<GenerationRow> {
+    await lockAccount(trx, this.ctx.engine, accountId);
+    const account = await trx.selectFrom('accounts').select('status').where('id', '=', accountId).executeTakeFirstOrThrow();
+    if (account.status === 'suspended') throw new ApiProblem(403, 'account_suspended', 'This account is suspended');
+    await this.checkSource(trx, accountId, request.settings.sourceId);
+    const quote = await this.charges.quote(trx, accountId, request);
+    if (quote.refusal) throw quote.refusal;
+    const id = newId('gen');
+    const row: GenerationRow = {
+      id,
+      account_id: accountId,
+      tool: request.tool,
+      model_id: request.modelId,
+      prompt: request.prompt,
+      settings: JSON.stringify(request.settings),
+      workflow: request.workflow ? 1 : 0,
+      status: 'queued',
+      lane: quote.lane,
+      cost_credits: quote.unit === 'credits' ? quote.cost : 0,
+      cost_generations: quote.unit === 'generations' ? 1 : 0,
+      draws: JSON.stringify(quote.draws),
+      refunded: 0,
+      error: null,
+      created_at: this.ctx.clock.now().toISOString(),
+      started_at: null,
+      finished_at: null,
+      deleted_at: null,
+    };
+    await trx.insertInto('generations').values(row).execute();
+    await this.charges.debit(trx, accountId, quote, id, `${request.modelId} ${request.tool} x${request.settings.outputs}`);
+    await recordChange(trx, accountId, 'generation', id, 'upsert');
+    return row;
+  }
+
+  async get(trx: Tx, accountId: string, id: string): Promise<GenerationRow> {
+    const row = await trx
+      .selectFrom('generations')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', accountId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) throw notFound(`Generation ${id}`);
+    return row;
+  }
+
+  /**
+   * Ends a generation that did not succeed (failed, blocked, cancelled) and refunds it in full (C8, G4), once.
+   * Returns false when it had already finished.
+   */
+  async finishUnsuccessfully(trx: Tx, accountId: string, id: string, status: 'failed' | 'blocked' | 'cancelled', error: string, allowedFrom: string[]): Promise<boolean> {
+    await lockAccount(trx, this.ctx.engine, accountId);
+    const row = await trx.selectFrom('generations').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+    if (!row || !allowedFrom.includes(row.status)) return false;
+    const now = this.ctx.clock.now().toISOString();
+    await trx.updateTable('generations').set({ status, error, finished_at: now, refunded: 1 }).where('id', '=', id).execute();
+    if (row.refunded === 0) await this.charges.refund(trx, accountId, id, JSON.parse(row.draws) as Draw[], `refund of ${status} generation ${id}`);
+    await recordChange(trx, accountId, 'generation', id, 'upsert');
+    return true;
+  }
+
+  /** The API shape of a generation with its outputs and workspaces. */
+  async view(trx: Tx, row: GenerationRow): Promise<Generation> {
+    const outputs = await trx.selectFrom('outputs').selectAll().where('generation_id', '=', row.id).orderBy('idx').execute();
+    const workspaces = await trx.selectFrom('workspace_items').select('workspace_id').where('generation_id', '=', row.id).execute();
+    return toGeneration(row, outputs, workspaces.map((w) => w.workspace_id));
+  }
+
+  async views(trx: Tx, rows: GenerationRow[]): Promise<Generation[]> {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.id);
+    const outputs = await trx.selectFrom('outputs').selectAll().where('generation_id', 'in', ids).orderBy('idx').execute();
+    const items = await trx.selectFrom('workspace_items').select(['generation_id', 'workspace_id']).where('generation_id', 'in', ids).execute();
+    return rows.map((row) =>
+      toGeneration(
+        row,
+        outputs.filter((o) => o.generation_id === row.id),
+        items.filter((i) => i.generation_id === row.id).map((i) => i.workspace_id),
+      ),
+    );
+  }
+}
+
+type OutputRow = { id: string; kind: string; mime: string; bytes: number; width: number | null; height: number | null; duration_s: number | null; sha256: string };
+
+export function toGeneration(row: GenerationRow, outputs: OutputRow[], workspaceIds: string[]): Generation {
+  const generation: Generation = {
+    id: row.id,
+    tool: row.tool as Generation['tool'],
+    modelId: row.model_id,
+    prompt: row.prompt,
+    settings: JSON.parse(row.settings),
+    workflow: row.workflow === 1,
+    status: row.status as Generation['status'],
+    lane: row.lane as Generation['lane'],
+    charge: {
+      credits: Number(row.cost_credits),
+      generations: Number(row.cost_generations),
+      draws: JSON.parse(row.draws),
+      refunded: row.refunded === 1,
+    },
+    outputs: outputs.map((o) => ({
+      id: o.id,
+      kind: o.kind as Generation['outputs'][number]['kind'],
+      mime: o.mime,
+      bytes: Number(o.bytes),
+      ...(o.width !== null ? { width: o.width } : {}),
+      ...(o.height !== null ? { height: o.height } : {}),
+      ...(o.duration_s !== null ? { durationS: o.duration_s } : {}),
+      sha256: o.sha256,
+    })),
+    workspaceIds,
+    createdAt: row.created_at,
+  };
+  if (row.error) generation.error = row.error;
+  if (row.started_at) generation.startedAt = row.started_at;
+  if (row.finished_at) generation.finishedAt = row.finished_at;
+  return generation;
+}

@@ -1,0 +1,57 @@
+/** The balance an account sees (API.md `/v1/me/balance`), read from the ledger's balances and the subscription. */
+import type { Balance } from '../../shared/api.js';
+import { nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
+import type { Tx } from '../tx.js';
+import { planOf, type PolicyContext } from './context.js';
+import { readSubscription, type SubscriptionRow } from './subscriptions.js';
+
+/** When the current monthly allocation ends: the next grant, or the end of a cancelled subscription if sooner. */
+export function allocationEndsAt(sub: SubscriptionRow, now: Date, zone: string): Date {
+  const next = nextAnniversary(now, sub.anniversary_day, zone);
+  const end = new Date(sub.period_ends_at);
+  return sub.status === 'cancelled' && end < next ? end : next;
+}
+
+export async function balanceView(ctx: PolicyContext, trx: Tx, accountId: string): Promise<Balance> {
+  const now = ctx.clock.now();
+  const account = await trx.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+  const rows = await trx.selectFrom('balances').select(['name', 'amount']).where('account_id', '=', accountId).execute();
+  const amountOf = (name: string) => Number(rows.find((r) => r.name === name)?.amount ?? 0);
+  const plan = planOf(ctx.catalog, account.plan_id);
+  const sub = await readSubscription(trx, accountId);
+  const midnight = nextLocalMidnight(now, account.time_zone).toISOString();
+  const allocationEnd = sub ? allocationEndsAt(sub, now, account.time_zone).toISOString() : null;
+  const creditBilled = plan.billing === 'credits';
+  const free = creditBilled ? amountOf('free') : 0;
+  const subscription = creditBilled ? amountOf('subscription') : 0;
+  const topup = creditBilled ? amountOf('topup') : 0;
+  let generations: Balance['generations'] = null;
+  if (!creditBilled) {
+    const used = await generationsUsed(trx, accountId, sub?.last_grant_at ?? account.created_at);
+    generations = { used, limit: plan.monthlyGenerations ?? null, resetsAt: allocationEnd };
+  }
+  return {
+    asOf: now.toISOString(),
+    credits: {
+      free: { amount: free, resetsAt: midnight },
+      subscription: { amount: subscription, expiresAt: subscription > 0 || sub ? allocationEnd : null },
+      topup: { amount: topup },
+      total: free + subscription + topup,
+    },
+    generations,
+    fast: { used: 0, limit: plan.fastDailyLimit, resetsAt: midnight },
+    unlimited: [],
+  };
+}
+
+/** G1/G2: generations counted in the current period (one per Generate action; refunded ones do not count, G4). */
+export async function generationsUsed(trx: Tx, accountId: string, since: string): Promise<number> {
+  const row = await trx
+    .selectFrom('generations')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('cost_generations'), eb.lit(0)).as('used'))
+    .where('account_id', '=', accountId)
+    .where('created_at', '>=', since)
+    .where('refunded', '=', 0)
+    .executeTakeFirst();
+  return Number(row?.used ?? 0);
+}

@@ -1,0 +1,178 @@
+/**
+ * Pricing and charging: the cost preview (C9) and the charge use the same quote, so they always agree. Spend order C5,
+ * refusals C7 (insufficient credits, with the ways out) and G6 (generation limit), pro models need a subscription (C6),
+ * refunds C8 / G4.
+ */
+import type { CostEstimateRequest, Draw, Plan, WayOut } from '../../shared/api.js';
+import { nextLocalMidnight } from '../../shared/calendar.js';
+import { planCreditDraws, priceRequest } from '../../shared/pricing.js';
+import { postEntry, readBalance } from '../ledger.js';
+import { ApiProblem } from '../problem.js';
+import type { Tx } from '../tx.js';
+import { allocationEndsAt } from './balance-view.js';
+import { planOf, type PolicyContext } from './context.js';
+import { readSubscription } from './subscriptions.js';
+
+export interface Quote {
+  /** Credits for credit-billed plans; generations (always 1, G2) for generation-billed ones. */
+  cost: number;
+  unit: 'credits' | 'generations';
+  draws: Draw[];
+  lane: 'fast' | 'relaxed' | 'standard';
+  unlimited: boolean;
+  refusal: ApiProblem | null;
+}
+
+export class Charges {
+  constructor(private readonly ctx: PolicyContext) {}
+
+  /** Prices a request for an account as things stand in this transaction. Invalid requests throw 400. */
+  async quote(trx: Tx, accountId: string, request: CostEstimateRequest): Promise<Quote> {
+    const { catalog, clock } = this.ctx;
+    const priced = priceRequest(catalog, request);
+    if (!priced.ok) {
+      throw new ApiProblem(400, 'invalid_request', priced.issues.map((i) => `${i.path}: ${i.message}`).join('; '), { errors: priced.issues });
+    }
+    const tool = catalog.tools.find((t) => t.id === request.tool);
+    if (tool?.needsSource && !request.settings.sourceId) {
+      throw new ApiProblem(400, 'invalid_request', `${tool.name} needs settings.sourceId (an upload or an earlier image output)`, {
+        errors: [{ path: 'body.settings.sourceId', message: 'required for this tool' }],
+      });
+    }
+    const account = await trx.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+    const plan = planOf(catalog, account.plan_id);
+    const sub = await readSubscription(trx, accountId);
+    const now = clock.now();
+    const base = { lane: 'standard' as const, unlimited: false };
+
+    if (priced.model.pro && !sub) {
+      return {
+        ...base,
+        cost: priced.cost,
+        unit: 'credits',
+        draws: [],
+        refusal: new ApiProblem(403, 'subscription_required', `${priced.model.name} is a pro model: it needs an active subscription`, {
+          options: [{ kind: 'upgrade', planIds: this.upgradePlans(plan, 0) }],
+        }),
+      };
+    }
+
+    if (plan.billing === 'generations') {
+      // G2: one Generate action is one generation, whatever the outputs or settings.
+      const draws: Draw[] = [{ balance: 'generations', amount: plan.monthlyGenerations === null ? 0 : 1 }];
+      if (plan.monthlyGenerations != null && (await readBalance(trx, accountId, 'generations')) < 1) {
+        const resetsAt = sub ? allocationEndsAt(sub, now, account.time_zone).toISOString() : null;
+        return {
+          ...base,
+          cost: 1,
+          unit: 'generations',
+          draws: [],
+          refusal: new ApiProblem(429, 'generation_limit_reached', `All ${plan.monthlyGenerations} generations of ${plan.name} are used this month`, {
+            resetsAt,
+            options: [
+              ...(resetsAt ? [{ kind: 'wait' as const, at: resetsAt }] : []),
+              { kind: 'upgrade' as const, planIds: this.upgradeGenerationPlans(plan) },
+            ],
+          }),
+        };
+      }
+      return { ...base, cost: 1, unit: 'generations', draws, refusal: null };
+    }
+
+    const balances = {
+      free: await readBalance(trx, accountId, 'free'),
+      subscription: await readBalance(trx, accountId, 'subscription'),
+      topup: await readBalance(trx, accountId, 'topup'),
+    };
+    const plan5 = planCreditDraws(balances, priced.cost);
+    if (plan5.ok) return { ...base, cost: priced.cost, unit: 'credits', draws: plan5.draws, refusal: null };
+
+    // C7: refuse before anything runs, naming the shortfall and the ways out.
+    const options: WayOut[] = [];
+    const nextFree = nextLocalMidnight(now, account.time_zone);
+    let resetsAt: string | null = null;
+    if (catalog.dailyFreeCredits + balances.subscription + balances.topup >= priced.cost) resetsAt = nextFree.toISOString();
+    else if (sub && sub.status === 'active' && catalog.dailyFreeCredits + (plan.monthlyCredits ?? 0) + balances.topup >= priced.cost) {
+      resetsAt = allocationEndsAt(sub, now, account.time_zone).toISOString();
+    }
+    options.push({ kind: 'wait', at: resetsAt ?? nextFree.toISOString() });
+    if (sub) options.push({ kind: 'topup', credits: plan5.shortfall });
+    options.push({ kind: 'upgrade', planIds: this.upgradePlans(plan, priced.cost) });
+    return {
+      ...base,
+      cost: priced.cost,
+      unit: 'credits',
+      draws: [],
+      refusal: new ApiProblem(402, 'insufficient_credits', `This costs ${priced.cost} credits; ${priced.cost - plan5.shortfall} are available`, {
+        shortfall: plan5.shortfall,
+        resetsAt: resetsAt ?? nextFree.toISOString(),
+        options,
+      }),
+    };
+  }
+
+  /** Posts the debits of a quote (one ledger entry per balance drawn, C5). */
+  async debit(trx: Tx, accountId: string, quote: Quote, generationId: string, label: string): Promise<void> {
+    const at = this.ctx.clock.now();
+    for (const draw of quote.draws) {
+      await postEntry(trx, accountId, {
+        kind: 'debit',
+        balance: draw.balance,
+        amount: -draw.amount,
+        reason: draw.balance === 'generations' && draw.amount === 0 ? `G1: ${label} (unlimited plan, counted)` : `C5: ${label}`,
+        at,
+        generationId,
+      });
+    }
+  }
+
+  /**
+   * C8 / G4: refunds a generation's draws in full to the balances they came from; a part whose allocation has since
+   * expired (a later expiry on that balance) returns as nothing, since it would have expired anyway.
+   */
+  async refund(trx: Tx, accountId: string, generationId: string, draws: Draw[], reason: string): Promise<void> {
+    const at = this.ctx.clock.now();
+    const debit = await trx
+      .selectFrom('ledger_entries')
+      .select((eb) => eb.fn.min('id').as('id'))
+      .where('account_id', '=', accountId)
+      .where('generation_id', '=', generationId)
+      .where('kind', '=', 'debit')
+      .executeTakeFirst();
+    const debitId = Number(debit?.id ?? 0);
+    for (const draw of draws) {
+      const expiredSince = await trx
+        .selectFrom('ledger_entries')
+        .select('id')
+        .where('account_id', '=', accountId)
+        .where('balance', '=', draw.balance)
+        .where('kind', '=', 'expire')
+        .where('id', '>', debitId)
+        .executeTakeFirst();
+      const amount = expiredSince ? 0 : draw.amount;
+      await postEntry(trx, accountId, {
+        kind: 'refund',
+        balance: draw.balance,
+        amount,
+        reason: expiredSince ? `C8: ${reason}; the ${draw.balance} allocation it came from has expired meanwhile` : `C8: ${reason}`,
+        at,
+        generationId,
+      });
+    }
+  }
+
+  /** Credit plans above the current one whose allocation would cover `cost`. */
+  upgradePlans(current: Plan, cost: number): string[] {
+    return this.ctx.catalog.plans
+      .filter((p) => p.billing === 'credits' && p.period && p.price > current.price && (p.monthlyCredits ?? 0) + this.ctx.catalog.dailyFreeCredits >= cost)
+      .sort((a, b) => a.price - b.price)
+      .map((p) => p.id);
+  }
+
+  upgradeGenerationPlans(current: Plan): string[] {
+    return this.ctx.catalog.plans
+      .filter((p) => p.billing === 'generations' && p.price > current.price && (p.monthlyGenerations === null || (p.monthlyGenerations ?? 0) > (current.monthlyGenerations ?? 0)))
+      .sort((a, b) => a.price - b.price)
+      .map((p) => p.id);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Due work: whatever the clock says has happened since an account was last looked at. Monthly grants and expiries
+ * (A3, C3, G5) and the daily free-credit reset (C2, at local midnight per A1), each applied once per due date, in one
+ * transaction per account. It runs on every read of an account's balance, when the test clock moves, and by a timer
+ * at the next due instant, so a backend that was down for days catches up exactly once on its first look.
+ */
+import { lastLocalMidnight, localDate, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
+import { postEntry, readBalance } from '../ledger.js';
+import { lockAccount, type Tx } from '../tx.js';
+import { planOf, type PolicyContext } from './context.js';
+import type { Subscriptions } from './subscriptions.js';
+
+export class DueWork {
+  constructor(
+    private readonly ctx: PolicyContext,
+    private readonly subscriptions: Subscriptions,
+    private readonly onBalanceChanged: (accountId: string) => Promise<void>,
+  ) {}
+
+  async apply(accountId: string): Promise<void> {
+    const changed = await this.ctx.db.transaction().execute(async (trx) => {
+      await lockAccount(trx, this.ctx.engine, accountId);
+      const account = await trx.selectFrom('accounts').select(['time_zone']).where('id', '=', accountId).executeTakeFirst();
+      if (!account) return false;
+      const granted = await this.subscriptions.applyDueGrants(trx, accountId, account.time_zone);
+      const reset = await this.resetFreeCredits(trx, accountId);
+      return granted || reset;
+    });
+    if (changed) await this.onBalanceChanged(accountId);
+  }
+
+  async applyForAll(): Promise<void> {
+    const accounts = await this.ctx.db.selectFrom('accounts').select('id').execute();
+    for (const { id } of accounts) await this.apply(id);
+  }
+
+  /** C2: at each local midnight the free balance is set back to the daily amount; it never accumulates. */
+  private async resetFreeCredits(trx: Tx, accountId: string): Promise<boolean> {
+    const now = this.ctx.clock.now();
+    const account = await trx.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+    const dueMidnight = lastLocalMidnight(now, account.time_zone);
+    if (dueMidnight.toISOString() <= account.free_reset_at) return false;
+    await trx.updateTable('accounts').set({ free_reset_at: dueMidnight.toISOString() }).where('id', '=', accountId).execute();
+    if (planOf(this.ctx.catalog, account.plan_id).billing !== 'credits') return false;
+    const day = localDate(dueMidnight, account.time_zone);
+    const left = await readBalance(trx, accountId, 'free');
+    const daily = this.ctx.catalog.dailyFreeCredits;
+    if (left > 0) {
+      await postEntry(trx, accountId, { kind: 'expire', balance: 'free', amount: -left, reason: `C2: unused free credits end at local midnight ${day}`, at: dueMidnight });
+    }
+    await postEntry(trx, accountId, { kind: 'grant', balance: 'free', amount: daily, reason: `C2: daily free credits for ${day}`, at: dueMidnight });
+    return true;
+  }
+
+  /** The earliest instant at which some account has due work: a local midnight or an anniversary. */
+  async nextDueAt(): Promise<Date | null> {
+    const now = this.ctx.clock.now();
+    let earliest: Date | null = null;
+    const consider = (due: Date) => {
+      if (!earliest || due < earliest) earliest = due;
+    };
+    const zones = await this.ctx.db.selectFrom('accounts').select('time_zone').distinct().execute();
+    for (const { time_zone } of zones) consider(nextLocalMidnight(now, time_zone));
+    const subs = await this.ctx.db
+      .selectFrom('subscriptions')
+      .innerJoin('accounts', 'accounts.id', 'subscriptions.account_id')
+      .select(['subscriptions.anniversary_day', 'accounts.time_zone'])
+      .distinct()
+      .execute();
+    for (const sub of subs) consider(nextAnniversary(now, sub.anniversary_day, sub.time_zone));
+    return earliest;
+  }
+}

@@ -1,0 +1,153 @@
+/** Account, balance, plan and cost-preview routes (API.md), and the admin routes for accounts and the test clock. */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import * as api from '../../shared/api.js';
+import { TestClock } from '../clock.js';
+import { balanceView } from '../policy/balance-view.js';
+import { defineRoute, type Authenticator } from '../http.js';
+import { ApiProblem, notFound } from '../problem.js';
+import type { Services } from '../services.js';
+import { idempotencyKey, sendAnswer } from './respond.js';
+
+const NoContent = z.unknown();
+
+export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator, s: Services): void {
+  const { db } = s.ctx;
+
+  defineRoute(app, auth, {
+    method: 'GET',
+    url: '/v1/me',
+    auth: 'account',
+    response: api.Me,
+    handler: async ({ account }) => {
+      await s.dueWork.apply(account.id);
+      return s.accounts.me(account.id);
+    },
+  });
+
+  defineRoute(app, auth, {
+    method: 'GET',
+    url: '/v1/me/balance',
+    auth: 'account',
+    response: api.Balance,
+    handler: async ({ account }) => {
+      await s.dueWork.apply(account.id);
+      return s.balance(account.id);
+    },
+  });
+
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/me/subscription',
+    auth: 'account',
+    body: api.SubscribeRequest,
+    response: NoContent,
+    handler: async ({ account, body, request, reply }) => {
+      await s.dueWork.apply(account.id);
+      const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/me/subscription', body, async (remember) =>
+        db.transaction().execute(async (trx) => {
+          await s.subscriptions.subscribe(trx, account.id, body.planId);
+          const stored = { status: 200, body: await s.accounts.me(account.id, trx) };
+          await remember(trx, stored);
+          return stored;
+        }),
+      );
+      if (answer.status < 400) {
+        await s.publishBalance(account.id);
+        await s.ctx.events.publish(account.id, { type: 'account', data: await s.accounts.me(account.id) });
+      }
+      return sendAnswer(reply, answer);
+    },
+  });
+
+  defineRoute(app, auth, {
+    method: 'DELETE',
+    url: '/v1/me/subscription',
+    auth: 'account',
+    response: api.Me,
+    handler: async ({ account }) => {
+      await s.dueWork.apply(account.id);
+      await db.transaction().execute((trx) => s.subscriptions.cancel(trx, account.id));
+      const me = await s.accounts.me(account.id);
+      await s.ctx.events.publish(account.id, { type: 'account', data: me });
+      return me;
+    },
+  });
+
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/me/topups',
+    auth: 'account',
+    body: api.TopupRequest,
+    response: NoContent,
+    handler: async ({ account, body, request, reply }) => {
+      await s.dueWork.apply(account.id);
+      const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/me/topups', body, async (remember) =>
+        db.transaction().execute(async (trx) => {
+          await s.subscriptions.buyTopup(trx, account.id, body.credits);
+          const stored = { status: 201, body: await balanceView(s.ctx, trx, account.id) };
+          await remember(trx, stored);
+          return stored;
+        }),
+      );
+      if (answer.status < 400) await s.publishBalance(account.id);
+      return sendAnswer(reply, answer);
+    },
+  });
+
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/estimates/cost',
+    auth: 'account',
+    body: api.CostEstimateRequest,
+    response: api.CostEstimate,
+    handler: async ({ account, body }) => {
+      await s.dueWork.apply(account.id);
+      return db.transaction().execute(async (trx) => {
+        const quote = await s.charges.quote(trx, account.id, body);
+        const estimate: api.CostEstimate = { cost: quote.cost, unit: quote.unit, draws: quote.draws, lane: quote.lane, unlimited: quote.unlimited };
+        if (quote.refusal) estimate.refusal = quote.refusal.toProblem();
+        return estimate;
+      });
+    },
+  });
+
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/admin/accounts',
+    auth: 'admin',
+    body: api.AccountCreate,
+    response: NoContent,
+    handler: async ({ body, request, reply }) => {
+      const answer = await s.idempotency.run('admin', idempotencyKey(request.headers), 'POST /v1/admin/accounts', body, async (remember) => {
+        const { account, token } = await s.accounts.create(body);
+        const stored = { status: 201, body: api.AccountCreated.parse({ account: await s.accounts.me(account.id), token }) };
+        await db.transaction().execute((trx) => remember(trx, stored));
+        return stored;
+      });
+      return sendAnswer(reply, answer);
+    },
+  });
+
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/admin/clock',
+    auth: 'admin',
+    body: api.ClockMove,
+    response: api.ClockState,
+    handler: async ({ body }) => {
+      const clock = s.ctx.clock;
+      if (!(clock instanceof TestClock)) throw notFound('The test clock (start the backend with --test-clock)');
+      if ('now' in body) {
+        const target = new Date(body.now);
+        if (target < clock.now()) {
+          throw new ApiProblem(400, 'invalid_request', 'The test clock only moves forward', { errors: [{ path: 'body.now', message: 'before the current test time' }] });
+        }
+        await clock.set(target);
+      } else {
+        await clock.advance(body.advanceS);
+      }
+      return { now: clock.now().toISOString() };
+    },
+  });
+}

@@ -1,0 +1,259 @@
+/** Generations (charging side and history, H1), reference uploads and prompt enhancement (free, G3), and outputs. */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import rangeParser from 'range-parser';
+import { z } from 'zod';
+import * as api from '../../shared/api.js';
+import { newId } from '../accounts.js';
+import { defineRoute, IdParams, type Authenticator } from '../http.js';
+import { ApiProblem, notFound } from '../problem.js';
+import { writeFileAtomic } from '../providers/atomic-write.js';
+import { imageInfo } from '../providers/local.js';
+import type { Services } from '../services.js';
+import { recordChange } from '../tx.js';
+import { idempotencyKey, sendAnswer } from './respond.js';
+
+const NoContent = z.unknown();
+const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+const EXTENSION: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
+
+export function encodeCursor(parts: Array<string | number>): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, length: number): Array<string | number> {
+  try {
+    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(parts) && parts.length === length && parts.every((p) => typeof p === 'string' || typeof p === 'number')) return parts;
+  } catch {
+    // fall through to the error below
+  }
+  throw new ApiProblem(400, 'invalid_request', 'The cursor is not one this backend gave out', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
+}
+
+const ENHANCEMENTS: Record<api.ModelKind, string> = {
+  image: 'highly detailed, soft natural light, sharp focus, balanced composition',
+  video: 'smooth camera motion, cinematic lighting, steady framing',
+  audio: 'clear and warm tone, gentle dynamics, clean mix',
+};
+
+/** G3: a richer prompt, free of charge; deterministic so the same prompt always enhances the same way. */
+export function enhancePrompt(prompt: string, kind: api.ModelKind): string {
+  const trimmed = prompt.trim().replace(/[.,;\s]+$/, '');
+  const extra = ENHANCEMENTS[kind].split(', ').filter((phrase) => !trimmed.toLowerCase().includes(phrase));
+  return extra.length ? `${trimmed}, ${extra.join(', ')}` : trimmed;
+}
+
+export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticator, s: Services): void {
+  const { db, catalog } = s.ctx;
+
+  async function submit(accountId: string, request: api.GenerationRequest, route: string, key: string | undefined) {
+    await s.dueWork.apply(accountId);
+    const answer = await s.idempotency.run(accountId, key, route, request, async (remember) =>
+      db.transaction().execute(async (trx) => {
+        const row = await s.generations.create(trx, accountId, request);
+        const stored = { status: 202, body: await s.generations.view(trx, row) };
+        await remember(trx, stored);
+        return stored;
+      }),
+    );
+    if (answer.status === 202) {
+      const generation = answer.body as api.Generation;
+      // A replay answers with the first result and enqueues nothing again (the runner skips work that is not queued).
+      s.runner.enqueue(accountId, generation.id);
+      await s.publishGeneration(accountId, generation.id);
+      await s.publishBalance(accountId);
+    }
+    return answer;
+  }
+
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/generations',
+    auth: 'account',
+    body: api.GenerationRequest,
+    response: NoContent,
+    handler: async ({ account, body, request, reply }) =>
+      sendAnswer(reply, await submit(account.id, body, 'POST /v1/generations', idempotencyKey(request.headers))),
+  });
+
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/generations/:id/rerun',
+    auth: 'account',
+    params: IdParams,
+    response: NoContent,
+    handler: async ({ account, params, request, reply }) => {
+      const original = await db.transaction().execute((trx) => s.generations.get(trx, account.id, params.id));
+      const again: api.GenerationRequest = {
+        tool: original.tool as api.ToolId,
+        modelId: original.model_id,
+        prompt: original.prompt,
+        settings: JSON.parse(original.settings),
+        ...(original.workflow ? { workflow: true } : {}),
+      };
+      return sendAnswer(reply, await submit(account.id, again, `POST /v1/generations/${params.id}/rerun`, idempotencyKey(request.headers)));
+    },
+  });
+
+  defineRoute(app, auth, {
+    method: 'GET',
+    url: '/v1/generations',
+    auth: 'account',
+    query: api.GenerationQuery,
+    response: api.GenerationPage,
+    handler: async ({ account, query }) => {
+      const limit = query.limit ?? 50;
+      let q = db.selectFrom('generations').selectAll('generations').where('generations.account_id', '=', account.id).where('generations.deleted_at', 'is', null);
+      if (query.tool) q = q.where('generations.tool', '=', query.tool);
+      if (query.modelId) q = q.where('generations.model_id', '=', query.modelId);
+      if (query.status) q = q.where('generations.status', '=', query.status);
+      if (query.from) q = q.where('generations.created_at', '>=', new Date(query.from).toISOString());
+      if (query.to) q = q.where('generations.created_at', '<', new Date(query.to).toISOString());
+      if (query.q) {
+        const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        q = q.where(sql<boolean>`lower(generations.prompt) like ${pattern} escape '\\'`);
+      }
+      if (query.workspaceId) {
+        q = q.where((eb) =>
+          eb.exists(
+            eb.selectFrom('workspace_items').select('workspace_items.generation_id').whereRef('workspace_items.generation_id', '=', 'generations.id').where('workspace_items.workspace_id', '=', query.workspaceId!),
+          ),
+        );
+      }
+      if (query.cursor) {
+        const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
+        q = q.where((eb) => eb.or([eb('generations.created_at', '<', createdAt), eb.and([eb('generations.created_at', '=', createdAt), eb('generations.id', '<', id)])]));
+      }
+      const rows = await q.orderBy('generations.created_at', 'desc').orderBy('generations.id', 'desc').limit(limit + 1).execute();
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      const items = await db.transaction().execute((trx) => s.generations.views(trx, page));
+      return { items, nextCursor: rows.length > limit && last ? encodeCursor([last.created_at, last.id]) : null };
+    },
+  });
+
+  defineRoute(app, auth, {
+    method: 'GET',
+    url: '/v1/generations/:id',
+    auth: 'account',
+    params: IdParams,
+    response: api.Generation,
+    handler: async ({ account, params }) => s.generation(account.id, params.id),
+  });
+
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/generations/:id/cancel',
+    auth: 'account',
+    params: IdParams,
+    response: api.Generation,
+    handler: async ({ account, params }) => {
+      const cancelled = await db.transaction().execute(async (trx) => {
+        await s.generations.get(trx, account.id, params.id);
+        return s.generations.finishUnsuccessfully(trx, account.id, params.id, 'cancelled', 'Cancelled before it started', ['queued']);
+      });
+      if (!cancelled) throw new ApiProblem(409, 'not_cancellable', 'Only a queued generation can be cancelled');
+      await s.publishGeneration(account.id, params.id);
+      await s.publishBalance(account.id);
+      return s.generation(account.id, params.id);
+    },
+  });
+
+  defineRoute(app, auth, {
+    method: 'DELETE',
+    url: '/v1/generations/:id',
+    auth: 'account',
+    params: IdParams,
+    response: NoContent,
+    handler: async ({ account, params, reply }) => {
+      await db.transaction().execute(async (trx) => {
+        const row = await s.generations.get(trx, account.id, params.id);
+        if (!['succeeded', 'failed', 'blocked', 'cancelled'].includes(row.status)) {
+          throw new ApiProblem(409, 'not_cancellable', 'A generation that is queued or running cannot be deleted; cancel it first');
+        }
+        await trx.updateTable('generations').set({ deleted_at: s.ctx.clock.now().toISOString() }).where('id', '=', params.id).execute();
+        await trx.deleteFrom('workspace_items').where('generation_id', '=', params.id).execute();
+        await recordChange(trx, account.id, 'generation', params.id, 'delete');
+      });
+      return reply.code(204).send();
+    },
+  });
+
+  app.addContentTypeParser(['image/png', 'image/jpeg', 'image/webp'], { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_request, body, done) => done(null, body));
+
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/uploads',
+    auth: 'account',
+    response: NoContent,
+    handler: async ({ account, request, reply }) => {
+      const declared = String(request.headers['content-type'] ?? '').split(';')[0]!.trim();
+      const bytes = request.body;
+      if (!Buffer.isBuffer(bytes) || !EXTENSION[declared]) {
+        throw new ApiProblem(415, 'invalid_request', 'Send the image bytes with Content-Type image/png, image/jpeg or image/webp');
+      }
+      const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/uploads', bytes, async (remember) => {
+        const info = await imageInfo(bytes);
+        if (!info || info.mime !== declared) {
+          throw new ApiProblem(400, 'invalid_request', info ? `The bytes are ${info.mime}, not ${declared}` : 'The bytes are not a readable PNG, JPEG or WebP image');
+        }
+        const { createHash } = await import('node:crypto');
+        const id = newId('upl');
+        const path = join(s.dataDir, 'uploads', account.id, `${id}.${EXTENSION[declared]}`);
+        await writeFileAtomic(path, bytes);
+        const upload: api.Upload = { id, mime: info.mime, bytes: bytes.length, width: info.width, height: info.height, sha256: createHash('sha256').update(bytes).digest('hex') };
+        return db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('uploads')
+            .values({ id, account_id: account.id, mime: upload.mime, bytes: upload.bytes, width: upload.width, height: upload.height, sha256: upload.sha256, path, created_at: s.ctx.clock.now().toISOString() })
+            .execute();
+          const stored = { status: 201, body: upload };
+          await remember(trx, stored);
+          return stored;
+        });
+      });
+      return sendAnswer(reply, answer);
+    },
+  });
+
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/prompts/enhance',
+    auth: 'account',
+    body: api.EnhanceRequest,
+    response: api.EnhanceResponse,
+    handler: async ({ body }) => {
+      const kind = catalog.tools.find((t) => t.id === body.tool)?.kind ?? 'image';
+      return { prompt: enhancePrompt(body.prompt, kind) };
+    },
+  });
+
+  app.get('/v1/outputs/:id', async (request, reply) => {
+    const account = await auth.account(request);
+    const params = IdParams.safeParse(request.params);
+    if (!params.success) throw notFound('Output');
+    const output = await db.selectFrom('outputs').selectAll().where('id', '=', params.data.id).where('account_id', '=', account.id).executeTakeFirst();
+    if (!output) throw notFound(`Output ${params.data.id}`);
+    const info = await stat(output.path).catch(() => null);
+    if (!info) throw notFound(`The file of output ${output.id}`);
+    const etag = `"${output.sha256}"`;
+    reply.header('etag', etag).header('accept-ranges', 'bytes').header('content-type', output.mime).header('cache-control', 'private, max-age=31536000, immutable');
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    const range = request.headers.range;
+    if (range && (!request.headers['if-range'] || request.headers['if-range'] === etag)) {
+      const ranges = rangeParser(info.size, range, { combine: true });
+      if (ranges === -1) return reply.code(416).header('content-range', `bytes */${info.size}`).send();
+      if (ranges !== -2 && ranges.type === 'bytes' && ranges.length === 1) {
+        const { start, end } = ranges[0]!;
+        reply.code(206).header('content-range', `bytes ${start}-${end}/${info.size}`).header('content-length', end - start + 1);
+        return reply.send(createReadStream(output.path, { start, end }));
+      }
+    }
+    reply.header('content-length', info.size);
+    return reply.send(createReadStream(output.path));
+  });
+}

@@ -1,0 +1,13 @@
+import type { FastifyReply } from 'fastify';
+import type { StoredAnswer } from '../idempotency.js';
+
+/** Sends an answer that may have been stored for an Idempotency-Key replay (problem+json when it is a refusal). */
+export function sendAnswer(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
+  if (answer.status >= 400) reply.header('content-type', 'application/problem+json');
+  return reply.code(answer.status).send(answer.body);
+}
+
+export function idempotencyKey(headers: Record<string, unknown>): string | undefined {
+  const value = headers['idempotency-key'];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
