@@ -207,7 +207,10 @@ function imageSize(settings: GenerationSettings): { width: number; height: numbe
 }
 
 async function pngFile(image: Sharp): Promise<RenderedFile> {
-  const { data, info } = await image.png({ compressionLevel: 3, adaptiveFiltering: true }).toBuffer({ resolveWithObject: true });
+  // Adaptive filtering makes smooth gradients 2-3x smaller for ~10 ms; level 3 is within ~15% of level 6 at half the time.
+  const { data, info } = await image
+    .png({ compressionLevel: 3, adaptiveFiltering: true })
+    .toBuffer({ resolveWithObject: true });
   return { bytes: data, extension: 'png', kind: 'image', mime: 'image/png', width: info.width, height: info.height };
 }
 
@@ -403,6 +406,8 @@ async function renderImageToVideo({ request, index, source }: RenderInput): Prom
     .resize(baseWidth, baseHeight, { fit: 'cover', position: 'attention' })
     .flatten({ background: '#ffffff' })
     .removeAlpha()
+    // sampleWindow reads exactly three 8-bit channels, whatever the source was (grey, 16-bit, CMYK).
+    .toColourspace('srgb')
     .raw()
     .toBuffer();
 
@@ -417,7 +422,8 @@ async function renderImageToVideo({ request, index, source }: RenderInput): Prom
     const windowHeight = baseHeight / zoom;
     const left = (baseWidth - windowWidth) * (from.x + (to.x - from.x) * eased);
     const top = (baseHeight - windowHeight) * (from.y + (to.y - from.y) * eased);
-    const pixels = sampleWindow(base, baseWidth, baseHeight, { left, top, width: windowWidth, height: windowHeight }, plan);
+    const window = { left, top, width: windowWidth, height: windowHeight };
+    const pixels = sampleWindow(base, baseWidth, baseHeight, window, plan);
     const wash = drawScene(scene, plan.width, plan.height, frame / plan.frames);
     return mixPixels(pixels, wash, 0.1 + 0.2 * eased);
   });
@@ -680,7 +686,8 @@ class SeededRandom {
 
   static from(parts: readonly (string | number)[]): SeededRandom {
     const digest = createHash('sha256').update(JSON.stringify(parts)).digest();
-    return new SeededRandom(digest.readUInt32LE(0), digest.readUInt32LE(4), digest.readUInt32LE(8), digest.readUInt32LE(12));
+    const [a, b, c, d] = [0, 4, 8, 12].map((offset) => digest.readUInt32LE(offset)) as [number, number, number, number];
+    return new SeededRandom(a, b, c, d);
   }
 
   /** A number in [0, 1). */
