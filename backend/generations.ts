@@ -85,7 +85,8 @@ export class Generations {
   async finishUnsuccessfully(trx: Tx, accountId: string, id: string, status: 'failed' | 'blocked' | 'cancelled', error: string, allowedFrom: string[]): Promise<boolean> {
     await lockAccount(trx, this.ctx.engine, accountId);
     const row = await trx.selectFrom('generations').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
-    if (!row || !allowedFrom.includes(row.status)) return false;
+    // A finished generation stays finished: it is refunded at most once.
+    if (!row || FINISHED.has(row.status) || !allowedFrom.includes(row.status)) return false;
     const now = this.ctx.clock.now().toISOString();
     await trx.updateTable('generations').set({ status, error, finished_at: now, refunded: 1 }).where('id', '=', id).execute();
     if (row.refunded === 0) await this.charges.refund(trx, accountId, id, JSON.parse(row.draws) as Draw[], `refund of ${status} generation ${id}`);
