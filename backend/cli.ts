@@ -19,6 +19,7 @@ const { values } = parseArgs({
     'test-clock': { type: 'string' },
     database: { type: 'string' },
     catalog: { type: 'string' },
+    config: { type: 'string' },
     host: { type: 'string' },
     log: { type: 'boolean' },
   },
@@ -45,6 +46,7 @@ try {
     databaseUrl,
     testClock,
     catalogPath: values.catalog ?? env.COMPANION_CATALOG,
+    configPath: values.config ?? env.COMPANION_CONFIG,
     logger: values.log ?? false,
   });
   let stopping = false;

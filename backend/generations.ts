@@ -8,10 +8,19 @@ import { newId } from './accounts.js';
 import type { GenerationsTable } from './db/schema.js';
 import type { Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
+import { refuseSuspended } from './policy/subscriptions.js';
 import { ApiProblem, notFound } from './problem.js';
 import { lockAccount, recordChange, type Tx } from './tx.js';
 
 export type GenerationRow = Selectable<GenerationsTable>;
+
+let lastStamp = 0;
+/** A strictly increasing wall-clock stamp in microseconds: the FIFO order of the queues (U3), also within one millisecond. */
+export function enqueueStamp(): number {
+  const now = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  lastStamp = Math.max(lastStamp + 1, now);
+  return lastStamp;
+}
 
 export const FINISHED = new Set(['succeeded', 'failed', 'blocked', 'cancelled']);
 
@@ -34,8 +43,7 @@ export class Generations {
   /** Prices, charges and records a generation; throws the refusal (402, 403, 429) when it cannot be paid. */
   async create(trx: Tx, accountId: string, request: GenerationRequest): Promise<GenerationRow> {
     await lockAccount(trx, this.ctx.engine, accountId);
-    const account = await trx.selectFrom('accounts').select('status').where('id', '=', accountId).executeTakeFirstOrThrow();
-    if (account.status === 'suspended') throw new ApiProblem(403, 'account_suspended', 'This account is suspended');
+    await refuseSuspended(trx, accountId);
     await this.checkSource(trx, accountId, request.settings.sourceId);
     const quote = await this.charges.quote(trx, accountId, request);
     if (quote.refusal) throw quote.refusal;
@@ -59,6 +67,15 @@ export class Generations {
       started_at: null,
       finished_at: null,
       deleted_at: null,
+      unlimited: quote.unlimited ? 1 : 0,
+      attempts: 0,
+      worker_id: null,
+      heartbeat_ms: null,
+      // Queue bookkeeping is operational, in wall-clock time: waits and runs are measured, not policy.
+      enqueued_us: enqueueStamp(),
+      not_before_ms: quote.lane === 'relaxed' ? Date.now() + this.ctx.config.queue.relaxedDelayS * 1000 : null,
+      wait_ms: null,
+      run_ms: null,
     };
     await trx.insertInto('generations').values(row).execute();
     await this.charges.debit(trx, accountId, quote, id, `${request.modelId} ${request.tool} x${request.settings.outputs}`);
@@ -128,6 +145,7 @@ export function toGeneration(row: GenerationRow, outputs: OutputRow[], workspace
     workflow: row.workflow === 1,
     status: row.status as Generation['status'],
     lane: row.lane as Generation['lane'],
+    unlimited: Number(row.unlimited) === 1,
     charge: {
       credits: Number(row.cost_credits),
       generations: Number(row.cost_generations),

@@ -16,6 +16,7 @@ import { balanceView } from './policy/balance-view.js';
 import { Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
 import { DueWork } from './policy/due-work.js';
+import { FairUse } from './policy/fair-use.js';
 import { Subscriptions } from './policy/subscriptions.js';
 import { ApiProblem, notFound, sendProblem, unauthorized } from './problem.js';
 import { LocalProvider } from './providers/local.js';
@@ -23,7 +24,10 @@ import type { GenerationProvider } from './providers/provider.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerGenerationRoutes } from './routes/generations.js';
 import { registerHistoryRoutes } from './routes/history.js';
-import { SimpleRunner } from './runner.js';
+import { loadOperationsConfig, parseOperationsConfig, type OperationsConfigInput } from './config.js';
+import { JobQueue } from './queue/job-queue.js';
+import { WorkerPool } from './queue/worker-pool.js';
+import { SdWebUiProvider } from './providers/sd-webui.js';
 import type { Services } from './services.js';
 import { registerEventStream } from './sse.js';
 import { VERSION } from './version.js';
@@ -35,9 +39,11 @@ export interface BackendOptions {
   testClock?: Date | undefined;
   catalogPath?: string | undefined;
   logger?: boolean;
-  /** The generation provider; the built-in local provider by default. */
+  /** The generation provider for every model (tests); otherwise per model from the catalog, the local one by default. */
   provider?: GenerationProvider;
-  runner?: { concurrency?: number; timeoutMs?: number };
+  /** Operator configuration (U6): a file, and/or values that override it. */
+  configPath?: string | undefined;
+  config?: OperationsConfigInput;
 }
 
 export interface Backend {
@@ -50,14 +56,6 @@ export interface Backend {
   close(): Promise<void>;
 }
 
-/** Routes of API.md whose behaviour arrives with later work; they answer 501 problem+json until then. */
-const NOT_YET: Array<[string, string]> = [
-  ['GET', '/v1/queue'],
-  ['POST', '/v1/me/appeals'],
-  ['GET', '/v1/admin/appeals'],
-  ['POST', '/v1/admin/appeals/:id/decision'],
-  ['POST', '/v1/admin/accounts/:id/flags'],
-];
 
 export async function createBackend(options: BackendOptions): Promise<Backend> {
   const catalog = loadCatalog(options.catalogPath);
@@ -65,7 +63,11 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const database = await openDatabase({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
   const { db, engine } = database;
   const events = new EventLog(db, clock);
-  const ctx: PolicyContext = { db, engine, catalog, clock, events };
+  const fileConfig = loadOperationsConfig(options.configPath);
+  const config = options.config
+    ? parseOperationsConfig({ queue: { ...fileConfig.queue, ...options.config.queue }, fairUse: { ...fileConfig.fairUse, ...options.config.fairUse } })
+    : fileConfig;
+  const ctx: PolicyContext = { db, engine, catalog, clock, events, config };
   const subscriptions = new Subscriptions(ctx);
   const accounts = new Accounts(db, catalog, clock, subscriptions);
   const charges = new Charges(ctx);
@@ -79,13 +81,44 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const publishGeneration = async (accountId: string, id: string) => {
     await events.publish(accountId, { type: 'generation', data: await generation(accountId, id) });
   };
+  const me = async (accountId: string, executor: typeof db = db) => ({ ...(await accounts.me(accountId, executor)), fairUse: await fairUse.fairUseView(accountId, executor) });
+  const publishAccount = async (accountId: string) => {
+    await events.publish(accountId, { type: 'account', data: await me(accountId) });
+  };
+  const fairUse = new FairUse({ db, engine, clock, config: config.fairUse, onStatusChange: (accountId) => publishAccount(accountId) });
   const dueWork = new DueWork(ctx, subscriptions, publishBalance);
-  const runner = new SimpleRunner(
+  const queue = new JobQueue(ctx, generations);
+
+  // SSE `queue` events: every account with work in the queues hears about a change, coalesced to one per 50 ms.
+  let queueTimer: NodeJS.Timeout | null = null;
+  const queueChanged = () => {
+    if (queueTimer) return;
+    queueTimer = setTimeout(() => {
+      queueTimer = null;
+      void (async () => {
+        for (const accountId of await queue.accountsInQueue()) {
+          await events.publish(accountId, { type: 'queue', data: await queue.status(accountId, config.queue.workers) });
+        }
+      })().catch((error) => app.log.error(error, 'queue event failed'));
+    }, 50);
+  };
+
+  const local = new LocalProvider();
+  const remote = new Map<string, GenerationProvider>();
+  const providerFor = (modelId: string): GenerationProvider => {
+    if (options.provider) return options.provider;
+    const model = catalog.models.find((m) => m.id === modelId);
+    if (model?.provider?.kind !== 'sd-webui') return local;
+    const url = model.provider.url;
+    if (!remote.has(url)) remote.set(url, new SdWebUiProvider({ baseURL: url, timeoutMs: config.queue.jobTimeoutS * 1000 }));
+    return remote.get(url)!;
+  };
+  const runner = new WorkerPool(
     ctx,
+    queue,
     generations,
-    options.provider ?? new LocalProvider(),
-    { generationChanged: publishGeneration, balanceChanged: publishBalance },
-    { outputsDir: join(options.dataDir, 'outputs'), uploadsDir: join(options.dataDir, 'uploads'), ...options.runner },
+    { generationChanged: publishGeneration, balanceChanged: publishBalance, queueChanged },
+    { outputsDir: join(options.dataDir, 'outputs'), providerFor, exclusiveDatabase: engine === 'sqlite' },
   );
   const services: Services = {
     ctx,
@@ -96,6 +129,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     dueWork,
     idempotency: new Idempotency(db),
     runner,
+    queue,
+    fairUse,
+    me,
+    publishAccount,
     dataDir: options.dataDir,
     balance,
     generation,
@@ -148,21 +185,21 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   registerAccountRoutes(app, auth, services);
   registerGenerationRoutes(app, auth, services);
   registerHistoryRoutes(app, auth, services);
+  defineRoute(app, auth, {
+    method: 'GET',
+    url: '/v1/queue',
+    auth: 'account',
+    response: api.QueueStatus,
+    handler: async ({ account }) => queue.status(account.id, config.queue.workers),
+  });
 
   const openStreams = new Set<() => void>();
-  registerEventStream(app, auth, { events, applyDueWork: (id) => dueWork.apply(id), balance }, openStreams);
-
-  for (const [method, url] of NOT_YET) {
-    app.route({
-      method: method as 'GET',
-      url,
-      handler: async (request, reply) => {
-        if (url.startsWith('/v1/admin/')) auth.admin(request);
-        else await auth.account(request);
-        return sendProblem(reply, new ApiProblem(501, 'not_implemented', `${method} ${url} is not available on this backend yet`));
-      },
-    });
-  }
+  registerEventStream(
+    app,
+    auth,
+    { events, applyDueWork: (id) => dueWork.apply(id), balance, streamsChanged: (id, open) => void fairUse.observeStreams(id, open).catch(() => {}) },
+    openStreams,
+  );
 
   // Due work (A1, A3, C2, C3): when the test clock moves, and at the next due instant of any account.
   clock.onMove(() => dueWork.applyForAll());
@@ -206,6 +243,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     },
     async close() {
       closing = true;
+      if (queueTimer) clearTimeout(queueTimer);
       await runner.stop();
       await app.close();
       await database.close();

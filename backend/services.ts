@@ -1,5 +1,9 @@
 /** Everything a route needs, built once per backend. */
-import type { Balance, Generation } from '../shared/api.js';
+import type { Kysely } from 'kysely';
+import type { Balance, Generation, Me } from '../shared/api.js';
+import type { DB } from './db/schema.js';
+import type { FairUse } from './policy/fair-use.js';
+import type { JobQueue } from './queue/job-queue.js';
 import type { Accounts } from './accounts.js';
 import type { Generations } from './generations.js';
 import type { Idempotency } from './idempotency.js';
@@ -18,8 +22,12 @@ export interface Services {
   dueWork: DueWork;
   idempotency: Idempotency;
   runner: GenerationRunner;
+  queue: JobQueue;
+  fairUse: FairUse;
   dataDir: string;
   /** Current views, and publication of change events to the account's stream. */
+  me(accountId: string, executor?: Kysely<DB>): Promise<Me>;
+  publishAccount(accountId: string): Promise<void>;
   balance(accountId: string): Promise<Balance>;
   generation(accountId: string, generationId: string): Promise<Generation>;
   publishBalance(accountId: string): Promise<void>;

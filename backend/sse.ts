@@ -9,11 +9,18 @@ import type { EventLog, StoredEvent } from './events.js';
 import type { Authenticator } from './http.js';
 
 const HEARTBEAT_MS = 15_000;
+const openPerAccount = new Map<string, number>();
 
 export function registerEventStream(
   app: FastifyInstance,
   auth: Authenticator,
-  deps: { events: EventLog; applyDueWork(accountId: string): Promise<void>; balance(accountId: string): Promise<unknown> },
+  deps: {
+    events: EventLog;
+    applyDueWork(accountId: string): Promise<void>;
+    balance(accountId: string): Promise<unknown>;
+    /** U7: how many streams an account has open (several at once suggests shared credentials). */
+    streamsChanged(accountId: string, open: number): void;
+  },
   open: Set<() => void>,
 ): void {
   app.get('/v1/events', async (request, reply) => {
@@ -42,13 +49,23 @@ export function registerEventStream(
     };
     const unsubscribe = deps.events.subscribe(account.id, (event) => (replaying ? pending.push(event) : send(event)));
     const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    let closed = false;
     const close = () => {
+      if (closed) return;
+      closed = true;
       clearInterval(heartbeat);
       unsubscribe();
       open.delete(close);
+      const left = (openPerAccount.get(account.id) ?? 1) - 1;
+      if (left > 0) openPerAccount.set(account.id, left);
+      else openPerAccount.delete(account.id);
+      deps.streamsChanged(account.id, left);
       if (!raw.writableEnded) raw.end();
     };
     open.add(close);
+    const count = (openPerAccount.get(account.id) ?? 0) + 1;
+    openPerAccount.set(account.id, count);
+    deps.streamsChanged(account.id, count);
     request.raw.on('close', close);
 
     try {

@@ -42,6 +42,8 @@ export const Model = z.object({
   price: z.number().int().positive(),
   supportsRelaxed: z.boolean(),
   unlimitedDays: z.number().int().positive().optional(),
+  /** Where the model runs: the built-in local provider by default, or a Stable-Diffusion-WebUI-compatible server. */
+  provider: z.object({ kind: z.literal('sd-webui'), url: z.url() }).optional(),
 });
 export type Model = z.infer<typeof Model>;
 
@@ -246,6 +248,8 @@ export const Generation = z.object({
   workflow: z.boolean().optional(),
   status: GenerationStatus,
   lane: Lane,
+  /** True when it ran inside an unlimited window (U1), at no cost. */
+  unlimited: z.boolean().optional(),
   queuePosition: z.number().int().nonnegative().optional(),
   etaS: z.number().nonnegative().optional(),
   charge: z.object({

@@ -4,6 +4,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { createFairUseTables } from '../policy/fair-use-schema.js';
 import type { Engine } from './database.js';
 
 function autoId(engine: Engine) {
@@ -168,6 +169,34 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('changes_by_seq').on('changes').columns(['account_id', 'seq']).execute();
       },
+    },
+    '0003_unlimited_windows_and_queues': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('unlimited_windows')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+          .addColumn('model_id', 'text', (c) => c.notNull())
+          .addColumn('starts_at', 'text', (c) => c.notNull())
+          .addColumn('ends_at', 'text', (c) => c.notNull())
+          .addColumn('closed_at', 'text')
+          .execute();
+        await db.schema.createIndex('unlimited_windows_by_account').on('unlimited_windows').columns(['account_id', 'model_id', 'ends_at']).execute();
+        await db.schema.createIndex('unlimited_windows_open').on('unlimited_windows').columns(['closed_at', 'ends_at']).execute();
+        await db.schema.alterTable('generations').addColumn('unlimited', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('generations').addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('generations').addColumn('worker_id', 'text').execute();
+        await db.schema.alterTable('generations').addColumn('heartbeat_ms', 'bigint').execute();
+        await db.schema.alterTable('generations').addColumn('enqueued_us', 'bigint').execute();
+        await db.schema.alterTable('generations').addColumn('not_before_ms', 'bigint').execute();
+        await db.schema.alterTable('generations').addColumn('wait_ms', 'bigint').execute();
+        await db.schema.alterTable('generations').addColumn('run_ms', 'bigint').execute();
+        await db.schema.createIndex('generations_queue').on('generations').columns(['status', 'lane', 'created_at']).execute();
+        await db.schema.createIndex('generations_fast_usage').on('generations').columns(['account_id', 'unlimited', 'created_at']).execute();
+      },
+    },
+    '0004_fair_use': {
+      up: (db: Kysely<unknown>) => createFairUseTables(db),
     },
   };
 }

@@ -1,5 +1,6 @@
 /** Table shapes as Kysely sees them. Times are ISO 8601 UTC strings on both engines, so they sort as text. */
 import type { Generated } from 'kysely';
+import type { FairUseTables } from '../policy/fair-use-schema.js';
 
 export interface AccountsTable {
   id: string;
@@ -46,6 +47,26 @@ export interface GenerationsTable {
   started_at: string | null;
   finished_at: string | null;
   deleted_at: string | null;
+  /** 1 when it ran inside an unlimited window (U1) at no cost. */
+  unlimited: Generated<number>;
+  /** Queue bookkeeping (wall-clock milliseconds, not policy time): attempts, the worker and its heartbeat, measured wait and run. */
+  attempts: Generated<number>;
+  worker_id: string | null;
+  heartbeat_ms: number | null;
+  enqueued_us: number | null;
+  not_before_ms: number | null;
+  wait_ms: number | null;
+  run_ms: number | null;
+}
+
+export interface UnlimitedWindowsTable {
+  id: string;
+  account_id: string;
+  model_id: string;
+  starts_at: string;
+  ends_at: string;
+  /** When the window's end was applied (and announced); null while it is open. */
+  closed_at: string | null;
 }
 
 export interface OutputsTable {
@@ -142,7 +163,7 @@ export interface IdempotencyKeysTable {
   created_at: string;
 }
 
-export interface DB {
+export interface DB extends FairUseTables {
   accounts: AccountsTable;
   account_tokens: AccountTokensTable;
   balances: BalancesTable;
@@ -156,4 +177,5 @@ export interface DB {
   workspaces: WorkspacesTable;
   workspace_items: WorkspaceItemsTable;
   changes: ChangesTable;
+  unlimited_windows: UnlimitedWindowsTable;
 }

@@ -1,6 +1,7 @@
 /** The balance an account sees (API.md `/v1/me/balance`), read from the ledger's balances and the subscription. */
 import type { Balance } from '../../shared/api.js';
-import { nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
+import { lastLocalMidnight, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
+import { fastUsedToday } from './charges.js';
 import type { Tx } from '../tx.js';
 import { planOf, type PolicyContext } from './context.js';
 import { readSubscription, type SubscriptionRow } from './subscriptions.js';
@@ -39,8 +40,16 @@ export async function balanceView(ctx: PolicyContext, trx: Tx, accountId: string
       total: free + subscription + topup,
     },
     generations,
-    fast: { used: 0, limit: plan.fastDailyLimit, resetsAt: midnight },
-    unlimited: [],
+    fast: { used: await fastUsedToday(trx, accountId, lastLocalMidnight(now, account.time_zone).toISOString()), limit: plan.fastDailyLimit, resetsAt: midnight },
+    unlimited: (
+      await trx
+        .selectFrom('unlimited_windows')
+        .select(['model_id', 'starts_at', 'ends_at'])
+        .where('account_id', '=', accountId)
+        .where('ends_at', '>', now.toISOString())
+        .orderBy('ends_at')
+        .execute()
+    ).map((w) => ({ modelId: w.model_id, startsAt: w.starts_at, endsAt: w.ends_at })),
   };
 }
 

@@ -4,7 +4,7 @@
  * refunds C8 / G4.
  */
 import type { CostEstimateRequest, Draw, Plan, WayOut } from '../../shared/api.js';
-import { nextLocalMidnight } from '../../shared/calendar.js';
+import { lastLocalMidnight, nextLocalMidnight } from '../../shared/calendar.js';
 import { planCreditDraws, priceRequest } from '../../shared/pricing.js';
 import { postEntry, readBalance } from '../ledger.js';
 import { ApiProblem } from '../problem.js';
@@ -21,6 +21,22 @@ export interface Quote {
   lane: 'fast' | 'relaxed' | 'standard';
   unlimited: boolean;
   refusal: ApiProblem | null;
+  /** The unlimited window used, when `unlimited`. */
+  window?: { model_id: string; starts_at: string; ends_at: string };
+}
+
+/** U4: Fast generations of unlimited use since the local midnight (refunded ones do not count). */
+export async function fastUsedToday(trx: Tx, accountId: string, sinceMidnight: string): Promise<number> {
+  const row = await trx
+    .selectFrom('generations')
+    .select((eb) => eb.fn.countAll<number>().as('used'))
+    .where('account_id', '=', accountId)
+    .where('unlimited', '=', 1)
+    .where('lane', '=', 'fast')
+    .where('refunded', '=', 0)
+    .where('created_at', '>=', sinceMidnight)
+    .executeTakeFirst();
+  return Number(row?.used ?? 0);
 }
 
 export class Charges {
@@ -53,6 +69,37 @@ export class Charges {
         draws: [],
         refusal: new ApiProblem(403, 'subscription_required', `${priced.model.name} is a pro model: it needs an active subscription`, {
           options: [{ kind: 'upgrade', planIds: this.upgradePlans(plan, 0) }],
+        }),
+      };
+    }
+
+    // U1/U2: inside an open window, an image or video model costs nothing, unless the request is part of a workflow.
+    const window = await this.openWindow(trx, accountId, priced.model, request.workflow ?? false, now);
+    if (window) {
+      const free = { cost: 0, unit: 'credits' as const, draws: [], unlimited: true };
+      // U7: a fair-use pause stops unlimited access only; credits keep working for everything else.
+      if (account.status === 'unlimited_paused') {
+        return {
+          ...free,
+          lane: 'fast',
+          unlimited: false,
+          refusal: new ApiProblem(403, 'unlimited_paused', 'Unlimited access is paused pending a fair-use review; you can appeal from your account', {
+            options: [{ kind: 'wait' }],
+          }),
+        };
+      }
+      // U4: the daily Fast limit counts unlimited use; past it, Relaxed for models that support it, else refused until local midnight.
+      const fastUsed = await fastUsedToday(trx, accountId, lastLocalMidnight(now, account.time_zone).toISOString());
+      if (fastUsed < plan.fastDailyLimit) return { ...free, lane: 'fast', window, refusal: null };
+      if (priced.model.supportsRelaxed) return { ...free, lane: 'relaxed', window, refusal: null };
+      const resetsAt = nextLocalMidnight(now, account.time_zone).toISOString();
+      return {
+        ...free,
+        lane: 'fast',
+        refusal: new ApiProblem(429, 'fast_limit_reached', `The ${plan.fastDailyLimit} Fast generations of today are used; ${priced.model.name} has no Relaxed mode`, {
+          resetsAt,
+          retryAfterS: Math.ceil((Date.parse(resetsAt) - now.getTime()) / 1000),
+          options: [{ kind: 'wait', at: resetsAt }],
         }),
       };
     }
@@ -111,9 +158,37 @@ export class Charges {
     };
   }
 
-  /** Posts the debits of a quote (one ledger entry per balance drawn, C5). */
+  /** U1/U2: the window open now for this model, when the request may use one. */
+  private async openWindow(trx: Tx, accountId: string, model: { id: string; kind: string }, workflow: boolean, now: Date) {
+    if (workflow || (model.kind !== 'image' && model.kind !== 'video')) return null;
+    const iso = now.toISOString();
+    return (
+      (await trx
+        .selectFrom('unlimited_windows')
+        .select(['model_id', 'starts_at', 'ends_at'])
+        .where('account_id', '=', accountId)
+        .where('model_id', '=', model.id)
+        .where('starts_at', '<=', iso)
+        .where('ends_at', '>', iso)
+        .orderBy('ends_at', 'desc')
+        .executeTakeFirst()) ?? null
+    );
+  }
+
+  /** Posts the debits of a quote (one ledger entry per balance drawn, C5); unlimited use records a zero-cost entry (U1). */
   async debit(trx: Tx, accountId: string, quote: Quote, generationId: string, label: string): Promise<void> {
     const at = this.ctx.clock.now();
+    if (quote.unlimited) {
+      await postEntry(trx, accountId, {
+        kind: 'debit',
+        balance: 'subscription',
+        amount: 0,
+        reason: `U1: ${label} inside the unlimited window until ${quote.window?.ends_at ?? '?'} (${quote.lane})`,
+        at,
+        generationId,
+      });
+      return;
+    }
     for (const draw of quote.draws) {
       await postEntry(trx, accountId, {
         kind: 'debit',

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Catalog, Plan } from '../../shared/api.js';
 import type { Clock } from '../clock.js';
+import type { OperationsConfig } from '../config.js';
 import type { Engine } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import type { EventLog } from '../events.js';
@@ -12,6 +13,7 @@ export interface PolicyContext {
   catalog: Catalog;
   clock: Clock;
   events: EventLog;
+  config: OperationsConfig;
 }
 
 export function planOf(catalog: Catalog, planId: string): Plan {

@@ -24,7 +24,8 @@ export class DueWork {
       if (!account) return false;
       const granted = await this.subscriptions.applyDueGrants(trx, accountId, account.time_zone);
       const reset = await this.resetFreeCredits(trx, accountId);
-      return granted || reset;
+      const closed = await this.closeEndedWindows(trx, accountId);
+      return granted || reset || closed;
     });
     if (changed) await this.onBalanceChanged(accountId);
   }
@@ -52,7 +53,20 @@ export class DueWork {
     return true;
   }
 
-  /** The earliest instant at which some account has due work: a local midnight or an anniversary. */
+  /** U1: a window whose end has come is marked closed, so its end is announced (a balance event) once. */
+  private async closeEndedWindows(trx: Tx, accountId: string): Promise<boolean> {
+    const now = this.ctx.clock.now().toISOString();
+    const ended = await trx
+      .updateTable('unlimited_windows')
+      .set((eb) => ({ closed_at: eb.ref('ends_at') }))
+      .where('account_id', '=', accountId)
+      .where('closed_at', 'is', null)
+      .where('ends_at', '<=', now)
+      .executeTakeFirst();
+    return Number(ended.numUpdatedRows) > 0;
+  }
+
+  /** The earliest instant at which some account has due work: a local midnight, an anniversary or a window's end. */
   async nextDueAt(): Promise<Date | null> {
     const now = this.ctx.clock.now();
     let earliest: Date | null = null;
@@ -68,6 +82,8 @@ export class DueWork {
       .distinct()
       .execute();
     for (const sub of subs) consider(nextAnniversary(now, sub.anniversary_day, sub.time_zone));
+    const window = await this.ctx.db.selectFrom('unlimited_windows').select((eb) => eb.fn.min('ends_at').as('ends_at')).where('closed_at', 'is', null).executeTakeFirst();
+    if (window?.ends_at) consider(new Date(window.ends_at));
     return earliest;
   }
 }

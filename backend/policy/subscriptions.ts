@@ -3,8 +3,10 @@
  * with month-end clamping (A3, C3, G5), expiry of unused allocations at the next grant, and top-ups (C4).
  */
 import type { Selectable } from 'kysely';
+import { DateTime } from 'luxon';
 import type { Plan } from '../../shared/api.js';
 import { anniversariesBetween, anniversaryDayOf, nextAnniversary } from '../../shared/calendar.js';
+import { newId } from '../accounts.js';
 import type { SubscriptionsTable } from '../db/schema.js';
 import { postEntry, readBalance } from '../ledger.js';
 import { ApiProblem } from '../problem.js';
@@ -18,6 +20,12 @@ export function periodEnd(from: Date, months: number, anniversaryDay: number, zo
   let end = from;
   for (let i = 0; i < months; i += 1) end = nextAnniversary(end, anniversaryDay, zone);
   return end;
+}
+
+/** U7: a suspended account can make no charge of any kind. */
+export async function refuseSuspended(trx: Tx, accountId: string): Promise<void> {
+  const account = await trx.selectFrom('accounts').select('status').where('id', '=', accountId).executeTakeFirst();
+  if (account?.status === 'suspended') throw new ApiProblem(403, 'account_suspended', 'This account is suspended for repeated fair-use violations');
 }
 
 export async function readSubscription(trx: Tx, accountId: string): Promise<SubscriptionRow | null> {
@@ -42,12 +50,26 @@ async function grantAllocation(trx: Tx, accountId: string, plan: Plan, at: Date,
   }
 }
 
+/**
+ * U1: a purchase or renewal opens one unlimited window per model of the plan, for the plan's days (local calendar
+ * days, A1). A new purchase (upgrade, A4) first ends the windows still open: the new plan's windows replace them.
+ */
+async function openUnlimitedWindows(trx: Tx, accountId: string, plan: Plan, at: Date, zone: string, replaceOpen: boolean): Promise<void> {
+  const iso = at.toISOString();
+  if (replaceOpen) await trx.updateTable('unlimited_windows').set({ ends_at: iso }).where('account_id', '=', accountId).where('ends_at', '>', iso).execute();
+  for (const { modelId, days } of plan.unlimitedModels) {
+    const endsAt = DateTime.fromJSDate(at, { zone }).plus({ days }).toJSDate().toISOString();
+    await trx.insertInto('unlimited_windows').values({ id: newId('unl'), account_id: accountId, model_id: modelId, starts_at: iso, ends_at: endsAt, closed_at: null }).execute();
+  }
+}
+
 export class Subscriptions {
   constructor(private readonly ctx: PolicyContext) {}
 
   /** A4: subscribing or changing plan takes effect at once: the new allocation now, the anniversary day moves to today. */
   async subscribe(trx: Tx, accountId: string, planId: string): Promise<void> {
     const { catalog, clock, engine } = this.ctx;
+    await refuseSuspended(trx, accountId);
     const plan = catalog.plans.find((p) => p.id === planId);
     if (!plan) throw new ApiProblem(400, 'invalid_request', `Unknown plan ${planId}`, { errors: [{ path: 'body.planId', message: 'unknown plan' }] });
     if (!plan.period) {
@@ -83,6 +105,7 @@ export class Subscriptions {
       await trx.insertInto('subscriptions').values(row).execute();
     }
     await trx.updateTable('accounts').set({ plan_id: planId }).where('id', '=', accountId).execute();
+    await openUnlimitedWindows(trx, accountId, plan, now, zone, true);
     await grantAllocation(trx, accountId, plan, now, `${current ? 'A4: upgrade' : 'A3: subscription start'}: ${plan.name} monthly allocation`);
   }
 
@@ -98,6 +121,7 @@ export class Subscriptions {
   /** C4: top-ups only with an active subscription; they never expire. */
   async buyTopup(trx: Tx, accountId: string, credits: number): Promise<void> {
     await lockAccount(trx, this.ctx.engine, accountId);
+    await refuseSuspended(trx, accountId);
     const current = await readSubscription(trx, accountId);
     if (!current) throw new ApiProblem(403, 'subscription_required', 'Top-up credits can be bought only with an active subscription');
     const account = await trx.selectFrom('accounts').select('plan_id').where('id', '=', accountId).executeTakeFirstOrThrow();
@@ -129,6 +153,7 @@ export class Subscriptions {
         }
         const renewedEnd = periodEnd(instant, MONTHS_PER_PERIOD[plan.period ?? 'month'], sub.anniversary_day, zone).toISOString();
         sub = { ...sub, period_ends_at: renewedEnd };
+        await openUnlimitedWindows(trx, accountId, plan, instant, zone, false);
       }
       await expireAllocation(trx, accountId, instant, `C3: unused ${plan.name} allocation expires at the next grant`);
       await grantAllocation(trx, accountId, plan, instant, `A3: ${plan.name} monthly allocation for ${at.slice(0, 10)}`);

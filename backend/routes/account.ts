@@ -21,7 +21,7 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     response: api.Me,
     handler: async ({ account }) => {
       await s.dueWork.apply(account.id);
-      return s.accounts.me(account.id);
+      return s.me(account.id);
     },
   });
 
@@ -47,14 +47,14 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
       const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/me/subscription', body, async (remember) =>
         db.transaction().execute(async (trx) => {
           await s.subscriptions.subscribe(trx, account.id, body.planId);
-          const stored = { status: 200, body: await s.accounts.me(account.id, trx) };
+          const stored = { status: 200, body: await s.me(account.id, trx) };
           await remember(trx, stored);
           return stored;
         }),
       );
       if (answer.status < 400) {
         await s.publishBalance(account.id);
-        await s.ctx.events.publish(account.id, { type: 'account', data: await s.accounts.me(account.id) });
+        await s.publishAccount(account.id);
       }
       return sendAnswer(reply, answer);
     },
@@ -68,9 +68,8 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     handler: async ({ account }) => {
       await s.dueWork.apply(account.id);
       await db.transaction().execute((trx) => s.subscriptions.cancel(trx, account.id));
-      const me = await s.accounts.me(account.id);
-      await s.ctx.events.publish(account.id, { type: 'account', data: me });
-      return me;
+      await s.publishAccount(account.id);
+      return s.me(account.id);
     },
   });
 
@@ -121,11 +120,68 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     handler: async ({ body, request, reply }) => {
       const answer = await s.idempotency.run('admin', idempotencyKey(request.headers), 'POST /v1/admin/accounts', body, async (remember) => {
         const { account, token } = await s.accounts.create(body);
-        const stored = { status: 201, body: api.AccountCreated.parse({ account: await s.accounts.me(account.id), token }) };
+        const stored = { status: 201, body: api.AccountCreated.parse({ account: await s.me(account.id), token }) };
         await db.transaction().execute((trx) => remember(trx, stored));
         return stored;
       });
       return sendAnswer(reply, answer);
+    },
+  });
+
+  // U7: one appeal per pause; reviewers list and decide appeals, and may flag an account themselves.
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/me/appeals',
+    auth: 'account',
+    body: api.AppealRequest,
+    response: NoContent,
+    handler: async ({ account, body, request, reply }) => {
+      const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/me/appeals', body, async (remember) => {
+        const appeal = await s.fairUse.appeal(account.id, body.message);
+        const stored = { status: 201, body: api.Appeal.parse(appeal) };
+        await db.transaction().execute((trx) => remember(trx, stored));
+        return stored;
+      });
+      if (answer.status < 400) await s.publishAccount(account.id);
+      return sendAnswer(reply, answer);
+    },
+  });
+
+  defineRoute(app, auth, {
+    method: 'GET',
+    url: '/v1/admin/appeals',
+    auth: 'admin',
+    query: api.PageQuery.extend({ status: z.enum(['open', 'restored', 'upheld']).optional() }),
+    response: api.AppealPage,
+    handler: async ({ query }) => s.fairUse.listAppeals({ ...query, limit: query.limit ?? 100 }),
+  });
+
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/admin/appeals/:id/decision',
+    auth: 'admin',
+    params: z.object({ id: z.string().min(1).max(200) }),
+    body: api.AppealDecision,
+    response: api.Appeal,
+    handler: async ({ params, body }) => {
+      const appeal = await s.fairUse.decide(params.id, body);
+      await s.publishAccount(appeal.accountId);
+      return appeal;
+    },
+  });
+
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/admin/accounts/:id/flags',
+    auth: 'admin',
+    params: z.object({ id: z.string().min(1).max(200) }),
+    body: api.FlagRequest,
+    response: api.Me,
+    handler: async ({ params, body }) => {
+      await s.accounts.get(params.id);
+      await s.fairUse.flagByReviewer(params.id, body.reason);
+      await s.publishAccount(params.id);
+      return s.me(params.id);
     },
   });
 

@@ -20,6 +20,13 @@ const NoContent = z.unknown();
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 const EXTENSION: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 
+/** Which client a request came from, for U7's credential-sharing check: the app's installation id, else address and agent. */
+function clientKey(request: { headers: Record<string, unknown>; ip: string }): string {
+  const installation = request.headers['x-companion-client'];
+  if (typeof installation === 'string' && installation.length > 0) return `app:${installation.slice(0, 100)}`;
+  return `${request.ip}|${String(request.headers['user-agent'] ?? '').slice(0, 200)}`;
+}
+
 export function encodeCursor(parts: Array<string | number>): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }
@@ -50,7 +57,7 @@ export function enhancePrompt(prompt: string, kind: api.ModelKind): string {
 export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticator, s: Services): void {
   const { db, catalog } = s.ctx;
 
-  async function submit(accountId: string, request: api.GenerationRequest, route: string, key: string | undefined) {
+  async function submit(accountId: string, request: api.GenerationRequest, route: string, key: string | undefined, client: string) {
     await s.dueWork.apply(accountId);
     const answer = await s.idempotency.run(accountId, key, route, request, async (remember) =>
       db.transaction().execute(async (trx) => {
@@ -62,6 +69,11 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     );
     if (answer.status === 202) {
       const generation = answer.body as api.Generation;
+      // U7: unlimited use is watched for automation and shared credentials; a detection pauses later unlimited requests.
+      if (generation.unlimited) {
+        const state = await s.fairUse.observeUnlimitedRequest(accountId, { clientKey: client });
+        if (state.pausedNow) await s.publishAccount(accountId);
+      }
       // A replay answers with the first result and enqueues nothing again (the runner skips work that is not queued).
       s.runner.enqueue(accountId, generation.id);
       await s.publishGeneration(accountId, generation.id);
@@ -77,7 +89,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     body: api.GenerationRequest,
     response: NoContent,
     handler: async ({ account, body, request, reply }) =>
-      sendAnswer(reply, await submit(account.id, body, 'POST /v1/generations', idempotencyKey(request.headers))),
+      sendAnswer(reply, await submit(account.id, body, 'POST /v1/generations', idempotencyKey(request.headers), clientKey(request))),
   });
 
   defineRoute(app, auth, {
@@ -95,7 +107,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
         settings: JSON.parse(original.settings),
         ...(original.workflow ? { workflow: true } : {}),
       };
-      return sendAnswer(reply, await submit(account.id, again, `POST /v1/generations/${params.id}/rerun`, idempotencyKey(request.headers)));
+      return sendAnswer(reply, await submit(account.id, again, `POST /v1/generations/${params.id}/rerun`, idempotencyKey(request.headers), clientKey(request)));
     },
   });
 

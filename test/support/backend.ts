@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Me } from '../../shared/api.js';
 import { createCompanionClient, type CompanionClient } from '../../shared/client.js';
+import type { GenerationProvider } from '../../backend/providers/provider.js';
+import type { OperationsConfigInput } from '../../backend/config.js';
 import { createBackend, type Backend } from '../../backend/server.js';
 
 export {
@@ -24,6 +26,14 @@ export interface StartBackendOptions {
   testClock?: string;
   /** A catalog file other than the shipped backend/catalog.json. */
   catalogPath?: string;
+  /** A PostgreSQL database to use instead of SQLite in the temp folder (see test/support/engines.ts). */
+  databaseUrl?: string;
+  /** A generation provider other than the built-in local one (e.g. one that fails, or waits until released). */
+  provider?: GenerationProvider;
+  /** Runner settings, e.g. `{ concurrency: 1 }` so that a second generation stays queued behind a held one. */
+  runner?: { concurrency?: number; timeoutMs?: number };
+  /** Operator configuration (U6) for this backend: queue slots, limits, fair-use thresholds. */
+  config?: OperationsConfigInput;
 }
 
 export interface TestAccount {
@@ -43,7 +53,8 @@ export interface TestBackend {
   admin: CompanionClient;
   /** A typed client with the given token, or none. */
   client(token?: string): CompanionClient;
-  createAccount(name: string, timeZone: string): Promise<TestAccount>;
+  /** Creates an account; with a `planId` other than `free` it is subscribed at creation. */
+  createAccount(name: string, timeZone: string, planId?: string): Promise<TestAccount>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +75,20 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<T
       adminToken,
       testClock: options.testClock === undefined ? undefined : new Date(options.testClock),
       catalogPath: options.catalogPath,
+      databaseUrl: options.databaseUrl,
+      ...(options.provider ? { provider: options.provider } : {}),
+      ...(options.runner || options.config
+        ? {
+            config: {
+              ...options.config,
+              queue: {
+                ...options.config?.queue,
+                ...(options.runner?.concurrency ? { workers: options.runner.concurrency } : {}),
+                ...(options.runner?.timeoutMs ? { jobTimeoutS: options.runner.timeoutMs / 1000 } : {}),
+              },
+            },
+          }
+        : {}),
     });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
@@ -80,8 +105,8 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<T
     backend,
     admin,
     client: (token?: string) => testClient(url, token),
-    async createAccount(name: string, timeZone: string) {
-      const { account, token } = await admin.admin.createAccount({ name, timeZone });
+    async createAccount(name: string, timeZone: string, planId?: string) {
+      const { account, token } = await admin.admin.createAccount({ name, timeZone, ...(planId === undefined ? {} : { planId }) });
       return { token, account, client: testClient(url, token) };
     },
     async stop() {

@@ -3,14 +3,18 @@
  * COMPANION_TEST_DATABASE_URL names a server), a generation provider whose outcome a test decides, and the small
  * waits and reads over the API that those tests share.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import pg from 'pg';
+import sharp from 'sharp';
 import { expect } from 'vitest';
 import type { Balance, Generation, GenerationStatus, LedgerEntry, SyncChange } from '../../shared/api.js';
 import type { CompanionClient } from '../../shared/client.js';
 import type { Engine } from '../../backend/db/database.js';
 import { LocalProvider } from '../../backend/providers/local.js';
 import type { GenerationProvider, ProviderOutput, ProviderRequest } from '../../backend/providers/provider.js';
+import { encodeWavMono16 } from '../../backend/providers/wav.js';
 import { startBackend, type StartBackendOptions, type TestBackend } from './backend.js';
 
 export type EngineName = Engine;
@@ -46,7 +50,11 @@ async function onServer<T>(work: (client: pg.Client) => Promise<T>): Promise<T> 
 /** Creates an empty database `cc_test_<random>` on the COMPANION_TEST_DATABASE_URL server. */
 export async function freshDatabaseUrl(): Promise<FreshDatabase> {
   const name = `cc_test_${randomBytes(8).toString('hex')}`;
-  await onServer((client) => client.query(`CREATE DATABASE ${name}`));
+  await onServer(async (client) => {
+    await client.query(`CREATE DATABASE ${name}`);
+    // A throwaway database need not wait for the disk on every commit; a crash of the backend process loses nothing.
+    await client.query(`ALTER DATABASE ${name} SET synchronous_commit = off`);
+  });
   const url = new URL(SERVER_URL as string);
   url.pathname = `/${name}`;
   return {
@@ -82,12 +90,17 @@ export async function startBackendOn(engine: EngineName, options: Omit<StartBack
 /**
  * A stand-in for a remote provider at the provider boundary, steered by markers in the prompt:
  * `[hold:<name>]` waits until `release(name)`; `[fail]` then throws, as a broken remote provider would. Every other
- * request is rendered by the real local provider.
+ * request succeeds: rendered by the real local provider with `{ render: 'local' }`, or by default as small sketch
+ * files (a 16 x 16 PNG, a 16 x 16 WebP, 0.1 s of WAV silence) so that charging tests do not wait on rendering.
  */
 export class ScriptedProvider implements GenerationProvider {
   readonly name = 'scripted';
-  readonly #local = new LocalProvider();
+  readonly #local: LocalProvider | null;
   readonly #gates = new Map<string, { opened: Promise<void>; open: () => void }>();
+
+  constructor(options: { render?: 'sketch' | 'local' } = {}) {
+    this.#local = options.render === 'local' ? new LocalProvider() : null;
+  }
 
   #gate(name: string) {
     let gate = this.#gates.get(name);
@@ -114,8 +127,23 @@ export class ScriptedProvider implements GenerationProvider {
     const held = /\[hold:([a-z0-9-]+)\]/.exec(request.prompt);
     if (held) await this.#gate(held[1] as string).opened;
     if (request.prompt.includes('[fail]')) throw new Error('the remote provider answered 503 Service Unavailable');
-    return this.#local.generate(request);
+    if (this.#local) return this.#local.generate(request);
+    await mkdir(request.outputDir, { recursive: true });
+    const outputs: ProviderOutput[] = [];
+    for (let index = 0; index < request.settings.outputs; index += 1) outputs.push(await sketch(request, index));
+    return outputs;
   }
+}
+
+async function sketch(request: ProviderRequest, index: number): Promise<ProviderOutput> {
+  const base = join(request.outputDir, `${request.generationId}-${index}`);
+  const pixels = () => sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 40 * index, g: 120, b: 200 } } });
+  let file: { path: string; mime: string; bytes: Buffer; extra: Partial<ProviderOutput> };
+  if (request.kind === 'image') file = { path: `${base}.png`, mime: 'image/png', bytes: await pixels().png().toBuffer(), extra: { width: 16, height: 16 } };
+  else if (request.kind === 'video') file = { path: `${base}.webp`, mime: 'image/webp', bytes: await pixels().webp().toBuffer(), extra: { width: 16, height: 16, durationS: request.settings.durationS ?? 5 } };
+  else file = { path: `${base}.wav`, mime: 'audio/wav', bytes: encodeWavMono16(new Float32Array(2_205), 22_050), extra: { durationS: request.settings.durationS ?? 30 } };
+  await writeFile(file.path, file.bytes);
+  return { path: file.path, kind: request.kind, mime: file.mime, bytes: file.bytes.length, sha256: createHash('sha256').update(file.bytes).digest('hex'), ...file.extra };
 }
 
 const FINISHED: readonly GenerationStatus[] = ['succeeded', 'failed', 'blocked', 'cancelled'];

@@ -14,6 +14,7 @@ import { planCreditDraws, priceRequest } from '../../../shared/pricing.js';
 import { Accounts } from '../../../backend/accounts.js';
 import { loadCatalog } from '../../../backend/catalog.js';
 import { TestClock } from '../../../backend/clock.js';
+import { parseOperationsConfig } from '../../../backend/config.js';
 import { openDatabase, type Database } from '../../../backend/db/database.js';
 import { EventLog } from '../../../backend/events.js';
 import { Generations } from '../../../backend/generations.js';
@@ -95,7 +96,7 @@ describe.each(engines)('ledger properties (%s)', (engine) => {
         async (commands, zone, startOffsetS) => {
           // Fresh services with their own clock per run; they share the database, each run with its own account.
           const clock = new TestClock(new Date(Date.UTC(2026, 0, 1) + startOffsetS * 1000));
-          const ctx: PolicyContext = { db, engine: database.engine, catalog, clock, events: new EventLog(db, clock) };
+          const ctx: PolicyContext = { db, engine: database.engine, catalog, clock, events: new EventLog(db, clock), config: parseOperationsConfig({}) };
           const subscriptions = new Subscriptions(ctx);
           const accounts = new Accounts(db, catalog, clock, subscriptions);
           const charges = new Charges(ctx);

@@ -179,23 +179,12 @@ describe('walking skeleton over HTTP (system clock)', () => {
     });
   });
 
-  describe('routes not built yet', () => {
+  describe('unknown routes', () => {
     it('answers 404 not_found problem+json for an unknown route', async () => {
       const answer = await rawGet(t.url, '/v1/nope');
       expect(answer.status).toBe(404);
       expect(answer.contentType).toMatch(/^application\/problem\+json/);
       expect(answer.body).toMatchObject({ status: 404, code: 'not_found' });
-    });
-
-    it('answers 501 not_implemented for GET /v1/queue', async () => {
-      const { client } = await t.createAccount('Ada', 'UTC');
-      const error = await catchApiError(client.queue());
-      expect([error.status, error.code]).toEqual([501, 'not_implemented']);
-    });
-
-    it('answers 401 before 501 on a route not built yet when the token is missing', async () => {
-      const error = await catchApiError(t.client().queue());
-      expect([error.status, error.code]).toEqual([401, 'unauthorized']);
     });
   });
 

@@ -1,0 +1,234 @@
+/**
+ * The durable queues (U3, U4, U5, U8), kept in the generations table itself: a queued generation is a waiting job, a
+ * running one is claimed by a worker (its id and heartbeat recorded). Claims are atomic: on PostgreSQL a transaction-
+ * scoped advisory lock serializes dispatch decisions across backend processes (the decision needs the whole picture:
+ * the system-wide running count, the account's running unlimited job for U3, the Relaxed reserve), and the claim itself
+ * is a conditional update, so no job is run twice; on SQLite one process owns the database.
+ *
+ * Queue bookkeeping (enqueue stamps, heartbeats, measured wait and run times) uses wall-clock time: it is operations,
+ * not policy, and must keep moving while a test clock stands still.
+ */
+import { sql } from 'kysely';
+import type { Lane, QueueStatus } from '../../shared/api.js';
+import type { OperationsConfig } from '../config.js';
+import type { Generations } from '../generations.js';
+import type { PolicyContext } from '../policy/context.js';
+import { recordChange } from '../tx.js';
+
+const DISPATCH_LOCK = 72_261;
+const CANDIDATES = 500;
+
+export interface ClaimedJob {
+  id: string;
+  accountId: string;
+  lane: Lane;
+  attempts: number;
+}
+
+export interface LocalLoad {
+  /** Jobs this process runs now, and how many of them are Relaxed. */
+  running: number;
+  relaxed: number;
+}
+
+interface Waiting {
+  id: string;
+  account_id: string;
+  lane: string;
+  unlimited: number;
+  enqueued_us: number | null;
+  not_before_ms: number | null;
+}
+
+export class JobQueue {
+  readonly #config: OperationsConfig['queue'];
+
+  constructor(
+    private readonly ctx: PolicyContext,
+    private readonly generations: Generations,
+  ) {
+    this.#config = ctx.config.queue;
+  }
+
+  /** The waiting jobs in dispatch order: FIFO by enqueue stamp, with U8's slowdown pushing busy accounts back. */
+  private async ordered(trx: PolicyContext['db'], limit = CANDIDATES): Promise<Waiting[]> {
+    const waiting = await trx
+      .selectFrom('generations')
+      .select(['id', 'account_id', 'lane', 'unlimited', 'enqueued_us', 'not_before_ms'])
+      .where('status', '=', 'queued')
+      .orderBy('enqueued_us')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    const { windowS, threshold, delayS } = this.#config.slowdown;
+    if (waiting.length === 0 || delayS === 0) return waiting.map(numeric);
+    const since = (Date.now() - windowS * 1000) * 1000;
+    const busy = await trx
+      .selectFrom('generations')
+      .select(['account_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('enqueued_us', '>=', since)
+      .where('account_id', 'in', [...new Set(waiting.map((w) => w.account_id))])
+      .groupBy('account_id')
+      .execute();
+    const slowed = new Set(busy.filter((b) => Number(b.n) > threshold).map((b) => b.account_id));
+    const key = (w: Waiting) => Number(w.enqueued_us ?? 0) + (slowed.has(w.account_id) ? delayS * 1_000_000 : 0);
+    return waiting.map(numeric).sort((a, b) => key(a) - key(b) || a.id.localeCompare(b.id));
+  }
+
+  /** Claims the next job this process may run, or null. */
+  async claimNext(workerId: string, slots: number, local: LocalLoad): Promise<ClaimedJob | null> {
+    const { db, engine } = this.ctx;
+    const cfg = this.#config;
+    return db.transaction().execute(async (trx) => {
+      if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${DISPATCH_LOCK})`.execute(trx);
+      const running = await trx.selectFrom('generations').select(['account_id', 'unlimited', 'lane']).where('status', '=', 'running').execute();
+      // U8: the system-wide limit, across every process on this database.
+      if (running.length >= cfg.systemConcurrency) return null;
+      // U3: one running unlimited generation per account.
+      const busyUnlimited = new Set(running.filter((r) => r.unlimited === 1).map((r) => r.account_id));
+      const nowMs = Date.now();
+      let relaxed: Waiting | undefined;
+      let other: Waiting | undefined;
+      for (const job of await this.ordered(trx)) {
+        if (job.not_before_ms !== null && job.not_before_ms > nowMs) continue;
+        if (job.unlimited === 1 && busyUnlimited.has(job.account_id)) continue;
+        if (job.lane === 'relaxed') relaxed ??= job;
+        else other ??= job;
+        if (relaxed && other) break;
+      }
+      // U5: Relaxed keeps its reserved slots (never starved) and never takes more than relaxedMaxSlots, so Fast and
+      // standard work never wait behind it; they may borrow an idle reserved slot only while no Relaxed work waits.
+      const reserve = Math.min(cfg.relaxedMinSlots, slots - 1);
+      let pick: Waiting | undefined;
+      if (relaxed && local.relaxed < reserve) pick = relaxed;
+      else if (other && (local.running - local.relaxed < slots - reserve || (!relaxed && local.running < slots))) pick = other;
+      else if (relaxed && !other && local.relaxed < cfg.relaxedMaxSlots && local.running < slots) pick = relaxed;
+      if (!pick || local.running >= slots) return null;
+      const claimed = await trx
+        .updateTable('generations')
+        .set((eb) => ({
+          status: 'running',
+          started_at: this.ctx.clock.now().toISOString(),
+          worker_id: workerId,
+          heartbeat_ms: nowMs,
+          attempts: eb('attempts', '+', 1),
+          wait_ms: pick.enqueued_us === null ? null : Math.max(0, Math.round(nowMs - pick.enqueued_us / 1000)),
+        }))
+        .where('id', '=', pick.id)
+        .where('status', '=', 'queued')
+        .returning(['id', 'account_id', 'lane', 'attempts'])
+        .executeTakeFirst();
+      if (!claimed) return null;
+      await recordChange(trx, claimed.account_id, 'generation', claimed.id, 'upsert');
+      return { id: claimed.id, accountId: claimed.account_id, lane: claimed.lane as Lane, attempts: Number(claimed.attempts) };
+    });
+  }
+
+  async heartbeat(workerId: string, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.ctx.db.updateTable('generations').set({ heartbeat_ms: Date.now() }).where('worker_id', '=', workerId).where('status', '=', 'running').where('id', 'in', ids).execute();
+  }
+
+  /**
+   * Puts a running job back in the queue (shutdown, or its worker died), or, after maxAttempts, fails and refunds it:
+   * one or the other, atomically, never both. `expectWorker` guards against taking a job another worker still runs.
+   */
+  async requeueOrFail(id: string, expectWorker: string | null, countAttempt: boolean): Promise<'requeued' | 'refunded' | 'skipped'> {
+    const { db } = this.ctx;
+    return db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom('generations').select(['account_id', 'status', 'worker_id', 'attempts']).where('id', '=', id).executeTakeFirst();
+      if (!row || row.status !== 'running' || (expectWorker !== null && row.worker_id !== expectWorker)) return 'skipped';
+      if (countAttempt && Number(row.attempts) >= this.#config.maxAttempts) {
+        const done = await this.generations.finishUnsuccessfully(trx, row.account_id, id, 'failed', 'The generation was interrupted too many times', ['running']);
+        return done ? 'refunded' : 'skipped';
+      }
+      await trx
+        .updateTable('generations')
+        .set((eb) => ({ status: 'queued', started_at: null, worker_id: null, heartbeat_ms: null, attempts: countAttempt ? eb.ref('attempts') : eb('attempts', '-', 1) }))
+        .where('id', '=', id)
+        .where('status', '=', 'running')
+        .execute();
+      await recordChange(trx, row.account_id, 'generation', id, 'upsert');
+      return 'requeued';
+    });
+  }
+
+  /** Running jobs whose worker stopped beating (or, `all`, every running job: a single process that just started). */
+  async orphans(all: boolean): Promise<Array<{ id: string; account_id: string; worker_id: string | null }>> {
+    let query = this.ctx.db.selectFrom('generations').select(['id', 'account_id', 'worker_id']).where('status', '=', 'running');
+    if (!all) query = query.where((eb) => eb.or([eb('heartbeat_ms', 'is', null), eb('heartbeat_ms', '<', Date.now() - this.#config.staleAfterS * 1000)]));
+    return query.execute();
+  }
+
+  /** Measured recent run and wait times per lane (milliseconds), from the last finished jobs. */
+  async measured(): Promise<Record<Lane, { runMs: number | null; waitMs: number | null }>> {
+    const result = {} as Record<Lane, { runMs: number | null; waitMs: number | null }>;
+    for (const lane of ['fast', 'relaxed', 'standard'] as const) {
+      const rows = await this.ctx.db
+        .selectFrom('generations')
+        .select(['run_ms', 'wait_ms'])
+        .where('lane', '=', lane)
+        .where('run_ms', 'is not', null)
+        .orderBy('enqueued_us', 'desc')
+        .limit(50)
+        .execute();
+      const avg = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
+      result[lane] = { runMs: avg(rows.map((r) => Number(r.run_ms))), waitMs: avg(rows.filter((r) => r.wait_ms !== null).map((r) => Number(r.wait_ms))) };
+    }
+    return result;
+  }
+
+  /** GET /v1/queue: depth, running and ETA per lane, and the caller's own jobs with position and ETA. */
+  async status(accountId: string, slots: number): Promise<QueueStatus> {
+    const { db } = this.ctx;
+    const measured = await this.measured();
+    const allRun = Object.values(measured).map((m) => m.runMs).filter((v): v is number => v !== null);
+    const fallbackRunMs = allRun.length ? allRun.reduce((a, b) => a + b, 0) / allRun.length : 1000;
+    const running = await db.selectFrom('generations').select(['id', 'account_id', 'lane', 'heartbeat_ms', 'started_at']).where('status', '=', 'running').execute();
+    const waiting = await this.ordered(db, 10_000);
+    const reserve = Math.min(this.#config.relaxedMinSlots, slots - 1);
+    // A lane runs as many jobs at once as it has slots, and never more than the system-wide limit allows.
+    const laneSlots = (lane: string) => Math.max(1, Math.min(this.#config.systemConcurrency, lane === 'relaxed' ? this.#config.relaxedMaxSlots : slots - reserve));
+    const runMs = (lane: Lane) => measured[lane].runMs ?? fallbackRunMs;
+    const seconds = (ms: number) => Math.round(ms) / 1000;
+    const etaFor = (lane: Lane, position: number) => seconds(Math.ceil(position / laneSlots(lane)) * runMs(lane));
+    const laneStatus = (lane: Lane) => {
+      const laneWaiting = waiting.filter((w) => w.lane === lane).length;
+      return { waiting: laneWaiting, running: running.filter((r) => r.lane === lane).length, etaS: etaFor(lane, laneWaiting + 1) };
+    };
+    const mine: QueueStatus['mine'] = [];
+    const positions = new Map<string, number>();
+    for (const job of waiting) {
+      const position = (positions.get(job.lane) ?? 0) + 1;
+      positions.set(job.lane, position);
+      if (job.account_id === accountId) mine.push({ generationId: job.id, lane: job.lane as Lane, position, etaS: etaFor(job.lane as Lane, position) });
+    }
+    for (const job of running.filter((r) => r.account_id === accountId)) {
+      mine.push({ generationId: job.id, lane: job.lane as Lane, position: 0, etaS: 0 });
+    }
+    const systemRunMs = fallbackRunMs;
+    return {
+      lanes: {
+        fast: laneStatus('fast'),
+        relaxed: laneStatus('relaxed'),
+        standard: laneStatus('standard'),
+        system: {
+          waiting: waiting.length,
+          running: running.length,
+          etaS: seconds(Math.ceil((waiting.length + 1) / this.#config.systemConcurrency) * systemRunMs),
+        },
+      },
+      mine,
+    };
+  }
+
+  /** Accounts with waiting or running jobs: the ones a queue change concerns. */
+  async accountsInQueue(): Promise<string[]> {
+    const rows = await this.ctx.db.selectFrom('generations').select('account_id').distinct().where('status', 'in', ['queued', 'running']).execute();
+    return rows.map((r) => r.account_id);
+  }
+}
+
+function numeric(w: Waiting): Waiting {
+  return { ...w, unlimited: Number(w.unlimited), enqueued_us: w.enqueued_us === null ? null : Number(w.enqueued_us), not_before_ms: w.not_before_ms === null ? null : Number(w.not_before_ms) };
+}

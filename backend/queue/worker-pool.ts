@@ -1,0 +1,222 @@
+/**
+ * The worker pool: claims jobs from the durable queues, runs them through the model's provider with a timeout, retries
+ * transient provider failures (p-retry), records outputs or fails and refunds (C8, G4). It beats a heartbeat for its
+ * running jobs; jobs of a worker that died are requeued, or refunded after too many attempts, never both (JobQueue).
+ * SIGTERM: stop claiming, let running jobs finish within the grace period, requeue the rest.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import pRetry, { AbortError } from 'p-retry';
+import type { GenerationSettings, ModelKind, ToolId } from '../../shared/api.js';
+import { newId } from '../accounts.js';
+import type { Generations } from '../generations.js';
+import type { PolicyContext } from '../policy/context.js';
+import type { GenerationProvider, ProviderOutput, ProviderSource } from '../providers/provider.js';
+import { TransientProviderError } from '../providers/provider.js';
+import type { GenerationRunner, RunnerHooks } from '../runner.js';
+import { blockedWordIn } from '../runner.js';
+import { recordChange } from '../tx.js';
+import type { JobQueue, ClaimedJob } from './job-queue.js';
+
+export interface WorkerPoolOptions {
+  outputsDir: string;
+  providerFor: (modelId: string) => GenerationProvider;
+  /** Set for a single process that owns its database (SQLite): every running job at start belongs to a dead process. */
+  exclusiveDatabase: boolean;
+}
+
+export class WorkerPool implements GenerationRunner {
+  readonly workerId = newId('wrk');
+  readonly #running = new Map<string, { job: ClaimedJob; abort: AbortController; done: Promise<void> }>();
+  #stopped = false;
+  #dispatching = false;
+  #again = false;
+  #timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly ctx: PolicyContext,
+    private readonly queue: JobQueue,
+    private readonly generations: Generations,
+    private readonly hooks: RunnerHooks & { queueChanged(): void },
+    private readonly options: WorkerPoolOptions,
+  ) {}
+
+  get slots(): number {
+    return this.ctx.config.queue.workers;
+  }
+
+  /** A new job was queued (by this process): look for work now. Other processes find it on their next poll. */
+  enqueue(): void {
+    this.poke();
+  }
+
+  async recover(): Promise<void> {
+    await this.#reclaimOrphans(this.options.exclusiveDatabase);
+    const { heartbeatS, staleAfterS } = this.ctx.config.queue;
+    this.#timers.push(setInterval(() => void this.queue.heartbeat(this.workerId, [...this.#running.keys()]).catch(() => {}), heartbeatS * 1000));
+    this.#timers.push(setInterval(() => void this.#reclaimOrphans(false).catch(() => {}), (staleAfterS * 1000) / 2));
+    // Polling finds work queued by other processes and Relaxed work whose start delay has passed.
+    this.#timers.push(setInterval(() => this.poke(), 500));
+    for (const timer of this.#timers) timer.unref();
+    this.poke();
+  }
+
+  poke(): void {
+    if (this.#stopped) return;
+    if (this.#dispatching) {
+      this.#again = true;
+      return;
+    }
+    this.#dispatching = true;
+    void this.#dispatch().finally(() => {
+      this.#dispatching = false;
+      if (this.#again) {
+        this.#again = false;
+        this.poke();
+      }
+    });
+  }
+
+  async #dispatch(): Promise<void> {
+    while (!this.#stopped && this.#running.size < this.slots) {
+      const local = { running: this.#running.size, relaxed: [...this.#running.values()].filter((r) => r.job.lane === 'relaxed').length };
+      let job: ClaimedJob | null;
+      try {
+        job = await this.queue.claimNext(this.workerId, this.slots, local);
+      } catch {
+        return;
+      }
+      if (!job) return;
+      const abort = new AbortController();
+      const entry = { job, abort, done: Promise.resolve() };
+      entry.done = this.#run(job, abort.signal)
+        .catch(() => {})
+        .finally(() => {
+          this.#running.delete(job.id);
+          this.hooks.queueChanged();
+          this.poke();
+        });
+      this.#running.set(job.id, entry);
+      this.hooks.queueChanged();
+      await this.hooks.generationChanged(job.accountId, job.id);
+    }
+  }
+
+  async #run(job: ClaimedJob, shutdown: AbortSignal): Promise<void> {
+    const { db, catalog, config } = this.ctx;
+    const row = await db.selectFrom('generations').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
+    const blocked = blockedWordIn(row.prompt, catalog.blockedWords);
+    if (blocked) return this.#fail(job, 'blocked', `Blocked by moderation: the prompt contains "${blocked}"`);
+    const model = catalog.models.find((m) => m.id === row.model_id);
+    const settings = JSON.parse(row.settings) as GenerationSettings;
+    const outputDir = join(this.options.outputsDir, job.accountId);
+    mkdirSync(outputDir, { recursive: true });
+    const provider = this.options.providerFor(row.model_id);
+    const started = performance.now();
+    let outputs: ProviderOutput[];
+    try {
+      const source = await this.#source(job.accountId, settings.sourceId);
+      outputs = await pRetry(
+        async () => {
+          if (shutdown.aborted) throw new AbortError('the backend is shutting down');
+          const signal = AbortSignal.any([shutdown, AbortSignal.timeout(config.queue.jobTimeoutS * 1000)]);
+          try {
+            return await provider.generate({
+              generationId: job.id,
+              tool: row.tool as ToolId,
+              modelId: row.model_id,
+              kind: (model?.kind ?? 'image') as ModelKind,
+              prompt: row.prompt,
+              settings,
+              source,
+              outputDir,
+              signal,
+            });
+          } catch (error) {
+            if (shutdown.aborted) throw new AbortError('the backend is shutting down');
+            // A timeout is worth another try; so is whatever the provider calls transient.
+            if (signal.aborted || error instanceof TransientProviderError) throw new TransientProviderError((error as Error).message);
+            throw new AbortError(error as Error);
+          }
+        },
+        { retries: config.queue.transientRetries, minTimeout: 200, factor: 2, randomize: true },
+      );
+    } catch (error) {
+      // Shutting down: the job goes back to the queue (SIGTERM handling), nothing is refunded.
+      if (shutdown.aborted) return;
+      return this.#fail(job, 'failed', `The generation failed: ${(error as Error).message}`);
+    }
+    const runMs = Math.round(performance.now() - started);
+    const finished = await db.transaction().execute(async (trx) => {
+      const current = await trx.selectFrom('generations').select(['status', 'worker_id']).where('id', '=', job.id).executeTakeFirst();
+      // Only the worker that holds the job may finish it (a stale worker's late result is dropped).
+      if (current?.status !== 'running' || current.worker_id !== this.workerId) return false;
+      const now = this.ctx.clock.now().toISOString();
+      for (const [idx, output] of outputs.entries()) {
+        await trx
+          .insertInto('outputs')
+          .values({
+            id: newId('out'),
+            generation_id: job.id,
+            account_id: job.accountId,
+            idx,
+            kind: output.kind,
+            mime: output.mime,
+            bytes: output.bytes,
+            width: output.width ?? null,
+            height: output.height ?? null,
+            duration_s: output.durationS ?? null,
+            sha256: output.sha256,
+            path: output.path,
+            created_at: now,
+          })
+          .execute();
+      }
+      await trx.updateTable('generations').set({ status: 'succeeded', finished_at: now, run_ms: runMs, worker_id: null }).where('id', '=', job.id).execute();
+      await recordChange(trx, job.accountId, 'generation', job.id, 'upsert');
+      return true;
+    });
+    if (!finished) for (const output of outputs) rmSync(output.path, { force: true });
+    await this.hooks.generationChanged(job.accountId, job.id);
+  }
+
+  async #fail(job: ClaimedJob, status: 'failed' | 'blocked', error: string): Promise<void> {
+    const refunded = await this.ctx.db.transaction().execute((trx) => this.generations.finishUnsuccessfully(trx, job.accountId, job.id, status, error, ['running']));
+    if (!refunded) return;
+    await this.hooks.generationChanged(job.accountId, job.id);
+    await this.hooks.balanceChanged(job.accountId);
+  }
+
+  async #source(accountId: string, sourceId: string | undefined): Promise<ProviderSource | null> {
+    if (!sourceId) return null;
+    const { db } = this.ctx;
+    const upload = await db.selectFrom('uploads').select(['path', 'mime']).where('id', '=', sourceId).where('account_id', '=', accountId).executeTakeFirst();
+    if (upload) return { path: upload.path, mime: upload.mime, kind: 'image' };
+    const output = await db.selectFrom('outputs').select(['path', 'mime']).where('id', '=', sourceId).where('account_id', '=', accountId).executeTakeFirst();
+    return output ? { path: output.path, mime: output.mime, kind: 'image' } : null;
+  }
+
+  async #reclaimOrphans(all: boolean): Promise<void> {
+    for (const orphan of await this.queue.orphans(all)) {
+      if (this.#running.has(orphan.id)) continue;
+      const outcome = await this.queue.requeueOrFail(orphan.id, orphan.worker_id, true);
+      if (outcome === 'skipped') continue;
+      await this.hooks.generationChanged(orphan.account_id, orphan.id);
+      if (outcome === 'refunded') await this.hooks.balanceChanged(orphan.account_id);
+    }
+    this.hooks.queueChanged();
+    this.poke();
+  }
+
+  async stop(graceMs = this.ctx.config.queue.shutdownGraceS * 1000): Promise<void> {
+    this.#stopped = true;
+    for (const timer of this.#timers) clearInterval(timer);
+    const all = Promise.all([...this.#running.values()].map((r) => r.done));
+    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, graceMs))]);
+    for (const { job, abort } of [...this.#running.values()]) {
+      abort.abort();
+      await this.queue.requeueOrFail(job.id, this.workerId, false).catch(() => {});
+    }
+    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 1000))]);
+  }
+}
