@@ -40,7 +40,9 @@ export class Idempotency {
   ): Promise<StoredAnswer> {
     const noop = async () => {};
     if (!key) return work(noop);
-    if (key.length > 200) throw new ApiProblem(400, 'invalid_request', 'Idempotency-Key is at most 200 characters');
+    if (key.length > 200) {
+      throw new ApiProblem(400, 'invalid_request', 'Idempotency-Key is at most 200 characters', { errors: [{ path: 'headers.idempotency-key', message: 'at most 200 characters' }] });
+    }
     const hash = requestHash(route, body);
     for (;;) {
       const reserved = await this.db

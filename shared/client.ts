@@ -108,7 +108,7 @@ export function createCompanionClient(options: CompanionClientOptions) {
     enhancePrompt: (body: z.input<typeof api.EnhanceRequest>) => post(api.EnhanceResponse, '/v1/prompts/enhance', body),
     listGenerations: (query: api.GenerationQuery = {}) => get(api.GenerationPage, '/v1/generations', query),
     getGeneration: (id: string) => get(api.Generation, `/v1/generations/${seg(id)}`),
-    cancelGeneration: (id: string) => post(api.Generation, `/v1/generations/${seg(id)}/cancel`),
+    cancelGeneration: (id: string) => post(api.Generation, `/v1/generations/${seg(id)}/cancel`, {}),
     rerunGeneration: (id: string, idempotencyKey?: string) =>
       charging(api.Generation, `/v1/generations/${seg(id)}/rerun`, {}, idempotencyKey),
     sync: (since?: string, limit?: number) => get(api.SyncResponse, '/v1/sync', { since, limit }),

@@ -142,7 +142,8 @@ export class Charges {
     else if (sub && sub.status === 'active' && catalog.dailyFreeCredits + (plan.monthlyCredits ?? 0) + balances.topup >= priced.cost) {
       resetsAt = allocationEndsAt(sub, now, account.time_zone).toISOString();
     }
-    options.push({ kind: 'wait', at: resetsAt ?? nextFree.toISOString() });
+    // Waiting is a way out only when a coming refresh would cover the cost.
+    if (resetsAt) options.push({ kind: 'wait', at: resetsAt });
     if (sub) options.push({ kind: 'topup', credits: plan5.shortfall });
     options.push({ kind: 'upgrade', planIds: this.upgradePlans(plan, priced.cost) });
     return {
@@ -202,8 +203,9 @@ export class Charges {
   }
 
   /**
-   * C8 / G4: refunds a generation's draws in full to the balances they came from; a part whose allocation has since
-   * expired (a later expiry on that balance) returns as nothing, since it would have expired anyway.
+   * C8 / G4: refunds a generation's draws in full to the balances they came from; a part whose allocation has been
+   * renewed since (a later grant or expiry on that balance: the daily free reset, the monthly grant, an upgrade) returns
+   * as nothing, since it would have expired anyway. Top-up credits never expire, so they always come back.
    */
   async refund(trx: Tx, accountId: string, generationId: string, draws: Draw[], reason: string): Promise<void> {
     const at = this.ctx.clock.now();
@@ -216,14 +218,17 @@ export class Charges {
       .executeTakeFirst();
     const debitId = Number(debit?.id ?? 0);
     for (const draw of draws) {
-      const expiredSince = await trx
-        .selectFrom('ledger_entries')
-        .select('id')
-        .where('account_id', '=', accountId)
-        .where('balance', '=', draw.balance)
-        .where('kind', '=', 'expire')
-        .where('id', '>', debitId)
-        .executeTakeFirst();
+      const expiredSince =
+        draw.balance === 'topup'
+          ? undefined
+          : await trx
+              .selectFrom('ledger_entries')
+              .select('id')
+              .where('account_id', '=', accountId)
+              .where('balance', '=', draw.balance)
+              .where('kind', 'in', ['expire', 'grant'])
+              .where('id', '>', debitId)
+              .executeTakeFirst();
       const amount = expiredSince ? 0 : draw.amount;
       await postEntry(trx, accountId, {
         kind: 'refund',

@@ -1,7 +1,8 @@
 /** Generations (charging side and history, H1), reference uploads and prompt enhancement (free, G3), and outputs. */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import rangeParser from 'range-parser';
@@ -74,10 +75,11 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
         const state = await s.fairUse.observeUnlimitedRequest(accountId, { clientKey: client });
         if (state.pausedNow) await s.publishAccount(accountId);
       }
-      // A replay answers with the first result and enqueues nothing again (the runner skips work that is not queued).
-      s.runner.enqueue(accountId, generation.id);
+      // Announced as queued before a worker can take it; a replay answers with the first result and enqueues nothing
+      // new (workers only take work that is still queued).
       await s.publishGeneration(accountId, generation.id);
       await s.publishBalance(accountId);
+      s.runner.enqueue(accountId, generation.id);
     }
     return answer;
   }
@@ -213,9 +215,9 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
         if (!info || info.mime !== declared) {
           throw new ApiProblem(400, 'invalid_request', info ? `The bytes are ${info.mime}, not ${declared}` : 'The bytes are not a readable PNG, JPEG or WebP image');
         }
-        const { createHash } = await import('node:crypto');
         const id = newId('upl');
         const path = join(s.dataDir, 'uploads', account.id, `${id}.${EXTENSION[declared]}`);
+        await mkdir(dirname(path), { recursive: true });
         await writeFileAtomic(path, bytes);
         const upload: api.Upload = { id, mime: info.mime, bytes: bytes.length, width: info.width, height: info.height, sha256: createHash('sha256').update(bytes).digest('hex') };
         return db.transaction().execute(async (trx) => {

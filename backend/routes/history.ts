@@ -67,8 +67,8 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
       let q = db
         .selectFrom('generations')
         .select(['created_at', 'tool', 'model_id', 'cost_credits', 'cost_generations', 'refunded'])
-        .where('account_id', '=', account.id)
-        .where('deleted_at', 'is', null);
+        // Deleting a generation from the history does not undo its spending: usage keeps it, like the ledger.
+        .where('account_id', '=', account.id);
       if (query.from) q = q.where('created_at', '>=', new Date(query.from).toISOString());
       if (query.to) q = q.where('created_at', '<', new Date(query.to).toISOString());
       if (query.tool) q = q.where('tool', '=', query.tool);

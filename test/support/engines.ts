@@ -63,15 +63,17 @@ export async function freshDatabaseUrl(): Promise<FreshDatabase> {
   };
 }
 
-/** startBackend on the given engine; on PostgreSQL in a fresh database that `stop()` drops. */
+/**
+ * startBackend on the given engine; on PostgreSQL in a fresh database that `stop()` drops. `stop()` first ends the
+ * test clients' keep-alive connections, so that closing the server does not wait for them to time out.
+ */
 export async function startBackendOn(engine: EngineName, options: Omit<StartBackendOptions, 'databaseUrl'> = {}): Promise<TestBackend> {
-  if (engine === 'sqlite') return startBackend(options);
-  const database = await freshDatabaseUrl();
+  const database = engine === 'postgres' ? await freshDatabaseUrl() : null;
   let backend: TestBackend;
   try {
-    backend = await startBackend({ ...options, databaseUrl: database.url });
+    backend = await startBackend({ ...options, ...(database ? { databaseUrl: database.url } : {}) });
   } catch (error) {
-    await database.drop();
+    await database?.drop();
     throw error;
   }
   const stop = backend.stop.bind(backend);
@@ -79,9 +81,10 @@ export async function startBackendOn(engine: EngineName, options: Omit<StartBack
     ...backend,
     async stop() {
       try {
+        backend.backend.app.server.closeAllConnections();
         await stop();
       } finally {
-        await database.drop();
+        await database?.drop();
       }
     },
   };
@@ -90,16 +93,18 @@ export async function startBackendOn(engine: EngineName, options: Omit<StartBack
 /**
  * A stand-in for a remote provider at the provider boundary, steered by markers in the prompt:
  * `[hold:<name>]` waits until `release(name)`; `[fail]` then throws, as a broken remote provider would. Every other
- * request succeeds: rendered by the real local provider with `{ render: 'local' }`, or by default as small sketch
- * files (a 16 x 16 PNG, a 16 x 16 WebP, 0.1 s of WAV silence) so that charging tests do not wait on rendering.
+ * request succeeds: rendered by the real local provider when the prompt says `[render]` (or always, with
+ * `{ render: 'local' }`), otherwise as small sketch files (a 16 x 16 PNG, a 16 x 16 WebP, 0.1 s of WAV silence) so
+ * that charging tests do not wait on rendering.
  */
 export class ScriptedProvider implements GenerationProvider {
   readonly name = 'scripted';
-  readonly #local: LocalProvider | null;
+  readonly #local = new LocalProvider();
+  readonly #alwaysLocal: boolean;
   readonly #gates = new Map<string, { opened: Promise<void>; open: () => void }>();
 
   constructor(options: { render?: 'sketch' | 'local' } = {}) {
-    this.#local = options.render === 'local' ? new LocalProvider() : null;
+    this.#alwaysLocal = options.render === 'local';
   }
 
   #gate(name: string) {
@@ -127,7 +132,7 @@ export class ScriptedProvider implements GenerationProvider {
     const held = /\[hold:([a-z0-9-]+)\]/.exec(request.prompt);
     if (held) await this.#gate(held[1] as string).opened;
     if (request.prompt.includes('[fail]')) throw new Error('the remote provider answered 503 Service Unavailable');
-    if (this.#local) return this.#local.generate(request);
+    if (this.#alwaysLocal || request.prompt.includes('[render]')) return this.#local.generate(request);
     await mkdir(request.outputDir, { recursive: true });
     const outputs: ProviderOutput[] = [];
     for (let index = 0; index < request.settings.outputs; index += 1) outputs.push(await sketch(request, index));
