@@ -24,6 +24,8 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
   if (options.databaseUrl) {
     engine = 'postgres';
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 20 });
+    // An idle connection the server drops is replaced on the next query; without a listener it would end the process.
+    pool.on('error', (error) => process.stderr.write(`companion-backend: a PostgreSQL connection failed: ${error.message}\n`));
     db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   } else {
     engine = 'sqlite';

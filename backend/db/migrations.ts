@@ -191,7 +191,7 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
         await db.schema.alterTable('generations').addColumn('not_before_ms', 'bigint').execute();
         await db.schema.alterTable('generations').addColumn('wait_ms', 'bigint').execute();
         await db.schema.alterTable('generations').addColumn('run_ms', 'bigint').execute();
-        await db.schema.createIndex('generations_queue').on('generations').columns(['status', 'lane', 'created_at']).execute();
+        await db.schema.createIndex('generations_queue').on('generations').columns(['status', 'enqueued_us', 'id']).execute();
         await db.schema.createIndex('generations_fast_usage').on('generations').columns(['account_id', 'unlimited', 'created_at']).execute();
       },
     },

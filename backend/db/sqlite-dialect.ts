@@ -27,10 +27,28 @@ export function openSqlite(path: string): DatabaseSync {
   return db;
 }
 
+/** Prepared statements are kept per SQL text: preparing (and asking for columns) costs more than most queries here. */
+const STATEMENT_CACHE = 500;
+
 export function nodeSqliteDialect(db: DatabaseSync): SqliteDialect {
+  const statements = new Map<string, NodeSqliteStatement>();
   const adapter: SqliteDatabase = {
-    close: () => db.close(),
-    prepare: (sql: string) => new NodeSqliteStatement(db.prepare(sql)),
+    close: () => {
+      statements.clear();
+      db.close();
+    },
+    prepare: (sql: string) => {
+      let statement = statements.get(sql);
+      if (statement) {
+        // Refresh its place: the least recently used statement is the one dropped when the cache is full.
+        statements.delete(sql);
+      } else {
+        statement = new NodeSqliteStatement(db.prepare(sql));
+        if (statements.size >= STATEMENT_CACHE) statements.delete(statements.keys().next().value!);
+      }
+      statements.set(sql, statement);
+      return statement;
+    },
   };
   return new SqliteDialect({ database: adapter });
 }

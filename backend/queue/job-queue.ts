@@ -13,7 +13,7 @@ import type { Lane, QueueStatus } from '../../shared/api.js';
 import type { OperationsConfig } from '../config.js';
 import type { Generations } from '../generations.js';
 import type { PolicyContext } from '../policy/context.js';
-import { recordChange } from '../tx.js';
+import { lockAccount, recordChange } from '../tx.js';
 
 const DISPATCH_LOCK = 72_261;
 const CANDIDATES = 500;
@@ -104,6 +104,8 @@ export class JobQueue {
       else if (other && (local.running - local.relaxed < slots - reserve || (!relaxed && local.running < slots))) pick = other;
       else if (relaxed && !other && local.relaxed < cfg.relaxedMaxSlots && local.running < slots) pick = relaxed;
       if (!pick || local.running >= slots) return null;
+      // Lock order everywhere: the account first, then its generations (a cancel does the same; no deadlock).
+      await lockAccount(trx, this.ctx.engine, pick.account_id);
       const claimed = await trx
         .updateTable('generations')
         .set((eb) => ({
@@ -136,6 +138,9 @@ export class JobQueue {
   async requeueOrFail(id: string, expectWorker: string | null, countAttempt: boolean): Promise<'requeued' | 'refunded' | 'skipped'> {
     const { db } = this.ctx;
     return db.transaction().execute(async (trx) => {
+      const owner = await trx.selectFrom('generations').select('account_id').where('id', '=', id).executeTakeFirst();
+      if (!owner) return 'skipped';
+      await lockAccount(trx, this.ctx.engine, owner.account_id);
       const row = await trx.selectFrom('generations').select(['account_id', 'status', 'worker_id', 'attempts']).where('id', '=', id).executeTakeFirst();
       if (!row || row.status !== 'running' || (expectWorker !== null && row.worker_id !== expectWorker)) return 'skipped';
       if (countAttempt && Number(row.attempts) >= this.#config.maxAttempts) {

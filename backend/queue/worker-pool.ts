@@ -15,7 +15,7 @@ import type { GenerationProvider, ProviderOutput, ProviderSource } from '../prov
 import { TransientProviderError } from '../providers/provider.js';
 import type { GenerationRunner, RunnerHooks } from '../runner.js';
 import { blockedWordIn } from '../runner.js';
-import { recordChange } from '../tx.js';
+import { lockAccount, recordChange } from '../tx.js';
 import type { JobQueue, ClaimedJob } from './job-queue.js';
 
 export interface WorkerPoolOptions {
@@ -29,7 +29,7 @@ export class WorkerPool implements GenerationRunner {
   readonly workerId = newId('wrk');
   readonly #running = new Map<string, { job: ClaimedJob; abort: AbortController; done: Promise<void> }>();
   #stopped = false;
-  #dispatching = false;
+  #dispatching: Promise<void> | null = null;
   #again = false;
   #timers: NodeJS.Timeout[] = [];
 
@@ -67,14 +67,15 @@ export class WorkerPool implements GenerationRunner {
       this.#again = true;
       return;
     }
-    this.#dispatching = true;
-    void this.#dispatch().finally(() => {
-      this.#dispatching = false;
-      if (this.#again) {
-        this.#again = false;
-        this.poke();
-      }
-    });
+    this.#dispatching = this.#dispatch()
+      .catch(() => {})
+      .finally(() => {
+        this.#dispatching = null;
+        if (this.#again) {
+          this.#again = false;
+          this.poke();
+        }
+      });
   }
 
   async #dispatch(): Promise<void> {
@@ -98,7 +99,7 @@ export class WorkerPool implements GenerationRunner {
         });
       this.#running.set(job.id, entry);
       this.hooks.queueChanged();
-      await this.hooks.generationChanged(job.accountId, job.id);
+      if (!this.#stopped) await this.hooks.generationChanged(job.accountId, job.id).catch(() => {});
     }
   }
 
@@ -148,6 +149,7 @@ export class WorkerPool implements GenerationRunner {
     }
     const runMs = Math.round(performance.now() - started);
     const finished = await db.transaction().execute(async (trx) => {
+      await lockAccount(trx, this.ctx.engine, job.accountId);
       const current = await trx.selectFrom('generations').select(['status', 'worker_id']).where('id', '=', job.id).executeTakeFirst();
       // Only the worker that holds the job may finish it (a stale worker's late result is dropped).
       if (current?.status !== 'running' || current.worker_id !== this.workerId) return false;
@@ -211,12 +213,21 @@ export class WorkerPool implements GenerationRunner {
   async stop(graceMs = this.ctx.config.queue.shutdownGraceS * 1000): Promise<void> {
     this.#stopped = true;
     for (const timer of this.#timers) clearInterval(timer);
+    // A claim under way finishes first, so its job is either running here (and handled below) or still queued.
+    await this.#dispatching;
     const all = Promise.all([...this.#running.values()].map((r) => r.done));
-    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, graceMs))]);
+    await raceTimeout(all, graceMs);
     for (const { job, abort } of [...this.#running.values()]) {
       abort.abort();
       await this.queue.requeueOrFail(job.id, this.workerId, false).catch(() => {});
     }
-    await Promise.race([all, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    await raceTimeout(all, 1000);
   }
+}
+
+/** Waits for `work`, but no longer than `ms`, and leaves no timer behind. */
+async function raceTimeout(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
