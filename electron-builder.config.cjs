@@ -14,6 +14,8 @@ module.exports = {
   // Native parts and the utilityProcess entry must be real files on disk.
   asarUnpack: ['node_modules/sharp/**', 'node_modules/@img/**'],
   extraMetadata: { main: 'dist/electron/main.mjs' },
+  // The tray icon is read from disk by main (process.resourcesPath).
+  extraResources: [{ from: 'build/tray.png', to: 'tray.png' }],
   linux: {
     target: ['AppImage', 'deb'],
     category: 'Graphics',
