@@ -99,11 +99,21 @@ export class Generations {
    * Ends a generation that did not succeed (failed, blocked, cancelled) and refunds it in full (C8, G4), once.
    * Returns false when it had already finished.
    */
-  async finishUnsuccessfully(trx: Tx, accountId: string, id: string, status: 'failed' | 'blocked' | 'cancelled', error: string, allowedFrom: string[]): Promise<boolean> {
+  async finishUnsuccessfully(
+    trx: Tx,
+    accountId: string,
+    id: string,
+    status: 'failed' | 'blocked' | 'cancelled',
+    error: string,
+    allowedFrom: string[],
+    /** A worker ends only the job it still holds (another may have taken it over as stale). */
+    expectWorker?: string,
+  ): Promise<boolean> {
     await lockAccount(trx, this.ctx.engine, accountId);
     const row = await trx.selectFrom('generations').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
     // A finished generation stays finished: it is refunded at most once.
     if (!row || FINISHED.has(row.status) || !allowedFrom.includes(row.status)) return false;
+    if (expectWorker !== undefined && row.worker_id !== expectWorker) return false;
     const now = this.ctx.clock.now().toISOString();
     await trx.updateTable('generations').set({ status, error, finished_at: now, refunded: 1 }).where('id', '=', id).execute();
     if (row.refunded === 0) await this.charges.refund(trx, accountId, id, JSON.parse(row.draws) as Draw[], `refund of ${status} generation ${id}`);

@@ -88,18 +88,35 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const fairUse = new FairUse({ db, engine, clock, config: config.fairUse, onStatusChange: (accountId) => publishAccount(accountId) });
   const dueWork = new DueWork(ctx, subscriptions, publishBalance);
   const queue = new JobQueue(ctx, generations);
+  let closing = false;
 
-  // SSE `queue` events: every account with work in the queues hears about a change, coalesced to one per 50 ms.
+  // SSE `queue` events: every account with work in the queues hears about a change, coalesced to one round per 50 ms;
+  // rounds never overlap, and one reading of the queues serves every account of the round.
   let queueTimer: NodeJS.Timeout | null = null;
+  let queueRound: Promise<void> | null = null;
+  let queueAgain = false;
+  const publishQueues = async () => {
+    const statusFor = await queue.overview(config.queue.workers);
+    for (const accountId of await queue.accountsInQueue()) await events.publish(accountId, { type: 'queue', data: statusFor(accountId) });
+  };
   const queueChanged = () => {
+    if (closing) return;
+    if (queueRound) {
+      queueAgain = true;
+      return;
+    }
     if (queueTimer) return;
     queueTimer = setTimeout(() => {
       queueTimer = null;
-      void (async () => {
-        for (const accountId of await queue.accountsInQueue()) {
-          await events.publish(accountId, { type: 'queue', data: await queue.status(accountId, config.queue.workers) });
-        }
-      })().catch((error) => app.log.error(error, 'queue event failed'));
+      queueRound = publishQueues()
+        .catch((error) => app.log.error(error, 'queue event failed'))
+        .finally(() => {
+          queueRound = null;
+          if (queueAgain) {
+            queueAgain = false;
+            queueChanged();
+          }
+        });
     }, 50);
   };
 
@@ -205,7 +222,6 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   // Due work (A1, A3, C2, C3): when the test clock moves, and at the next due instant of any account.
   clock.onMove(() => dueWork.applyForAll());
   let timer: NodeJS.Timeout | undefined;
-  let closing = false;
   const scheduleDueWork = async () => {
     if (closing || clock.isTestClock) return;
     const due = await dueWork.nextDueAt();
@@ -246,6 +262,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       closing = true;
       if (queueTimer) clearTimeout(queueTimer);
       await runner.stop();
+      await queueRound;
       await app.close();
       await database.close();
     },

@@ -16,7 +16,7 @@ import type { PolicyContext } from '../policy/context.js';
 import { lockAccount, recordChange } from '../tx.js';
 
 const DISPATCH_LOCK = 72_261;
-const CANDIDATES = 500;
+const CANDIDATES = 200;
 
 export interface ClaimedJob {
   id: string;
@@ -50,18 +50,32 @@ export class JobQueue {
     this.#config = ctx.config.queue;
   }
 
-  /** The waiting jobs in dispatch order: FIFO by enqueue stamp, with U8's slowdown pushing busy accounts back. */
-  private async ordered(trx: PolicyContext['db'], limit = CANDIDATES): Promise<Waiting[]> {
-    const waiting = await trx
-      .selectFrom('generations')
-      .select(['id', 'account_id', 'lane', 'unlimited', 'enqueued_us', 'not_before_ms'])
-      .where('status', '=', 'queued')
-      .orderBy('enqueued_us')
-      .orderBy('id')
-      .limit(limit)
-      .execute();
+  /**
+   * The waiting jobs in dispatch order: FIFO by enqueue stamp, with U8's slowdown pushing busy accounts back. For
+   * dispatch, unlimited jobs of accounts that already run one (U3) are left out in SQL, and each lane is read apart, so
+   * that hundreds of one account's waiting Relaxed jobs can never hide everybody else's work.
+   */
+  private async ordered(trx: PolicyContext['db'], options: { dispatch: boolean; limit: number }): Promise<Waiting[]> {
+    const lanes = options.dispatch ? [['fast', 'standard'], ['relaxed']] : [['fast', 'standard', 'relaxed']];
+    const waiting: Waiting[] = [];
+    for (const laneGroup of lanes) {
+      let query = trx
+        .selectFrom('generations')
+        .select(['id', 'account_id', 'lane', 'unlimited', 'enqueued_us', 'not_before_ms'])
+        .where('status', '=', 'queued')
+        .where('lane', 'in', laneGroup);
+      if (options.dispatch) {
+        query = query.where((eb) =>
+          eb.or([
+            eb('unlimited', '=', 0),
+            eb('account_id', 'not in', eb.selectFrom('generations as busy').select('busy.account_id').where('busy.status', '=', 'running').where('busy.unlimited', '=', 1)),
+          ]),
+        );
+      }
+      waiting.push(...(await query.orderBy('enqueued_us').orderBy('id').limit(options.limit).execute()).map(numeric));
+    }
     const { windowS, threshold, delayS } = this.#config.slowdown;
-    if (waiting.length === 0 || delayS === 0) return waiting.map(numeric);
+    if (waiting.length === 0 || delayS === 0) return waiting.sort((a, b) => Number(a.enqueued_us) - Number(b.enqueued_us) || a.id.localeCompare(b.id));
     const since = (Date.now() - windowS * 1000) * 1000;
     const busy = await trx
       .selectFrom('generations')
@@ -72,7 +86,7 @@ export class JobQueue {
       .execute();
     const slowed = new Set(busy.filter((b) => Number(b.n) > threshold).map((b) => b.account_id));
     const key = (w: Waiting) => Number(w.enqueued_us ?? 0) + (slowed.has(w.account_id) ? delayS * 1_000_000 : 0);
-    return waiting.map(numeric).sort((a, b) => key(a) - key(b) || a.id.localeCompare(b.id));
+    return waiting.sort((a, b) => key(a) - key(b) || a.id.localeCompare(b.id));
   }
 
   /** Claims the next job this process may run, or null. */
@@ -89,7 +103,7 @@ export class JobQueue {
       const nowMs = Date.now();
       let relaxed: Waiting | undefined;
       let other: Waiting | undefined;
-      for (const job of await this.ordered(trx)) {
+      for (const job of await this.ordered(trx, { dispatch: true, limit: CANDIDATES })) {
         if (job.not_before_ms !== null && job.not_before_ms > nowMs) continue;
         if (job.unlimited === 1 && busyUnlimited.has(job.account_id)) continue;
         if (job.lane === 'relaxed') relaxed ??= job;
@@ -144,7 +158,7 @@ export class JobQueue {
       const row = await trx.selectFrom('generations').select(['account_id', 'status', 'worker_id', 'attempts']).where('id', '=', id).executeTakeFirst();
       if (!row || row.status !== 'running' || (expectWorker !== null && row.worker_id !== expectWorker)) return 'skipped';
       if (countAttempt && Number(row.attempts) >= this.#config.maxAttempts) {
-        const done = await this.generations.finishUnsuccessfully(trx, row.account_id, id, 'failed', 'The generation was interrupted too many times', ['running']);
+        const done = await this.generations.finishUnsuccessfully(trx, row.account_id, id, 'failed', 'The generation was interrupted too many times', ['running'], row.worker_id ?? undefined);
         return done ? 'refunded' : 'skipped';
       }
       await trx
@@ -152,6 +166,7 @@ export class JobQueue {
         .set((eb) => ({ status: 'queued', started_at: null, worker_id: null, heartbeat_ms: null, attempts: countAttempt ? eb.ref('attempts') : eb('attempts', '-', 1) }))
         .where('id', '=', id)
         .where('status', '=', 'running')
+        .where('worker_id', row.worker_id === null ? 'is' : '=', row.worker_id)
         .execute();
       await recordChange(trx, row.account_id, 'generation', id, 'upsert');
       return 'requeued';
@@ -185,12 +200,21 @@ export class JobQueue {
 
   /** GET /v1/queue: depth, running and ETA per lane, and the caller's own jobs with position and ETA. */
   async status(accountId: string, slots: number): Promise<QueueStatus> {
+    return (await this.overview(slots))(accountId);
+  }
+
+  /**
+   * The queues read once, for any number of accounts: `queue` events go to every account with work in the queues, so
+   * the scan and the measurements are shared by all of them.
+   */
+  async overview(slots: number): Promise<(accountId: string) => QueueStatus> {
     const { db } = this.ctx;
-    const measured = await this.measured();
+    const measured = await this.measuredCached();
     const allRun = Object.values(measured).map((m) => m.runMs).filter((v): v is number => v !== null);
+    // Before anything has been measured there is no better guess than one second a job.
     const fallbackRunMs = allRun.length ? allRun.reduce((a, b) => a + b, 0) / allRun.length : 1000;
-    const running = await db.selectFrom('generations').select(['id', 'account_id', 'lane', 'heartbeat_ms', 'started_at']).where('status', '=', 'running').execute();
-    const waiting = await this.ordered(db, 10_000);
+    const running = await db.selectFrom('generations').select(['id', 'account_id', 'lane']).where('status', '=', 'running').execute();
+    const waiting = await this.ordered(db, { dispatch: false, limit: 10_000 });
     const reserve = Math.min(this.#config.relaxedMinSlots, slots - 1);
     // A lane runs as many jobs at once as it has slots, and never more than the system-wide limit allows.
     const laneSlots = (lane: string) => Math.max(1, Math.min(this.#config.systemConcurrency, lane === 'relaxed' ? this.#config.relaxedMaxSlots : slots - reserve));
@@ -201,30 +225,39 @@ export class JobQueue {
       const laneWaiting = waiting.filter((w) => w.lane === lane).length;
       return { waiting: laneWaiting, running: running.filter((r) => r.lane === lane).length, etaS: etaFor(lane, laneWaiting + 1) };
     };
-    const mine: QueueStatus['mine'] = [];
+    const lanes = {
+      fast: laneStatus('fast'),
+      relaxed: laneStatus('relaxed'),
+      standard: laneStatus('standard'),
+      system: {
+        waiting: waiting.length,
+        running: running.length,
+        etaS: seconds(Math.ceil((waiting.length + 1) / this.#config.systemConcurrency) * fallbackRunMs),
+      },
+    };
+    const mineByAccount = new Map<string, QueueStatus['mine']>();
     const positions = new Map<string, number>();
     for (const job of waiting) {
       const position = (positions.get(job.lane) ?? 0) + 1;
       positions.set(job.lane, position);
-      if (job.account_id === accountId) mine.push({ generationId: job.id, lane: job.lane as Lane, position, etaS: etaFor(job.lane as Lane, position) });
+      const mine = mineByAccount.get(job.account_id) ?? [];
+      mine.push({ generationId: job.id, lane: job.lane as Lane, position, etaS: etaFor(job.lane as Lane, position) });
+      mineByAccount.set(job.account_id, mine);
     }
-    for (const job of running.filter((r) => r.account_id === accountId)) {
+    for (const job of running) {
+      const mine = mineByAccount.get(job.account_id) ?? [];
       mine.push({ generationId: job.id, lane: job.lane as Lane, position: 0, etaS: 0 });
+      mineByAccount.set(job.account_id, mine);
     }
-    const systemRunMs = fallbackRunMs;
-    return {
-      lanes: {
-        fast: laneStatus('fast'),
-        relaxed: laneStatus('relaxed'),
-        standard: laneStatus('standard'),
-        system: {
-          waiting: waiting.length,
-          running: running.length,
-          etaS: seconds(Math.ceil((waiting.length + 1) / this.#config.systemConcurrency) * systemRunMs),
-        },
-      },
-      mine,
-    };
+    return (accountId) => ({ lanes, mine: mineByAccount.get(accountId) ?? [] });
+  }
+
+  #measured: { at: number; value: Awaited<ReturnType<JobQueue['measured']>> } | null = null;
+
+  /** Measured times change only as jobs finish: read them at most once a second. */
+  private async measuredCached() {
+    if (!this.#measured || Date.now() - this.#measured.at > 1000) this.#measured = { at: Date.now(), value: await this.measured() };
+    return this.#measured.value;
   }
 
   /** Accounts with waiting or running jobs: the ones a queue change concerns. */

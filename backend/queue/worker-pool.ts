@@ -183,7 +183,9 @@ export class WorkerPool implements GenerationRunner {
   }
 
   async #fail(job: ClaimedJob, status: 'failed' | 'blocked', error: string): Promise<void> {
-    const refunded = await this.ctx.db.transaction().execute((trx) => this.generations.finishUnsuccessfully(trx, job.accountId, job.id, status, error, ['running']));
+    const refunded = await this.ctx.db
+      .transaction()
+      .execute((trx) => this.generations.finishUnsuccessfully(trx, job.accountId, job.id, status, error, ['running'], this.workerId));
     if (!refunded) return;
     await this.hooks.generationChanged(job.accountId, job.id);
     await this.hooks.balanceChanged(job.accountId);
