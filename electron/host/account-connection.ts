@@ -1,12 +1,15 @@
 /**
  * One account's live link to its backend: a typed client plus one SSE connection to /v1/events, reconnecting with
  * exponential backoff and Last-Event-ID, and a watchdog for connections that go silent. It keeps the account's last
- * known state and marks it offline (with the age of the data) while the backend cannot be reached.
+ * known state (account, balance, queues, the generations of this session) and marks it offline (with the age of the
+ * data) while the backend cannot be reached. Every event is parsed with the shared schemas; one that does not match
+ * the contract is ignored.
  */
 import { EventEmitter } from 'node:events';
-import { Balance, Me } from '../../shared/api.js';
+import { ServerEvent, type Balance, type Catalog, type Generation, type Me, type QueueStatus } from '../../shared/api.js';
 import type { ConnectionState } from '../../shared/bridge.js';
 import { createCompanionClient, type CompanionClient } from '../../shared/client.js';
+import { withoutURLs } from './bridge-dispatch.js';
 import { readEventStream } from './event-stream.js';
 
 export interface AccountConnectionOptions {
@@ -23,9 +26,19 @@ export interface AccountLiveState {
   connection: ConnectionState;
   me: Me | null;
   balance: Balance | null;
+  /** This computer's time (epoch ms) when `balance` arrived: with `balance.asOf` it tells the backend's time now. */
+  balanceReceivedAt: number | null;
+  queue: QueueStatus | null;
+  /** Queued and running generations, and those that changed since the app started; newest first, at most 50. */
+  recentGenerations: Generation[];
+  /** The backend's catalog (plans, models, the daily free credits), fetched once. */
+  catalog: Catalog | null;
 }
 
-export class AccountConnection extends EventEmitter<{ change: [AccountLiveState] }> {
+export const RECENT_GENERATIONS_LIMIT = 50;
+const ACTIVE: ReadonlySet<Generation['status']> = new Set(['queued', 'running']);
+
+export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]; live: []; generation: [Generation] }> {
   readonly client: CompanionClient;
   #state: AccountLiveState;
   #lastEventId: string | null = null;
@@ -34,6 +47,8 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
   #attempt = 0;
   #retryTimer: NodeJS.Timeout | null = null;
   #wake: (() => void) | null = null;
+  /** Counts `queue` events, so a fetched queue older than an event is not applied over it. */
+  #queueVersion = 0;
   readonly #options: Required<AccountConnectionOptions>;
 
   constructor(options: AccountConnectionOptions) {
@@ -44,11 +59,19 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
       connection: { state: 'connecting', since: new Date().toISOString(), dataAsOf: null, error: null, nextRetryAt: null },
       me: null,
       balance: null,
+      balanceReceivedAt: null,
+      queue: null,
+      recentGenerations: [],
+      catalog: null,
     };
   }
 
   get state(): AccountLiveState {
     return this.#state;
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
   }
 
   start(): void {
@@ -67,7 +90,23 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
     this.#wake?.();
   }
 
+  /** An answer of a call made through `client` (subscribe, top-up, create) that is newer than the last event. */
+  applyMe(me: Me): void {
+    this.#update({ me });
+  }
+
+  applyBalance(balance: Balance): void {
+    this.#update({ balance, balanceReceivedAt: Date.now() });
+  }
+
+  applyGeneration(generation: Generation): void {
+    if (this.#stopped) return;
+    this.#update({ recentGenerations: mergeGeneration(this.#state.recentGenerations, generation), queue: withoutFinished(this.#state.queue, generation) });
+    this.emit('generation', generation);
+  }
+
   #update(patch: Partial<AccountLiveState>, connection?: Partial<ConnectionState>): void {
+    if (this.#stopped) return;
     const next = { ...this.#state, ...patch };
     if (connection) {
       const stateChanged = connection.state && connection.state !== this.#state.connection.state;
@@ -90,7 +129,7 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
         const delay = this.#nextDelay();
         this.#update({}, {
           state: 'offline',
-          error: (error as Error).message,
+          error: withoutURLs((error as Error).message),
           nextRetryAt: new Date(Date.now() + delay).toISOString(),
         });
         await this.#sleep(delay);
@@ -102,7 +141,9 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
     this.#abort = new AbortController();
     const abort = this.#abort;
     const me = await this.client.me();
-    this.#update({ me });
+    // The catalog comes before the stream: what the first balance means (plan allocations, daily credits) needs it.
+    const catalog = this.#state.catalog ?? (await this.client.catalog());
+    this.#update({ me, catalog });
     let watchdog: NodeJS.Timeout | null = null;
     const feedWatchdog = () => {
       if (watchdog) clearTimeout(watchdog);
@@ -118,6 +159,8 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
           this.#attempt = 0;
           feedWatchdog();
           this.#update({}, { state: 'live', error: null, nextRetryAt: null, dataAsOf: new Date().toISOString() });
+          this.emit('live');
+          void this.#fetchQueueAndActive();
         },
         onActivity: feedWatchdog,
         onEvent: (event) => {
@@ -130,6 +173,27 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
     }
   }
 
+  /** Once per connection: the queues (GET /v1/queue) and the generations still waiting or running. */
+  async #fetchQueueAndActive(): Promise<void> {
+    const version = this.#queueVersion;
+    // One after another: small answers, and no burst of parallel sockets held open by the keep-alive agent.
+    const settle = <T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> =>
+      promise.then((value) => ({ status: 'fulfilled' as const, value }), (reason: unknown) => ({ status: 'rejected' as const, reason }));
+    const queue = await settle(this.client.queue());
+    const queued = await settle(this.client.listGenerations({ status: 'queued', limit: RECENT_GENERATIONS_LIMIT }));
+    const running = await settle(this.client.listGenerations({ status: 'running', limit: RECENT_GENERATIONS_LIMIT }));
+    const patch: Partial<AccountLiveState> = {};
+    if (queue.status === 'fulfilled' && version === this.#queueVersion) patch.queue = queue.value;
+    let recent = this.#state.recentGenerations;
+    for (const page of [queued, running]) {
+      if (page.status !== 'fulfilled') continue;
+      // An event may already have told something newer about one of them: events win.
+      for (const generation of page.value.items) if (!recent.some((g) => g.id === generation.id)) recent = mergeGeneration(recent, generation);
+    }
+    if (recent !== this.#state.recentGenerations) patch.recentGenerations = recent;
+    if (Object.keys(patch).length > 0) this.#update(patch);
+  }
+
   #applyEvent(type: string, data: string): void {
     const now = new Date().toISOString();
     let payload: unknown;
@@ -138,14 +202,27 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
     } catch {
       return;
     }
-    if (type === 'balance') {
-      const balance = Balance.safeParse(payload);
-      if (balance.success) this.#update({ balance: balance.data }, { dataAsOf: now });
-    } else if (type === 'account') {
-      const me = Me.safeParse(payload);
-      if (me.success) this.#update({ me: me.data }, { dataAsOf: now });
-    } else {
+    const parsed = ServerEvent.safeParse({ type, data: payload });
+    if (!parsed.success) {
       this.#update({}, { dataAsOf: now });
+      return;
+    }
+    const event = parsed.data;
+    switch (event.type) {
+      case 'balance':
+        this.#update({ balance: event.data, balanceReceivedAt: Date.now() }, { dataAsOf: now });
+        break;
+      case 'account':
+        this.#update({ me: event.data }, { dataAsOf: now });
+        break;
+      case 'queue':
+        this.#queueVersion += 1;
+        this.#update({ queue: event.data }, { dataAsOf: now });
+        break;
+      case 'generation':
+        this.#update({}, { dataAsOf: now });
+        this.applyGeneration(event.data);
+        break;
     }
   }
 
@@ -164,4 +241,30 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
       };
     });
   }
+}
+
+/** The list with `generation` put in (replacing an older copy), newest first, at most RECENT_GENERATIONS_LIMIT. */
+export function mergeGeneration(list: readonly Generation[], generation: Generation): Generation[] {
+  // An answer can arrive after the events that followed it (a create answered after the run finished): keep the newer.
+  const known = list.find((g) => g.id === generation.id);
+  if (known && progress(known.status) > progress(generation.status)) return [...list];
+  // A known one keeps its place; a new one goes first. The sort is stable, so equal times keep that order.
+  const merged = known ? list.map((g) => (g.id === generation.id ? generation : g)) : [generation, ...list];
+  merged.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  if (merged.length <= RECENT_GENERATIONS_LIMIT) return merged;
+  // Over the limit, finished ones go first: a generation still waiting or running stays visible.
+  const active = merged.filter((g) => ACTIVE.has(g.status));
+  const finished = merged.filter((g) => !ACTIVE.has(g.status)).slice(0, Math.max(0, RECENT_GENERATIONS_LIMIT - active.length));
+  const kept = new Set([...active.slice(0, RECENT_GENERATIONS_LIMIT), ...finished]);
+  return merged.filter((g) => kept.has(g));
+}
+
+function progress(status: Generation['status']): number {
+  return status === 'queued' ? 0 : status === 'running' ? 1 : 2;
+}
+
+/** A finished generation leaves the account's own queue at once (the next queue event may come later, or never). */
+function withoutFinished(queue: QueueStatus | null, generation: Generation): QueueStatus | null {
+  if (!queue || ACTIVE.has(generation.status) || !queue.mine.some((m) => m.generationId === generation.id)) return queue;
+  return { ...queue, mine: queue.mine.filter((m) => m.generationId !== generation.id) };
 }

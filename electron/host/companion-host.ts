@@ -1,26 +1,43 @@
 /**
  * The host: everything the renderer can ask for, as plain Node services. It owns the account list, the secrets, one
- * live connection per account and the embedded backend, and it publishes one snapshot of all of it whenever something
- * changes. Electron main and the web-mode server both expose it through the same bridge handlers.
+ * live connection per account, the embedded backend, the offline history (HistoryService) and the alerts, and it
+ * publishes one snapshot of all of it whenever something changes. Electron main and the web-mode server both expose it
+ * through the same bridge handlers.
  */
 import { EventEmitter } from 'node:events';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Catalog } from '../../shared/api.js';
-import type { BridgeHandlers, HostSnapshot } from '../../shared/bridge.js';
-import { createCompanionClient } from '../../shared/client.js';
-import { AccountConnection, type AccountLiveState } from './account-connection.js';
-import { BridgeFailure } from './bridge-dispatch.js';
+import type { Balance, Catalog } from '../../shared/api.js';
+import type { Alert, BridgeHandlers, HostSnapshot } from '../../shared/bridge.js';
+import { createCompanionClient, type CompanionClient } from '../../shared/client.js';
+import { isApiError } from '../../shared/errors.js';
+import { AccountConnection } from './account-connection.js';
+import { AlertEngine, FiredAlertLog } from './alerts.js';
+import { BridgeFailure, withoutURLs } from './bridge-dispatch.js';
 import { EmbeddedBackend, type BackendLauncher } from './embedded-backend.js';
+import { HistoryService, type HistoryHandlers } from './history/history-service.js';
 import { SecretStore, type SecretCipher } from './secrets.js';
-import { SettingsStore, type StoredAccount } from './settings.js';
+import { SettingsStore, thresholdProblem, type StoredAccount } from './settings.js';
+
+export type HostPlatform = HostSnapshot['platform'];
+
+export const WEB_PLATFORM: HostPlatform = { kind: 'web', tray: false, startAtLogin: false };
+
+/** What Electron main does to save an output where the user chooses; the answer is the path, or null if cancelled. */
+export type SaveOutput = (file: { path: string; mime: string; suggestedName: string }) => Promise<string | null>;
 
 export interface CompanionHostOptions {
-  /** The app's data folder: settings, secrets and the embedded backend's database live here. */
+  /** The app's data folder: settings, secrets, alerts, the history and the embedded backend's database live here. */
   dataDir: string;
   /** How to start the embedded backend (utilityProcess in Electron, a child process under Node). */
   launchBackend: BackendLauncher;
   cipher?: SecretCipher | null;
+  /** What the shell can do (default: web mode, no tray, no start at login). */
+  platform?: HostPlatform;
+  /** False: never start the built-in backend, even with no account (remote accounts only). Default true. */
+  embedded?: boolean;
+  /** Electron: a save dialog and a copy. Without it (web mode) `downloadOutput` leaves the download to the browser. */
+  saveOutput?: SaveOutput;
   /** For tests and demos: start the embedded backend with a test clock. */
   embeddedTestClock?: string | undefined;
   /** For tests: a fixed admin token for the embedded backend (otherwise one is made and kept in the secrets). */
@@ -30,30 +47,89 @@ export interface CompanionHostOptions {
   /** The name and zone of the local account made on first run. */
   localAccount?: { name: string; timeZone: string };
   connection?: { minDelayMs?: number; maxDelayMs?: number; silenceTimeoutMs?: number };
+  /** Identical charging calls within this time are one call (a double click charges once). Default 2 s. */
+  duplicateWindowMs?: number;
 }
 
 const EMBEDDED_ADMIN_SECRET = 'embedded-admin-token';
 const tokenSecret = (accountId: string) => `account-token:${accountId}`;
+const MAX_TIMER_MS = 86_400_000;
 
-export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot] }> {
+/** The history methods the HistoryService answers; listed so the host can say "unavailable" for one it lacks. */
+const historyMethods: Record<keyof HistoryHandlers, true> = {
+  searchHistory: true,
+  getHistoryItem: true,
+  syncNow: true,
+  setPinned: true,
+  makeAvailableOffline: true,
+  listWorkspaces: true,
+  createWorkspace: true,
+  renameWorkspace: true,
+  deleteWorkspace: true,
+  addToWorkspace: true,
+  removeFromWorkspace: true,
+  refundAudit: true,
+  recentUseByModel: true,
+};
+
+interface ChargingCall {
+  idempotencyKey: string;
+  startedAt: number;
+  promise: Promise<unknown>;
+  failed: boolean;
+}
+
+export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; alert: [Alert] }> {
   readonly settings: SettingsStore;
   readonly secrets: SecretStore;
+  readonly history: HistoryService;
+  readonly alerts: AlertEngine;
+  readonly platform: HostPlatform;
   readonly #connections = new Map<string, AccountConnection>();
+  /** Accounts whose token cannot be used, with what to tell the user. */
+  readonly #tokenProblems = new Map<string, string>();
+  /** The tokens of connected accounts (read once from the secret store), for the history's file downloads. */
+  readonly #tokens = new Map<string, string>();
+  readonly #alertTimers = new Map<string, NodeJS.Timeout>();
+  readonly #chargingCalls = new Map<string, ChargingCall>();
+  readonly #startedAt = new Date().toISOString();
   #embedded: EmbeddedBackend | null = null;
   #embeddedState: HostSnapshot['embedded'] = { state: 'off', error: null };
-  #catalog: Catalog | null = null;
+  #historyProblem: string | null = null;
   #publishScheduled = false;
+  #stopped = false;
 
   constructor(private readonly options: CompanionHostOptions) {
     super();
+    this.platform = options.platform ?? WEB_PLATFORM;
     this.settings = new SettingsStore(options.dataDir);
     this.secrets = new SecretStore(options.dataDir, options.cipher ?? null);
+    this.alerts = new AlertEngine({
+      log: new FiredAlertLog(join(options.dataDir, 'alerts.json')),
+      preferences: () => ({ enabled: this.settings.get('alertsEnabled'), thresholds: this.settings.get('alertThresholds') }),
+    });
+    this.history = new HistoryService({
+      dataDir: options.dataDir,
+      clientFor: (accountId) => this.#connections.get(accountId)?.client ?? null,
+      isOnline: (accountId) => this.#connections.get(accountId)?.state.connection.state === 'live',
+      onChange: () => this.#schedulePublish(),
+      cacheLimitBytes: () => this.settings.get('cacheLimitBytes'),
+      tokenFor: (accountId) => (this.#connections.has(accountId) ? (this.#tokens.get(accountId) ?? null) : null),
+      timeZoneFor: (accountId) => this.#connections.get(accountId)?.state.me?.timeZone ?? null,
+      snapshot: () => this.snapshot(),
+    });
   }
 
-  /** Starts every stored account's connection; with no remote account, starts the embedded backend first. */
+  /** Starts the history and every stored account's connection; with no account, starts the embedded backend first. */
   async start(): Promise<void> {
+    this.#stopped = false;
+    try {
+      await this.history.start();
+    } catch (error) {
+      this.#historyProblem = (error as Error).message;
+    }
     const accounts = this.settings.accounts();
-    const needsEmbedded = accounts.length === 0 || accounts.some((a) => a.kind === 'embedded');
+    const needsEmbedded = this.options.embedded !== false && (accounts.length === 0 || accounts.some((a) => a.kind === 'embedded'));
     for (const account of accounts.filter((a) => a.kind === 'remote')) this.#connect(account);
     if (needsEmbedded) await this.startEmbedded();
     this.#publish();
@@ -75,8 +151,6 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot] }> {
       let local = this.settings.accounts().find((a) => a.kind === 'embedded');
       if (!local || !this.secrets.has(tokenSecret(local.id))) local = await this.#createLocalAccount(url, adminToken);
       this.#embeddedState = { state: 'running', error: null };
-      this.#connections.get(local.id)?.stop();
-      this.#connections.delete(local.id);
       this.#connect(local, url);
     } catch (error) {
       this.#embeddedState = { state: 'failed', error: (error as Error).message };
@@ -89,47 +163,60 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot] }> {
   }
 
   async stop(): Promise<void> {
-    for (const connection of this.#connections.values()) connection.stop();
-    this.#connections.clear();
+    this.#stopped = true;
+    for (const id of [...this.#connections.keys()]) this.#disconnect(id);
+    try {
+      await this.history.stop();
+    } catch {
+      // Stopping must finish: the history closes its store as well as it can.
+    }
     await this.#embedded?.stop();
     this.#embedded = null;
   }
 
   snapshot(): HostSnapshot {
-    const accounts = this.settings.accounts().map((account) => {
-      const live: AccountLiveState | undefined = this.#connections.get(account.id)?.state;
+    const stored = this.settings.accounts();
+    const accounts = stored.map((account) => {
+      const live = this.#connections.get(account.id)?.state;
+      const problem = this.#tokenProblems.get(account.id);
       return {
         id: account.id,
-        label: live?.me?.name ?? account.label,
+        label: this.#labelOf(account),
         backend: {
           kind: account.kind,
           label: account.kind === 'embedded' ? 'Built-in backend on this computer' : hostLabel(account.baseURL),
         },
-        connection: live?.connection ?? {
-          state: 'connecting' as const,
-          since: new Date().toISOString(),
-          dataAsOf: null,
-          error: null,
-          nextRetryAt: null,
-        },
+        connection:
+          live?.connection ??
+          (problem
+            ? { state: 'offline' as const, since: this.#startedAt, dataAsOf: null, error: problem, nextRetryAt: null }
+            : { state: 'connecting' as const, since: this.#startedAt, dataAsOf: null, error: null, nextRetryAt: null }),
         me: live?.me ?? null,
         balance: live?.balance ?? null,
+        queue: live?.queue ?? null,
+        recentGenerations: live?.recentGenerations ?? [],
+        sync: this.#syncState(account.id),
       };
     });
+    const storedSelection = this.settings.get('selectedAccountId');
+    const selectedAccountId = accounts.some((a) => a.id === storedSelection) ? storedSelection : (accounts[0]?.id ?? null);
     return {
       accounts,
-      selectedAccountId: this.settings.get('selectedAccountId') ?? accounts[0]?.id ?? null,
-      catalog: this.#catalog,
+      selectedAccountId,
+      catalog: this.#catalogFor(selectedAccountId),
       embedded: this.#embeddedState,
-      settings: { theme: this.settings.get('theme') },
+      settings: { ...this.settings.preferences(), dataFolder: this.options.dataDir },
+      platform: this.platform,
       secretsEncrypted: this.secrets.encrypted,
     };
   }
 
   readonly handlers: BridgeHandlers = {
+    ...this.#historyHandlers(),
+
     getSnapshot: async () => this.snapshot(),
     selectAccount: async ({ accountId }) => {
-      if (!this.settings.accounts().some((a) => a.id === accountId)) throw new BridgeFailure('not_found', 'No such account');
+      this.#account(accountId);
       this.settings.set('selectedAccountId', accountId);
       return this.#publish();
     },
@@ -137,13 +224,224 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot] }> {
       this.settings.set('theme', theme);
       return this.#publish();
     },
+    updateSettings: async (patch) => {
+      if (patch.alertThresholds) {
+        const problem = thresholdProblem(patch.alertThresholds);
+        if (problem) throw new BridgeFailure('invalid_request', problem);
+      }
+      const cacheLimitChanged = patch.cacheLimitBytes !== undefined && patch.cacheLimitBytes !== this.settings.get('cacheLimitBytes');
+      this.settings.updatePreferences(patch);
+      // A smaller cache evicts at once (in the background: the answer does not wait for the files).
+      if (cacheLimitChanged) void Promise.resolve().then(() => this.history.cacheLimitChanged()).catch(() => {});
+      return this.#publish();
+    },
     reconnect: async ({ accountId }) => {
+      const account = this.#account(accountId);
       const connection = this.#connections.get(accountId);
-      if (!connection) throw new BridgeFailure('not_found', 'No such account');
-      connection.reconnectNow();
-      return this.snapshot();
+      if (connection) connection.reconnectNow();
+      else if (account.kind === 'remote') this.#connect(account);
+      else if (this.embeddedURL) this.#connect(account, this.embeddedURL);
+      // The built-in backend failed or was stopped: start it again (it connects its account).
+      else if (this.#embeddedState.state !== 'starting') await this.startEmbedded();
+      return this.#publish();
+    },
+
+    signIn: async ({ baseURL, token, label }) => this.#signIn(baseURL, token.trim(), label?.trim() || undefined),
+    removeAccount: async ({ accountId }) => this.#removeAccount(accountId),
+
+    estimateCost: async ({ accountId, request }) => this.#client(accountId).estimateCost(request),
+    createGeneration: async ({ accountId, request }) => {
+      const client = this.#client(accountId);
+      const generation = await this.#chargeOnce(['createGeneration', accountId, request], (key) => client.createGeneration(request, key));
+      this.#connections.get(accountId)?.applyGeneration(generation);
+      return generation;
+    },
+    enhancePrompt: async ({ accountId, prompt, tool }) => this.#client(accountId).enhancePrompt(tool ? { prompt, tool } : { prompt }),
+    cancelGeneration: async ({ accountId, generationId }) => {
+      const generation = await this.#client(accountId).cancelGeneration(generationId);
+      this.#connections.get(accountId)?.applyGeneration(generation);
+      return generation;
+    },
+    rerunGeneration: async ({ accountId, generationId }) => {
+      const client = this.#client(accountId);
+      const generation = await this.#chargeOnce(['rerunGeneration', accountId, generationId], (key) => client.rerunGeneration(generationId, key));
+      this.#connections.get(accountId)?.applyGeneration(generation);
+      return generation;
+    },
+    subscribe: async ({ accountId, planId }) => {
+      const client = this.#client(accountId);
+      const me = await this.#chargeOnce(['subscribe', accountId, planId], (key) => client.subscribe({ planId }, key));
+      this.#connections.get(accountId)?.applyMe(me);
+      await this.#refreshBalance(accountId, client);
+      return this.#publish();
+    },
+    cancelSubscription: async ({ accountId }) => {
+      const client = this.#client(accountId);
+      this.#connections.get(accountId)?.applyMe(await client.cancelSubscription());
+      await this.#refreshBalance(accountId, client);
+      return this.#publish();
+    },
+    buyTopup: async ({ accountId, credits }) => {
+      const client = this.#client(accountId);
+      const balance = await this.#chargeOnce(['buyTopup', accountId, credits], (key) => client.buyTopup({ credits }, key));
+      this.#connections.get(accountId)?.applyBalance(balance);
+      return this.#publish();
+    },
+    appeal: async ({ accountId, message }) => {
+      const client = this.#client(accountId);
+      const appeal = await this.#chargeOnce(['appeal', accountId, message], (key) => client.appeal({ message }, key));
+      const me = await client.me().catch(() => null);
+      if (me) this.#connections.get(accountId)?.applyMe(me);
+      return appeal;
+    },
+
+    getUsage: async ({ accountId, ...query }) => {
+      this.#account(accountId);
+      const connection = this.#connections.get(accountId);
+      if (connection?.state.connection.state === 'live') {
+        try {
+          return await connection.client.usage(query);
+        } catch (error) {
+          if (!isApiError(error) || error.code !== 'network_error') throw error;
+        }
+      }
+      try {
+        return await this.history.usage(accountId, query);
+      } catch (error) {
+        throw new BridgeFailure(
+          'unavailable',
+          `Usage needs the backend, which cannot be reached now, and the offline history cannot answer it (${this.#historyProblem ?? (error as Error).message})`,
+        );
+      }
+    },
+
+    downloadOutput: async ({ accountId, outputId }) => {
+      this.#account(accountId);
+      // Web mode: the page downloads the media URL itself.
+      if (!this.options.saveOutput) return { savedTo: null };
+      const file = await this.history.openMedia(accountId, outputId, 'full');
+      if (!file) throw new BridgeFailure('not_found', 'This output is not on this computer and cannot be fetched now');
+      return { savedTo: await this.options.saveOutput({ ...file, suggestedName: `${outputId}${extensionOf(file.mime)}` }) };
     },
   };
+
+  // ---- accounts ------------------------------------------------------------------------------------------------
+
+  async #signIn(rawURL: string, token: string, label: string | undefined): Promise<HostSnapshot> {
+    const baseURL = normalizeBaseURL(rawURL);
+    const host = hostLabel(baseURL);
+    const client = createCompanionClient({ baseURL, token, retries: 0, timeoutMs: 10_000 });
+    let me;
+    try {
+      me = await client.me();
+    } catch (error) {
+      if (!isApiError(error)) throw error;
+      if (error.code === 'unauthorized') throw new BridgeFailure('invalid_request', `The token was not accepted by ${host}`, { apiCode: error.code });
+      if (error.code === 'network_error') {
+        throw new BridgeFailure('unavailable', `Cannot reach ${host}: check the address and that the backend is running (${causeOf(error.message)})`, { apiCode: error.code });
+      }
+      throw new BridgeFailure('backend_error', `${host} did not answer like a Creator Companion backend (${error.message})`, { apiCode: error.code });
+    }
+    const duplicate = this.settings
+      .accounts()
+      .find((a) => a.remoteId === me.id && (a.kind === 'remote' ? a.baseURL === baseURL : this.embeddedURL !== null && normalizeBaseURL(this.embeddedURL) === baseURL));
+    if (duplicate) throw new BridgeFailure('invalid_request', `${me.name} on ${host} is already signed in`);
+
+    const account: StoredAccount = {
+      id: `remote-${randomBytes(8).toString('hex')}`,
+      label: label ?? me.name,
+      customLabel: label !== undefined,
+      kind: 'remote',
+      baseURL,
+      remoteId: me.id,
+    };
+    this.secrets.set(tokenSecret(account.id), token);
+    this.settings.upsertAccount(account);
+    this.settings.set('selectedAccountId', account.id);
+    this.#connect(account);
+    return this.#publish();
+  }
+
+  async #removeAccount(accountId: string): Promise<HostSnapshot> {
+    const account = this.#account(accountId);
+    this.#disconnect(accountId);
+    this.#tokenProblems.delete(accountId);
+    this.secrets.delete(tokenSecret(accountId));
+    this.settings.removeAccount(accountId);
+    this.alerts.forget(accountId);
+    let historyError: Error | null = null;
+    try {
+      await this.history.removeAccount(accountId);
+    } catch (error) {
+      historyError = error as Error;
+    }
+    // The built-in backend only serves its own account: with it gone, it stops (and comes back at the next start only
+    // if no account is left then).
+    if (account.kind === 'embedded' && !this.settings.accounts().some((a) => a.kind === 'embedded')) {
+      await this.#embedded?.stop();
+      this.#embedded = null;
+      this.#embeddedState = { state: 'off', error: null };
+    }
+    const snapshot = this.#publish();
+    if (historyError && !this.#historyProblem) throw new BridgeFailure('internal_error', `The account was removed, but its offline history could not be deleted: ${historyError.message}`);
+    return snapshot;
+  }
+
+  #account(accountId: string): StoredAccount {
+    const account = this.settings.accounts().find((a) => a.id === accountId);
+    if (!account) throw new BridgeFailure('not_found', 'No such account');
+    return account;
+  }
+
+  #client(accountId: string): CompanionClient {
+    this.#account(accountId);
+    const connection = this.#connections.get(accountId);
+    if (!connection) throw new BridgeFailure('unavailable', this.#tokenProblems.get(accountId) ?? 'This account is not connected');
+    return connection.client;
+  }
+
+  async #refreshBalance(accountId: string, client: CompanionClient): Promise<void> {
+    const balance: Balance | null = await client.balance().catch(() => null);
+    if (balance) this.#connections.get(accountId)?.applyBalance(balance);
+  }
+
+  /**
+   * A charging call (generate, re-run, subscribe, top-up, appeal) made twice with the same input within the duplicate
+   * window is one call: the second gets the first one's answer. A first attempt that failed on the way (network, 5xx)
+   * is tried again with the same Idempotency-Key, so if it did reach the backend after all, the backend answers with
+   * that result instead of charging twice.
+   */
+  #chargeOnce<T>(signature: unknown[], run: (idempotencyKey: string) => Promise<T>): Promise<T> {
+    const id = JSON.stringify(signature);
+    const windowMs = this.options.duplicateWindowMs ?? 2_000;
+    const now = Date.now();
+    const earlier = this.#chargingCalls.get(id);
+    const recent = earlier && now - earlier.startedAt <= windowMs ? earlier : undefined;
+    if (recent && !recent.failed) return recent.promise as Promise<T>;
+    const call: ChargingCall = { idempotencyKey: recent?.idempotencyKey ?? randomUUID(), startedAt: recent?.startedAt ?? now, promise: Promise.resolve(), failed: false };
+    const promise = run(call.idempotencyKey);
+    call.promise = promise;
+    this.#chargingCalls.set(id, call);
+    const forget = () => {
+      const left = Math.max(0, call.startedAt + windowMs - Date.now());
+      setTimeout(() => {
+        if (this.#chargingCalls.get(id) === call) this.#chargingCalls.delete(id);
+      }, left).unref();
+    };
+    promise.then(forget, (error: unknown) => {
+      // Only a failure that may have reached the backend keeps its key for a retry; a refusal is final for that key
+      // (the backend would repeat it), so a new attempt after, say, a subscription is a new call.
+      if (isApiError(error) && (error.code === 'network_error' || error.status >= 500)) {
+        call.failed = true;
+        forget();
+      } else if (this.#chargingCalls.get(id) === call) {
+        this.#chargingCalls.delete(id);
+      }
+    });
+    return promise;
+  }
+
+  // ---- embedded backend ----------------------------------------------------------------------------------------
 
   #embeddedAdminToken(): string {
     if (this.options.embeddedAdminToken) return this.options.embeddedAdminToken;
@@ -172,23 +470,127 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot] }> {
     return stored;
   }
 
+  // ---- connections ---------------------------------------------------------------------------------------------
+
   #connect(account: StoredAccount, urlOverride?: string): void {
-    const token = this.secrets.get(tokenSecret(account.id));
+    this.#disconnect(account.id);
     const baseURL = urlOverride ?? account.baseURL;
-    if (!token || !baseURL) return;
-    const connection = new AccountConnection({ baseURL, token, ...this.options.connection });
-    connection.on('change', () => this.#schedulePublish());
+    const token = this.secrets.read(tokenSecret(account.id));
+    if (token.state !== 'ok') {
+      this.#tokenProblems.set(
+        account.id,
+        token.state === 'missing'
+          ? 'No saved token for this account: remove it and sign in again'
+          : `The saved token of this account cannot be read (${token.reason}): remove the account and sign in again`,
+      );
+      return;
+    }
+    this.#tokenProblems.delete(account.id);
+    if (!baseURL) return;
+    this.#tokens.set(account.id, token.value);
+    const connection = new AccountConnection({ baseURL, token: token.value, ...this.options.connection });
+    connection.on('change', () => {
+      this.#observeForAlerts(account.id);
+      this.#schedulePublish();
+    });
+    connection.on('live', () => this.#requestSync(account.id));
+    connection.on('generation', (generation) => {
+      this.#requestSync(account.id);
+      this.#emitAlerts(this.alerts.observeGeneration(account.id, this.#alertLabel(account.id), generation, connection.state.catalog));
+    });
     this.#connections.set(account.id, connection);
     connection.start();
-    if (!this.#catalog) {
-      connection.client
-        .catalog()
-        .then((catalog) => {
-          this.#catalog = catalog;
-          this.#schedulePublish();
-        })
-        .catch(() => {});
+  }
+
+  #disconnect(accountId: string): void {
+    const connection = this.#connections.get(accountId);
+    if (connection) {
+      connection.removeAllListeners();
+      connection.stop();
+      this.#connections.delete(accountId);
     }
+    this.#tokens.delete(accountId);
+    const timer = this.#alertTimers.get(accountId);
+    if (timer) clearTimeout(timer);
+    this.#alertTimers.delete(accountId);
+  }
+
+  #requestSync(accountId: string): void {
+    try {
+      void Promise.resolve(this.history.requestSync(accountId)).catch(() => {});
+    } catch {
+      // The history reports its own failures through its sync state (or is not open: nothing to sync into).
+    }
+  }
+
+  #syncState(accountId: string): HostSnapshot['accounts'][number]['sync'] {
+    try {
+      const state = this.history.syncState(accountId);
+      return state?.error ? { ...state, error: withoutURLs(state.error) } : state;
+    } catch {
+      return null;
+    }
+  }
+
+  #catalogFor(selectedAccountId: string | null): Catalog | null {
+    const selected = selectedAccountId ? this.#connections.get(selectedAccountId)?.state.catalog : null;
+    if (selected) return selected;
+    for (const connection of this.#connections.values()) if (connection.state.catalog) return connection.state.catalog;
+    return null;
+  }
+
+  // ---- alerts --------------------------------------------------------------------------------------------------
+
+  #observeForAlerts(accountId: string): void {
+    const connection = this.#connections.get(accountId);
+    if (!connection || this.#stopped) return;
+    const state = connection.state;
+    const backendNow = backendTime(state.balance, state.balanceReceivedAt);
+    this.#emitAlerts(
+      this.alerts.observeAccount({ accountId, label: this.#alertLabel(accountId), me: state.me, balance: state.balance, catalog: state.catalog, backendNow }),
+    );
+    // A window entering its last hour, or ending, comes with no event: look again then.
+    const previous = this.#alertTimers.get(accountId);
+    if (previous) clearTimeout(previous);
+    this.#alertTimers.delete(accountId);
+    const next = this.alerts.nextCheckAt(state.balance, backendNow);
+    if (next) {
+      const delay = Math.min(MAX_TIMER_MS, Math.max(0, next.getTime() - backendNow.getTime()) + 50);
+      const timer = setTimeout(() => this.#observeForAlerts(accountId), delay);
+      timer.unref();
+      this.#alertTimers.set(accountId, timer);
+    }
+  }
+
+  #alertLabel(accountId: string): string | null {
+    const accounts = this.settings.accounts();
+    const account = accounts.find((a) => a.id === accountId);
+    return accounts.length < 2 || !account ? null : this.#labelOf(account);
+  }
+
+  #labelOf(account: StoredAccount): string {
+    return account.customLabel ? account.label : (this.#connections.get(account.id)?.state.me?.name ?? account.label);
+  }
+
+  #emitAlerts(alerts: Alert[]): void {
+    for (const alert of alerts) this.emit('alert', alert);
+  }
+
+  // ---- publishing ----------------------------------------------------------------------------------------------
+
+  /** Every history method, answered by the HistoryService, or "unavailable" where it has none yet. */
+  #historyHandlers(): HistoryHandlers {
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const name of Object.keys(historyMethods) as Array<keyof HistoryHandlers>) {
+      handlers[name] = async (input) => {
+        const handler = (this.history.handlers as Partial<Record<keyof HistoryHandlers, (input: unknown) => Promise<unknown>>>)[name];
+        if (typeof handler !== 'function') {
+          throw new BridgeFailure('unavailable', `The offline history cannot answer ${name} yet${this.#historyProblem ? ` (${this.#historyProblem})` : ''}`);
+        }
+        return handler.call(this.history.handlers, input);
+      };
+    }
+    return handlers as unknown as HistoryHandlers;
   }
 
   /** Coalesces bursts of changes (a reconnect replays many events) into one snapshot per tick. */
@@ -208,11 +610,54 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot] }> {
   }
 }
 
+/** The backend's time now, from its last balance (its clock may be a test clock that differs from this computer's). */
+function backendTime(balance: Balance | null, receivedAt: number | null): Date {
+  if (!balance || receivedAt === null) return new Date();
+  return new Date(Date.parse(balance.asOf) + (Date.now() - receivedAt));
+}
+
+/** The backend's address as kept: http(s), no query, fragment or trailing slash. */
+function normalizeBaseURL(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new BridgeFailure('invalid_request', 'The backend address is not a URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BridgeFailure('invalid_request', 'The backend address must start with http:// or https://');
+  if (url.username || url.password) throw new BridgeFailure('invalid_request', 'Put the token in the token field, not in the address');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
 function hostLabel(url: string | null): string {
   if (!url) return 'Unknown backend';
   try {
     return new URL(url).host;
   } catch {
-    return url;
+    return 'Unknown backend';
   }
 }
+
+/** "Cannot reach http://x: connect ECONNREFUSED 1.2.3.4:5" -> "connect ECONNREFUSED 1.2.3.4:5". */
+function causeOf(message: string): string {
+  const index = message.indexOf(': ');
+  return index === -1 ? message : message.slice(index + 2);
+}
+
+const EXTENSIONS: Record<string, string> = {
+  'image/png': '.png',
+  'image/jpeg': '.jpg',
+  'image/webp': '.webp',
+  'image/gif': '.gif',
+  'video/mp4': '.mp4',
+  'video/webm': '.webm',
+  'audio/wav': '.wav',
+  'audio/x-wav': '.wav',
+  'audio/mpeg': '.mp3',
+  'audio/ogg': '.ogg',
+};
+
+function extensionOf(mime: string): string {
+  return EXTENSIONS[mime.split(';')[0]!.trim().toLowerCase()] ?? '';
+}
+

@@ -1,7 +1,13 @@
 /**
- * A Server-Sent Events reader over fetch (Node 22), with the Last-Event-ID header that EventSource cannot set with a
- * bearer token. Parsing is eventsource-parser's; this file only moves bytes and reports how the stream ended.
+ * A Server-Sent Events reader with the Last-Event-ID header that EventSource cannot set with a bearer token. Parsing is
+ * eventsource-parser's; this file only moves bytes and reports how the stream ended.
+ *
+ * It uses node:http with a connection of its own (no keep-alive pool) rather than fetch: when fetch's streaming request
+ * is aborted, its pool opens a spare connection that the backend then waits for on shutdown (seconds, on every quit
+ * of the app), and one per reconnect. Here an abort or an end closes the one socket, and nothing is left behind.
  */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 
 export interface EventStreamOptions {
@@ -24,26 +30,39 @@ export class EventStreamError extends Error {
   }
 }
 
+function reasonOf(error: unknown, signal: AbortSignal): string {
+  if (signal.aborted) return signal.reason instanceof Error ? signal.reason.message : 'stopped';
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** Reads the stream until it ends; always rejects (the server closed, the network failed, or the signal aborted). */
 export async function readEventStream(options: EventStreamOptions): Promise<never> {
-  const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'text/event-stream' };
+  const url = new URL(options.url);
+  const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'text/event-stream', 'cache-control': 'no-store' };
   if (options.lastEventId) headers['last-event-id'] = options.lastEventId;
-  const response = await fetch(options.url, { headers, signal: options.signal }).catch((error: Error) => {
-    throw new EventStreamError(`cannot connect: ${error.cause instanceof Error ? error.cause.message : error.message}`, null);
+  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const request = send(url, { method: 'GET', headers, agent: false, signal: options.signal }, resolve);
+    request.on('error', (error) => reject(new EventStreamError(`cannot connect: ${reasonOf(error, options.signal)}`, null)));
+    request.end();
   });
-  if (!response.ok || !response.body) {
-    throw new EventStreamError(`event stream refused with HTTP ${response.status}`, response.status);
+  const status = response.statusCode ?? 0;
+  if (status !== 200) {
+    response.destroy();
+    throw new EventStreamError(`event stream refused with HTTP ${status}`, status);
   }
   options.onOpen();
   const parser = createParser({ onEvent: options.onEvent });
   const decoder = new TextDecoder();
   try {
-    for await (const chunk of response.body) {
+    for await (const chunk of response) {
       options.onActivity();
       parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
     }
   } catch (error) {
-    throw new EventStreamError(`event stream broke: ${(error as Error).message}`, null);
+    throw new EventStreamError(`event stream broke: ${reasonOf(error, options.signal)}`, null);
+  } finally {
+    response.destroy();
   }
   throw new EventStreamError('the backend closed the event stream', null);
 }

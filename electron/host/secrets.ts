@@ -2,8 +2,13 @@
  * Secrets (account tokens, the embedded backend's admin token), kept apart from settings. In Electron they are
  * encrypted with safeStorage; under plain Node (web mode, tests) no OS keychain is at hand, so they are stored as
  * they are, and `encrypted` says so, for the UI to warn.
+ *
+ * A secret that cannot be read back (encrypted on another machine or by another OS user, a keychain that is gone, a
+ * damaged file) is reported as `unreadable` with the reason, never thrown: the account then shows what to do.
  */
 import Conf from 'conf';
+import { existsSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** The part of Electron's safeStorage the host needs; main passes the real one in. */
 export interface SecretCipher {
@@ -17,33 +22,69 @@ interface StoredSecret {
   value: string;
 }
 
+export type SecretRead = { state: 'ok'; value: string } | { state: 'missing' } | { state: 'unreadable'; reason: string };
+
+const CONFIG_NAME = 'secrets';
+
 export class SecretStore {
   readonly #conf: Conf<Record<string, StoredSecret>>;
   readonly #cipher: SecretCipher | null;
+  /** Set when the secrets file could not be parsed and was moved aside (its path), so the host can say so. */
+  readonly damagedFile: string | null;
 
   constructor(dataDir: string, cipher: SecretCipher | null = null) {
-    this.#conf = new Conf<Record<string, StoredSecret>>({ cwd: dataDir, configName: 'secrets', configFileMode: 0o600 });
     this.#cipher = cipher;
+    const open = () => new Conf<Record<string, StoredSecret>>({ cwd: dataDir, configName: CONFIG_NAME, configFileMode: 0o600, clearInvalidConfig: false });
+    let damaged: string | null = null;
+    let conf: Conf<Record<string, StoredSecret>>;
+    try {
+      conf = open();
+    } catch {
+      // A damaged file is kept beside (never deleted: it may still be recoverable by hand) and the store starts empty.
+      const file = join(dataDir, `${CONFIG_NAME}.json`);
+      damaged = `${file}.damaged-${Date.now()}`;
+      if (existsSync(file)) renameSync(file, damaged);
+      conf = open();
+    }
+    this.#conf = conf;
+    this.damagedFile = damaged;
   }
 
   get encrypted(): boolean {
-    return this.#cipher?.isEncryptionAvailable() ?? false;
+    return this.#cipherAvailable();
   }
 
   set(name: string, secret: string): void {
-    if (this.encrypted && this.#cipher) {
+    if (this.#cipher && this.#cipherAvailable()) {
       this.#conf.set(name, { encrypted: true, value: this.#cipher.encryptString(secret).toString('base64') });
     } else {
       this.#conf.set(name, { encrypted: false, value: secret });
     }
   }
 
+  /** The secret, or null when there is none or it cannot be read (see `read` for why). */
   get(name: string): string | null {
-    const stored = this.#conf.get(name);
-    if (!stored) return null;
-    if (!stored.encrypted) return stored.value;
-    if (!this.#cipher?.isEncryptionAvailable()) return null;
-    return this.#cipher.decryptString(Buffer.from(stored.value, 'base64'));
+    const read = this.read(name);
+    return read.state === 'ok' ? read.value : null;
+  }
+
+  read(name: string): SecretRead {
+    const stored: unknown = this.#conf.get(name);
+    if (stored === undefined) return { state: 'missing' };
+    if (!isStoredSecret(stored)) return { state: 'unreadable', reason: 'the saved entry is damaged' };
+    if (!stored.encrypted) {
+      // Kept in plain text while no encryption was available; encrypted as soon as it is.
+      if (this.#cipherAvailable()) this.set(name, stored.value);
+      return { state: 'ok', value: stored.value };
+    }
+    if (!this.#cipher || !this.#cipherAvailable()) {
+      return { state: 'unreadable', reason: 'it was encrypted with the system keychain, which is not available now' };
+    }
+    try {
+      return { state: 'ok', value: this.#cipher.decryptString(Buffer.from(stored.value, 'base64')) };
+    } catch (error) {
+      return { state: 'unreadable', reason: `the system keychain cannot decrypt it (${(error as Error).message})` };
+    }
   }
 
   delete(name: string): void {
@@ -53,4 +94,20 @@ export class SecretStore {
   has(name: string): boolean {
     return this.#conf.has(name);
   }
+
+  get path(): string {
+    return this.#conf.path;
+  }
+
+  #cipherAvailable(): boolean {
+    try {
+      return this.#cipher?.isEncryptionAvailable() ?? false;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function isStoredSecret(value: unknown): value is StoredSecret {
+  return typeof value === 'object' && value !== null && typeof (value as StoredSecret).encrypted === 'boolean' && typeof (value as StoredSecret).value === 'string';
 }

@@ -11,7 +11,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { CompanionHost } from '../host/companion-host.js';
+import { CompanionHost, WEB_PLATFORM } from '../host/companion-host.js';
 import { nodeLauncher } from '../host/embedded-backend.js';
 import { startWebServer } from './server.js';
 
@@ -36,6 +36,7 @@ const dataDir = values.data ?? env.COMPANION_APP_DATA ?? join(homedir(), '.confi
 
 const host = new CompanionHost({
   dataDir,
+  platform: WEB_PLATFORM,
   launchBackend: nodeLauncher(join(distDir, 'backend', 'cli.mjs')),
   embeddedTestClock: values['test-clock'] ?? env.COMPANION_TEST_CLOCK,
   embeddedAdminToken: values['admin-token'] ?? env.COMPANION_ADMIN_TOKEN,

@@ -1,10 +1,14 @@
 /**
- * Web mode: the host's bridge over HTTP + SSE on 127.0.0.1, plus the built renderer as static files. It is how the
- * app runs where Electron cannot, and how end-to-end tests drive the real UI in Chromium.
+ * Web mode: the host's bridge over HTTP + SSE on 127.0.0.1, plus the built renderer as static files and the cached
+ * outputs as media. It is how the app runs where Electron cannot, and how end-to-end tests drive the real UI in
+ * Chromium.
  *
  * A per-launch secret guards the bridge: the page learns it from the URL fragment (never sent to any server) and sends
- * it in a header; the event stream takes it as a query parameter, since EventSource cannot set headers. The Host header
- * must name this loopback server (DNS rebinding) and a cross-origin Origin is refused.
+ * it in a header; the event stream and media URLs take it as a query parameter, since EventSource and <img> cannot set
+ * headers. The Host header must name this loopback server (DNS rebinding) and a cross-origin Origin is refused.
+ *
+ * Routes: `POST /bridge/<method>`, `GET /bridge/events?secret=` (every bridge event: `snapshot`, `alert`),
+ * `GET /media/<accountId>/<outputId>/<thumb|full>?secret=` (shared `mediaPath`; Range supported), the renderer.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream } from 'node:fs';
@@ -12,11 +16,12 @@ import { stat } from 'node:fs/promises';
 import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { bridgeEventNames } from '../../shared/bridge.js';
-import type { BridgeHandlers, HostSnapshot } from '../../shared/bridge.js';
+import type { BridgeEventName, BridgeHandlers, HostSnapshot } from '../../shared/bridge.js';
 import { dispatchBridgeCall } from '../host/bridge-dispatch.js';
+import { mediaAnswer, parseMediaPath, type MediaFile, type MediaVariant } from '../host/media-file.js';
+import { CONTENT_SECURITY_POLICY } from './content-security.js';
 
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+export { CONTENT_SECURITY_POLICY, ELECTRON_CONTENT_SECURITY_POLICY, MEDIA_SCHEME } from './content-security.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -32,8 +37,11 @@ const MIME: Record<string, string> = {
 export interface WebBridgeSource {
   handlers: BridgeHandlers;
   snapshot(): HostSnapshot;
-  on(event: 'snapshot', listener: (snapshot: HostSnapshot) => void): unknown;
-  off(event: 'snapshot', listener: (snapshot: HostSnapshot) => void): unknown;
+  /** The offline history's cache: the file behind a media URL, fetched first if need be; null when it cannot be had. */
+  history: { openMedia(accountId: string, outputId: string, variant: MediaVariant): Promise<MediaFile | null> };
+  /** Pushed events (an EventEmitter's on/off): the server only passes their payloads on, as JSON. */
+  on(event: BridgeEventName, listener: (payload: never) => void): unknown;
+  off(event: BridgeEventName, listener: (payload: never) => void): unknown;
 }
 
 export interface WebServerOptions {
@@ -51,6 +59,12 @@ export interface WebServer {
   secret: string;
   close(): Promise<void>;
 }
+
+const securityHeaders = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+};
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
@@ -81,6 +95,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       if (!secretMatches(url.searchParams.get('secret'))) return plain(res, 401, 'Missing or wrong secret');
       return openEventStream(res);
     }
+    if (url.pathname.startsWith('/media/') && (req.method === 'GET' || req.method === 'HEAD')) {
+      if (!secretMatches(url.searchParams.get('secret'))) return plain(res, 401, 'Missing or wrong secret');
+      return serveMedia(url.pathname.slice('/media/'.length), req, res);
+    }
     if (url.pathname.startsWith('/bridge/')) {
       if (req.method !== 'POST') return plain(res, 405, 'Use POST');
       if (!secretMatches(req.headers['x-companion-secret'] as string | undefined)) return plain(res, 401, 'Missing or wrong secret');
@@ -98,7 +116,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     res.write('retry: 1000\n\n');
     streams.add(res);
     const listeners = bridgeEventNames.map((event) => {
-      const listener = (payload: HostSnapshot) => res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
+      const listener = (payload: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
       options.host.on(event, listener);
       return () => options.host.off(event, listener);
     });
@@ -110,6 +128,22 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       for (const remove of listeners) remove();
       streams.delete(res);
     });
+  }
+
+  async function serveMedia(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const media = parseMediaPath(path);
+    if (!media) return plain(res, 404, 'Not found');
+    let file: MediaFile | null;
+    try {
+      file = await options.host.history.openMedia(media.accountId, media.outputId, media.variant);
+    } catch (error) {
+      return plain(res, 503, `The output cannot be had now: ${(error as Error).message}`);
+    }
+    const answer = file && (await mediaAnswer(file, { range: req.headers.range, head: req.method === 'HEAD', headers: securityHeaders }));
+    if (!answer) return plain(res, 404, 'Not found');
+    res.writeHead(answer.status, answer.headers);
+    if (answer.body) answer.body.pipe(res);
+    else res.end();
   }
 
   async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {
@@ -131,9 +165,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     res.writeHead(200, {
       'content-type': MIME[extname(file)] ?? 'application/octet-stream',
       'content-length': info.size,
-      'content-security-policy': CONTENT_SECURITY_POLICY,
-      'x-content-type-options': 'nosniff',
-      'referrer-policy': 'no-referrer',
+      ...securityHeaders,
       'cache-control': file.endsWith('index.html') ? 'no-store' : 'public, max-age=31536000, immutable',
     });
     createReadStream(file).pipe(res);

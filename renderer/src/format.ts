@@ -106,3 +106,88 @@ export function retryCountdownText(nextRetryAt: string | null, now: Date): strin
   if (seconds < 60) return `Next automatic retry in ${counted(seconds, 'second')}`;
   return `Next automatic retry in ${counted(Math.ceil(seconds / 60), 'minute')}`;
 }
+
+/**
+ * A live countdown, to the second: "6 d 23 h 59 min 58 s", "3 h 0 min 5 s", "42 s". Units above the largest non-zero
+ * one are left out; zero or less is "0 s" (the caller says what ending means).
+ */
+export function countdownText(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const days = Math.floor(total / 86_400);
+  const hours = Math.floor((total % 86_400) / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  if (days > 0) return `${days} d ${hours} h ${minutes} min ${seconds} s`;
+  if (hours > 0) return `${hours} h ${minutes} min ${seconds} s`;
+  if (minutes > 0) return `${minutes} min ${seconds} s`;
+  return `${seconds} s`;
+}
+
+/** A queue estimate in round words: "about 12 s", "about 3 min", "about 1 h 5 min"; "starting now" at zero. */
+export function etaText(etaS: number): string {
+  const seconds = Math.round(etaS);
+  if (seconds <= 0) return 'starting now';
+  if (seconds < 60) return `about ${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `about ${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return `about ${hours} h ${minutes % 60} min`;
+}
+
+/** A date (no time) in `zone` with the zone named: "Tue 3 Mar (America/New_York)"; the year when not this year. */
+export function formatDateWithZone(iso: string, zone: string, now: Date): string {
+  const shownZone = displayZone(zone);
+  const local = DateTime.fromISO(iso, { zone: shownZone, locale: UI_LOCALE });
+  if (!local.isValid) return iso;
+  const sameYear = local.year === DateTime.fromJSDate(now, { zone: shownZone }).year;
+  return `${local.toFormat(sameYear ? 'EEE d MMM' : 'EEE d MMM yyyy')} (${shownZone})`;
+}
+
+/** A local calendar day key (`2026-03-07`, as usage rows name days) as "Sat 7 Mar". */
+export function formatDayKey(key: string): string {
+  const day = DateTime.fromISO(key, { zone: 'UTC', locale: UI_LOCALE });
+  return day.isValid ? day.toFormat('EEE d MMM') : key;
+}
+
+/** The amount in the unit a plan bills in: "144 credits", "1 credit", "1 generation". */
+export function amountWithUnit(amount: number, unit: 'credits' | 'generations'): string {
+  return unit === 'credits' ? `${formatCount(amount)} ${creditsUnit(amount)}` : counted(amount, 'generation');
+}
+
+const balanceNames: Record<'free' | 'subscription' | 'topup' | 'generations', string> = {
+  free: 'free credits',
+  subscription: 'subscription credits',
+  topup: 'top-up credits',
+  generations: 'this period’s generations',
+};
+
+/** C5: which balances a charge draws and how much from each: "100 from free credits, 44 from subscription credits". */
+export function drawsText(draws: ReadonlyArray<{ balance: keyof typeof balanceNames; amount: number }>): string {
+  const parts = draws.filter((draw) => draw.amount > 0).map((draw) => `${formatCount(draw.amount)} from ${balanceNames[draw.balance]}`);
+  return parts.length === 0 ? 'Nothing is drawn from your balances' : parts.join(', ');
+}
+
+/** Bytes as GiB with up to one decimal: 2147483648 -> "2 GiB". */
+export function formatGiB(bytes: number): string {
+  const gib = bytes / 1024 ** 3;
+  return `${new Intl.NumberFormat(UI_LOCALE, { maximumFractionDigits: 1 }).format(gib)} GiB`;
+}
+
+/** Bytes in the largest fitting binary unit: "512 KiB", "3.4 MiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${new Intl.NumberFormat(UI_LOCALE, { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value)} ${units[unit]}`;
+}
+
+/** A plan's price per billing period: "$8/month", "$480/year", "Free". */
+export function planPriceText(price: number, period: 'month' | 'quarter' | 'year' | null): string {
+  if (price === 0) return 'Free';
+  const amount = new Intl.NumberFormat(UI_LOCALE, { style: 'currency', currency: 'USD', maximumFractionDigits: 2, minimumFractionDigits: 0 }).format(price);
+  return period === null ? amount : `${amount}/${period}`;
+}

@@ -3,8 +3,16 @@
  * nothing and are not part of `npm test`; each prints whether it met the targets it measures against.
  */
 import { runDebitBench } from './debits.js';
+import { runHistoryBench } from './history.js';
+import { runLiveBench } from './live.js';
+import { runQueueBench } from './queue.js';
 
-const benches: Array<{ name: string; run: () => Promise<void> }> = [{ name: 'debits', run: runDebitBench }];
+const benches: Array<{ name: string; run: () => Promise<void> }> = [
+  { name: 'debits', run: runDebitBench },
+  { name: 'history', run: runHistoryBench },
+  { name: 'queue', run: runQueueBench },
+  { name: 'live', run: runLiveBench },
+];
 
 // An error of the backend under measurement that escapes every request (a rejection nobody awaits, an `error` event of
 // the PostgreSQL pool nobody listens to, typically while a backend closes) is printed, and the run goes on: one such

@@ -1,26 +1,68 @@
-import type { ComponentType } from 'react';
+import { useEffect, type ComponentType } from 'react';
 import { useAppliedTheme } from '../hooks/useAppliedTheme.js';
 import { useBridgeEvents } from '../hooks/useBridgeEvents.js';
+import { useShortcuts } from '../hooks/useShortcuts.js';
 import { selectAccounts, selectLoad, selectSnapshot, selectTheme, useHostStore } from '../store/host/store.js';
-import { selectView, useUiStore, type ViewId } from '../store/ui/store.js';
+import { selectNavigations, selectView, useUiStore, type ViewId } from '../store/ui/store.js';
+import { AccountsView } from '../views/accounts/AccountsView.js';
+import { AnalyticsView } from '../views/analytics/AnalyticsView.js';
 import { Dashboard } from '../views/dashboard/Dashboard.js';
+import { EstimatorView } from '../views/estimator/EstimatorView.js';
+import { GenerateView } from '../views/generate/GenerateView.js';
+import { HistoryView } from '../views/history/HistoryView.js';
+import { QueueView } from '../views/queue/QueueView.js';
+import { SettingsView } from '../views/settings/SettingsView.js';
 import { BridgeUnavailable } from '../views/states/BridgeUnavailable.js';
 import { EmptyState } from '../views/states/EmptyState.js';
 import { LoadingState } from '../views/states/LoadingState.js';
+import { WorkspacesView } from '../views/workspaces/WorkspacesView.js';
 import { AppShell } from './AppShell.js';
 
 const viewComponents: Record<ViewId, ComponentType> = {
   dashboard: Dashboard,
+  generate: GenerateView,
+  queue: QueueView,
+  history: HistoryView,
+  workspaces: WorkspacesView,
+  analytics: AnalyticsView,
+  estimator: EstimatorView,
+  accounts: AccountsView,
+  settings: SettingsView,
 };
+
+/** Views that work with no account: where one signs in, and the app's own settings. */
+const worksWithoutAccount: ReadonlySet<ViewId> = new Set(['accounts', 'settings']);
 
 export function App() {
   useBridgeEvents();
+  useShortcuts();
   useAppliedTheme(useHostStore(selectTheme));
+  useFocusOnNavigate();
   return (
     <AppShell>
       <CurrentView />
     </AppShell>
   );
+}
+
+/**
+ * After the user navigates, focus moves to the new view's heading, so a screen reader announces where they are and the
+ * next Tab starts in the view (not back in the navigation). The first view on start-up keeps the focus where it is.
+ */
+function useFocusOnNavigate(): void {
+  const navigations = useUiStore(selectNavigations);
+  const view = useUiStore(selectView);
+  useEffect(() => {
+    if (navigations === 0) return;
+    const frame = window.requestAnimationFrame(() => {
+      const heading = document.querySelector<HTMLElement>('#main h1');
+      const target = heading ?? document.getElementById('main');
+      if (target === null) return;
+      if (target.tabIndex < 0 && !target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+      target.focus({ preventScroll: false });
+    });
+    return () => window.cancelAnimationFrame(frame);
+  }, [navigations, view]);
 }
 
 /** Until the host has answered once (or when it has accounts to show), the shell shows a state instead of a view. */
@@ -33,7 +75,7 @@ function CurrentView() {
   if (snapshot === null) {
     return load.status === 'failed' ? <BridgeUnavailable error={load.error} /> : <LoadingState />;
   }
-  if (accounts.length === 0) return <EmptyState />;
+  if (accounts.length === 0 && !worksWithoutAccount.has(view)) return <EmptyState />;
   const View = viewComponents[view];
   return <View />;
 }

@@ -6,7 +6,10 @@
  *   `companion-secret` so a reload keeps working, and taken out of the address bar;
  * - a method call is `POST /bridge/<method>` with `x-companion-secret: <secret>` and the input as a JSON body; the answer
  *   body is a BridgeResult;
- * - pushed events arrive on `GET /bridge/events?secret=<secret>` (Server-Sent Events), `event: <name>`, `data: <JSON>`.
+ * - pushed events arrive on `GET /bridge/events?secret=<secret>` (Server-Sent Events), `event: <name>`, `data: <JSON>`;
+ *   every event named in the shared list (`snapshot`, `alert`, ...) is passed on, checked against its schema;
+ * - cached outputs load from `GET /media/<accountId>/<outputId>/<thumb|full>?secret=<secret>` (an <img> or <video>
+ *   cannot send a header, so the secret is a query parameter there too).
  */
 import { z } from 'zod';
 import {
@@ -22,6 +25,7 @@ import {
   type BridgeOutput,
   type BridgeResult,
   type CompanionBridge,
+  mediaPath,
 } from '../../../shared/bridge.js';
 
 export const SECRET_STORAGE_KEY = 'companion-secret';
@@ -172,8 +176,14 @@ export function createWebBridge(secret: string | null, io: WebIo): CompanionBrid
   // mapped type that TypeScript cannot build from Object.fromEntries.
   const methods = Object.fromEntries(
     bridgeMethodNames.map((method) => [method, (input: BridgeInput<typeof method>) => call(method, input)]),
-  ) as Omit<CompanionBridge, 'on'>;
-  return { ...methods, on };
+  ) as unknown as Omit<CompanionBridge, 'on' | 'mediaURL'>;
+
+  function mediaURL(accountId: string, outputId: string, variant: 'thumb' | 'full'): string {
+    const path = `/media/${mediaPath(accountId, outputId, variant)}`;
+    return secret === null ? path : `${path}?secret=${encodeURIComponent(secret)}`;
+  }
+
+  return { ...methods, on, mediaURL };
 }
 
 /** Defines `window.companion` in a browser. In Electron the preload has defined it already and this does nothing. */

@@ -1,7 +1,8 @@
 import type { HostCommand } from '../store/host/slices/commands/initialState.js';
 import { selectCommandError, useHostStore } from '../store/host/store.js';
 
-const failedTo: Record<HostCommand, string> = {
+/** The commands whose errors the shell shows; the others show theirs in their own form. */
+const failedTo: Partial<Record<HostCommand, string>> = {
   selectAccount: 'Couldn’t switch account',
   setTheme: 'Couldn’t save the theme',
   reconnect: 'Couldn’t reconnect',
@@ -16,7 +17,7 @@ export function CommandErrorNote() {
   return (
     <div className="notice notice--error" role="alert" data-testid="command-error">
       <p>
-        <strong>{failedTo[commandError.command]}.</strong> {commandError.error.message}
+        <strong>{failedTo[commandError.command] ?? 'That didn’t work'}.</strong> {commandError.error.message}
       </p>
       <button type="button" className="button button--quiet" onClick={dismiss}>
         Dismiss

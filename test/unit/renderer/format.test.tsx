@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  amountWithUnit,
+  countdownText,
   creditsUnit,
   dataAgeText,
+  drawsText,
+  etaText,
+  formatBytes,
+  formatDateWithZone,
+  formatDayKey,
+  formatGiB,
+  planPriceText,
   formatAge,
   formatCount,
   formatInstantInZone,
@@ -127,5 +136,51 @@ describe('renderer formatting: age of offline data', () => {
     expect(retryCountdownText('2025-11-22T12:01:30Z', now)).toBe('Next automatic retry in 2 minutes');
     expect(retryCountdownText('2025-11-22T11:59:59Z', now)).toBe('Retrying…');
     expect(retryCountdownText(null, now)).toBeNull();
+  });
+});
+
+describe('renderer formatting: countdowns and queue estimates', () => {
+  it('U1: counts down to the second, largest unit first', () => {
+    expect(countdownText(((6 * 24 + 23) * 3600 + 59 * 60 + 58) * 1000)).toBe('6 d 23 h 59 min 58 s');
+    expect(countdownText((3 * 3600 + 5) * 1000)).toBe('3 h 0 min 5 s');
+    expect(countdownText(42_000)).toBe('42 s');
+    expect(countdownText(41_200)).toBe('42 s');
+    expect(countdownText(-5_000)).toBe('0 s');
+  });
+
+  it('U8: says queue estimates in round words', () => {
+    expect(etaText(12.4)).toBe('about 12 s');
+    expect(etaText(150)).toBe('about 3 min');
+    expect(etaText(3900)).toBe('about 1 h 5 min');
+    expect(etaText(0)).toBe('starting now');
+  });
+});
+
+describe('renderer formatting: charges, dates and sizes', () => {
+  it('C5: names each balance a charge draws on', () => {
+    expect(drawsText([{ balance: 'free', amount: 100 }, { balance: 'subscription', amount: 44 }])).toBe('100 from free credits, 44 from subscription credits');
+    expect(drawsText([{ balance: 'topup', amount: 1500 }])).toBe('1,500 from top-up credits');
+    expect(drawsText([])).toBe('Nothing is drawn from your balances');
+  });
+
+  it('puts the unit after the amount', () => {
+    expect(amountWithUnit(144, 'credits')).toBe('144 credits');
+    expect(amountWithUnit(1, 'credits')).toBe('1 credit');
+    expect(amountWithUnit(1, 'generations')).toBe('1 generation');
+  });
+
+  it('A1: dates in the account zone, with the zone named', () => {
+    expect(formatDateWithZone('2026-03-10T03:00:00Z', 'America/New_York', new Date('2026-03-07T20:00:00Z'))).toBe('Mon 9 Mar (America/New_York)');
+    expect(formatDayKey('2026-03-07')).toBe('Sat 7 Mar');
+  });
+
+  it('sizes in binary units and plan prices per period', () => {
+    expect(formatGiB(2 * 1024 ** 3)).toBe('2 GiB');
+    expect(formatGiB(1.5 * 1024 ** 3)).toBe('1.5 GiB');
+    expect(formatBytes(183_204)).toBe('178.9 KiB');
+    expect(formatBytes(512)).toBe('512 bytes');
+    expect(planPriceText(8, 'month')).toBe('$8/month');
+    expect(planPriceText(480, 'year')).toBe('$480/year');
+    expect(planPriceText(0, null)).toBe('Free');
   });
 });

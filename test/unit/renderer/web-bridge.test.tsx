@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HostSnapshot } from '../../../shared/bridge.js';
+import type { Alert, HostSnapshot } from '../../../shared/bridge.js';
 import { SECRET_STORAGE_KEY, createWebBridge, takeSecret, type WebIo } from '../../../renderer/src/bridge/web.js';
 
 const snapshot: HostSnapshot = {
@@ -11,12 +11,24 @@ const snapshot: HostSnapshot = {
       connection: { state: 'live', since: '2025-11-22T12:00:00.000Z', dataAsOf: '2025-11-22T12:00:00.000Z', error: null, nextRetryAt: null },
       me: null,
       balance: null,
+      queue: null,
+      recentGenerations: [],
+      sync: null,
     },
   ],
   selectedAccountId: 'acc-1',
   catalog: null,
   embedded: { state: 'running', error: null },
-  settings: { theme: 'system' },
+  settings: {
+    theme: 'system',
+    alertThresholds: [75, 90, 100],
+    alertsEnabled: true,
+    startAtLogin: false,
+    closeToTray: false,
+    cacheLimitBytes: 2 * 1024 ** 3,
+    dataFolder: '/home/ana/.config/Creator Companion',
+  },
+  platform: { kind: 'web', tray: false, startAtLogin: false },
   secretsEncrypted: true,
 };
 
@@ -149,6 +161,36 @@ describe('web bridge shim: pushed events', () => {
 
     expect(server.calls.map((call) => call.url)).toEqual(['/bridge/getSnapshot']);
     expect(received).toEqual([snapshot]);
+  });
+});
+
+describe('web bridge shim: alerts and media', () => {
+  const alert: Alert = {
+    id: 'threshold:acc-1:free:75:2026-03-07',
+    accountId: 'acc-1',
+    kind: 'threshold',
+    title: '75 % of your free credits used',
+    body: '25 free credits left until 00:00 on Sun 8 Mar (America/New_York)',
+    at: '2026-03-07T20:00:00.000Z',
+  };
+
+  it('passes pushed alert events through, checked against the contract', () => {
+    const bridge = createWebBridge('s3cret', io(fakeFetch(() => json({ ok: true, value: snapshot })).fetch));
+    const received: Alert[] = [];
+
+    bridge.on('alert', (payload) => received.push(payload));
+    const source = FakeEventSource.last as FakeEventSource;
+    source.emit('alert', JSON.stringify(alert));
+    source.emit('alert', JSON.stringify({ ...alert, kind: 'not-a-kind' }));
+
+    expect(received).toEqual([alert]);
+  });
+
+  it('builds same-origin media URLs with the secret as a query parameter', () => {
+    const bridge = createWebBridge('a b', io(fakeFetch(() => json({ ok: true, value: snapshot })).fetch));
+
+    expect(bridge.mediaURL('acc/1', 'out 1', 'thumb')).toBe('/media/acc%2F1/out%201/thumb?secret=a%20b');
+    expect(bridge.mediaURL('acc-1', 'out-1', 'full')).toBe('/media/acc-1/out-1/full?secret=a%20b');
   });
 });
 

@@ -2,11 +2,6 @@ import { useShallow } from 'zustand/react/shallow';
 import { zoneAbbreviation } from '../../format.js';
 import { selectAccountSummary, useHostStore } from '../../store/host/store.js';
 
-const statusNotes = {
-  unlimited_paused: 'Unlimited use is paused pending review. Credits still work.',
-  suspended: 'This account is suspended.',
-} as const;
-
 export function AccountHeader({ now }: { now: Date }) {
   const summary = useHostStore(useShallow(selectAccountSummary));
   if (summary === null) return null;
@@ -37,10 +32,19 @@ export function AccountHeader({ now }: { now: Date }) {
           <dd>{summary.backendLabel}</dd>
         </div>
       </dl>
-      {(summary.status === 'unlimited_paused' || summary.status === 'suspended') && (
+      {summary.status === 'unlimited_paused' && (
         <p className="notice notice--warning" data-testid="account-status">
-          {statusNotes[summary.status]}
+          Unlimited use is paused pending a fair-use review. Credits still work.
         </p>
+      )}
+      {summary.status === 'suspended' && (
+        <div className="notice notice--error notice--block" role="alert" data-testid="account-status">
+          <p>
+            <strong>This account is suspended.</strong> After a second confirmed fair-use violation the platform closed it
+            permanently: new generations, plan changes and top-ups are refused.
+          </p>
+          <p>Your history and downloaded outputs stay available in this app.</p>
+        </div>
       )}
     </header>
   );

@@ -1,17 +1,20 @@
 import { ConnectionStatus } from '../../components/ConnectionStatus.js';
-import { useNow } from '../../hooks/useNow.js';
-import { selectCatalog, selectSelectedAccount, useHostStore } from '../../store/host/store.js';
+import { useBackendNow } from '../../hooks/useBackendNow.js';
+import { selectCatalog, selectSelectedAccount, selectSelectedAccountId, useHostStore } from '../../store/host/store.js';
 import { SkeletonCards } from '../states/LoadingState.js';
 import { AccountHeader } from './AccountHeader.js';
 import { BalanceCards } from './BalanceCards.js';
+import { FairUsePanel } from './FairUsePanel.js';
+import { PacePanel } from './PacePanel.js';
 import { UnlimitedUse } from './UnlimitedUse.js';
 
-/** The selected account: who it is, whether its data is live, and what it can spend. */
+/** The selected account: who it is, whether its data is live, what it can spend, and how fast it is spending. */
 export function Dashboard() {
+  const accountId = useHostStore(selectSelectedAccountId);
   const account = useHostStore(selectSelectedAccount);
   const catalog = useHostStore(selectCatalog);
-  // Dates only need the current year and which windows are still open: a minute's resolution is plenty.
-  const now = useNow(60_000);
+  // Dates only need the current year and day: a minute's resolution is plenty (countdowns tick on their own).
+  const now = useBackendNow(accountId, 60_000);
   if (account === null) return null;
 
   const { me, balance } = account;
@@ -22,6 +25,7 @@ export function Dashboard() {
     <div className="dashboard">
       <AccountHeader now={now} />
       <ConnectionStatus accountId={account.id} connection={account.connection} />
+      {me !== null && <FairUsePanel key={account.id} accountId={account.id} me={me} now={now} />}
       <section className="section" aria-labelledby="balances-heading">
         <h2 id="balances-heading">Balances</h2>
         <div aria-live="polite" aria-busy={waitingForFirstData} data-testid="balances">
@@ -43,7 +47,17 @@ export function Dashboard() {
           )}
         </div>
       </section>
-      {balance !== null && <UnlimitedUse balance={balance} catalog={catalog} timeZone={timeZone} now={now} />}
+      {balance !== null && (
+        <UnlimitedUse
+          accountId={account.id}
+          balance={balance}
+          catalog={catalog}
+          plan={me?.plan ?? null}
+          timeZone={timeZone}
+          paused={me?.status === 'unlimited_paused'}
+        />
+      )}
+      {balance !== null && me !== null && <PacePanel key={account.id} accountId={account.id} balance={balance} zone={timeZone} now={now} />}
     </div>
   );
 }

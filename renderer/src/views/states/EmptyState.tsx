@@ -1,9 +1,11 @@
 import { selectEmbedded, useHostStore } from '../../store/host/store.js';
+import { useUiStore } from '../../store/ui/store.js';
 
 /** No account yet: on a fresh install the built-in backend creates one once it is running. */
 export function EmptyState() {
   const embedded = useHostStore(selectEmbedded);
   const state = embedded?.state ?? 'off';
+  const navigate = useUiStore((store) => store.navigate);
 
   return (
     <div className="state-panel" data-testid="empty-state">
@@ -19,6 +21,9 @@ export function EmptyState() {
           {embedded.error}
         </p>
       )}
+      <button type="button" className="button" data-testid="empty-add-account" onClick={() => navigate('accounts')}>
+        Sign in to an account
+      </button>
     </div>
   );
 }

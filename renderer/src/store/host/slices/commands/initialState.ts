@@ -1,4 +1,4 @@
-import type { BridgeError, BridgeMethodName } from '../../../../../../shared/bridge.js';
+import type { BridgeError, BridgeMethodName, Theme } from '../../../../../../shared/bridge.js';
 
 /** The bridge methods that change host state (everything but getSnapshot). */
 export type HostCommand = Exclude<BridgeMethodName, 'getSnapshot'>;
@@ -8,9 +8,12 @@ export type CommandsState = {
   pending: Partial<Record<HostCommand, boolean>>;
   /** The last command the host refused or could not run, shown until dismissed or the next command. */
   commandError: { command: HostCommand; error: BridgeError } | null;
+  /** The theme just chosen, shown at once while the host saves it (then the host's own value again). */
+  pendingTheme: Theme | null;
 };
 
 export const initialCommandsState: CommandsState = {
   pending: {},
   commandError: null,
+  pendingTheme: null,
 };

@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { HostSnapshot } from '../../../../../../shared/bridge.js';
 import { companion } from '../../../../bridge/companion.js';
+import { nextBackendClocks, rememberClocks, rememberedClock } from '../../../../clock/backendClock.js';
 import type { HostStore } from '../../store.js';
 
 export type SnapshotAction = {
@@ -15,24 +16,34 @@ export type SnapshotAction = {
   applyAnswer: (snapshot: HostSnapshot, pushedCountAtCall: number) => void;
 };
 
-export const createSnapshotSlice: StateCreator<HostStore, [], [], SnapshotAction> = (set, get) => ({
-  async loadSnapshot() {
-    const pushedCountAtCall = get().pushedCount;
-    if (get().snapshot === null) set({ load: { status: 'loading' } });
-    const result = await companion().getSnapshot({});
-    if (result.ok) {
-      get().applyAnswer(result.value, pushedCountAtCall);
-    } else if (get().snapshot === null) {
-      set({ load: { status: 'failed', error: result.error } });
-    }
-  },
+export const createSnapshotSlice: StateCreator<HostStore, [], [], SnapshotAction> = (set, get) => {
+  function clocksAfter(snapshot: HostSnapshot) {
+    const previous = get().clocks;
+    const clocks = nextBackendClocks(previous, snapshot, Date.now(), rememberedClock);
+    if (clocks !== previous) rememberClocks(clocks);
+    return clocks;
+  }
 
-  receivePushedSnapshot(snapshot) {
-    set((state) => ({ snapshot, load: { status: 'ready' }, pushedCount: state.pushedCount + 1 }));
-  },
+  return {
+    async loadSnapshot() {
+      const pushedCountAtCall = get().pushedCount;
+      if (get().snapshot === null) set({ load: { status: 'loading' } });
+      const result = await companion().getSnapshot({});
+      if (result.ok) {
+        get().applyAnswer(result.value, pushedCountAtCall);
+      } else if (get().snapshot === null) {
+        set({ load: { status: 'failed', error: result.error } });
+      }
+    },
 
-  applyAnswer(snapshot, pushedCountAtCall) {
-    if (get().pushedCount !== pushedCountAtCall && get().snapshot !== null) return;
-    set({ snapshot, load: { status: 'ready' } });
-  },
-});
+    receivePushedSnapshot(snapshot) {
+      const clocks = clocksAfter(snapshot);
+      set((state) => ({ snapshot, clocks, load: { status: 'ready' }, pushedCount: state.pushedCount + 1 }));
+    },
+
+    applyAnswer(snapshot, pushedCountAtCall) {
+      if (get().pushedCount !== pushedCountAtCall && get().snapshot !== null) return;
+      set({ snapshot, clocks: clocksAfter(snapshot), load: { status: 'ready' } });
+    },
+  };
+};

@@ -1,4 +1,5 @@
 import type { BridgeError, HostSnapshot } from '../../../../../../shared/bridge.js';
+import type { BackendClocks } from '../../../../clock/backendClock.js';
 
 export type SnapshotLoad =
   | { status: 'loading' }
@@ -12,10 +13,13 @@ export type SnapshotState = {
   load: SnapshotLoad;
   /** Counts pushed snapshots, so that an answer to an older call never replaces a newer push (see applyAnswer). */
   pushedCount: number;
+  /** Per account: the backend's clock as estimated from its balances (countdowns run on it). */
+  clocks: BackendClocks;
 };
 
 export const initialSnapshotState: SnapshotState = {
   snapshot: null,
   load: { status: 'loading' },
   pushedCount: 0,
+  clocks: {},
 };

@@ -52,9 +52,9 @@ export function selectAccountSummary(state: HostStore): {
   };
 }
 
-/** The saved theme; `system` until the first snapshot says otherwise. */
+/** The theme: the one being saved, else the saved one; `system` until the first snapshot says otherwise. */
 export function selectTheme(state: HostStore): Theme {
-  return state.snapshot?.settings.theme ?? 'system';
+  return state.pendingTheme ?? state.snapshot?.settings.theme ?? 'system';
 }
 
 export function selectEmbedded(state: HostStore): HostSnapshot['embedded'] | null {
@@ -68,4 +68,17 @@ export function selectSecretsUnencrypted(state: HostStore): boolean {
 
 export function selectCatalog(state: HostStore): HostSnapshot['catalog'] {
   return state.snapshot?.catalog ?? null;
+}
+
+export function selectSettings(state: HostStore): HostSnapshot['settings'] | null {
+  return state.snapshot?.settings ?? null;
+}
+
+export function selectPlatform(state: HostStore): HostSnapshot['platform'] | null {
+  return state.snapshot?.platform ?? null;
+}
+
+/** Backend time minus local time for an account, in milliseconds (0 until its first balance). */
+export function selectClockOffsetMs(accountId: string | null): (state: HostStore) => number {
+  return (state) => (accountId === null ? 0 : (state.clocks[accountId]?.offsetMs ?? 0));
 }

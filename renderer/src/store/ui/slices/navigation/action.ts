@@ -7,5 +7,5 @@ export type NavigationAction = {
 };
 
 export const createNavigationSlice: StateCreator<UiStore, [], [], NavigationAction> = (set) => ({
-  navigate: (view) => set({ view }),
+  navigate: (view) => set((state) => ({ view, navigations: state.navigations + 1 })),
 });

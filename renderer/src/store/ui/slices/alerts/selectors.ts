@@ -1,0 +1,6 @@
+import type { Alert } from '../../../../../../shared/bridge.js';
+import type { UiStore } from '../../store.js';
+
+export function selectToasts(state: UiStore): Alert[] {
+  return state.toasts;
+}

@@ -1,0 +1,208 @@
+import { useState } from 'react';
+import type { Balance, Catalog, Plan, Problem, WayOut } from '../../../../shared/api.js';
+import { countdownText, formatCount, formatInstantWithZone, planPriceText } from '../../format.js';
+import { useHostStore } from '../../store/host/store.js';
+import { useUiStore } from '../../store/ui/store.js';
+import { useGenerateStore } from '../../store/generate/store.js';
+import { topupFor } from './topup.js';
+
+type RefusalNoteProps = {
+  problem: Problem;
+  /** What the refused request costs, when known (to say whether waiting alone would be enough). */
+  cost: number | null;
+  accountId: string;
+  balance: Balance | null;
+  catalog: Catalog | null;
+  timeZone: string;
+  now: Date;
+  testId: string;
+  /** A preview's refusal (nothing ran yet) or the answer to Generate. */
+  context: 'preview' | 'submit';
+};
+
+const headings: Partial<Record<Problem['code'], string>> = {
+  insufficient_credits: 'Not enough credits',
+  subscription_required: 'This needs a subscription',
+  generation_limit_reached: 'Generation limit reached',
+  fast_limit_reached: 'Today’s Fast generations are used up',
+  unlimited_paused: 'Unlimited access is paused',
+  account_suspended: 'This account is suspended',
+};
+
+/**
+ * A refusal in plain words with its ways out (C7, G6, U4, U7): what is short, when waiting helps (with the date in the
+ * account's zone), a top-up when subscribed, the plans that would cover it, and for unlimited refusals the workflow
+ * switch (U2: charged at the standard rate) or the appeal.
+ */
+export function RefusalNote({ problem, cost, accountId, balance, catalog, timeZone, now, testId, context }: RefusalNoteProps) {
+  const options = problem.options ?? [];
+  const offeredWaits = options.filter((option) => option.kind === 'wait');
+  // When waiting alone would not be enough the backend offers no wait, but the refresh time is still worth knowing.
+  const waits: WayOut[] =
+    offeredWaits.length > 0 || problem.resetsAt == null ? offeredWaits : [{ kind: 'wait', at: problem.resetsAt }];
+  const topup = options.find((option) => option.kind === 'topup');
+  const upgrades = options.flatMap((option) => (option.kind === 'upgrade' ? (option.planIds ?? []) : []));
+  const plans = upgrades
+    .map((planId) => catalog?.plans.find((plan) => plan.id === planId))
+    .filter((plan): plan is Plan => plan !== undefined);
+
+  return (
+    <div className="refusal notice notice--error notice--block" data-testid={testId}>
+      <p className="refusal-title">
+        <strong>{headings[problem.code] ?? problem.title}</strong>
+      </p>
+      <p data-testid="refusal-detail">{refusalSentence(problem, context)}</p>
+      <ul className="ways-out" aria-label="Ways out" data-testid="ways-out">
+        {waits.map((wait, index) => (
+          <li key={`wait-${index}`} data-testid="way-out-wait">
+            {waitText(problem, wait, cost, balance, catalog, timeZone, now)}
+          </li>
+        ))}
+        {(problem.code === 'fast_limit_reached' || problem.code === 'unlimited_paused') && (
+          <li>
+            <WorkflowWayOut />
+          </li>
+        )}
+        {problem.code === 'unlimited_paused' && (
+          <li>
+            <button type="button" className="button button--small" onClick={() => useUiStore.getState().navigate('dashboard')}>
+              Appeal from the Dashboard
+            </button>
+          </li>
+        )}
+        {topup !== undefined && (
+          <li>
+            <TopupWayOut accountId={accountId} credits={topupFor(topup.credits ?? problem.shortfall ?? 100)} />
+          </li>
+        )}
+        {plans.length > 0 && (
+          <li>
+            <UpgradeWayOut accountId={accountId} plans={plans} />
+          </li>
+        )}
+      </ul>
+    </div>
+  );
+}
+
+/** Text as a sentence: ends with one full stop. */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  return trimmed === '' || /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+function refusalSentence(problem: Problem, context: 'preview' | 'submit'): string {
+  const parts: string[] = [];
+  if (problem.code === 'insufficient_credits' && problem.shortfall !== undefined) {
+    parts.push(sentence(`You are ${formatCount(problem.shortfall)} ${problem.shortfall === 1 ? 'credit' : 'credits'} short`));
+  }
+  parts.push(sentence(problem.detail ?? problem.title));
+  parts.push(context === 'submit' ? 'Nothing was charged.' : 'Generate stays off until one of these ways out applies.');
+  return parts.join(' ');
+}
+
+function waitText(problem: Problem, wait: WayOut, cost: number | null, balance: Balance | null, catalog: Catalog | null, zone: string, now: Date): string {
+  const at = wait.at ?? problem.resetsAt ?? null;
+  if (problem.code === 'unlimited_paused') return 'Wait for the fair-use review: a reviewer restores access if no violation is found.';
+  if (at === null) return 'Wait for your allocation to refresh.';
+  const when = formatInstantWithZone(at, zone, now);
+  if (problem.code === 'fast_limit_reached') return `Wait until local midnight: unlimited use is Fast again at ${when} (in ${countdownText(Date.parse(at) - now.getTime())}).`;
+  if (problem.code === 'generation_limit_reached') return `Wait: your generations refresh at ${when}.`;
+  if (balance !== null && at === balance.credits.free.resetsAt) {
+    const daily = catalog?.dailyFreeCredits ?? 100;
+    const afterReset = daily + balance.credits.subscription.amount + balance.credits.topup.amount;
+    const enough = cost === null || afterReset >= cost;
+    return enough
+      ? `Wait: free credits reset to ${formatCount(daily)} at ${when}.`
+      : `Free credits reset to ${formatCount(daily)} at ${when}: not enough for this request on their own.`;
+  }
+  return `Wait: your plan’s credits refresh at ${when}.`;
+}
+
+function WorkflowWayOut() {
+  const workflow = useGenerateStore((state) => state.draft.workflow);
+  const editDraft = useGenerateStore((state) => state.editDraft);
+  if (workflow) return null;
+  return (
+    <span>
+      Or pay with credits now:{' '}
+      <button type="button" className="button button--small" onClick={() => editDraft({ workflow: true })}>
+        Charge it as part of a workflow
+      </button>
+    </span>
+  );
+}
+
+function TopupWayOut({ accountId, credits }: { accountId: string; credits: number }) {
+  const buyTopup = useHostStore((state) => state.buyTopup);
+  const [state, setState] = useState<{ busy: boolean; error: string | null; done: boolean }>({ busy: false, error: null, done: false });
+  return (
+    <span className="way-out-action">
+      <button
+        type="button"
+        className="button button--small button--primary"
+        data-testid="buy-topup"
+        disabled={state.busy}
+        onClick={async () => {
+          setState({ busy: true, error: null, done: false });
+          const error = await buyTopup(accountId, credits);
+          setState({ busy: false, error: error?.message ?? null, done: error === null });
+        }}
+      >
+        {state.busy ? 'Buying…' : `Buy a top-up of ${formatCount(credits)} credits`}
+      </button>
+      <span className="muted"> Top-up credits never expire.</span>
+      {state.error !== null && (
+        <span className="error-text" role="alert">
+          {' '}
+          {state.error}
+        </span>
+      )}
+      {state.done && <span role="status"> Bought.</span>}
+    </span>
+  );
+}
+
+function planAllowance(plan: Plan): string {
+  if (plan.billing === 'generations') {
+    return plan.monthlyGenerations == null ? 'unlimited generations' : `${formatCount(plan.monthlyGenerations)} generations a month`;
+  }
+  return `${formatCount(plan.monthlyCredits ?? 0)} credits a month`;
+}
+
+function UpgradeWayOut({ accountId, plans }: { accountId: string; plans: Plan[] }) {
+  const subscribe = useHostStore((state) => state.subscribe);
+  const [state, setState] = useState<{ busy: string | null; error: string | null; done: string | null }>({ busy: null, error: null, done: null });
+  return (
+    <div className="way-out-action">
+      <span>Upgrade (takes effect at once):</span>
+      <div className="upgrade-buttons">
+        {plans.map((plan) => (
+          <button
+            key={plan.id}
+            type="button"
+            className="button button--small"
+            data-testid={`upgrade-${plan.id}`}
+            disabled={state.busy !== null}
+            onClick={async () => {
+              setState({ busy: plan.id, error: null, done: null });
+              const error = await subscribe(accountId, plan.id);
+              setState({ busy: null, error: error?.message ?? null, done: error === null ? plan.name : null });
+            }}
+          >
+            {state.busy === plan.id ? `Upgrading to ${plan.name}…` : `Upgrade to ${plan.name}`}
+            <span className="button-detail">
+              {planAllowance(plan)} · {planPriceText(plan.price, plan.period)}
+            </span>
+          </button>
+        ))}
+      </div>
+      {state.error !== null && (
+        <p className="error-text" role="alert">
+          Couldn’t upgrade: {state.error}
+        </p>
+      )}
+      {state.done !== null && <p role="status">Now on {state.done}.</p>}
+    </div>
+  );
+}

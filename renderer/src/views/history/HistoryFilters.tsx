@@ -1,0 +1,117 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { Catalog, Workspace } from '../../../../shared/api.js';
+import { GenerationStatus, ToolId } from '../../../../shared/api.js';
+import type { HistoryFilters as Filters } from '../../store/history/store.js';
+import { statusLabels } from './historyText.js';
+
+/** Typing pauses this long before the search runs. */
+const SEARCH_DEBOUNCE_MS = 300;
+
+type HistoryFiltersProps = {
+  filters: Filters;
+  onChange: (patch: Partial<Filters>) => void;
+  onClear: () => void;
+  catalog: Catalog | null;
+  workspaces: Workspace[];
+};
+
+/** Search the prompts (debounced) and narrow by tool, model, status, dates (local days) and workspace. */
+export function HistoryFilters({ filters, onChange, onClear, catalog, workspaces }: HistoryFiltersProps) {
+  const [text, setText] = useState(filters.q);
+  const id = useId();
+
+  // The search the store has from this box; when the store's differs, it was changed elsewhere ("Clear filters").
+  const sent = useRef(filters.q);
+  useEffect(() => {
+    if (filters.q === sent.current) return;
+    sent.current = filters.q;
+    setText(filters.q);
+  }, [filters.q]);
+  useEffect(() => {
+    if (text === sent.current) return;
+    const timer = window.setTimeout(() => {
+      sent.current = text;
+      onChange({ q: text });
+    }, SEARCH_DEBOUNCE_MS);
+    return () => window.clearTimeout(timer);
+  }, [text, onChange]);
+
+  const models = (catalog?.models ?? []).filter((model) => filters.tool === '' || model.tools.includes(filters.tool));
+  const active = Object.values(filters).some((value) => value !== '');
+
+  return (
+    <form className="filters" role="search" aria-label="History" onSubmit={(event) => {
+      event.preventDefault();
+      sent.current = text;
+      onChange({ q: text });
+    }}>
+      <label className="filter filter--search" htmlFor={`${id}-q`}>
+        <span className="field-label">Search prompts</span>
+        <input
+          id={`${id}-q`}
+          className="input"
+          type="search"
+          value={text}
+          placeholder="e.g. lighthouse at dusk"
+          onChange={(event) => setText(event.target.value)}
+          data-testid="history-search"
+        />
+      </label>
+      <label className="filter">
+        <span className="field-label">Tool</span>
+        <select className="select" value={filters.tool} onChange={(event) => onChange({ tool: event.target.value as Filters['tool'], modelId: '' })} data-testid="filter-tool">
+          <option value="">All tools</option>
+          {ToolId.options.map((tool) => (
+            <option key={tool} value={tool}>
+              {catalog?.tools.find((t) => t.id === tool)?.name ?? tool}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="filter">
+        <span className="field-label">Model</span>
+        <select className="select" value={filters.modelId} onChange={(event) => onChange({ modelId: event.target.value })} data-testid="filter-model">
+          <option value="">All models</option>
+          {models.map((model) => (
+            <option key={model.id} value={model.id}>
+              {model.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="filter">
+        <span className="field-label">Status</span>
+        <select className="select" value={filters.status} onChange={(event) => onChange({ status: event.target.value as Filters['status'] })} data-testid="filter-status">
+          <option value="">Any status</option>
+          {GenerationStatus.options.map((status) => (
+            <option key={status} value={status}>
+              {statusLabels[status]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="filter">
+        <span className="field-label">From</span>
+        <input className="input" type="date" value={filters.from} max={filters.to || undefined} onChange={(event) => onChange({ from: event.target.value })} data-testid="filter-from" />
+      </label>
+      <label className="filter">
+        <span className="field-label">To</span>
+        <input className="input" type="date" value={filters.to} min={filters.from || undefined} onChange={(event) => onChange({ to: event.target.value })} data-testid="filter-to" />
+      </label>
+      <label className="filter">
+        <span className="field-label">Workspace</span>
+        <select className="select" value={filters.workspaceId} onChange={(event) => onChange({ workspaceId: event.target.value })} data-testid="filter-workspace">
+          <option value="">Any workspace</option>
+          {workspaces.map((workspace) => (
+            <option key={workspace.id} value={workspace.id}>
+              {workspace.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="button" className="button filter-clear" disabled={!active} onClick={onClear} data-testid="filter-clear">
+        Clear filters
+      </button>
+    </form>
+  );
+}

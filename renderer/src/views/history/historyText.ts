@@ -1,0 +1,152 @@
+/** Pure text for history items (H1): names, settings, charges and the balances they drew, status. */
+import type { Catalog, Draw, Generation, GenerationStatus, ModelKind, Output } from '../../../../shared/api.js';
+import { creditsUnit, displayZone, formatCount, formatInstantInZone } from '../../format.js';
+
+export const statusLabels: Record<GenerationStatus, string> = {
+  queued: 'Queued',
+  running: 'Running',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+  blocked: 'Blocked by moderation',
+  cancelled: 'Cancelled',
+};
+
+export function modelName(catalog: Catalog | null, modelId: string): string {
+  return catalog?.models.find((model) => model.id === modelId)?.name ?? modelId;
+}
+
+export function toolName(catalog: Catalog | null, toolId: string): string {
+  return catalog?.tools.find((tool) => tool.id === toolId)?.name ?? toolId;
+}
+
+/** The kind of a generation's work: its first output's, or its model's while it has none. */
+export function itemKind(item: Generation, catalog: Catalog | null): ModelKind {
+  return item.outputs[0]?.kind ?? catalog?.models.find((model) => model.id === item.modelId)?.kind ?? 'image';
+}
+
+const outputNouns: Record<ModelKind, [string, string]> = { image: ['image', 'images'], video: ['video', 'videos'], audio: ['clip', 'clips'] };
+
+export function outputNoun(kind: ModelKind, count: number): string {
+  return outputNouns[kind][count === 1 ? 0 : 1];
+}
+
+/** "2 outputs · HD · 10 s · 1024 × 768 px · seed 42". */
+export function settingsText(settings: Generation['settings']): string {
+  const parts = [`${formatCount(settings.outputs)} ${settings.outputs === 1 ? 'output' : 'outputs'}`];
+  parts.push(settings.quality === 'hd' ? 'HD' : 'standard quality');
+  if (settings.durationS !== undefined) parts.push(`${formatCount(settings.durationS)} s`);
+  if (settings.width !== undefined && settings.height !== undefined) parts.push(`${formatCount(settings.width)} × ${formatCount(settings.height)} px`);
+  if (settings.seed !== undefined) parts.push(`seed ${settings.seed}`);
+  if (settings.sourceId !== undefined) parts.push('from a source image');
+  return parts.join(' · ');
+}
+
+const balanceNames: Record<Draw['balance'], string> = { free: 'free', subscription: 'subscription', topup: 'top-up', generations: 'generations' };
+
+/** C5: "20 free + 4 subscription"; empty when nothing was drawn. */
+export function drawsText(draws: Draw[]): string {
+  return draws
+    .filter((draw) => draw.amount !== 0)
+    .map((draw) => (draw.balance === 'generations' ? `${formatCount(draw.amount)} of the plan's generations` : `${formatCount(draw.amount)} ${balanceNames[draw.balance]}`))
+    .join(' + ');
+}
+
+/** What a generation cost (C9, G2), in its unit. */
+export function chargeText(item: Generation): string {
+  const { charge } = item;
+  if (item.unlimited) return 'Free (unlimited window)';
+  if (charge.generations > 0 && charge.credits === 0) {
+    return `${formatCount(charge.generations)} ${charge.generations === 1 ? 'generation' : 'generations'}${charge.refunded ? ', restored' : ''}`;
+  }
+  if (charge.credits === 0 && charge.generations === 0 && charge.draws.some((d) => d.balance === 'generations')) return 'Included in the unlimited plan';
+  const text = `${formatCount(charge.credits)} ${creditsUnit(charge.credits)}`;
+  // C8: failed and blocked work is refunded in full.
+  return charge.refunded ? `${text}, refunded` : text;
+}
+
+/** Credits per kept output ("12 credits per image"), or null when it does not apply (no credits, no outputs). */
+export function costPerOutputText(item: Generation, kind: ModelKind): string | null {
+  const outputs = item.outputs.length;
+  if (outputs === 0 || item.charge.credits === 0 || item.charge.refunded) return null;
+  const each = item.charge.credits / outputs;
+  const figure = Number.isInteger(each) ? formatCount(each) : each.toFixed(1);
+  return `${figure} ${each === 1 ? 'credit' : 'credits'} per ${outputNoun(kind, 1)}`;
+}
+
+/** An output's size: "1024 × 1024 px · 312 KB", "5 s · 1.2 MB". */
+export function outputSizeText(output: Output): string {
+  const parts: string[] = [];
+  if (output.width !== undefined && output.height !== undefined) parts.push(`${formatCount(output.width)} × ${formatCount(output.height)} px`);
+  if (output.durationS !== undefined) parts.push(`${output.durationS} s`);
+  parts.push(bytesText(output.bytes));
+  return parts.join(' · ');
+}
+
+export function bytesText(bytes: number): string {
+  if (bytes < 1024) return `${formatCount(bytes)} B`;
+  if (bytes < 1024 * 1024) return `${formatCount(Math.round(bytes / 1024))} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+type LocalParts = { weekday: string; day: string; month: string; year: string; hour: string; minute: string };
+
+/** One Intl formatter per zone: building one is what costs, using one is cheap. */
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * An instant's wall-clock parts in a zone, through Intl directly: the grid formats a date for every cell that scrolls
+ * into view, and a luxon zone conversion costs several times more than this.
+ */
+export function localParts(iso: string, zone: string): LocalParts | null {
+  let formatter = zoneFormatters.get(zone);
+  if (formatter === undefined) {
+    const shown = displayZone(zone);
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone: shown,
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    zoneFormatters.set(zone, formatter);
+  }
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return null;
+  const parts: Record<string, string> = {};
+  for (const part of formatter.formatToParts(at)) parts[part.type] = part.value;
+  return { weekday: parts.weekday ?? '', day: parts.day ?? '', month: parts.month ?? '', year: parts.year ?? '', hour: parts.hour ?? '', minute: parts.minute ?? '' };
+}
+
+/** formatInstantInZone's words ("15:00 on Sat 7 Mar", the year when not this year's), for grid cells. */
+export function instantInZone(iso: string, zone: string, now: Date): string {
+  const local = localParts(iso, zone);
+  const today = localParts(now.toISOString(), zone);
+  if (local === null || today === null) return formatInstantInZone(iso, zone, now);
+  const date = `${local.weekday} ${local.day} ${local.month}${local.year === today.year ? '' : ` ${local.year}`}`;
+  return `${local.hour}:${local.minute} on ${date}`;
+}
+
+/** A grid cell's short date in the zone: "Sat 7 Mar 15:00" ("7 Mar 2025 15:00" in another year). */
+export function shortInstant(iso: string, zone: string, now: Date): string {
+  const local = localParts(iso, zone);
+  const today = localParts(now.toISOString(), zone);
+  if (local === null || today === null) return iso;
+  const date = local.year === today.year ? `${local.weekday} ${local.day} ${local.month}` : `${local.day} ${local.month} ${local.year}`;
+  return `${date} ${local.hour}:${local.minute}`;
+}
+
+/** What a screen reader says for a grid cell. */
+export function itemLabel(item: Generation, catalog: Catalog | null, zone: string, now: Date): string {
+  const prompt = item.prompt.length > 80 ? `${item.prompt.slice(0, 80)}…` : item.prompt;
+  return [
+    modelName(catalog, item.modelId),
+    toolName(catalog, item.tool),
+    `“${prompt}”`,
+    statusLabels[item.status],
+    chargeText(item),
+    instantInZone(item.createdAt, zone, now),
+  ].join(', ');
+}
