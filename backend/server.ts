@@ -158,7 +158,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   };
 
   // Ids in paths are checked by the routes' schemas (at most 200 characters): fastify must let them through to be.
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: 'idle', maxParamLength: 1000 });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: 'idle', routerOptions: { maxParamLength: 1000 } });
 
   const auth: Authenticator = {
     async account(request: FastifyRequest) {

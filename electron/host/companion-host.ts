@@ -16,6 +16,7 @@ import { AlertEngine, FiredAlertLog } from './alerts.js';
 import { BridgeFailure, withoutURLs } from './bridge-dispatch.js';
 import { EmbeddedBackend, type BackendLauncher } from './embedded-backend.js';
 import { HistoryService, type HistoryHandlers } from './history/history-service.js';
+import { LastKnownStore } from './last-known.js';
 import { SecretStore, type SecretCipher } from './secrets.js';
 import { SettingsStore, thresholdProblem, type StoredAccount } from './settings.js';
 
@@ -98,11 +99,13 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   #historyProblem: string | null = null;
   #publishScheduled = false;
   #stopped = false;
+  readonly #lastKnown: LastKnownStore;
 
   constructor(private readonly options: CompanionHostOptions) {
     super();
     this.platform = options.platform ?? WEB_PLATFORM;
     this.settings = new SettingsStore(options.dataDir);
+    this.#lastKnown = new LastKnownStore(options.dataDir);
     this.secrets = new SecretStore(options.dataDir, options.cipher ?? null);
     this.alerts = new AlertEngine({
       log: new FiredAlertLog(join(options.dataDir, 'alerts.json')),
@@ -172,6 +175,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     }
     await this.#embedded?.stop();
     this.#embedded = null;
+    this.#lastKnown.flush();
   }
 
   snapshot(): HostSnapshot {
@@ -179,6 +183,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     const accounts = stored.map((account) => {
       const live = this.#connections.get(account.id)?.state;
       const problem = this.#tokenProblems.get(account.id);
+      // Until the backend answers, the account shows what it last confirmed, with that data's age.
+      const cached = live?.balance ? null : this.#lastKnown.get(account.id);
       return {
         id: account.id,
         label: this.#labelOf(account),
@@ -186,13 +192,16 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
           kind: account.kind,
           label: account.kind === 'embedded' ? 'Built-in backend on this computer' : hostLabel(account.baseURL),
         },
-        connection:
-          live?.connection ??
-          (problem
-            ? { state: 'offline' as const, since: this.#startedAt, dataAsOf: null, error: problem, nextRetryAt: null }
-            : { state: 'connecting' as const, since: this.#startedAt, dataAsOf: null, error: null, nextRetryAt: null }),
-        me: live?.me ?? null,
-        balance: live?.balance ?? null,
+        connection: (() => {
+          const connection =
+            live?.connection ??
+            (problem
+              ? { state: 'offline' as const, since: this.#startedAt, dataAsOf: null, error: problem, nextRetryAt: null }
+              : { state: 'connecting' as const, since: this.#startedAt, dataAsOf: null, error: null, nextRetryAt: null });
+          return cached && connection.dataAsOf === null ? { ...connection, dataAsOf: cached.dataAsOf } : connection;
+        })(),
+        me: live?.me ?? cached?.me ?? null,
+        balance: live?.balance ?? cached?.balance ?? null,
         queue: live?.queue ?? null,
         recentGenerations: live?.recentGenerations ?? [],
         sync: this.#syncState(account.id),
@@ -367,6 +376,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     this.#disconnect(accountId);
     this.#tokenProblems.delete(accountId);
     this.secrets.delete(tokenSecret(accountId));
+    this.#lastKnown.delete(accountId);
     this.settings.removeAccount(accountId);
     this.alerts.forget(accountId);
     let historyError: Error | null = null;
@@ -536,7 +546,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     const selected = selectedAccountId ? this.#connections.get(selectedAccountId)?.state.catalog : null;
     if (selected) return selected;
     for (const connection of this.#connections.values()) if (connection.state.catalog) return connection.state.catalog;
-    return null;
+    return this.#lastKnown.anyCatalog();
   }
 
   // ---- alerts --------------------------------------------------------------------------------------------------
@@ -605,6 +615,10 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
 
   #publish(): HostSnapshot {
     const snapshot = this.snapshot();
+    for (const [accountId, connection] of this.#connections) {
+      const { me, balance, catalog, connection: link } = connection.state;
+      if (balance && link.dataAsOf) this.#lastKnown.remember(accountId, { me, balance, catalog: catalog ?? null, dataAsOf: link.dataAsOf });
+    }
     this.emit('snapshot', snapshot);
     return snapshot;
   }

@@ -27,17 +27,22 @@ async function startWeb(dataDir: string) {
   const started = performance.now();
   const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'dist/web/cli.mjs', '--port', '0', '--data', dataDir, '--test-clock', '2026-03-07T20:00:00.000Z', '--admin-token', ADMIN, '--local-timezone', 'America/New_York'], { stdio: ['ignore', 'pipe', 'inherit'] });
   const found: Record<string, string> = {};
+  let backendSeen: (url: string) => void = () => {};
+  const backendURL = new Promise<string>((resolve) => (backendSeen = resolve));
+  // The page is opened as soon as the app's URL is printed: the built-in backend may still be starting then.
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`web mode exited with ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const web = /at (http:\/\/\S+#secret=\S+)$/.exec(line);
       const backend = /^embedded backend at (http:\/\/\S+)$/.exec(line);
-      if (web?.[1]) found.web = web[1];
-      if (backend?.[1]) found.backend = backend[1];
-      if (found.web && found.backend) resolve();
+      if (web?.[1]) {
+        found.web = web[1];
+        resolve();
+      }
+      if (backend?.[1]) backendSeen(backend[1]);
     });
   });
-  return { child, started, openURL: found.web!, backendURL: found.backend! };
+  return { child, started, openURL: found.web!, backendURL };
 }
 
 export async function runLiveBench(): Promise<void> {
@@ -46,26 +51,32 @@ export async function runLiveBench(): Promise<void> {
   try {
     // First launch makes the local account (not measured); the second is the cold start a user sees.
     const first = await startWeb(dataDir);
+    await first.backendURL;
+    const warm = await browser.newPage();
+    await warm.goto(first.openURL);
+    await warm.getByTestId('balance-free').filter({ hasText: /\d/ }).waitFor();
+    await warm.close();
     first.child.kill('SIGTERM');
     await new Promise((resolve) => first.child.once('exit', resolve));
 
     const coldStarts: number[] = [];
+    const page = await browser.newPage();
     let app = await startWeb(dataDir);
     for (let round = 0; round < 5; round += 1) {
       if (round > 0) {
+        await app.backendURL;
         app.child.kill('SIGTERM');
         await new Promise((resolve) => app.child.once('exit', resolve));
         app = await startWeb(dataDir);
       }
-      const page = await browser.newPage();
+      // The browser tab exists already (a user's browser, or Electron's window, is not part of the app's start).
       await page.goto(app.openURL);
       await page.getByTestId('balance-free').filter({ hasText: /\d/ }).waitFor();
       coldStarts.push(performance.now() - app.started);
-      await page.close();
+      await page.goto('about:blank');
     }
     console.log(`live  web-mode cold start to a filled dashboard  p50=${percentile(coldStarts, 50).toFixed(0)}ms max=${Math.max(...coldStarts).toFixed(0)}ms (n=${coldStarts.length})  target <= 1000 ms: ${Math.max(...coldStarts) <= 1000 ? 'met' : 'MISSED'}`);
 
-    const page = await browser.newPage();
     await page.goto(app.openURL);
     await page.getByTestId('free-resets-at').waitFor();
     // Page-side code as a string: this file compiles without the DOM library.
@@ -75,14 +86,20 @@ export async function runLiveBench(): Promise<void> {
       new MutationObserver(() => window.__changes.push(performance.timeOrigin + performance.now())).observe(target, { childList: true, characterData: true, subtree: true });
     })()`);
     const changes = () => page.evaluate<number[]>('window.__changes');
-    const admin = createCompanionClient({ baseURL: app.backendURL, token: ADMIN, retries: 0 });
+    const admin = createCompanionClient({ baseURL: await app.backendURL, token: ADMIN, retries: 0 });
     const latencies: number[] = [];
     for (let day = 1; day <= 100; day += 1) {
       const before = (await changes()).length;
       const sent = performance.timeOrigin + performance.now();
       await admin.admin.moveClock({ advanceS: 86_400 });
-      await page.waitForFunction(`window.__changes.length > ${before}`, undefined, { timeout: 5_000 });
-      const shown = (await changes())[before]!;
+      // Polled from here: a predicate run inside the page would need 'unsafe-eval', which the app's CSP forbids.
+      let seen = await changes();
+      for (let waited = 0; seen.length <= before && waited < 5_000; waited += 5) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        seen = await changes();
+      }
+      if (seen.length <= before) throw new Error('the screen did not change within 5 s');
+      const shown = seen[before]!;
       latencies.push(shown - sent);
     }
     console.log(`live  balance change, commit -> screen (upper bound)  p50=${percentile(latencies, 50).toFixed(1)}ms p99=${percentile(latencies, 99).toFixed(1)}ms max=${Math.max(...latencies).toFixed(1)}ms (n=${latencies.length})  target p99 <= 100 ms: ${percentile(latencies, 99) <= 100 ? 'met' : 'MISSED'}`);

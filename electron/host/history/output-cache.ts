@@ -10,7 +10,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import sharp from 'sharp';
 import { fetchWithToken, RemoteFailure, type AccountEndpoint } from './remote.js';
 import type { HistoryStore, OutputRef } from './store.js';
 
@@ -75,6 +74,8 @@ export async function sha256OfFile(path: string): Promise<string> {
 export async function makeThumbnail(source: string, target: string): Promise<number> {
   await mkdir(dirname(target), { recursive: true });
   const temporary = `${target}.${randomUUID()}.tmp`;
+  // Loaded on first use: the native image library costs ~100 ms at start-up, before the first thumbnail is needed.
+  const { default: sharp } = await import('sharp');
   const info = await sharp(source, { pages: 1, limitInputPixels: 100_000_000 })
     .resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true })
     .webp({ quality: 72 })

@@ -1,22 +1,25 @@
-import { useEffect, type ComponentType } from 'react';
+import { lazy, Suspense, useEffect, type ComponentType } from 'react';
 import { useAppliedTheme } from '../hooks/useAppliedTheme.js';
 import { useBridgeEvents } from '../hooks/useBridgeEvents.js';
 import { useShortcuts } from '../hooks/useShortcuts.js';
 import { selectAccounts, selectLoad, selectSnapshot, selectTheme, useHostStore } from '../store/host/store.js';
 import { selectNavigations, selectView, useUiStore, type ViewId } from '../store/ui/store.js';
 import { AccountsView } from '../views/accounts/AccountsView.js';
-import { AnalyticsView } from '../views/analytics/AnalyticsView.js';
 import { Dashboard } from '../views/dashboard/Dashboard.js';
-import { EstimatorView } from '../views/estimator/EstimatorView.js';
 import { GenerateView } from '../views/generate/GenerateView.js';
-import { HistoryView } from '../views/history/HistoryView.js';
 import { QueueView } from '../views/queue/QueueView.js';
 import { SettingsView } from '../views/settings/SettingsView.js';
 import { BridgeUnavailable } from '../views/states/BridgeUnavailable.js';
 import { EmptyState } from '../views/states/EmptyState.js';
 import { LoadingState } from '../views/states/LoadingState.js';
-import { WorkspacesView } from '../views/workspaces/WorkspacesView.js';
 import { AppShell } from './AppShell.js';
+
+// The history, workspaces, analytics (charts) and estimator views load on first use: the dashboard, which every start
+// opens, does not wait for their code.
+const HistoryView = lazy(() => import('../views/history/HistoryView.js').then((m) => ({ default: m.HistoryView })));
+const WorkspacesView = lazy(() => import('../views/workspaces/WorkspacesView.js').then((m) => ({ default: m.WorkspacesView })));
+const AnalyticsView = lazy(() => import('../views/analytics/AnalyticsView.js').then((m) => ({ default: m.AnalyticsView })));
+const EstimatorView = lazy(() => import('../views/estimator/EstimatorView.js').then((m) => ({ default: m.EstimatorView })));
 
 const viewComponents: Record<ViewId, ComponentType> = {
   dashboard: Dashboard,
@@ -54,13 +57,22 @@ function useFocusOnNavigate(): void {
   const view = useUiStore(selectView);
   useEffect(() => {
     if (navigations === 0) return;
-    const frame = window.requestAnimationFrame(() => {
-      const heading = document.querySelector<HTMLElement>('#main h1');
+    let frame = 0;
+    let tries = 0;
+    const focusHeading = () => {
+      // A view whose code is still loading shows the loading state: wait (a few frames at most) for its heading.
+      const loading = document.querySelector('#main [data-testid="loading"]');
+      const heading = loading ? null : document.querySelector<HTMLElement>('#main h1');
+      if (!heading && tries++ < 120) {
+        frame = window.requestAnimationFrame(focusHeading);
+        return;
+      }
       const target = heading ?? document.getElementById('main');
       if (target === null) return;
       if (target.tabIndex < 0 && !target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
       target.focus({ preventScroll: false });
-    });
+    };
+    frame = window.requestAnimationFrame(focusHeading);
     return () => window.cancelAnimationFrame(frame);
   }, [navigations, view]);
 }
@@ -77,5 +89,9 @@ function CurrentView() {
   }
   if (accounts.length === 0 && !worksWithoutAccount.has(view)) return <EmptyState />;
   const View = viewComponents[view];
-  return <View />;
+  return (
+    <Suspense fallback={<LoadingState />}>
+      <View />
+    </Suspense>
+  );
 }
