@@ -22,6 +22,7 @@ const { values } = parseArgs({
     config: { type: 'string' },
     host: { type: 'string' },
     log: { type: 'boolean' },
+    'exit-with-parent': { type: 'boolean' },
   },
   strict: true,
 });
@@ -61,6 +62,11 @@ try {
   process.on('SIGINT', () => void stop('SIGINT'));
   // Under Electron's utilityProcess or a parent that dies, stdin/IPC closing means the app is gone.
   process.on('disconnect', () => void stop('parent gone'));
+  if (values['exit-with-parent']) {
+    process.stdin.on('end', () => void stop('parent gone'));
+    process.stdin.on('close', () => void stop('parent gone'));
+    process.stdin.resume();
+  }
   // Handlers first, then the line: a supervisor may send SIGTERM the moment it reads it.
   const url = await backend.listen(port, values.host ?? env.COMPANION_HOST ?? '127.0.0.1');
   process.stdout.write(`listening on ${url}\n`);

@@ -20,9 +20,11 @@ export type BackendLauncher = (args: string[], env: Record<string, string>) => B
 /** Runs a script with this Node (under plain Node: the built backend, or the TypeScript source through tsx). */
 export function nodeLauncher(entry: string, nodeArgs: string[] = []): BackendLauncher {
   return (args, env) =>
-    spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...nodeArgs, entry, ...args], {
+    // --exit-with-parent: the backend watches its standard input, a pipe that closes when this process dies for any
+    // reason (even SIGKILL), so a crashed app never leaves its backend running.
+    spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...nodeArgs, entry, ...args, '--exit-with-parent'], {
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
 }
 
