@@ -2,10 +2,10 @@
  * Generations, the charging side (H1 records, C5-C8, G2-G6): a request is validated, priced by the same quote as the
  * cost preview, refused or charged, recorded and handed to the runner, all in one transaction per charge.
  */
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { Draw, Generation, GenerationRequest } from '../shared/api.js';
 import { newId } from './accounts.js';
-import type { GenerationsTable } from './db/schema.js';
+import type { DB, GenerationsTable } from './db/schema.js';
 import type { Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
 import { refuseSuspended } from './policy/subscriptions.js';
@@ -30,13 +30,17 @@ export class Generations {
     private readonly charges: Charges,
   ) {}
 
-  /** Checks that a source id names an image of this account: an upload or an earlier image output. */
+  /** The image a source id names for this account: one of its uploads or an earlier image output; null otherwise. */
+  async findSource(executor: Kysely<DB>, accountId: string, sourceId: string): Promise<{ path: string; mime: string; kind: 'image' } | null> {
+    const upload = await executor.selectFrom('uploads').select(['path', 'mime']).where('id', '=', sourceId).where('account_id', '=', accountId).executeTakeFirst();
+    if (upload) return { path: upload.path, mime: upload.mime, kind: 'image' };
+    const output = await executor.selectFrom('outputs').select(['path', 'mime', 'kind']).where('id', '=', sourceId).where('account_id', '=', accountId).executeTakeFirst();
+    return output?.kind === 'image' ? { path: output.path, mime: output.mime, kind: 'image' } : null;
+  }
+
+  /** Checks that a source id names an image of this account (404 otherwise). */
   async checkSource(trx: Tx, accountId: string, sourceId: string | undefined): Promise<void> {
-    if (!sourceId) return;
-    const upload = await trx.selectFrom('uploads').select('id').where('id', '=', sourceId).where('account_id', '=', accountId).executeTakeFirst();
-    if (upload) return;
-    const output = await trx.selectFrom('outputs').select('kind').where('id', '=', sourceId).where('account_id', '=', accountId).executeTakeFirst();
-    if (output?.kind === 'image') return;
+    if (!sourceId || (await this.findSource(trx, accountId, sourceId))) return;
     throw new ApiProblem(404, 'not_found', `Source ${sourceId} was not found among your uploads and image outputs`);
   }
 

@@ -75,4 +75,7 @@ export function defineRoute<B extends z.ZodType, Q extends z.ZodType, P extends 
   });
 }
 
+/** The response schema of routes that answer through sendAnswer (a stored answer, already checked when it was made). */
+export const NoContent = z.unknown();
+
 export const IdParams = z.object({ id: z.string().min(1).max(200) });

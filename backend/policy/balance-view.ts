@@ -1,7 +1,6 @@
 /** The balance an account sees (API.md `/v1/me/balance`), read from the ledger's balances and the subscription. */
 import type { Balance } from '../../shared/api.js';
 import { lastLocalMidnight, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
-import { fastUsedToday } from './charges.js';
 import type { Tx } from '../tx.js';
 import { planOf, type PolicyContext } from './context.js';
 import { readSubscription, type SubscriptionRow } from './subscriptions.js';
@@ -61,6 +60,20 @@ export async function generationsUsed(trx: Tx, accountId: string, since: string)
     .where('account_id', '=', accountId)
     .where('created_at', '>=', since)
     .where('refunded', '=', 0)
+    .executeTakeFirst();
+  return Number(row?.used ?? 0);
+}
+
+/** U4: Fast generations of unlimited use since the local midnight (refunded ones do not count). */
+export async function fastUsedToday(trx: Tx, accountId: string, sinceMidnight: string): Promise<number> {
+  const row = await trx
+    .selectFrom('generations')
+    .select((eb) => eb.fn.countAll<number>().as('used'))
+    .where('account_id', '=', accountId)
+    .where('unlimited', '=', 1)
+    .where('lane', '=', 'fast')
+    .where('refunded', '=', 0)
+    .where('created_at', '>=', sinceMidnight)
     .executeTakeFirst();
   return Number(row?.used ?? 0);
 }

@@ -9,7 +9,7 @@ import { planCreditDraws, priceRequest } from '../../shared/pricing.js';
 import { postEntry, readBalance } from '../ledger.js';
 import { ApiProblem } from '../problem.js';
 import type { Tx } from '../tx.js';
-import { allocationEndsAt } from './balance-view.js';
+import { allocationEndsAt, fastUsedToday } from './balance-view.js';
 import { planOf, type PolicyContext } from './context.js';
 import { readSubscription } from './subscriptions.js';
 
@@ -23,20 +23,6 @@ export interface Quote {
   refusal: ApiProblem | null;
   /** The unlimited window used, when `unlimited`. */
   window?: { model_id: string; starts_at: string; ends_at: string };
-}
-
-/** U4: Fast generations of unlimited use since the local midnight (refunded ones do not count). */
-export async function fastUsedToday(trx: Tx, accountId: string, sinceMidnight: string): Promise<number> {
-  const row = await trx
-    .selectFrom('generations')
-    .select((eb) => eb.fn.countAll<number>().as('used'))
-    .where('account_id', '=', accountId)
-    .where('unlimited', '=', 1)
-    .where('lane', '=', 'fast')
-    .where('refunded', '=', 0)
-    .where('created_at', '>=', sinceMidnight)
-    .executeTakeFirst();
-  return Number(row?.used ?? 0);
 }
 
 export class Charges {

@@ -192,12 +192,7 @@ export class WorkerPool implements GenerationRunner {
   }
 
   async #source(accountId: string, sourceId: string | undefined): Promise<ProviderSource | null> {
-    if (!sourceId) return null;
-    const { db } = this.ctx;
-    const upload = await db.selectFrom('uploads').select(['path', 'mime']).where('id', '=', sourceId).where('account_id', '=', accountId).executeTakeFirst();
-    if (upload) return { path: upload.path, mime: upload.mime, kind: 'image' };
-    const output = await db.selectFrom('outputs').select(['path', 'mime']).where('id', '=', sourceId).where('account_id', '=', accountId).executeTakeFirst();
-    return output ? { path: output.path, mime: output.mime, kind: 'image' } : null;
+    return sourceId ? this.generations.findSource(this.ctx.db, accountId, sourceId) : null;
   }
 
   async #reclaimOrphans(all: boolean): Promise<void> {

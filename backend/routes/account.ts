@@ -4,12 +4,11 @@ import { z } from 'zod';
 import * as api from '../../shared/api.js';
 import { TestClock } from '../clock.js';
 import { balanceView } from '../policy/balance-view.js';
-import { defineRoute, type Authenticator } from '../http.js';
+import { defineRoute, NoContent, type Authenticator } from '../http.js';
 import { ApiProblem, notFound } from '../problem.js';
 import type { Services } from '../services.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
 
-const NoContent = z.unknown();
 
 export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator, s: Services): void {
   const { db } = s.ctx;

@@ -6,10 +6,9 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import rangeParser from 'range-parser';
-import { z } from 'zod';
 import * as api from '../../shared/api.js';
 import { newId } from '../accounts.js';
-import { defineRoute, IdParams, type Authenticator } from '../http.js';
+import { defineRoute, IdParams, NoContent, type Authenticator } from '../http.js';
 import { ApiProblem, notFound } from '../problem.js';
 import { writeFileAtomic } from '../providers/atomic-write.js';
 import { imageInfo } from '../providers/local.js';
@@ -17,7 +16,6 @@ import type { Services } from '../services.js';
 import { recordChange } from '../tx.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
 
-const NoContent = z.unknown();
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 const EXTENSION: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
 

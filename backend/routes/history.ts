@@ -4,7 +4,7 @@ import { z } from 'zod';
 import * as api from '../../shared/api.js';
 import { localDate } from '../../shared/calendar.js';
 import { newId } from '../accounts.js';
-import { defineRoute, IdParams, type Authenticator } from '../http.js';
+import { defineRoute, IdParams, NoContent, type Authenticator } from '../http.js';
 import { balanceView } from '../policy/balance-view.js';
 import { ApiProblem, notFound } from '../problem.js';
 import type { Services } from '../services.js';
@@ -12,7 +12,6 @@ import { lockAccount, recordChange, type Tx } from '../tx.js';
 import { decodeCursor, encodeCursor } from './generations.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
 
-const NoContent = z.unknown();
 
 async function workspaceView(trx: Tx, accountId: string, id: string): Promise<api.Workspace | null> {
   const row = await trx.selectFrom('workspaces').selectAll().where('id', '=', id).where('account_id', '=', accountId).where('deleted_at', 'is', null).executeTakeFirst();
