@@ -8,9 +8,10 @@ import { newId } from './accounts.js';
 import type { DB, GenerationsTable } from './db/schema.js';
 import type { Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
-import { refuseSuspended } from './policy/subscriptions.js';
+import type { DueWork } from './policy/due-work.js';
+import { readSubscription, suspendedProblem } from './policy/subscriptions.js';
 import { ApiProblem, notFound } from './problem.js';
-import { lockAccount, recordChange, type Tx } from './tx.js';
+import { lockAccount, lockedAccount, recordChange, recordChanges, type Tx } from './tx.js';
 
 export type GenerationRow = Selectable<GenerationsTable>;
 
@@ -28,6 +29,7 @@ export class Generations {
   constructor(
     private readonly ctx: PolicyContext,
     private readonly charges: Charges,
+    private readonly dueWork: DueWork,
   ) {}
 
   /** The image a source id names for this account: one of its uploads or an earlier image output; null otherwise. */
@@ -44,12 +46,22 @@ export class Generations {
     throw new ApiProblem(404, 'not_found', `Source ${sourceId} was not found among your uploads and image outputs`);
   }
 
-  /** Prices, charges and records a generation; throws the refusal (402, 403, 429) when it cannot be paid. */
+  /**
+   * Prices, charges and records a generation; throws the refusal (402, 403, 429) when it cannot be paid. Grants and the
+   * free reset that are due are applied first, in the same transaction, so the charge sees them; a refusal rolls them
+   * back with everything else, and the next look at the account applies them again.
+   */
   async create(trx: Tx, accountId: string, request: GenerationRequest): Promise<GenerationRow> {
-    await lockAccount(trx, this.ctx.engine, accountId);
-    await refuseSuspended(trx, accountId);
+    let account = await lockedAccount(trx, this.ctx.engine, accountId);
+    if (!account) throw notFound(`Account ${accountId}`);
+    if (account.status === 'suspended') throw suspendedProblem();
+    let sub = await readSubscription(trx, accountId);
+    if (this.dueWork.isDue(account, sub) && (await this.dueWork.applyLocked(trx, account))) {
+      account = await trx.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+      sub = await readSubscription(trx, accountId);
+    }
     await this.checkSource(trx, accountId, request.settings.sourceId);
-    const quote = await this.charges.quote(trx, accountId, request);
+    const quote = await this.charges.quote(trx, account, request, sub);
     if (quote.refusal) throw quote.refusal;
     const id = newId('gen');
     const row: GenerationRow = {
@@ -82,8 +94,12 @@ export class Generations {
       run_ms: null,
     };
     await trx.insertInto('generations').values(row).execute();
+    // Both changes in one step; the debits' own record of the balance change then finds it already made.
+    await recordChanges(trx, accountId, [
+      { kind: 'generation', entityId: id, op: 'upsert' },
+      { kind: 'balance', entityId: 'balance', op: 'upsert' },
+    ]);
     await this.charges.debit(trx, accountId, quote, id, `${request.modelId} ${request.tool} x${request.settings.outputs}`);
-    await recordChange(trx, accountId, 'generation', id, 'upsert');
     return row;
   }
 

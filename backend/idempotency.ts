@@ -16,6 +16,8 @@ import type { Tx } from './tx.js';
 export interface StoredAnswer {
   status: number;
   body: unknown;
+  /** Set when the answer is the stored one of an earlier request with the same key: nothing was done this time. */
+  replayed?: true;
 }
 
 export function requestHash(route: string, body: unknown): string {
@@ -91,6 +93,6 @@ export class Idempotency {
       await this.db.deleteFrom('idempotency_keys').where('account_id', '=', owner).where('key', '=', key).where('response', 'is', null).execute();
       return null;
     }
-    return { status: existing.status, body: JSON.parse(existing.response) };
+    return { status: existing.status, body: JSON.parse(existing.response), replayed: true };
   }
 }

@@ -71,13 +71,14 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const subscriptions = new Subscriptions(ctx);
   const accounts = new Accounts(db, catalog, clock, subscriptions);
   const charges = new Charges(ctx);
-  const generations = new Generations(ctx, charges);
-
   const balance = (accountId: string) => db.transaction().execute((trx) => balanceView(ctx, trx, accountId));
-  const generation = (accountId: string, id: string) => db.transaction().execute(async (trx) => generations.view(trx, await generations.get(trx, accountId, id)));
   const publishBalance = async (accountId: string) => {
     await events.publish(accountId, { type: 'balance', data: await balance(accountId) });
   };
+  const dueWork = new DueWork(ctx, subscriptions, publishBalance);
+  const generations = new Generations(ctx, charges, dueWork);
+
+  const generation = (accountId: string, id: string) => db.transaction().execute(async (trx) => generations.view(trx, await generations.get(trx, accountId, id)));
   const publishGeneration = async (accountId: string, id: string) => {
     await events.publish(accountId, { type: 'generation', data: await generation(accountId, id) });
   };
@@ -86,7 +87,6 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     await events.publish(accountId, { type: 'account', data: await me(accountId) });
   };
   const fairUse = new FairUse({ db, engine, clock, config: config.fairUse, onStatusChange: (accountId) => publishAccount(accountId) });
-  const dueWork = new DueWork(ctx, subscriptions, publishBalance);
   const queue = new JobQueue(ctx, generations);
   let closing = false;
 

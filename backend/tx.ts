@@ -9,9 +9,9 @@
  * (many parallel charges of one account) where correctness matters most. On SQLite one process owns the file and
  * Kysely runs one transaction at a time on its single connection, which is the same guarantee.
  */
-import { sql, type Transaction } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Engine } from './db/database.js';
-import type { DB } from './db/schema.js';
+import type { AccountsTable, DB } from './db/schema.js';
 
 export type Tx = Transaction<DB>;
 export type ChangeKind = 'generation' | 'workspace' | 'balance';
@@ -22,19 +22,56 @@ export async function lockAccount(trx: Tx, engine: Engine, accountId: string): P
   }
 }
 
-/** Records that an entity changed, for /v1/sync: one row per entity, moved to the account's next sequence number. */
-export async function recordChange(trx: Tx, accountId: string, kind: ChangeKind, entityId: string, op: 'upsert' | 'delete'): Promise<number> {
+export type AccountRow = Selectable<AccountsTable>;
+
+/** Locks an account (as `lockAccount`) and reads its row in the same statement; undefined when there is no such account. */
+export async function lockedAccount(trx: Tx, engine: Engine, accountId: string): Promise<AccountRow | undefined> {
+  const query = trx.selectFrom('accounts').selectAll().where('id', '=', accountId);
+  return (engine === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+}
+
+export interface Change {
+  kind: ChangeKind;
+  entityId: string;
+  op: 'upsert' | 'delete';
+}
+
+/** What each open transaction has recorded, per entity: its last change. */
+const recorded = new WeakMap<Tx, Map<string, Change['op']>>();
+
+/**
+ * Records that entities changed, for /v1/sync: one row per entity, moved to the account's next sequence numbers (one
+ * bump of the account's counter and one insert for all of them). Within one transaction nobody can read between two
+ * changes of one entity, so the second is already covered by the first.
+ */
+export async function recordChanges(trx: Tx, accountId: string, changes: Change[]): Promise<void> {
+  const last = recorded.get(trx) ?? new Map<string, Change['op']>();
+  recorded.set(trx, last);
+  // One row per entity (its last change in the batch), and none for an entity already recorded that way.
+  const batch = new Map<string, Change>();
+  for (const change of changes) batch.set(`${accountId}\n${change.kind}\n${change.entityId}`, change);
+  const fresh: Change[] = [];
+  for (const [key, change] of batch) {
+    if (last.get(key) === change.op) continue;
+    last.set(key, change.op);
+    fresh.push(change);
+  }
+  if (fresh.length === 0) return;
   const row = await trx
     .updateTable('accounts')
-    .set((eb) => ({ change_seq: eb('change_seq', '+', 1) }))
+    .set((eb) => ({ change_seq: eb('change_seq', '+', fresh.length) }))
     .where('id', '=', accountId)
     .returning('change_seq')
     .executeTakeFirstOrThrow();
-  const seq = Number(row.change_seq);
+  const first = Number(row.change_seq) - fresh.length + 1;
   await trx
     .insertInto('changes')
-    .values({ account_id: accountId, kind, entity_id: entityId, op, seq })
-    .onConflict((oc) => oc.columns(['account_id', 'kind', 'entity_id']).doUpdateSet({ op, seq }))
+    .values(fresh.map((change, i) => ({ account_id: accountId, kind: change.kind, entity_id: change.entityId, op: change.op, seq: first + i })))
+    .onConflict((oc) => oc.columns(['account_id', 'kind', 'entity_id']).doUpdateSet((eb) => ({ op: eb.ref('excluded.op'), seq: eb.ref('excluded.seq') })))
     .execute();
-  return seq;
+}
+
+/** Records that one entity changed (see `recordChanges`). */
+export async function recordChange(trx: Tx, accountId: string, kind: ChangeKind, entityId: string, op: 'upsert' | 'delete'): Promise<void> {
+  await recordChanges(trx, accountId, [{ kind, entityId, op }]);
 }

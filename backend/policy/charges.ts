@@ -6,12 +6,12 @@
 import type { CostEstimateRequest, Draw, Plan, WayOut } from '../../shared/api.js';
 import { lastLocalMidnight, nextLocalMidnight } from '../../shared/calendar.js';
 import { planCreditDraws, priceRequest } from '../../shared/pricing.js';
-import { postEntry, readBalance } from '../ledger.js';
+import { postEntry, readBalances } from '../ledger.js';
 import { ApiProblem } from '../problem.js';
-import type { Tx } from '../tx.js';
+import type { AccountRow, Tx } from '../tx.js';
 import { allocationEndsAt, fastUsedToday } from './balance-view.js';
 import { planOf, type PolicyContext } from './context.js';
-import { readSubscription } from './subscriptions.js';
+import { readSubscription, type SubscriptionRow } from './subscriptions.js';
 
 export interface Quote {
   /** Credits for credit-billed plans; generations (always 1, G2) for generation-billed ones. */
@@ -28,8 +28,11 @@ export interface Quote {
 export class Charges {
   constructor(private readonly ctx: PolicyContext) {}
 
-  /** Prices a request for an account as things stand in this transaction. Invalid requests throw 400. */
-  async quote(trx: Tx, accountId: string, request: CostEstimateRequest): Promise<Quote> {
+  /**
+   * Prices a request for an account (its row, and its subscription when already read, as read in this transaction) as
+   * things stand in this transaction. Invalid requests throw 400.
+   */
+  async quote(trx: Tx, account: AccountRow, request: CostEstimateRequest, subscription?: SubscriptionRow | null): Promise<Quote> {
     const { catalog, clock } = this.ctx;
     const priced = priceRequest(catalog, request);
     if (!priced.ok) {
@@ -41,9 +44,9 @@ export class Charges {
         errors: [{ path: 'body.settings.sourceId', message: 'required for this tool' }],
       });
     }
-    const account = await trx.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+    const accountId = account.id;
     const plan = planOf(catalog, account.plan_id);
-    const sub = await readSubscription(trx, accountId);
+    const sub = subscription === undefined ? await readSubscription(trx, accountId) : subscription;
     const now = clock.now();
     const base = { lane: 'standard' as const, unlimited: false };
 
@@ -93,7 +96,7 @@ export class Charges {
     if (plan.billing === 'generations') {
       // G2: one Generate action is one generation, whatever the outputs or settings.
       const draws: Draw[] = [{ balance: 'generations', amount: plan.monthlyGenerations === null ? 0 : 1 }];
-      if (plan.monthlyGenerations != null && (await readBalance(trx, accountId, 'generations')) < 1) {
+      if (plan.monthlyGenerations != null && (await readBalances(trx, accountId)).generations < 1) {
         const resetsAt = sub ? allocationEndsAt(sub, now, account.time_zone).toISOString() : null;
         return {
           ...base,
@@ -112,11 +115,7 @@ export class Charges {
       return { ...base, cost: 1, unit: 'generations', draws, refusal: null };
     }
 
-    const balances = {
-      free: await readBalance(trx, accountId, 'free'),
-      subscription: await readBalance(trx, accountId, 'subscription'),
-      topup: await readBalance(trx, accountId, 'topup'),
-    };
+    const balances = await readBalances(trx, accountId);
     const plan5 = planCreditDraws(balances, priced.cost);
     if (plan5.ok) return { ...base, cost: priced.cost, unit: 'credits', draws: plan5.draws, refusal: null };
 

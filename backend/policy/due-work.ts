@@ -4,11 +4,11 @@
  * transaction per account. It runs on every read of an account's balance, when the test clock moves, and by a timer
  * at the next due instant, so a backend that was down for days catches up exactly once on its first look.
  */
-import { lastLocalMidnight, localDate, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
+import { anniversariesBetween, lastLocalMidnight, localDate, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
 import { postEntry, readBalance } from '../ledger.js';
-import { lockAccount, type Tx } from '../tx.js';
+import { lockedAccount, type AccountRow, type Tx } from '../tx.js';
 import { planOf, type PolicyContext } from './context.js';
-import type { Subscriptions } from './subscriptions.js';
+import type { SubscriptionRow, Subscriptions } from './subscriptions.js';
 
 export class DueWork {
   constructor(
@@ -19,15 +19,35 @@ export class DueWork {
 
   async apply(accountId: string): Promise<void> {
     const changed = await this.ctx.db.transaction().execute(async (trx) => {
-      await lockAccount(trx, this.ctx.engine, accountId);
-      const account = await trx.selectFrom('accounts').select(['time_zone']).where('id', '=', accountId).executeTakeFirst();
+      const account = await lockedAccount(trx, this.ctx.engine, accountId);
       if (!account) return false;
-      const granted = await this.subscriptions.applyDueGrants(trx, accountId, account.time_zone);
-      const reset = await this.resetFreeCredits(trx, accountId);
+      const changedBalances = await this.applyLocked(trx, account);
       const closed = await this.closeEndedWindows(trx, accountId);
-      return granted || reset || closed;
+      return changedBalances || closed;
     });
     if (changed) await this.onBalanceChanged(accountId);
+  }
+
+  /**
+   * Whether grants or the free reset are due for an account, from its row and its subscription: no statement runs, so
+   * a charge can ask on every request and pay for due work only when there is some.
+   */
+  isDue(account: AccountRow, sub: SubscriptionRow | null): boolean {
+    const now = this.ctx.clock.now();
+    if (lastLocalMidnight(now, account.time_zone).toISOString() > account.free_reset_at) return true;
+    return sub !== null && anniversariesBetween(new Date(sub.last_grant_at), now, sub.anniversary_day, account.time_zone).length > 0;
+  }
+
+  /**
+   * The grants and the free reset due for an account whose row this transaction has locked; returns whether anything
+   * changed. Ended windows are closed by `apply` only: a charge never uses a window past its end anyway.
+   */
+  async applyLocked(trx: Tx, account: AccountRow): Promise<boolean> {
+    const granted = await this.subscriptions.applyDueGrants(trx, account.id, account.time_zone);
+    // A subscription that ended changed the plan: the free reset needs the plan as it is now.
+    const current = granted ? await trx.selectFrom('accounts').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow() : account;
+    const reset = await this.resetFreeCredits(trx, current);
+    return granted || reset;
   }
 
   async applyForAll(): Promise<void> {
@@ -36,9 +56,9 @@ export class DueWork {
   }
 
   /** C2: at each local midnight the free balance is set back to the daily amount; it never accumulates. */
-  private async resetFreeCredits(trx: Tx, accountId: string): Promise<boolean> {
+  private async resetFreeCredits(trx: Tx, account: AccountRow): Promise<boolean> {
     const now = this.ctx.clock.now();
-    const account = await trx.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+    const accountId = account.id;
     const dueMidnight = lastLocalMidnight(now, account.time_zone);
     if (dueMidnight.toISOString() <= account.free_reset_at) return false;
     await trx.updateTable('accounts').set({ free_reset_at: dueMidnight.toISOString() }).where('id', '=', accountId).execute();

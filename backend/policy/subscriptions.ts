@@ -9,8 +9,8 @@ import { anniversariesBetween, anniversaryDayOf, nextAnniversary } from '../../s
 import { newId } from '../accounts.js';
 import type { SubscriptionsTable } from '../db/schema.js';
 import { postEntry, readBalance } from '../ledger.js';
-import { ApiProblem } from '../problem.js';
-import { lockAccount, type Tx } from '../tx.js';
+import { ApiProblem, notFound } from '../problem.js';
+import { lockAccount, lockedAccount, type Tx } from '../tx.js';
 import { MONTHS_PER_PERIOD, planOf, type PolicyContext } from './context.js';
 
 export type SubscriptionRow = Selectable<SubscriptionsTable>;
@@ -23,9 +23,8 @@ export function periodEnd(from: Date, months: number, anniversaryDay: number, zo
 }
 
 /** U7: a suspended account can make no charge of any kind. */
-export async function refuseSuspended(trx: Tx, accountId: string): Promise<void> {
-  const account = await trx.selectFrom('accounts').select('status').where('id', '=', accountId).executeTakeFirst();
-  if (account?.status === 'suspended') throw new ApiProblem(403, 'account_suspended', 'This account is suspended for repeated fair-use violations');
+export function suspendedProblem(): ApiProblem {
+  return new ApiProblem(403, 'account_suspended', 'This account is suspended for repeated fair-use violations');
 }
 
 export async function readSubscription(trx: Tx, accountId: string): Promise<SubscriptionRow | null> {
@@ -69,7 +68,6 @@ export class Subscriptions {
   /** A4: subscribing or changing plan takes effect at once: the new allocation now, the anniversary day moves to today. */
   async subscribe(trx: Tx, accountId: string, planId: string): Promise<void> {
     const { catalog, clock, engine } = this.ctx;
-    await refuseSuspended(trx, accountId);
     const plan = catalog.plans.find((p) => p.id === planId);
     if (!plan) throw new ApiProblem(400, 'invalid_request', `Unknown plan ${planId}`, { errors: [{ path: 'body.planId', message: 'unknown plan' }] });
     if (!plan.period) {
@@ -77,8 +75,9 @@ export class Subscriptions {
         errors: [{ path: 'body.planId', message: 'not a subscription plan' }],
       });
     }
-    await lockAccount(trx, engine, accountId);
-    const account = await trx.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+    const account = await lockedAccount(trx, engine, accountId);
+    if (!account) throw notFound(`Account ${accountId}`);
+    if (account.status === 'suspended') throw suspendedProblem();
     const current = await readSubscription(trx, accountId);
     if (current && current.plan_id === planId) {
       // Same plan: resubscribing undoes a pending cancellation; nothing is granted twice.
@@ -120,11 +119,11 @@ export class Subscriptions {
 
   /** C4: top-ups only with an active subscription; they never expire. */
   async buyTopup(trx: Tx, accountId: string, credits: number): Promise<void> {
-    await lockAccount(trx, this.ctx.engine, accountId);
-    await refuseSuspended(trx, accountId);
+    const account = await lockedAccount(trx, this.ctx.engine, accountId);
+    if (!account) throw notFound(`Account ${accountId}`);
+    if (account.status === 'suspended') throw suspendedProblem();
     const current = await readSubscription(trx, accountId);
     if (!current) throw new ApiProblem(403, 'subscription_required', 'Top-up credits can be bought only with an active subscription');
-    const account = await trx.selectFrom('accounts').select('plan_id').where('id', '=', accountId).executeTakeFirstOrThrow();
     if (planOf(this.ctx.catalog, account.plan_id).billing !== 'credits') {
       throw new ApiProblem(403, 'subscription_required', 'Top-up credits need a credit-billed subscription');
     }

@@ -102,7 +102,8 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     handler: async ({ account, body }) => {
       await s.dueWork.apply(account.id);
       return db.transaction().execute(async (trx) => {
-        const quote = await s.charges.quote(trx, account.id, body);
+        const row = await trx.selectFrom('accounts').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
+        const quote = await s.charges.quote(trx, row, body);
         const estimate: api.CostEstimate = { cost: quote.cost, unit: quote.unit, draws: quote.draws, lane: quote.lane, unlimited: quote.unlimited };
         if (quote.refusal) estimate.refusal = quote.refusal.toProblem();
         return estimate;

@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import rangeParser from 'range-parser';
 import * as api from '../../shared/api.js';
 import { newId } from '../accounts.js';
+import { toGeneration } from '../generations.js';
 import { defineRoute, IdParams, NoContent, type Authenticator } from '../http.js';
 import { ApiProblem, notFound } from '../problem.js';
 import { writeFileAtomic } from '../providers/atomic-write.js';
@@ -57,16 +58,19 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   const { db, catalog } = s.ctx;
 
   async function submit(accountId: string, request: api.GenerationRequest, route: string, key: string | undefined, client: string) {
-    await s.dueWork.apply(accountId);
+    // Due grants and the free reset are applied inside the charge's own transaction (Generations.create).
     const answer = await s.idempotency.run(accountId, key, route, request, async (remember) =>
       db.transaction().execute(async (trx) => {
         const row = await s.generations.create(trx, accountId, request);
-        const stored = { status: 202, body: await s.generations.view(trx, row) };
+        // A new generation has no outputs and is in no workspace yet.
+        const stored = { status: 202, body: toGeneration(row, [], []) };
         await remember(trx, stored);
         return stored;
       }),
     );
-    if (answer.status === 202) {
+    // A replay changed nothing: there is nothing to announce (a queued generation is still found by the workers' poll).
+    if (answer.status === 202 && answer.replayed) s.runner.enqueue(accountId, (answer.body as api.Generation).id);
+    else if (answer.status === 202) {
       const generation = answer.body as api.Generation;
       // U7: unlimited use is watched for automation and shared credentials; a detection pauses later unlimited requests.
       if (generation.unlimited) {
@@ -75,7 +79,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
       }
       // Announced as queued before a worker can take it; a replay answers with the first result and enqueues nothing
       // new (workers only take work that is still queued).
-      await s.publishGeneration(accountId, generation.id);
+      await s.ctx.events.publish(accountId, { type: 'generation', data: generation });
       await s.publishBalance(accountId);
       s.runner.enqueue(accountId, generation.id);
     }

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every benchmark below in order and prints its figures. Benchmarks are not tests: they assert
+ * `npm run bench`: runs every benchmark below in order (or only those named after `--`) and prints its figures. Benchmarks are not tests: they assert
  * nothing and are not part of `npm test`; each prints whether it met the targets it measures against.
  */
 import { runDebitBench } from './debits.js';
@@ -25,7 +25,11 @@ const reportEscaped = (kind: string) => (error: unknown) => {
 process.on('uncaughtException', reportEscaped('uncaught exception'));
 process.on('unhandledRejection', reportEscaped('unhandled rejection'));
 
-for (const bench of benches) {
+// `npm run bench -- debits queue` runs only the benchmarks named.
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !benches.some((b) => b.name === name));
+if (unknown.length > 0) throw new Error(`Unknown benchmark ${unknown.join(', ')}; choose from ${benches.map((b) => b.name).join(', ')}`);
+for (const bench of benches.filter((b) => chosen.length === 0 || chosen.includes(b.name))) {
   const started = performance.now();
   console.log(`== ${bench.name}`);
   await bench.run();

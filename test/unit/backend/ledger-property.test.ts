@@ -100,8 +100,8 @@ describe.each(engines)('ledger properties (%s)', (engine) => {
           const subscriptions = new Subscriptions(ctx);
           const accounts = new Accounts(db, catalog, clock, subscriptions);
           const charges = new Charges(ctx);
-          const generations = new Generations(ctx, charges);
           const dueWork = new DueWork(ctx, subscriptions, async () => {});
+          const generations = new Generations(ctx, charges, dueWork);
           const { account } = await accounts.create({ name: 'property', timeZone: zone });
           const id = account.id;
           let expectedTopup = 0;
