@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
 import type { DB } from './schema.js';
-import { nodeSqliteDialect, openSqlite } from './sqlite-dialect.js';
+import { BackgroundCheckpointer, nodeSqliteDialect, openSqlite } from './sqlite-dialect.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -21,6 +21,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 export async function openDatabase(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<Database> {
   let db: Kysely<DB>;
   let engine: Engine;
+  let checkpointer: BackgroundCheckpointer | undefined;
   if (options.databaseUrl) {
     engine = 'postgres';
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 20 });
@@ -30,8 +31,24 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
   } else {
     engine = 'sqlite';
     mkdirSync(options.dataDir, { recursive: true });
-    db = new Kysely<DB>({ dialect: nodeSqliteDialect(openSqlite(join(options.dataDir, 'companion.sqlite'))) });
+    const path = join(options.dataDir, 'companion.sqlite');
+    const sqlite = openSqlite(path);
+    checkpointer = new BackgroundCheckpointer(sqlite, path);
+    db = new Kysely<DB>({ dialect: nodeSqliteDialect(sqlite) });
   }
-  await migrateToLatest(db as Kysely<unknown>, engine);
-  return { db, engine, close: () => db.destroy() };
+  try {
+    await migrateToLatest(db as Kysely<unknown>, engine);
+  } catch (error) {
+    await db.destroy();
+    await checkpointer?.stop();
+    throw error;
+  }
+  return {
+    db,
+    engine,
+    async close() {
+      await db.destroy();
+      await checkpointer?.stop();
+    },
+  };
 }

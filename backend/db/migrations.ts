@@ -6,6 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { createFairUseTables } from '../policy/fair-use-schema.js';
 import type { Engine } from './database.js';
+import type { DB } from './schema.js';
 
 function autoId(engine: Engine) {
   return engine === 'postgres' ? ('bigserial' as const) : ('integer' as const);
@@ -197,6 +198,23 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
     },
     '0004_fair_use': {
       up: (db: Kysely<unknown>) => createFairUseTables(db),
+    },
+    '0005_queue_recent_by_account': {
+      // U8's slowdown counts each account's recent enqueues at every dispatch: without this index that read walks all
+      // of an account's history.
+      up: async (db: Kysely<unknown>) => {
+        await db.schema.createIndex('generations_enqueued_by_account').on('generations').columns(['account_id', 'enqueued_us']).execute();
+        // Each lane is read along its own range, in FIFO order.
+        await db.schema.createIndex('generations_queue_by_lane').on('generations').columns(['status', 'lane', 'enqueued_us', 'id']).execute();
+        // Jobs queued before enqueue stamps existed go first, in their order of creation, just before every stamped job.
+        const queue = db as Kysely<DB>;
+        const oldest = await queue.selectFrom('generations').select((eb) => eb.fn.min('enqueued_us').as('first')).executeTakeFirst();
+        const first = oldest?.first == null ? Date.now() * 1000 : Number(oldest.first);
+        const unstamped = await queue.selectFrom('generations').select('id').where('status', '=', 'queued').where('enqueued_us', 'is', null).orderBy('created_at').orderBy('id').execute();
+        for (const [i, { id }] of unstamped.entries()) {
+          await queue.updateTable('generations').set({ enqueued_us: first - unstamped.length + i }).where('id', '=', id).execute();
+        }
+      },
     },
   };
 }

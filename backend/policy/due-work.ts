@@ -4,7 +4,7 @@
  * transaction per account. It runs on every read of an account's balance, when the test clock moves, and by a timer
  * at the next due instant, so a backend that was down for days catches up exactly once on its first look.
  */
-import { anniversariesBetween, lastLocalMidnight, localDate, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
+import { lastLocalMidnight, localDate, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
 import { postEntry, readBalance } from '../ledger.js';
 import { lockedAccount, type AccountRow, type Tx } from '../tx.js';
 import { planOf, type PolicyContext } from './context.js';
@@ -33,9 +33,26 @@ export class DueWork {
    * a charge can ask on every request and pay for due work only when there is some.
    */
   isDue(account: AccountRow, sub: SubscriptionRow | null): boolean {
-    const now = this.ctx.clock.now();
-    if (lastLocalMidnight(now, account.time_zone).toISOString() > account.free_reset_at) return true;
-    return sub !== null && anniversariesBetween(new Date(sub.last_grant_at), now, sub.anniversary_day, account.time_zone).length > 0;
+    return this.ctx.clock.now().getTime() >= this.dueAt(account, sub);
+  }
+
+  /** Per account, the instant its next grant or free reset is due, and what it was worked out from. */
+  readonly #dueAt = new Map<string, { from: string; at: number }>();
+
+  /**
+   * The next local midnight after the last free reset, or the next anniversary after the last grant if sooner. Calendar
+   * arithmetic in a time zone is the costly part of a charge's check, so the answer is kept until what it depends on
+   * changes.
+   */
+  private dueAt(account: AccountRow, sub: SubscriptionRow | null): number {
+    const from = `${account.time_zone}|${account.free_reset_at}|${sub ? `${sub.last_grant_at}|${sub.anniversary_day}` : ''}`;
+    const known = this.#dueAt.get(account.id);
+    if (known?.from === from) return known.at;
+    let at = nextLocalMidnight(new Date(account.free_reset_at), account.time_zone).getTime();
+    if (sub) at = Math.min(at, nextAnniversary(new Date(sub.last_grant_at), sub.anniversary_day, account.time_zone).getTime());
+    if (this.#dueAt.size >= 100_000) this.#dueAt.clear();
+    this.#dueAt.set(account.id, { from, at });
+    return at;
   }
 
   /**

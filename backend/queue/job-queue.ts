@@ -8,6 +8,7 @@
  * Queue bookkeeping (enqueue stamps, heartbeats, measured wait and run times) uses wall-clock time: it is operations,
  * not policy, and must keep moving while a test clock stands still.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Lane, QueueStatus } from '../../shared/api.js';
 import type { OperationsConfig } from '../config.js';
@@ -16,7 +17,11 @@ import type { PolicyContext } from '../policy/context.js';
 import { lockAccount, recordChange } from '../tx.js';
 
 const DISPATCH_LOCK = 72_261;
+/** Waiting jobs read per lane for a dispatch decision. */
 const CANDIDATES = 200;
+/** Waiting jobs read per statement when the whole queue is read. */
+const PAGE = 500;
+const LANES: Lane[] = ['fast', 'standard', 'relaxed'];
 
 export interface ClaimedJob {
   id: string;
@@ -36,7 +41,8 @@ interface Waiting {
   account_id: string;
   lane: string;
   unlimited: number;
-  enqueued_us: number | null;
+  /** Set on every queued job (migration 0005 gave older ones a stamp before every newer one). */
+  enqueued_us: number;
   not_before_ms: number | null;
 }
 
@@ -51,19 +57,50 @@ export class JobQueue {
   }
 
   /**
-   * The waiting jobs in dispatch order: FIFO by enqueue stamp, with U8's slowdown pushing busy accounts back. For
-   * dispatch, unlimited jobs of accounts that already run one (U3) are left out in SQL, and each lane is read apart, so
-   * that hundreds of one account's waiting Relaxed jobs can never hide everybody else's work.
+   * The waiting jobs in dispatch order: FIFO by enqueue stamp, with U8's slowdown pushing busy accounts back. Each lane
+   * is read apart, along its own index range, so that hundreds of one account's waiting Relaxed jobs can never hide
+   * everybody else's work, and a long queue in one lane costs nothing to read another. For dispatch, up to `limit`
+   * jobs per lane, leaving out in SQL the unlimited jobs of accounts that already run one (U3).
    */
-  private async ordered(trx: PolicyContext['db'], options: { dispatch: boolean; limit: number }): Promise<Waiting[]> {
-    const lanes = options.dispatch ? [['fast', 'standard'], ['relaxed']] : [['fast', 'standard', 'relaxed']];
+  private async ordered(executor: PolicyContext['db'], options: { dispatch: boolean; limit: number }): Promise<Waiting[]> {
     const waiting: Waiting[] = [];
-    for (const laneGroup of lanes) {
-      let query = trx
+    for (const lane of LANES) waiting.push(...(await this.waitingIn(executor, lane, options)));
+    const byStamp = (a: { key: number; job: Waiting }, b: { key: number; job: Waiting }) => a.key - b.key || a.job.id.localeCompare(b.job.id);
+    const { windowS, threshold, delayS } = this.#config.slowdown;
+    const slowed = new Set<string>();
+    if (waiting.length > 0 && delayS > 0) {
+      const since = (Date.now() - windowS * 1000) * 1000;
+      const accounts = [...new Set(waiting.map((w) => w.account_id))];
+      for (let i = 0; i < accounts.length; i += PAGE) {
+        const busy = await executor
+          .selectFrom('generations')
+          .select(['account_id', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('account_id', 'in', accounts.slice(i, i + PAGE))
+          .where('enqueued_us', '>=', since)
+          .groupBy('account_id')
+          .execute();
+        for (const b of busy) if (Number(b.n) > threshold) slowed.add(b.account_id);
+      }
+    }
+    return waiting
+      .map((job) => ({ key: job.enqueued_us + (slowed.has(job.account_id) ? delayS * 1_000_000 : 0), job }))
+      .sort(byStamp)
+      .map(({ job }) => job);
+  }
+
+  /**
+   * One lane's waiting jobs in FIFO order, read in pages of `PAGE`: between pages the event loop gets a turn, so a
+   * reading of a long queue (the overview) never holds up requests for long, as SQLite answers synchronously.
+   */
+  private async waitingIn(executor: PolicyContext['db'], lane: Lane, options: { dispatch: boolean; limit: number }): Promise<Waiting[]> {
+    const rows: Waiting[] = [];
+    let last: Waiting | undefined;
+    while (rows.length < options.limit) {
+      let query = executor
         .selectFrom('generations')
         .select(['id', 'account_id', 'lane', 'unlimited', 'enqueued_us', 'not_before_ms'])
         .where('status', '=', 'queued')
-        .where('lane', 'in', laneGroup);
+        .where('lane', '=', lane);
       if (options.dispatch) {
         query = query.where((eb) =>
           eb.or([
@@ -72,21 +109,18 @@ export class JobQueue {
           ]),
         );
       }
-      waiting.push(...(await query.orderBy('enqueued_us').orderBy('id').limit(options.limit).execute()).map(numeric));
+      if (last) {
+        const after = last;
+        query = query.where((eb) => eb.or([eb('enqueued_us', '>', after.enqueued_us), eb.and([eb('enqueued_us', '=', after.enqueued_us), eb('id', '>', after.id)])]));
+      }
+      const size = Math.min(PAGE, options.limit - rows.length);
+      const page = (await query.orderBy('enqueued_us').orderBy('id').limit(size).execute()).map(numeric);
+      rows.push(...page);
+      if (page.length < size) break;
+      last = page.at(-1);
+      await nextTurn();
     }
-    const { windowS, threshold, delayS } = this.#config.slowdown;
-    if (waiting.length === 0 || delayS === 0) return waiting.sort((a, b) => Number(a.enqueued_us) - Number(b.enqueued_us) || a.id.localeCompare(b.id));
-    const since = (Date.now() - windowS * 1000) * 1000;
-    const busy = await trx
-      .selectFrom('generations')
-      .select(['account_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('enqueued_us', '>=', since)
-      .where('account_id', 'in', [...new Set(waiting.map((w) => w.account_id))])
-      .groupBy('account_id')
-      .execute();
-    const slowed = new Set(busy.filter((b) => Number(b.n) > threshold).map((b) => b.account_id));
-    const key = (w: Waiting) => Number(w.enqueued_us ?? 0) + (slowed.has(w.account_id) ? delayS * 1_000_000 : 0);
-    return waiting.sort((a, b) => key(a) - key(b) || a.id.localeCompare(b.id));
+    return rows;
   }
 
   /** Claims the next job this process may run, or null. */
@@ -128,7 +162,7 @@ export class JobQueue {
           worker_id: workerId,
           heartbeat_ms: nowMs,
           attempts: eb('attempts', '+', 1),
-          wait_ms: pick.enqueued_us === null ? null : Math.max(0, Math.round(nowMs - pick.enqueued_us / 1000)),
+          wait_ms: Math.max(0, Math.round(nowMs - pick.enqueued_us / 1000)),
         }))
         .where('id', '=', pick.id)
         .where('status', '=', 'queued')
@@ -267,6 +301,6 @@ export class JobQueue {
   }
 }
 
-function numeric(w: Waiting): Waiting {
-  return { ...w, unlimited: Number(w.unlimited), enqueued_us: w.enqueued_us === null ? null : Number(w.enqueued_us), not_before_ms: w.not_before_ms === null ? null : Number(w.not_before_ms) };
+function numeric(w: { id: string; account_id: string; lane: string; unlimited: number; enqueued_us: number | null; not_before_ms: number | null }): Waiting {
+  return { ...w, unlimited: Number(w.unlimited), enqueued_us: Number(w.enqueued_us ?? 0), not_before_ms: w.not_before_ms === null ? null : Number(w.not_before_ms) };
 }

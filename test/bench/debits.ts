@@ -13,9 +13,9 @@
  *  - `max`: every client charges back to back (a closed loop): the throughput the backend can reach. Latency here is
  *    mostly queueing: by Little's law mean latency = 50 / throughput, so 50 such clients see p99 <= 5 ms only above
  *    10,000 debits/s;
- *  - `paced`: the 50 clients together offer BENCH_RATE charges per second (default 1,000, the issue's figure), each at
- *    its own steady pace; latency counts from the instant a charge was due, so a backend that falls behind shows it.
- *    This is the load the latency targets are checked at.
+ *  - `paced`: the 50 clients together offer each rate of BENCH_RATES charges per second (default 250, 500 and 1,000,
+ *    the issue's figure), each at its own steady pace, for 5 s; latency counts from the instant a charge was due, so
+ *    a backend that falls behind shows it. This is the load the latency targets are checked at.
  * `in-tx` is the time inside the transaction (first statement to commit): the service time without the wait for the
  * connection (SQLite) or the pool (PostgreSQL), with the wait for the account's row lock (PostgreSQL). `cpu` is this
  * process's CPU time per charge: on SQLite, where the database runs in the process, 1 s / cpu is the most one core can
@@ -31,7 +31,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { StatementSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
@@ -44,7 +44,13 @@ import { createBackend, type Backend } from '../../backend/server.js';
 const CLIENTS = 50;
 const CHARGES_PER_CLIENT = positive('BENCH_CHARGES', 100);
 const LINE_LIMIT_MS = positive('BENCH_SECONDS', 20) * 1000;
-const PACED_RATE = positive('BENCH_RATE', 1000);
+/** Offered rates of the paced lines, charges per second in all; each paced line offers PACED_SECONDS of charges. */
+const PACED_RATES = (process.env.BENCH_RATES ?? '250,500,1000').split(',').map((rate) => {
+  const value = Number(rate);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`BENCH_RATES must list positive numbers, got ${process.env.BENCH_RATES}`);
+  return value;
+});
+const PACED_SECONDS = 5;
 const PROFILE_CHARGES = 300;
 /** A test clock that stands still: no due work (C2 reset, monthly grants) falls inside a run. */
 const TEST_CLOCK = '2026-03-10T12:00:00.000Z';
@@ -114,12 +120,14 @@ interface Run {
   failures: Map<string, number>;
 }
 
-type Load = 'max' | 'paced';
+/** Back to back, or paced at this many charges per second in all. */
+type Load = 'max' | number;
+const LOADS: Load[] = ['max', ...PACED_RATES];
 
 /**
  * `CLIENTS` callers, each making up to `CHARGES_PER_CLIENT` charges one after the other, until the time is up. `max`:
  * back to back. `paced`: each client's k-th charge is due at a fixed instant (clients offset evenly), so together they
- * offer PACED_RATE charges per second; a client that is late starts at once and its lateness counts as latency.
+ * offer `load` charges per second; a client that is late starts at once and its lateness counts as latency.
  */
 async function runLoad(load: Load, charge: (client: number, due: number) => Promise<Sample>): Promise<Run> {
   const samples: Sample[] = [];
@@ -127,12 +135,13 @@ async function runLoad(load: Load, charge: (client: number, due: number) => Prom
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + LINE_LIMIT_MS;
-  const intervalMs = (CLIENTS / PACED_RATE) * 1000;
+  const intervalMs = load === 'max' ? 0 : (CLIENTS / load) * 1000;
+  const perClient = load === 'max' ? CHARGES_PER_CLIENT : Math.min(CHARGES_PER_CLIENT, Math.ceil((load * PACED_SECONDS) / CLIENTS));
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, client) => {
-      for (let i = 0; i < CHARGES_PER_CLIENT; i++) {
+      for (let i = 0; i < perClient; i++) {
         let due = performance.now();
-        if (load === 'paced') {
+        if (load !== 'max') {
           due = started + (client / CLIENTS) * intervalMs + i * intervalMs;
           if (due > deadline) break;
           if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
@@ -162,7 +171,7 @@ function report(engine: Engine, level: string, accounts: string, load: Load, run
   const latencies = run.samples.map((s) => s.latencyMs).sort((a, b) => a - b);
   const perSecond = (run.samples.length / run.wallMs) * 1000;
   const p99 = percentile(latencies, 99);
-  const loadName = load === 'max' ? 'max' : `paced ${PACED_RATE}/s`;
+  const loadName = load === 'max' ? 'max' : `paced ${load}/s`;
   let line =
     `${engine.padEnd(9)}${level.padEnd(12)}${accounts.padEnd(13)}${CLIENTS} clients  ${loadName.padEnd(15)}debits/s=${String(Math.round(perSecond)).padEnd(6)}` +
     `p50=${ms(percentile(latencies, 50)).padEnd(9)}p99=${ms(p99).padEnd(9)}(n=${run.samples.length})`;
@@ -172,10 +181,10 @@ function report(engine: Engine, level: string, accounts: string, load: Load, run
   }
   const target = TARGETS[engine];
   if (load === 'max' && target.perSecond !== null) line += `  target >=${target.perSecond}/s: ${perSecond >= target.perSecond ? 'met' : 'MISSED'}`;
-  if (load === 'paced') {
+  if (load !== 'max') {
     // At the offered rate, or the p99 means little: a backend that cannot keep up runs out of time, not into latency.
-    const kept = perSecond >= 0.95 * PACED_RATE;
-    line += `  target p99<=${target.p99Ms}ms${kept ? '' : ` at ${PACED_RATE}/s`}: ${p99 <= target.p99Ms && kept ? 'met' : 'MISSED'}`;
+    const kept = perSecond >= 0.95 * load;
+    line += `  target p99<=${target.p99Ms}ms${kept ? '' : ` at ${load}/s`}: ${p99 <= target.p99Ms && kept ? 'met' : 'MISSED'}`;
   }
   console.log(line);
   for (const [reason, count] of run.failures) console.log(`          ${count} charges failed: ${reason}`);
@@ -279,7 +288,7 @@ async function inProcess(engine: Engine): Promise<void> {
     };
     const [hot] = await fundedAccounts(backend, 1);
     const many = await fundedAccounts(backend, CLIENTS);
-    for (const load of ['max', 'paced'] as const) {
+    for (const load of LOADS) {
       report(engine, 'in-process', 'one account', load, await runLoad(load, (_, due) => charge(hot!, due)));
       report(engine, 'in-process', '50 accounts', load, await runLoad(load, (client, due) => charge(many[client]!, due)));
     }
@@ -399,7 +408,7 @@ async function overHttp(engine: Engine): Promise<void> {
     await Promise.all(many.map((token) => charge(token, performance.now())));
     await server.statements();
     let charges = 0;
-    for (const load of ['max', 'paced'] as const) {
+    for (const load of LOADS) {
       const hotRun = await runLoad(load, (_, due) => charge(hot!, due));
       report(engine, 'http', 'one account', load, hotRun);
       const manyRun = await runLoad(load, (client, due) => charge(many[client]!, due));
@@ -500,21 +509,26 @@ async function profile(engine: Engine): Promise<void> {
 
 // ---- entry points ----------------------------------------------------------------------------------------------
 
+/** `BENCH_ONLY=sqlite,in-process` (any of sqlite, postgres, in-process, http, profile) narrows a run down while working. */
+const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
+const chosen = (name: string, group: string[]) => !group.some((g) => only.has(g)) || only.has(name);
+
 export async function runDebitBench(): Promise<void> {
-  const engines: Engine[] = process.env.COMPANION_TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+  const engines = (process.env.COMPANION_TEST_DATABASE_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)).filter((e) => chosen(e, ['sqlite', 'postgres']));
   console.log(
     `debits: ${CLIENTS} concurrent clients, up to ${CHARGES_PER_CLIENT} charges each, at most ${LINE_LIMIT_MS / 1000} s per line;` +
-      ` paced = ${PACED_RATE} charges/s offered in all`,
+      ` paced = ${PACED_RATES.join(', ')} charges/s offered in all, ${PACED_SECONDS} s of charges each`,
   );
   if (engines.length === 1) console.log('debits: PostgreSQL skipped: set COMPANION_TEST_DATABASE_URL to run it');
   // Other work on the machine slows every figure: say how busy it was.
   const load = () => `load average ${loadavg().map((n) => n.toFixed(2)).join(' ')} on ${availableParallelism()} CPUs`;
   console.log(`debits: before: ${load()}`);
+  const levels = ['in-process', 'http', 'profile'];
   for (const engine of engines) {
-    await inProcess(engine);
-    await overHttp(engine);
+    if (chosen('in-process', levels)) await inProcess(engine);
+    if (chosen('http', levels)) await overHttp(engine);
   }
-  for (const engine of engines) await profile(engine);
+  for (const engine of engines) if (chosen('profile', levels)) await profile(engine);
   console.log(`debits: after: ${load()}`);
 }
 
@@ -528,8 +542,8 @@ function describeSql(text: string): string {
 }
 
 /**
- * Counts every statement this process sends to the database, by kind: SQLite statements are prepared once per
- * execution (the dialect keeps no statement cache), and every PostgreSQL statement goes through `Client.query`.
+ * Counts every statement this process sends to the database, by kind: every execution of a SQLite statement (the
+ * dialect prepares each SQL text once and keeps it), and every PostgreSQL statement, which goes through `Client.query`.
  */
 function countStatements(): { take(): Record<string, number> } {
   let counts: Record<string, number> = {};
@@ -537,11 +551,14 @@ function countStatements(): { take(): Record<string, number> } {
     const name = typeof text === 'string' ? describeSql(text) : typeof text === 'object' && text && 'text' in text ? describeSql(String(text.text)) : '?';
     counts[name] = (counts[name] ?? 0) + 1;
   };
-  const prepare = DatabaseSync.prototype.prepare;
-  DatabaseSync.prototype.prepare = function countedPrepare(this: DatabaseSync, text: string) {
-    count(text);
-    return prepare.call(this, text);
-  } as typeof prepare;
+  const statement = StatementSync.prototype as unknown as Record<'all' | 'get' | 'run' | 'iterate', (...args: unknown[]) => unknown>;
+  for (const method of ['all', 'get', 'run', 'iterate'] as const) {
+    const execute = statement[method];
+    statement[method] = function counted(this: StatementSync, ...args: unknown[]) {
+      count(this.sourceSQL);
+      return execute.apply(this, args);
+    };
+  }
   // pg's query has many overloads; the wrapper passes every argument through unchanged.
   const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
