@@ -196,15 +196,20 @@ export class WorkerPool implements GenerationRunner {
   }
 
   async #reclaimOrphans(all: boolean): Promise<void> {
+    let changed = false;
     for (const orphan of await this.queue.orphans(all)) {
       if (this.#running.has(orphan.id)) continue;
       const outcome = await this.queue.requeueOrFail(orphan.id, orphan.worker_id, true);
       if (outcome === 'skipped') continue;
+      changed = true;
       await this.hooks.generationChanged(orphan.account_id, orphan.id);
       if (outcome === 'refunded') await this.hooks.balanceChanged(orphan.account_id);
     }
-    this.hooks.queueChanged();
-    this.poke();
+    // The queues changed only if a job went back or ended: otherwise nobody needs a queue event.
+    if (changed) {
+      this.hooks.queueChanged();
+      this.poke();
+    }
   }
 
   async stop(graceMs = this.ctx.config.queue.shutdownGraceS * 1000): Promise<void> {

@@ -1,0 +1,209 @@
+/**
+ * The charge path made short (issue 3, debit latency): the pieces it is built of keep their guarantees.
+ *  - the change log takes one step per transaction and still names every entity that changed (H1, /v1/sync);
+ *  - a ledger posting that would go below zero fails with a clear message and leaves nothing behind (C9);
+ *  - grants and the free reset that are due are applied inside the charge itself, so it sees them, and a refused
+ *    charge leaves them for the next look (C2, A3);
+ *  - the queue's overview reads a long queue in pages and still numbers every waiting job exactly (U8);
+ *  - SQLite's write-ahead log is checkpointed by a worker thread, and nothing is lost at close;
+ *  - a replayed Idempotency-Key announces nothing new.
+ */
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GenerationRequest } from '../../../shared/api.js';
+import { Accounts } from '../../../backend/accounts.js';
+import { loadCatalog } from '../../../backend/catalog.js';
+import { TestClock } from '../../../backend/clock.js';
+import { parseOperationsConfig } from '../../../backend/config.js';
+import { openDatabase, type Database } from '../../../backend/db/database.js';
+import { EventLog } from '../../../backend/events.js';
+import { Generations } from '../../../backend/generations.js';
+import { postEntry } from '../../../backend/ledger.js';
+import { Charges } from '../../../backend/policy/charges.js';
+import type { PolicyContext } from '../../../backend/policy/context.js';
+import { DueWork } from '../../../backend/policy/due-work.js';
+import { Subscriptions } from '../../../backend/policy/subscriptions.js';
+import { ApiProblem } from '../../../backend/problem.js';
+import { JobQueue } from '../../../backend/queue/job-queue.js';
+import { recordChanges } from '../../../backend/tx.js';
+import { startBackend } from '../../support/backend.js';
+import { engines, freshDatabaseUrl, ScriptedProvider, type FreshDatabase } from '../../support/engines.js';
+
+const catalog = loadCatalog();
+const SPARK: GenerationRequest = { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a kite over the dunes', settings: { outputs: 1 } };
+/** 10:00 in Berlin on a Tuesday: the next local midnight is 14 hours on. */
+const START = new Date('2026-03-10T09:00:00.000Z');
+
+/** The policy services over one database, with a test clock that moves without applying any due work by itself. */
+function servicesOn(database: Database, clock: TestClock) {
+  const ctx: PolicyContext = { db: database.db, engine: database.engine, catalog, clock, events: new EventLog(database.db, clock), config: parseOperationsConfig({}) };
+  const subscriptions = new Subscriptions(ctx);
+  const dueWork = new DueWork(ctx, subscriptions, async () => {});
+  const generations = new Generations(ctx, new Charges(ctx), dueWork);
+  return { ctx, subscriptions, dueWork, generations, accounts: new Accounts(database.db, catalog, clock, subscriptions), queue: new JobQueue(ctx, generations) };
+}
+
+describe.each(engines)('the charge path on %s', (engine) => {
+  let dataDir: string;
+  let fresh: FreshDatabase | undefined;
+  let database: Database;
+  let clock: TestClock;
+  let s: ReturnType<typeof servicesOn>;
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'companion-charge-path-'));
+    fresh = engine === 'postgres' ? await freshDatabaseUrl() : undefined;
+    database = await openDatabase({ dataDir, databaseUrl: fresh?.url });
+    clock = new TestClock(START);
+    s = servicesOn(database, clock);
+  });
+
+  afterEach(async () => {
+    await database.close();
+    await fresh?.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const ledgerOf = (accountId: string) =>
+    database.db.selectFrom('ledger_entries').select(['kind', 'balance', 'amount', 'after', 'reason']).where('account_id', '=', accountId).orderBy('id').execute();
+
+  it('H1: one transaction takes one step of the change sequence per entity, however often it changes one', async () => {
+    const { account } = await s.accounts.create({ name: 'Changes', timeZone: 'UTC' });
+    const before = await database.db.selectFrom('accounts').select('change_seq').where('id', '=', account.id).executeTakeFirstOrThrow();
+    await database.db.transaction().execute(async (trx) => {
+      await recordChanges(trx, account.id, [
+        { kind: 'generation', entityId: 'gen_a', op: 'upsert' },
+        { kind: 'balance', entityId: 'balance', op: 'upsert' },
+      ]);
+      // The same entity changed the same way again: already covered.
+      await recordChanges(trx, account.id, [{ kind: 'generation', entityId: 'gen_a', op: 'upsert' }]);
+      // Deleted afterwards: that is news, with a later number.
+      await recordChanges(trx, account.id, [{ kind: 'generation', entityId: 'gen_a', op: 'delete' }]);
+    });
+    const after = await database.db.selectFrom('accounts').select('change_seq').where('id', '=', account.id).executeTakeFirstOrThrow();
+    expect(Number(after.change_seq) - Number(before.change_seq)).toBe(3);
+    const changes = await database.db.selectFrom('changes').select(['kind', 'entity_id', 'op', 'seq']).where('account_id', '=', account.id).where('seq', '>', Number(before.change_seq)).orderBy('seq').execute();
+    expect(changes.map((c) => [c.kind, c.entity_id, c.op, Number(c.seq) - Number(before.change_seq)])).toEqual([
+      ['balance', 'balance', 'upsert', 2],
+      ['generation', 'gen_a', 'delete', 3],
+    ]);
+  });
+
+  it('C9: an entry that would take a balance below zero fails with a clear message, and nothing of its transaction stays', async () => {
+    const { account } = await s.accounts.create({ name: 'Below zero', timeZone: 'UTC' });
+    const entriesBefore = await ledgerOf(account.id);
+    const attempt = database.db.transaction().execute(async (trx) => {
+      await postEntry(trx, account.id, { kind: 'grant', balance: 'free', amount: 5, reason: 'test: a grant first', at: clock.now() });
+      await postEntry(trx, account.id, { kind: 'debit', balance: 'topup', amount: -1, reason: 'test: more than there is', at: clock.now() });
+    });
+    await expect(attempt).rejects.toThrow('Ledger entry would take topup below zero (0 + -1)');
+    expect(await ledgerOf(account.id)).toEqual(entriesBefore);
+    const free = await database.db.selectFrom('balances').select('amount').where('account_id', '=', account.id).where('name', '=', 'free').executeTakeFirstOrThrow();
+    expect(Number(free.amount)).toBe(catalog.dailyFreeCredits);
+  });
+
+  it('C2: a charge after local midnight first resets the free credits, in its own transaction, and pays from the new ones', async () => {
+    const { account } = await s.accounts.create({ name: 'Midnight', timeZone: 'Europe/Berlin' });
+    await database.db.transaction().execute((trx) => s.generations.create(trx, account.id, SPARK));
+    // 00:30 the next day in Berlin; nothing has looked at the account since.
+    await clock.set(new Date('2026-03-10T23:30:00.000Z'));
+    await database.db.transaction().execute((trx) => s.generations.create(trx, account.id, SPARK));
+    const entries = (await ledgerOf(account.id)).map((e) => [e.kind, e.balance, Number(e.amount), Number(e.after)]);
+    const daily = catalog.dailyFreeCredits;
+    expect(entries).toEqual([
+      ['grant', 'free', daily, daily],
+      ['debit', 'free', -6, daily - 6],
+      ['expire', 'free', -(daily - 6), 0],
+      ['grant', 'free', daily, daily],
+      ['debit', 'free', -6, daily - 6],
+    ]);
+  });
+
+  it('C2/C7: a refused charge rolls its due reset back with it; the next look at the account applies the reset once', async () => {
+    const { account } = await s.accounts.create({ name: 'Refused', timeZone: 'UTC' });
+    await clock.set(new Date('2026-03-11T00:05:00.000Z'));
+    const tooDear: GenerationRequest = { tool: 'text-to-video', modelId: 'motion-video', prompt: 'a long tracking shot', settings: { outputs: 1, durationS: 10 } };
+    const refused = await database.db
+      .transaction()
+      .execute((trx) => s.generations.create(trx, account.id, tooDear))
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
+    expect(refused).toBeInstanceOf(ApiProblem);
+    expect((refused as ApiProblem).code).toBe('insufficient_credits');
+    expect((await ledgerOf(account.id)).map((e) => e.kind)).toEqual(['grant']);
+    await s.dueWork.apply(account.id);
+    await s.dueWork.apply(account.id);
+    expect((await ledgerOf(account.id)).map((e) => e.kind)).toEqual(['grant', 'expire', 'grant']);
+  });
+
+  it('U8: the overview reads a queue longer than one page and numbers every waiting job in order', async () => {
+    const { account } = await s.accounts.create({ name: 'Backlog', timeZone: 'UTC', planId: 'basic' });
+    await database.db.transaction().execute((trx) => s.subscriptions.buyTopup(trx, account.id, 20_000));
+    const ids: string[] = [];
+    for (let i = 0; i < 1_234; i += 1) ids.push((await database.db.transaction().execute((trx) => s.generations.create(trx, account.id, SPARK))).id);
+    const status = (await s.queue.overview(4))(account.id);
+    expect(status.lanes.standard?.waiting).toBe(1_234);
+    expect(status.mine.map((m) => m.generationId)).toEqual(ids);
+    expect(status.mine.map((m) => m.position)).toEqual(ids.map((_, i) => i + 1));
+  }, 60_000);
+});
+
+describe('SQLite checkpoints (the write-ahead log)', () => {
+  it('a worker thread copies committed pages into the database file; closing leaves no log behind and loses nothing', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'companion-checkpoint-'));
+    try {
+      const file = join(dataDir, 'companion.sqlite');
+      let database = await openDatabase({ dataDir });
+      const clock = new TestClock(START);
+      const s = servicesOn(database, clock);
+      const { account } = await s.accounts.create({ name: 'Pages', timeZone: 'UTC', planId: 'basic' });
+      await database.db.transaction().execute((trx) => s.subscriptions.buyTopup(trx, account.id, 20_000));
+      const sizeBefore = statSync(file).size;
+      for (let i = 0; i < 40; i += 1) await database.db.transaction().execute((trx) => s.generations.create(trx, account.id, { ...SPARK, prompt: `page filler ${i} ${'x'.repeat(200)}` }));
+      // Far fewer pages than even SQLite's usual automatic checkpoint (1,000) waits for: the file grows because the
+      // worker copied them.
+      const deadline = Date.now() + 5_000;
+      while (statSync(file).size <= sizeBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(statSync(file).size).toBeGreaterThan(sizeBefore);
+
+      await database.close();
+      expect(existsSync(`${file}-wal`)).toBe(false);
+      database = await openDatabase({ dataDir });
+      const count = await database.db.selectFrom('generations').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', account.id).executeTakeFirstOrThrow();
+      expect(Number(count.n)).toBe(40);
+      await database.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('Idempotency-Key replays', () => {
+  it('a replay answers with the stored generation and announces nothing new', async () => {
+    const provider = new ScriptedProvider();
+    const t = await startBackend({ testClock: START.toISOString(), provider });
+    try {
+      const { account, client } = await t.createAccount('Replay', 'UTC');
+      const request = { ...SPARK, prompt: 'held [hold:replay]' };
+      const first = await client.createGeneration(request, 'replay-1');
+      const { db } = t.backend.services.ctx;
+      const events = async () => (await db.selectFrom('events').select(['type', 'data']).where('account_id', '=', account.id).where('type', '=', 'generation').execute()).length;
+      // Queued, then running: wait until the job is held by the provider.
+      const deadline = Date.now() + 5_000;
+      while ((await client.getGeneration(first.id)).status !== 'running' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const announced = await events();
+      expect(announced).toBeGreaterThanOrEqual(2);
+      const again = await client.createGeneration(request, 'replay-1');
+      expect(again).toEqual(first);
+      expect(await events()).toBe(announced);
+      provider.releaseAll();
+    } finally {
+      provider.releaseAll();
+      await t.stop();
+    }
+  });
+});
