@@ -12,7 +12,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Lane, QueueStatus } from '../../shared/api.js';
 import type { OperationsConfig } from '../config.js';
-import type { Generations } from '../generations.js';
+import type { GenerationRow, Generations } from '../generations.js';
 import type { PolicyContext } from '../policy/context.js';
 import { lockAccount, recordChange } from '../tx.js';
 
@@ -28,6 +28,18 @@ export interface ClaimedJob {
   accountId: string;
   lane: Lane;
   attempts: number;
+  unlimited: boolean;
+  /** The generation as the claim left it (running, held by this worker). */
+  row: GenerationRow;
+}
+
+export interface Claim {
+  job: ClaimedJob | null;
+  /**
+   * Whether the claim saw other waiting work it could not take now (a full pool, U3, U5, a Relaxed delay) or did not
+   * look (the system-wide limit): only then can a slot that frees up find work without anything new being queued.
+   */
+  moreWaiting: boolean;
 }
 
 export interface LocalLoad {
@@ -123,21 +135,22 @@ export class JobQueue {
     return rows;
   }
 
-  /** Claims the next job this process may run, or null. */
-  async claimNext(workerId: string, slots: number, local: LocalLoad): Promise<ClaimedJob | null> {
+  /** Claims the next job this process may run, if any. */
+  async claimNext(workerId: string, slots: number, local: LocalLoad): Promise<Claim> {
     const { db, engine } = this.ctx;
     const cfg = this.#config;
     return db.transaction().execute(async (trx) => {
       if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${DISPATCH_LOCK})`.execute(trx);
       const running = await trx.selectFrom('generations').select(['account_id', 'unlimited', 'lane']).where('status', '=', 'running').execute();
       // U8: the system-wide limit, across every process on this database.
-      if (running.length >= cfg.systemConcurrency) return null;
+      if (running.length >= cfg.systemConcurrency) return { job: null, moreWaiting: true };
       // U3: one running unlimited generation per account.
       const busyUnlimited = new Set(running.filter((r) => r.unlimited === 1).map((r) => r.account_id));
       const nowMs = Date.now();
       let relaxed: Waiting | undefined;
       let other: Waiting | undefined;
-      for (const job of await this.ordered(trx, { dispatch: true, limit: CANDIDATES })) {
+      const candidates = await this.ordered(trx, { dispatch: true, limit: CANDIDATES });
+      for (const job of candidates) {
         if (job.not_before_ms !== null && job.not_before_ms > nowMs) continue;
         if (job.unlimited === 1 && busyUnlimited.has(job.account_id)) continue;
         if (job.lane === 'relaxed') relaxed ??= job;
@@ -151,7 +164,7 @@ export class JobQueue {
       if (relaxed && local.relaxed < reserve) pick = relaxed;
       else if (other && (local.running - local.relaxed < slots - reserve || (!relaxed && local.running < slots))) pick = other;
       else if (relaxed && !other && local.relaxed < cfg.relaxedMaxSlots && local.running < slots) pick = relaxed;
-      if (!pick || local.running >= slots) return null;
+      if (!pick || local.running >= slots) return { job: null, moreWaiting: candidates.length > 0 };
       // Lock order everywhere: the account first, then its generations (a cancel does the same; no deadlock).
       await lockAccount(trx, this.ctx.engine, pick.account_id);
       const claimed = await trx
@@ -166,11 +179,14 @@ export class JobQueue {
         }))
         .where('id', '=', pick.id)
         .where('status', '=', 'queued')
-        .returning(['id', 'account_id', 'lane', 'attempts'])
+        .returningAll()
         .executeTakeFirst();
-      if (!claimed) return null;
+      if (!claimed) return { job: null, moreWaiting: true };
       await recordChange(trx, claimed.account_id, 'generation', claimed.id, 'upsert');
-      return { id: claimed.id, accountId: claimed.account_id, lane: claimed.lane as Lane, attempts: Number(claimed.attempts) };
+      return {
+        job: { id: claimed.id, accountId: claimed.account_id, lane: claimed.lane as Lane, attempts: Number(claimed.attempts), unlimited: Number(claimed.unlimited) === 1, row: claimed },
+        moreWaiting: candidates.length > 1,
+      };
     });
   }
 

@@ -16,7 +16,7 @@ import { TransientProviderError } from '../providers/provider.js';
 import type { GenerationRunner, RunnerHooks } from '../runner.js';
 import { blockedWordIn } from '../runner.js';
 import { lockAccount, recordChange } from '../tx.js';
-import type { JobQueue, ClaimedJob } from './job-queue.js';
+import type { Claim, ClaimedJob, JobQueue } from './job-queue.js';
 
 export interface WorkerPoolOptions {
   outputsDir: string;
@@ -45,8 +45,15 @@ export class WorkerPool implements GenerationRunner {
     return this.ctx.config.queue.workers;
   }
 
+  /**
+   * False once a claim saw no other waiting work: a finished job then frees a slot for nothing, and the pool does not
+   * look again until new work is queued here, a poll, or a reclaim.
+   */
+  #moreWaiting = true;
+
   /** A new job was queued (by this process): look for work now. Other processes find it on their next poll. */
   enqueue(): void {
+    this.#moreWaiting = true;
     this.poke();
   }
 
@@ -56,7 +63,12 @@ export class WorkerPool implements GenerationRunner {
     this.#timers.push(setInterval(() => void this.queue.heartbeat(this.workerId, [...this.#running.keys()]).catch(() => {}), heartbeatS * 1000));
     this.#timers.push(setInterval(() => void this.#reclaimOrphans(false).catch(() => {}), (staleAfterS * 1000) / 2));
     // Polling finds work queued by other processes and Relaxed work whose start delay has passed.
-    this.#timers.push(setInterval(() => this.poke(), 500));
+    this.#timers.push(
+      setInterval(() => {
+        this.#moreWaiting = true;
+        this.poke();
+      }, 500),
+    );
     for (const timer of this.#timers) timer.unref();
     this.poke();
   }
@@ -81,12 +93,14 @@ export class WorkerPool implements GenerationRunner {
   async #dispatch(): Promise<void> {
     while (!this.#stopped && this.#running.size < this.slots) {
       const local = { running: this.#running.size, relaxed: [...this.#running.values()].filter((r) => r.job.lane === 'relaxed').length };
-      let job: ClaimedJob | null;
+      let claim: Claim;
       try {
-        job = await this.queue.claimNext(this.workerId, this.slots, local);
+        claim = await this.queue.claimNext(this.workerId, this.slots, local);
       } catch {
         return;
       }
+      this.#moreWaiting = claim.moreWaiting;
+      const job = claim.job;
       if (!job) return;
       const abort = new AbortController();
       const entry = { job, abort, done: Promise.resolve() };
@@ -95,17 +109,19 @@ export class WorkerPool implements GenerationRunner {
         .finally(() => {
           this.#running.delete(job.id);
           this.hooks.queueChanged();
-          this.poke();
+          // An unlimited job that ends may let its account's next one start (U3), which no claim counted as waiting.
+          if (this.#moreWaiting || job.unlimited) this.poke();
         });
       this.#running.set(job.id, entry);
       this.hooks.queueChanged();
       if (!this.#stopped) await this.hooks.generationChanged(job.accountId, job.id).catch(() => {});
+      if (!claim.moreWaiting) return;
     }
   }
 
   async #run(job: ClaimedJob, shutdown: AbortSignal): Promise<void> {
     const { db, catalog, config } = this.ctx;
-    const row = await db.selectFrom('generations').selectAll().where('id', '=', job.id).executeTakeFirstOrThrow();
+    const row = job.row;
     const blocked = blockedWordIn(row.prompt, catalog.blockedWords);
     if (blocked) return this.#fail(job, 'blocked', `Blocked by moderation: the prompt contains "${blocked}"`);
     const model = catalog.models.find((m) => m.id === row.model_id);
@@ -150,31 +166,38 @@ export class WorkerPool implements GenerationRunner {
     const runMs = Math.round(performance.now() - started);
     const finished = await db.transaction().execute(async (trx) => {
       await lockAccount(trx, this.ctx.engine, job.accountId);
-      const current = await trx.selectFrom('generations').select(['status', 'worker_id']).where('id', '=', job.id).executeTakeFirst();
-      // Only the worker that holds the job may finish it (a stale worker's late result is dropped).
-      if (current?.status !== 'running' || current.worker_id !== this.workerId) return false;
       const now = this.ctx.clock.now().toISOString();
-      for (const [idx, output] of outputs.entries()) {
+      // Only the worker that holds the job may finish it (a stale worker's late result is dropped).
+      const held = await trx
+        .updateTable('generations')
+        .set({ status: 'succeeded', finished_at: now, run_ms: runMs, worker_id: null })
+        .where('id', '=', job.id)
+        .where('status', '=', 'running')
+        .where('worker_id', '=', this.workerId)
+        .executeTakeFirst();
+      if (Number(held.numUpdatedRows) === 0) return false;
+      if (outputs.length > 0) {
         await trx
           .insertInto('outputs')
-          .values({
-            id: newId('out'),
-            generation_id: job.id,
-            account_id: job.accountId,
-            idx,
-            kind: output.kind,
-            mime: output.mime,
-            bytes: output.bytes,
-            width: output.width ?? null,
-            height: output.height ?? null,
-            duration_s: output.durationS ?? null,
-            sha256: output.sha256,
-            path: output.path,
-            created_at: now,
-          })
+          .values(
+            outputs.map((output, idx) => ({
+              id: newId('out'),
+              generation_id: job.id,
+              account_id: job.accountId,
+              idx,
+              kind: output.kind,
+              mime: output.mime,
+              bytes: output.bytes,
+              width: output.width ?? null,
+              height: output.height ?? null,
+              duration_s: output.durationS ?? null,
+              sha256: output.sha256,
+              path: output.path,
+              created_at: now,
+            })),
+          )
           .execute();
       }
-      await trx.updateTable('generations').set({ status: 'succeeded', finished_at: now, run_ms: runMs, worker_id: null }).where('id', '=', job.id).execute();
       await recordChange(trx, job.accountId, 'generation', job.id, 'upsert');
       return true;
     });
@@ -207,6 +230,7 @@ export class WorkerPool implements GenerationRunner {
     }
     // The queues changed only if a job went back or ended: otherwise nobody needs a queue event.
     if (changed) {
+      this.#moreWaiting = true;
       this.hooks.queueChanged();
       this.poke();
     }

@@ -4,8 +4,8 @@
  *
  *  - `queue  fast enqueue->start`: Fast unlimited requests of several ultra accounts at a steady rate (one account per
  *    request in turn, so that U3 never holds one back), once on an idle queue and once with Relaxed load present: an
- *    ultra account past its 50 Fast generations of the day keeps the Relaxed lane full (400 waiting: below the 500
- *    candidates claimNext looks at, see the report of multi-process-queue.test.ts). Latency counts from the POST's
+ *    ultra account past its 50 Fast generations of the day keeps the Relaxed lane full (400 waiting; claimNext reads
+ *    each lane apart, so they never stand in the way of Fast work, see multi-process-queue.test.ts). Latency counts from the POST's
  *    answer to the provider's start of that generation; the worker is poked before the answer is sent, so a job often
  *    starts first (counted as 0, and counted). `send->start` counts from the moment the request was sent, `server
  *    wait_ms` is the queue's own measure (claim instant - enqueue stamp). Target p99 <= 50 ms. Providers sleep

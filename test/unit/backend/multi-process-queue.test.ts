@@ -390,9 +390,10 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
 });
 
 /**
- * Not multi-process, but the same shared claim query: claimNext looks at the first CANDIDATES (500) waiting jobs in
- * enqueue order, and only then skips the ones U3 holds back and re-sorts for U8. Relaxed work has no quantity limit
- * (U5), so one account can queue more than 500 jobs of which only one may run at a time.
+ * Not multi-process, but the same shared claim query: claimNext reads each lane apart, the first CANDIDATES (200)
+ * waiting jobs of each in enqueue order (U3's held-back unlimited jobs left out in SQL), and only then re-sorts for U8.
+ * Relaxed work has no quantity limit (U5), so one account can queue more than 500 jobs of which only one may run at a
+ * time.
  */
 describe('the dispatch window of the shared queue (SQLite: the claim query is the same on PostgreSQL)', () => {
   it('U3, U5: 501 waiting Relaxed jobs of one account do not hide another account\'s work from idle workers', async () => {
