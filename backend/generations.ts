@@ -11,7 +11,7 @@ import type { PolicyContext } from './policy/context.js';
 import type { DueWork } from './policy/due-work.js';
 import { readSubscription, suspendedProblem } from './policy/subscriptions.js';
 import { ApiProblem, notFound } from './problem.js';
-import { lockAccount, lockedAccount, recordChange, recordChanges, type Tx } from './tx.js';
+import { lockAccount, lockedAccount, readAccount, recordChange, recordChanges, type Tx } from './tx.js';
 
 export type GenerationRow = Selectable<GenerationsTable>;
 
@@ -57,7 +57,7 @@ export class Generations {
     if (account.status === 'suspended') throw suspendedProblem();
     let sub = await readSubscription(trx, accountId);
     if (this.dueWork.isDue(account, sub) && (await this.dueWork.applyLocked(trx, account))) {
-      account = await trx.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+      account = await readAccount(trx, accountId);
       sub = await readSubscription(trx, accountId);
     }
     await this.checkSource(trx, accountId, request.settings.sourceId);

@@ -24,6 +24,11 @@ export async function lockAccount(trx: Tx, engine: Engine, accountId: string): P
 
 export type AccountRow = Selectable<AccountsTable>;
 
+/** An account's row as this transaction sees it. */
+export async function readAccount(trx: Tx, accountId: string): Promise<AccountRow> {
+  return trx.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+}
+
 /** Locks an account (as `lockAccount`) and reads its row in the same statement; undefined when there is no such account. */
 export async function lockedAccount(trx: Tx, engine: Engine, accountId: string): Promise<AccountRow | undefined> {
   const query = trx.selectFrom('accounts').selectAll().where('id', '=', accountId);

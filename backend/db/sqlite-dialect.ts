@@ -64,6 +64,8 @@ export class BackgroundCheckpointer {
   /** Stops the worker and closes its connection: called after the main connection closed, it is the last one, and
    * closing it checkpoints what is left and removes the log. */
   async stop(): Promise<void> {
+    // Held while it stops: an unreferenced worker would let a process with nothing else to do exit mid-close.
+    this.#worker.ref();
     const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
     this.#worker.postMessage('stop');
     await exited;

@@ -1,7 +1,7 @@
 /** The balance an account sees (API.md `/v1/me/balance`), read from the ledger's balances and the subscription. */
 import type { Balance } from '../../shared/api.js';
 import { lastLocalMidnight, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
-import type { Tx } from '../tx.js';
+import { readAccount, type Tx } from '../tx.js';
 import { planOf, type PolicyContext } from './context.js';
 import { readSubscription, type SubscriptionRow } from './subscriptions.js';
 
@@ -14,7 +14,7 @@ export function allocationEndsAt(sub: SubscriptionRow, now: Date, zone: string):
 
 export async function balanceView(ctx: PolicyContext, trx: Tx, accountId: string): Promise<Balance> {
   const now = ctx.clock.now();
-  const account = await trx.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+  const account = await readAccount(trx, accountId);
   const rows = await trx.selectFrom('balances').select(['name', 'amount']).where('account_id', '=', accountId).execute();
   const amountOf = (name: string) => Number(rows.find((r) => r.name === name)?.amount ?? 0);
   const plan = planOf(ctx.catalog, account.plan_id);

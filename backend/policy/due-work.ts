@@ -6,7 +6,7 @@
  */
 import { lastLocalMidnight, localDate, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
 import { postEntry, readBalance } from '../ledger.js';
-import { lockedAccount, type AccountRow, type Tx } from '../tx.js';
+import { lockedAccount, readAccount, type AccountRow, type Tx } from '../tx.js';
 import { planOf, type PolicyContext } from './context.js';
 import type { SubscriptionRow, Subscriptions } from './subscriptions.js';
 
@@ -62,7 +62,7 @@ export class DueWork {
   async applyLocked(trx: Tx, account: AccountRow): Promise<boolean> {
     const granted = await this.subscriptions.applyDueGrants(trx, account.id, account.time_zone);
     // A subscription that ended changed the plan: the free reset needs the plan as it is now.
-    const current = granted ? await trx.selectFrom('accounts').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow() : account;
+    const current = granted ? await readAccount(trx, account.id) : account;
     const reset = await this.resetFreeCredits(trx, current);
     return granted || reset;
   }

@@ -7,6 +7,7 @@ import { balanceView } from '../policy/balance-view.js';
 import { defineRoute, NoContent, type Authenticator } from '../http.js';
 import { ApiProblem, notFound } from '../problem.js';
 import type { Services } from '../services.js';
+import { readAccount } from '../tx.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
 
 
@@ -102,7 +103,7 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     handler: async ({ account, body }) => {
       await s.dueWork.apply(account.id);
       return db.transaction().execute(async (trx) => {
-        const row = await trx.selectFrom('accounts').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow();
+        const row = await readAccount(trx, account.id);
         const quote = await s.charges.quote(trx, row, body);
         const estimate: api.CostEstimate = { cost: quote.cost, unit: quote.unit, draws: quote.draws, lane: quote.lane, unlimited: quote.unlimited };
         if (quote.refusal) estimate.refusal = quote.refusal.toProblem();

@@ -8,9 +8,11 @@
  *  - SQLite's write-ahead log is checkpointed by a worker thread, and nothing is lost at close;
  *  - a replayed Idempotency-Key announces nothing new.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GenerationRequest } from '../../../shared/api.js';
 import { Accounts } from '../../../backend/accounts.js';
@@ -176,6 +178,32 @@ describe('SQLite checkpoints (the write-ahead log)', () => {
       const count = await database.db.selectFrom('generations').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', account.id).executeTakeFirstOrThrow();
       expect(Number(count.n)).toBe(40);
       await database.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('closing SQLite in a process with nothing else to do', () => {
+  it('close() resolves: the checkpoint worker is waited for, and the process exits after it, not in the middle', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'companion-close-'));
+    try {
+      const code = [
+        `const { openDatabase } = await import(${JSON.stringify(new URL('../../../backend/db/database.ts', import.meta.url).href)});`,
+        `const database = await openDatabase({ dataDir: ${JSON.stringify(dataDir)} });`,
+        // Closed once the worker runs, as a backend is at its end.
+        'await new Promise((resolve) => setTimeout(resolve, 300));',
+        'await database.close();',
+        "console.log('closed');",
+      ].join('\n');
+      const child = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', 'tsx', '--input-type=module', '-e', code], {
+        cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(child.stderr).toBe('');
+      expect(child.stdout).toBe('closed\n');
+      expect(child.status).toBe(0);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
