@@ -141,11 +141,15 @@ export class Generations {
     return true;
   }
 
+  /** The workspaces a generation is in. */
+  async workspaceIdsOf(executor: Kysely<DB>, generationId: string): Promise<string[]> {
+    return (await executor.selectFrom('workspace_items').select('workspace_id').where('generation_id', '=', generationId).execute()).map((w) => w.workspace_id);
+  }
+
   /** The API shape of a generation with its outputs and workspaces. */
   async view(trx: Tx, row: GenerationRow): Promise<Generation> {
     const outputs = await trx.selectFrom('outputs').selectAll().where('generation_id', '=', row.id).orderBy('idx').execute();
-    const workspaces = await trx.selectFrom('workspace_items').select('workspace_id').where('generation_id', '=', row.id).execute();
-    return toGeneration(row, outputs, workspaces.map((w) => w.workspace_id));
+    return toGeneration(row, outputs, await this.workspaceIdsOf(trx, row.id));
   }
 
   async views(trx: Tx, rows: GenerationRow[]): Promise<Generation[]> {

@@ -1,4 +1,5 @@
 /** What runs generations (the worker pool, queue/worker-pool.ts), as the routes see it. */
+import type { Generation } from '../shared/api.js';
 
 export interface GenerationRunner {
   enqueue(accountId: string, generationId: string): void;
@@ -8,7 +9,8 @@ export interface GenerationRunner {
 }
 
 export interface RunnerHooks {
-  generationChanged(accountId: string, generationId: string): Promise<void>;
+  /** `current`: the generation as it now is, when the caller has it at hand (otherwise it is read). */
+  generationChanged(accountId: string, generationId: string, current?: Generation): Promise<void>;
   balanceChanged(accountId: string): Promise<void>;
 }
 

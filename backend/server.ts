@@ -79,8 +79,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const generations = new Generations(ctx, charges, dueWork);
 
   const generation = (accountId: string, id: string) => db.transaction().execute(async (trx) => generations.view(trx, await generations.get(trx, accountId, id)));
-  const publishGeneration = async (accountId: string, id: string) => {
-    await events.publish(accountId, { type: 'generation', data: await generation(accountId, id) });
+  const publishGeneration = async (accountId: string, id: string, current?: api.Generation) => {
+    await events.publish(accountId, { type: 'generation', data: current ?? (await generation(accountId, id)) });
   };
   const me = async (accountId: string, executor: typeof db = db) => ({ ...(await accounts.me(accountId, executor)), fairUse: await fairUse.fairUseView(accountId, executor) });
   const publishAccount = async (accountId: string) => {

@@ -31,5 +31,6 @@ export interface Services {
   balance(accountId: string): Promise<Balance>;
   generation(accountId: string, generationId: string): Promise<Generation>;
   publishBalance(accountId: string): Promise<void>;
-  publishGeneration(accountId: string, generationId: string): Promise<void>;
+  /** `current`: the generation as it now is, when the caller has it at hand (otherwise it is read). */
+  publishGeneration(accountId: string, generationId: string, current?: Generation): Promise<void>;
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import pRetry, { AbortError } from 'p-retry';
 import type { GenerationSettings, ModelKind, ToolId } from '../../shared/api.js';
 import { newId } from '../accounts.js';
-import type { Generations } from '../generations.js';
+import { toGeneration, type Generations } from '../generations.js';
 import type { PolicyContext } from '../policy/context.js';
 import type { GenerationProvider, ProviderOutput, ProviderSource } from '../providers/provider.js';
 import { TransientProviderError } from '../providers/provider.js';
@@ -168,41 +168,41 @@ export class WorkerPool implements GenerationRunner {
       await lockAccount(trx, this.ctx.engine, job.accountId);
       const now = this.ctx.clock.now().toISOString();
       // Only the worker that holds the job may finish it (a stale worker's late result is dropped).
-      const held = await trx
+      const row = await trx
         .updateTable('generations')
         .set({ status: 'succeeded', finished_at: now, run_ms: runMs, worker_id: null })
         .where('id', '=', job.id)
         .where('status', '=', 'running')
         .where('worker_id', '=', this.workerId)
+        .returningAll()
         .executeTakeFirst();
-      if (Number(held.numUpdatedRows) === 0) return false;
-      if (outputs.length > 0) {
-        await trx
-          .insertInto('outputs')
-          .values(
-            outputs.map((output, idx) => ({
-              id: newId('out'),
-              generation_id: job.id,
-              account_id: job.accountId,
-              idx,
-              kind: output.kind,
-              mime: output.mime,
-              bytes: output.bytes,
-              width: output.width ?? null,
-              height: output.height ?? null,
-              duration_s: output.durationS ?? null,
-              sha256: output.sha256,
-              path: output.path,
-              created_at: now,
-            })),
-          )
-          .execute();
-      }
+      if (!row) return null;
+      const rows = outputs.map((output, idx) => ({
+        id: newId('out'),
+        generation_id: job.id,
+        account_id: job.accountId,
+        idx,
+        kind: output.kind,
+        mime: output.mime,
+        bytes: output.bytes,
+        width: output.width ?? null,
+        height: output.height ?? null,
+        duration_s: output.durationS ?? null,
+        sha256: output.sha256,
+        path: output.path,
+        created_at: now,
+      }));
+      if (rows.length > 0) await trx.insertInto('outputs').values(rows).execute();
       await recordChange(trx, job.accountId, 'generation', job.id, 'upsert');
-      return true;
+      return { row, rows };
     });
-    if (!finished) for (const output of outputs) rmSync(output.path, { force: true });
-    await this.hooks.generationChanged(job.accountId, job.id);
+    if (!finished) {
+      for (const output of outputs) rmSync(output.path, { force: true });
+      return this.hooks.generationChanged(job.accountId, job.id);
+    }
+    // Announced as just written: a finished generation changes no more, but for the workspaces it is put in.
+    const workspaceIds = await this.generations.workspaceIdsOf(db, job.id);
+    await this.hooks.generationChanged(job.accountId, job.id, toGeneration(finished.row, finished.rows, workspaceIds));
   }
 
   async #fail(job: ClaimedJob, status: 'failed' | 'blocked', error: string): Promise<void> {

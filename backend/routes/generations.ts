@@ -79,7 +79,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
       }
       // Announced as queued before a worker can take it; a replay answers with the first result and enqueues nothing
       // new (workers only take work that is still queued).
-      await s.ctx.events.publish(accountId, { type: 'generation', data: generation });
+      await s.publishGeneration(accountId, generation.id, generation);
       await s.publishBalance(accountId);
       s.runner.enqueue(accountId, generation.id);
     }

@@ -303,7 +303,7 @@ interface ServerProcess {
   url: string;
   adminToken: string;
   /** Statements the server ran since the last call, by kind (see `countStatements`). */
-  statements(): Promise<Record<string, number>>;
+  statements(): Promise<StatementCounts>;
   stop(): Promise<void>;
 }
 
@@ -358,7 +358,7 @@ async function startServerProcess(engine: Engine): Promise<ServerProcess> {
     async statements() {
       const from = output.length;
       child.kill('SIGUSR2');
-      return JSON.parse((await printed(/^statements (\{.*\})$/m, from, 'statement counts'))[1]!) as Record<string, number>;
+      return JSON.parse((await printed(/^statements (\{.*\})$/m, from, 'statement counts'))[1]!) as StatementCounts;
     },
     async stop() {
       child.kill('SIGTERM');
@@ -423,11 +423,20 @@ async function overHttp(engine: Engine): Promise<void> {
   }
 }
 
-function printStatements(engine: Engine, what: string, over: string, counts: Record<string, number>, charges: number): void {
-  const rows = Object.entries(counts).sort((a, b) => b[1] - a[1]);
-  const total = rows.reduce((n, [, count]) => n + count, 0);
-  console.log(`${engine.padEnd(9)}${what.padEnd(25)}${over}: ${(total / charges).toFixed(1)} statements per charge`);
-  for (const [name, count] of rows) console.log(`          ${(count / charges).toFixed(2).padStart(6)} x ${name}`);
+function printStatements(engine: Engine, what: string, over: string, counts: StatementCounts, charges: number): void {
+  const rows = Object.entries(counts).sort((a, b) => b[1].ms - a[1].ms || b[1].count - a[1].count);
+  const total = rows.reduce((n, [, c]) => n + c.count, 0);
+  const ms = rows.reduce((n, [, c]) => n + c.ms, 0);
+  // Statement time is known on SQLite only (it answers synchronously); on PostgreSQL it is spent in the server.
+  const timed = ms > 0;
+  console.log(
+    `${engine.padEnd(9)}${what.padEnd(25)}${over}: ${(total / charges).toFixed(1)} statements per charge` +
+      (timed ? `, ${((ms / charges) * 1000).toFixed(0)} us of statement time per charge` : ''),
+  );
+  for (const [name, c] of rows) {
+    const each = timed ? ` ${((c.ms / c.count) * 1000).toFixed(0).padStart(6)} us each` : '';
+    console.log(`          ${(c.count / charges).toFixed(2).padStart(6)} x ${name.padEnd(28)}${each}`);
+  }
 }
 
 // ---- profiles: the statements of a charge ----------------------------------------------------------------------
@@ -541,35 +550,53 @@ function describeSql(text: string): string {
   return table ? `${verb} ${table}` : sql.slice(0, 40);
 }
 
+/** Statements run, by kind: how many, and (SQLite only, which answers synchronously) the time spent running them. */
+type StatementCounts = Record<string, { count: number; ms: number }>;
+
 /**
- * Counts every statement this process sends to the database, by kind: every execution of a SQLite statement (the
- * dialect prepares each SQL text once and keeps it), and every PostgreSQL statement, which goes through `Client.query`.
+ * Counts every statement this process sends to the database: every execution of a SQLite statement (the dialect
+ * prepares each SQL text once and keeps it), timed, and every PostgreSQL statement, which goes through `Client.query`.
+ * Counting is kept cheap (by SQL text); the texts are named by kind only when taken.
  */
-function countStatements(): { take(): Record<string, number> } {
-  let counts: Record<string, number> = {};
-  const count = (text: unknown) => {
-    const name = typeof text === 'string' ? describeSql(text) : typeof text === 'object' && text && 'text' in text ? describeSql(String(text.text)) : '?';
-    counts[name] = (counts[name] ?? 0) + 1;
+function countStatements(): { take(): StatementCounts } {
+  let bySql = new Map<string, { count: number; ms: number }>();
+  const add = (text: string, ms: number) => {
+    const known = bySql.get(text);
+    if (known) {
+      known.count += 1;
+      known.ms += ms;
+    } else bySql.set(text, { count: 1, ms });
   };
   const statement = StatementSync.prototype as unknown as Record<'all' | 'get' | 'run' | 'iterate', (...args: unknown[]) => unknown>;
   for (const method of ['all', 'get', 'run', 'iterate'] as const) {
     const execute = statement[method];
     statement[method] = function counted(this: StatementSync, ...args: unknown[]) {
-      count(this.sourceSQL);
-      return execute.apply(this, args);
+      const began = performance.now();
+      try {
+        return execute.apply(this, args);
+      } finally {
+        add(this.sourceSQL, performance.now() - began);
+      }
     };
   }
   // pg's query has many overloads; the wrapper passes every argument through unchanged.
   const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
-    count(args[0]);
+    const text = args[0];
+    add(typeof text === 'string' ? text : typeof text === 'object' && text && 'text' in text ? String(text.text) : '?', 0);
     return query.apply(this, args);
   } as typeof pg.Client.prototype.query;
   return {
     take() {
-      const taken = counts;
-      counts = {};
-      return taken;
+      const counts: StatementCounts = {};
+      for (const [text, { count, ms }] of bySql) {
+        const name = describeSql(text);
+        const total = (counts[name] ??= { count: 0, ms: 0 });
+        total.count += count;
+        total.ms += ms;
+      }
+      bySql = new Map();
+      return counts;
     },
   };
 }
