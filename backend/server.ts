@@ -87,7 +87,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     await events.publish(accountId, { type: 'account', data: await me(accountId) });
   };
   const fairUse = new FairUse({ db, engine, clock, config: config.fairUse, onStatusChange: (accountId) => publishAccount(accountId) });
-  const queue = new JobQueue(ctx, generations);
+  const queue = new JobQueue(ctx, generations, database.workerDb);
   let closing = false;
 
   // SSE `queue` events: every account with work in the queues hears about a change, coalesced to one round per 50 ms;
@@ -131,7 +131,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     return remote.get(url)!;
   };
   const runner = new WorkerPool(
-    ctx,
+    { ...ctx, db: database.workerDb },
     queue,
     generations,
     { generationChanged: publishGeneration, balanceChanged: publishBalance, queueChanged },

@@ -10,6 +10,12 @@ export type Engine = 'sqlite' | 'postgres';
 
 export interface Database {
   db: Kysely<DB>;
+  /**
+   * For the queue's workers (claims, finishes, heartbeats): on PostgreSQL a small pool of their own, so that a flood of
+   * requests, which can hold every connection of the main pool, never keeps queued work from running. On SQLite the
+   * same single connection as `db`.
+   */
+  workerDb: Kysely<DB>;
   engine: Engine;
   close(): Promise<void>;
 }
@@ -20,14 +26,21 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 /** Opens (and migrates) SQLite in `dataDir`, or PostgreSQL when `databaseUrl` names one. */
 export async function openDatabase(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<Database> {
   let db: Kysely<DB>;
+  let workerDb: Kysely<DB> | undefined;
   let engine: Engine;
   let checkpointer: BackgroundCheckpointer | undefined;
   if (options.databaseUrl) {
     engine = 'postgres';
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 20 });
-    // An idle connection the server drops is replaced on the next query; without a listener it would end the process.
-    pool.on('error', (error) => process.stderr.write(`companion-backend: a PostgreSQL connection failed: ${error.message}\n`));
-    db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    const url = options.databaseUrl;
+    const pooled = (max: number) => {
+      const pool = new pg.Pool({ connectionString: url, max });
+      // An idle connection the server drops is replaced on the next query; without a listener it would end the process.
+      pool.on('error', (error) => process.stderr.write(`companion-backend: a PostgreSQL connection failed: ${error.message}\n`));
+      return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    };
+    db = pooled(20);
+    // Claims take turns under an advisory lock; a few connections serve the claim, the finishes and the heartbeats.
+    workerDb = pooled(5);
   } else {
     engine = 'sqlite';
     mkdirSync(options.dataDir, { recursive: true });
@@ -36,19 +49,16 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     checkpointer = new BackgroundCheckpointer(sqlite, path);
     db = new Kysely<DB>({ dialect: nodeSqliteDialect(sqlite) });
   }
+  const close = async () => {
+    await workerDb?.destroy();
+    await db.destroy();
+    await checkpointer?.stop();
+  };
   try {
     await migrateToLatest(db as Kysely<unknown>, engine);
   } catch (error) {
-    await db.destroy();
-    await checkpointer?.stop();
+    await close();
     throw error;
   }
-  return {
-    db,
-    engine,
-    async close() {
-      await db.destroy();
-      await checkpointer?.stop();
-    },
-  };
+  return { db, workerDb: workerDb ?? db, engine, close };
 }

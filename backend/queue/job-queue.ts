@@ -9,9 +9,10 @@
  * not policy, and must keep moving while a test clock stands still.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Lane, QueueStatus } from '../../shared/api.js';
 import type { OperationsConfig } from '../config.js';
+import type { DB } from '../db/schema.js';
 import type { GenerationRow, Generations } from '../generations.js';
 import type { PolicyContext } from '../policy/context.js';
 import { lockAccount, recordChange } from '../tx.js';
@@ -61,11 +62,17 @@ interface Waiting {
 export class JobQueue {
   readonly #config: OperationsConfig['queue'];
 
+  /** Claims, heartbeats and reclaims run here; readings of the queue for people (overview, status) on `ctx.db`. */
+  readonly #dispatchDb: Kysely<DB>;
+
   constructor(
     private readonly ctx: PolicyContext,
     private readonly generations: Generations,
+    /** The workers' own connections (see `Database.workerDb`); `ctx.db` when not given. */
+    dispatchDb?: Kysely<DB>,
   ) {
     this.#config = ctx.config.queue;
+    this.#dispatchDb = dispatchDb ?? ctx.db;
   }
 
   /**
@@ -137,7 +144,8 @@ export class JobQueue {
 
   /** Claims the next job this process may run, if any. */
   async claimNext(workerId: string, slots: number, local: LocalLoad): Promise<Claim> {
-    const { db, engine } = this.ctx;
+    const { engine } = this.ctx;
+    const db = this.#dispatchDb;
     const cfg = this.#config;
     return db.transaction().execute(async (trx) => {
       if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${DISPATCH_LOCK})`.execute(trx);
@@ -192,7 +200,7 @@ export class JobQueue {
 
   async heartbeat(workerId: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.ctx.db.updateTable('generations').set({ heartbeat_ms: Date.now() }).where('worker_id', '=', workerId).where('status', '=', 'running').where('id', 'in', ids).execute();
+    await this.#dispatchDb.updateTable('generations').set({ heartbeat_ms: Date.now() }).where('worker_id', '=', workerId).where('status', '=', 'running').where('id', 'in', ids).execute();
   }
 
   /**
@@ -200,7 +208,7 @@ export class JobQueue {
    * one or the other, atomically, never both. `expectWorker` guards against taking a job another worker still runs.
    */
   async requeueOrFail(id: string, expectWorker: string | null, countAttempt: boolean): Promise<'requeued' | 'refunded' | 'skipped'> {
-    const { db } = this.ctx;
+    const db = this.#dispatchDb;
     return db.transaction().execute(async (trx) => {
       const owner = await trx.selectFrom('generations').select('account_id').where('id', '=', id).executeTakeFirst();
       if (!owner) return 'skipped';
@@ -225,7 +233,7 @@ export class JobQueue {
 
   /** Running jobs whose worker stopped beating (or, `all`, every running job: a single process that just started). */
   async orphans(all: boolean): Promise<Array<{ id: string; account_id: string; worker_id: string | null }>> {
-    let query = this.ctx.db.selectFrom('generations').select(['id', 'account_id', 'worker_id']).where('status', '=', 'running');
+    let query = this.#dispatchDb.selectFrom('generations').select(['id', 'account_id', 'worker_id']).where('status', '=', 'running');
     if (!all) query = query.where((eb) => eb.or([eb('heartbeat_ms', 'is', null), eb('heartbeat_ms', '<', Date.now() - this.#config.staleAfterS * 1000)]));
     return query.execute();
   }

@@ -6,13 +6,16 @@
  *    charge leaves them for the next look (C2, A3);
  *  - the queue's overview reads a long queue in pages and still numbers every waiting job exactly (U8);
  *  - SQLite's write-ahead log is checkpointed by a worker thread, and nothing is lost at close;
- *  - a replayed Idempotency-Key announces nothing new.
+ *  - a replayed Idempotency-Key announces nothing new;
+ *  - on PostgreSQL the workers have connections of their own, so a flood of requests cannot stall the queue.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GenerationRequest } from '../../../shared/api.js';
 import { Accounts } from '../../../backend/accounts.js';
@@ -32,6 +35,7 @@ import { JobQueue } from '../../../backend/queue/job-queue.js';
 import { recordChanges } from '../../../backend/tx.js';
 import { startBackend } from '../../support/backend.js';
 import { engines, freshDatabaseUrl, ScriptedProvider, type FreshDatabase } from '../../support/engines.js';
+import { eventually } from '../../support/gated-provider.js';
 
 const catalog = loadCatalog();
 const SPARK: GenerationRequest = { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a kite over the dunes', settings: { outputs: 1 } };
@@ -206,6 +210,51 @@ describe('closing SQLite in a process with nothing else to do', () => {
       expect(child.status).toBe(0);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!engines.includes('postgres'))('the workers\' own connections (PostgreSQL)', () => {
+  it('a job is finished while requests hold every connection of the main pool', async () => {
+    const provider = new ScriptedProvider();
+    const database = await freshDatabaseUrl();
+    const t = await startBackend({ databaseUrl: database.url, testClock: START.toISOString(), provider });
+    // Watched from outside the backend: a connection of the test's own.
+    const watcher = new pg.Client({ connectionString: database.url });
+    await watcher.connect();
+    let releaseHolders = () => {};
+    const holders: Array<Promise<void>> = [];
+    try {
+      const { client } = await t.createAccount('Busy', 'UTC');
+      const generation = await client.createGeneration({ ...SPARK, prompt: 'held [hold:busy]' });
+      await eventually(async () => (await client.getGeneration(generation.id)).status === 'running', 5_000, 'the job running');
+
+      // Twenty requests' worth of transactions take every connection of the main pool and keep them.
+      const { db } = t.backend.services.ctx;
+      const released = new Promise<void>((resolve) => (releaseHolders = resolve));
+      let holding = 0;
+      for (let i = 0; i < 20; i += 1) {
+        holders.push(
+          db.transaction().execute(async (trx) => {
+            await sql`select 1`.execute(trx);
+            holding += 1;
+            await released;
+          }),
+        );
+      }
+      await eventually(() => holding === 20, 5_000, 'the main pool held');
+
+      provider.release('busy');
+      const status = async () => (await watcher.query<{ status: string }>('select status from generations where id = $1', [generation.id])).rows[0]?.status;
+      await eventually(async () => (await status()) === 'succeeded', 5_000, 'the job finished while the main pool is full');
+      expect(holding).toBe(20);
+    } finally {
+      releaseHolders();
+      await Promise.all(holders);
+      provider.releaseAll();
+      await watcher.end();
+      await t.stop();
+      await database.drop();
     }
   });
 });
