@@ -168,7 +168,7 @@ export class WorkerPool implements GenerationRunner {
       await lockAccount(trx, this.ctx.engine, job.accountId);
       const now = this.ctx.clock.now().toISOString();
       // Only the worker that holds the job may finish it (a stale worker's late result is dropped).
-      const row = await trx
+      const succeeded = await trx
         .updateTable('generations')
         .set({ status: 'succeeded', finished_at: now, run_ms: runMs, worker_id: null })
         .where('id', '=', job.id)
@@ -176,8 +176,8 @@ export class WorkerPool implements GenerationRunner {
         .where('worker_id', '=', this.workerId)
         .returningAll()
         .executeTakeFirst();
-      if (!row) return null;
-      const rows = outputs.map((output, idx) => ({
+      if (!succeeded) return null;
+      const outputRows = outputs.map((output, idx) => ({
         id: newId('out'),
         generation_id: job.id,
         account_id: job.accountId,
@@ -192,9 +192,9 @@ export class WorkerPool implements GenerationRunner {
         path: output.path,
         created_at: now,
       }));
-      if (rows.length > 0) await trx.insertInto('outputs').values(rows).execute();
+      if (outputRows.length > 0) await trx.insertInto('outputs').values(outputRows).execute();
       await recordChange(trx, job.accountId, 'generation', job.id, 'upsert');
-      return { row, rows };
+      return { succeeded, outputRows };
     });
     if (!finished) {
       for (const output of outputs) rmSync(output.path, { force: true });
@@ -202,7 +202,7 @@ export class WorkerPool implements GenerationRunner {
     }
     // Announced as just written: a finished generation changes no more, but for the workspaces it is put in.
     const workspaceIds = await this.generations.workspaceIdsOf(db, job.id);
-    await this.hooks.generationChanged(job.accountId, job.id, toGeneration(finished.row, finished.rows, workspaceIds));
+    await this.hooks.generationChanged(job.accountId, job.id, toGeneration(finished.succeeded, finished.outputRows, workspaceIds));
   }
 
   async #fail(job: ClaimedJob, status: 'failed' | 'blocked', error: string): Promise<void> {
