@@ -1,6 +1,5 @@
 import { useEffect, useId, useMemo } from 'react';
-import type { Catalog, ToolId, UsageQuery } from '../../../../shared/api.js';
-import { ToolId as ToolIds } from '../../../../shared/api.js';
+import type { Catalog, UsageQuery } from '../../../../shared/api.js';
 import type { AccountView, RefundAuditRow } from '../../../../shared/bridge.js';
 import { formatCount, formatInstantInZone } from '../../format.js';
 import { selectCatalog, selectSelectedAccount, useHostStore } from '../../store/host/store.js';
@@ -17,6 +16,7 @@ import {
 import { localDay, localDayEdge } from '../history/dates.js';
 import { useViewNow } from '../history/useViewNow.js';
 import { drawsText, modelName, statusLabels, toolName } from '../history/historyText.js';
+import { ToolModelFilter } from '../history/ToolModelFilter.js';
 import { UsageChart } from './UsageChart.js';
 import { usageCsv, usageCsvFileName, type UsageTableRow } from './usageCsv.js';
 import { usageRows } from './usageTable.js';
@@ -210,7 +210,6 @@ type AnalyticsControlsProps = {
 
 function AnalyticsControls({ filters, series, catalog, today, defaultFrom, onChange, onSeries }: AnalyticsControlsProps) {
   const id = useId();
-  const models = (catalog?.models ?? []).filter((model) => filters.tool === '' || model.tools.includes(filters.tool));
   return (
     <form className="filters analytics-filters" aria-label="Usage filters" onSubmit={(event) => event.preventDefault()}>
       <fieldset className="segmented" data-testid="group-by">
@@ -230,28 +229,7 @@ function AnalyticsControls({ filters, series, catalog, today, defaultFrom, onCha
         <span className="field-label">To</span>
         <input className="input" type="date" value={filters.to} min={filters.from || undefined} onChange={(event) => onChange({ to: event.target.value })} data-testid="analytics-to" />
       </label>
-      <label className="filter">
-        <span className="field-label">Tool</span>
-        <select className="select" value={filters.tool} onChange={(event) => onChange({ tool: event.target.value as ToolId | '', modelId: '' })} data-testid="analytics-tool">
-          <option value="">All tools</option>
-          {ToolIds.options.map((tool) => (
-            <option key={tool} value={tool}>
-              {toolName(catalog, tool)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="filter">
-        <span className="field-label">Model</span>
-        <select className="select" value={filters.modelId} onChange={(event) => onChange({ modelId: event.target.value })} data-testid="analytics-model">
-          <option value="">All models</option>
-          {models.map((model) => (
-            <option key={model.id} value={model.id}>
-              {model.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ToolModelFilter catalog={catalog} tool={filters.tool} modelId={filters.modelId} onChange={onChange} testIdPrefix="analytics" />
       <fieldset className="segmented" data-testid="series">
         <legend className="field-label">Show</legend>
         {(['credits', 'generations', 'count'] as const).map((option) => (

@@ -1,8 +1,9 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { Catalog, Workspace } from '../../../../shared/api.js';
-import { GenerationStatus, ToolId } from '../../../../shared/api.js';
+import { GenerationStatus } from '../../../../shared/api.js';
 import type { HistoryFilters as Filters } from '../../store/history/store.js';
 import { statusLabels } from './historyText.js';
+import { ToolModelFilter } from './ToolModelFilter.js';
 
 /** Typing pauses this long before the search runs. */
 const SEARCH_DEBOUNCE_MS = 300;
@@ -36,7 +37,6 @@ export function HistoryFilters({ filters, onChange, onClear, catalog, workspaces
     return () => window.clearTimeout(timer);
   }, [text, onChange]);
 
-  const models = (catalog?.models ?? []).filter((model) => filters.tool === '' || model.tools.includes(filters.tool));
   const active = Object.values(filters).some((value) => value !== '');
 
   return (
@@ -57,28 +57,7 @@ export function HistoryFilters({ filters, onChange, onClear, catalog, workspaces
           data-testid="history-search"
         />
       </label>
-      <label className="filter">
-        <span className="field-label">Tool</span>
-        <select className="select" value={filters.tool} onChange={(event) => onChange({ tool: event.target.value as Filters['tool'], modelId: '' })} data-testid="filter-tool">
-          <option value="">All tools</option>
-          {ToolId.options.map((tool) => (
-            <option key={tool} value={tool}>
-              {catalog?.tools.find((t) => t.id === tool)?.name ?? tool}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="filter">
-        <span className="field-label">Model</span>
-        <select className="select" value={filters.modelId} onChange={(event) => onChange({ modelId: event.target.value })} data-testid="filter-model">
-          <option value="">All models</option>
-          {models.map((model) => (
-            <option key={model.id} value={model.id}>
-              {model.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ToolModelFilter catalog={catalog} tool={filters.tool} modelId={filters.modelId} onChange={onChange} testIdPrefix="filter" />
       <label className="filter">
         <span className="field-label">Status</span>
         <select className="select" value={filters.status} onChange={(event) => onChange({ status: event.target.value as Filters['status'] })} data-testid="filter-status">
