@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import sharp from 'sharp';
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { Balance, Generation, GenerationStatus, LedgerEntry, SyncChange } from '../../shared/api.js';
 import type { CompanionClient } from '../../shared/client.js';
 import type { Engine } from '../../backend/db/database.js';
@@ -87,6 +87,30 @@ export async function startBackendOn(engine: EngineName, options: Omit<StartBack
         await database?.drop();
       }
     },
+  };
+}
+
+/**
+ * One backend for the tests of a describe block on `engine`, with a ScriptedProvider whose held requests are let go
+ * after every test. `t` is the backend once the block's `beforeAll` has run.
+ */
+export function suiteBackend(engine: EngineName, options: Omit<StartBackendOptions, 'databaseUrl' | 'provider'> = {}): { readonly t: TestBackend; provider: ScriptedProvider } {
+  const provider = new ScriptedProvider();
+  let backend: TestBackend | undefined;
+  beforeAll(async () => {
+    backend = await startBackendOn(engine, { ...options, provider });
+  });
+  afterEach(() => provider.releaseAll());
+  afterAll(async () => {
+    provider.releaseAll();
+    await backend?.stop();
+  });
+  return {
+    get t() {
+      if (!backend) throw new Error('the suite backend starts in beforeAll');
+      return backend;
+    },
+    provider,
   };
 }
 

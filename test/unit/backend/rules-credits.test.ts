@@ -6,12 +6,12 @@
  * 2026-04-14T22:00Z and a subscription bought then has its anniversary on the 14th (next: 2026-05-13T22:00Z).
  */
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GenerationRequest, GenerationSettings } from '../../../shared/api.js';
 import type { CompanionClient } from '../../../shared/client.js';
 import { catchApiError } from '../../support/api-error.js';
-import type { TestAccount, TestBackend } from '../../support/backend.js';
-import { allLedgerEntries, engines, entriesOf, expectLedgerExplains, ScriptedProvider, startBackendOn, syncAll, waitForGeneration } from '../../support/engines.js';
+import type { TestAccount } from '../../support/backend.js';
+import { allLedgerEntries, engines, entriesOf, expectLedgerExplains, suiteBackend, syncAll, waitForGeneration } from '../../support/engines.js';
 
 const ZONE = 'Europe/Berlin';
 const START = '2026-04-14T10:00:00Z';
@@ -43,22 +43,10 @@ function png(): Promise<Buffer> {
 }
 
 describe.each(engines)('credit rules on %s', (engine) => {
-  let t: TestBackend;
-  const provider = new ScriptedProvider();
+  const suite = suiteBackend(engine, { testClock: START });
 
-  beforeAll(async () => {
-    t = await startBackendOn(engine, { testClock: START, provider });
-  });
-
-  afterEach(() => provider.releaseAll());
-
-  afterAll(async () => {
-    provider.releaseAll();
-    await t.stop();
-  });
-
-  const freeAccount = () => t.createAccount('Ada', ZONE);
-  const basicAccount = () => t.createAccount('Ada', ZONE, 'basic');
+  const freeAccount = () => suite.t.createAccount('Ada', ZONE);
+  const basicAccount = () => suite.t.createAccount('Ada', ZONE, 'basic');
 
   /** Spends a basic account's 100 free and 1,500 subscription credits: 3 x 480 (vivid-pro-image hd x4) + 160 (tune-music 120 s). */
   async function drainedBasicAccount(): Promise<TestAccount> {
@@ -412,30 +400,19 @@ describe.each(engines)('credit rules on %s', (engine) => {
 
 /** The rules that need the clock to move, on a backend of their own so that each move has few accounts to visit. */
 describe.each(engines)('credit rules over time on %s', (engine) => {
-  let t: TestBackend;
-  const provider = new ScriptedProvider();
+  const suite = suiteBackend(engine, { testClock: START });
+  const { provider } = suite;
 
-  beforeAll(async () => {
-    t = await startBackendOn(engine, { testClock: START, provider });
-  });
-
-  afterEach(() => provider.releaseAll());
-
-  afterAll(async () => {
-    provider.releaseAll();
-    await t.stop();
-  });
-
-  const freeAccount = () => t.createAccount('Ada', ZONE);
-  const basicAccount = () => t.createAccount('Ada', ZONE, 'basic');
+  const freeAccount = () => suite.t.createAccount('Ada', ZONE);
+  const basicAccount = () => suite.t.createAccount('Ada', ZONE, 'basic');
 
   describe('C2 daily free credits', () => {
     it('C2: at local midnight the free balance is reset to 100, not increased: 76 left become 100, not 176', async () => {
       const { client } = await freeAccount();
       await client.createGeneration(request('vivid-image'));
-      await t.admin.admin.moveClock({ now: '2026-04-14T21:59:59Z' }); // 23:59:59 in Berlin
+      await suite.t.admin.admin.moveClock({ now: '2026-04-14T21:59:59Z' }); // 23:59:59 in Berlin
       expect((await client.balance()).credits.free.amount).toBe(76);
-      await t.admin.admin.moveClock({ now: '2026-04-14T22:00:00Z' });
+      await suite.t.admin.admin.moveClock({ now: '2026-04-14T22:00:00Z' });
       expect((await client.balance()).credits.free).toEqual({ amount: 100, resetsAt: '2026-04-15T22:00:00.000Z' });
       const [grant, expiry] = await allLedgerEntries(client);
       expect([expiry, grant].map((e) => [e?.at, e?.kind, e?.balance, e?.amount, e?.after])).toEqual([
@@ -447,7 +424,7 @@ describe.each(engines)('credit rules over time on %s', (engine) => {
 
   describe('C8 refunds after an allocation expired', () => {
     it('C8: a refund after the monthly grant returns nothing for the subscription part (1,120 left expired) and free stays 100', async () => {
-      await t.admin.admin.moveClock({ now: '2026-04-20T10:00:00Z' }); // 12:00 in Berlin, anniversary day 20
+      await suite.t.admin.admin.moveClock({ now: '2026-04-20T10:00:00Z' }); // 12:00 in Berlin, anniversary day 20
       const { client } = await basicAccount();
       const created = await client.createGeneration(request('vivid-pro-image', { quality: 'hd', outputs: 4 }, '[hold:c8-partial][fail] a harbour'));
       expect(created.charge.draws).toEqual([
@@ -455,7 +432,7 @@ describe.each(engines)('credit rules over time on %s', (engine) => {
         { balance: 'subscription', amount: 380 },
       ]);
       await waitForGeneration(client, created.id, ['running']);
-      await t.admin.admin.moveClock({ now: '2026-05-20T06:00:00Z' }); // past the grant at 2026-05-19T22:00Z
+      await suite.t.admin.admin.moveClock({ now: '2026-05-20T06:00:00Z' }); // past the grant at 2026-05-19T22:00Z
       provider.release('c8-partial');
       expect((await waitForGeneration(client, created.id)).status).toBe('failed');
       expect(entriesOf(await allLedgerEntries(client), created.id)).toEqual([
@@ -468,12 +445,12 @@ describe.each(engines)('credit rules over time on %s', (engine) => {
     });
 
     it('C8: when the charge took the whole allocation, the refund after the grant returns only the top-up part', async () => {
-      await t.admin.admin.moveClock({ now: '2026-06-01T10:00:00Z' }); // anniversary day 1: next grant 2026-06-30T22:00Z
+      await suite.t.admin.admin.moveClock({ now: '2026-06-01T10:00:00Z' }); // anniversary day 1: next grant 2026-06-30T22:00Z
       const { client } = await basicAccount();
       await client.buyTopup({ credits: 1000 });
       const created = await client.createGeneration(request('motion-pro-video', { durationS: 10, quality: 'hd' }, '[hold:c8-whole][fail] a storm'));
       await waitForGeneration(client, created.id, ['running']);
-      await t.admin.admin.moveClock({ now: '2026-07-01T06:00:00Z' });
+      await suite.t.admin.admin.moveClock({ now: '2026-07-01T06:00:00Z' });
       provider.release('c8-whole');
       expect((await waitForGeneration(client, created.id)).status).toBe('failed');
       expect(entriesOf(await allLedgerEntries(client), created.id)).toEqual([

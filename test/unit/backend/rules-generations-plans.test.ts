@@ -13,7 +13,7 @@ import type { CompanionClient } from '../../../shared/client.js';
 import { DEFAULT_CATALOG_PATH } from '../../../backend/catalog.js';
 import { catchApiError } from '../../support/api-error.js';
 import type { TestBackend } from '../../support/backend.js';
-import { allLedgerEntries, engines, entriesOf, ScriptedProvider, startBackendOn, syncAll, waitForGeneration } from '../../support/engines.js';
+import { allLedgerEntries, engines, entriesOf, ScriptedProvider, startBackendOn, suiteBackend, syncAll, waitForGeneration } from '../../support/engines.js';
 
 const ZONE = 'Asia/Tokyo';
 const START = '2026-02-10T01:00:00Z';
@@ -34,21 +34,9 @@ async function generate(client: CompanionClient, count: number, settle = false):
 }
 
 describe.each(engines)('generation-billed plans on %s', (engine) => {
-  let t: TestBackend;
-  const provider = new ScriptedProvider();
+  const suite = suiteBackend(engine, { testClock: START });
 
-  beforeAll(async () => {
-    t = await startBackendOn(engine, { testClock: START, provider });
-  });
-
-  afterEach(() => provider.releaseAll());
-
-  afterAll(async () => {
-    provider.releaseAll();
-    await t.stop();
-  });
-
-  const account = (planId: string) => t.createAccount('Kenji', ZONE, planId);
+  const account = (planId: string) => suite.t.createAccount('Kenji', ZONE, planId);
 
   describe('G1 monthly generations per plan', () => {
     it.each<[string, string, number | null]>([
@@ -192,7 +180,7 @@ describe.each(engines)('generation-billed plans on %s', (engine) => {
     it('G6/A4: an upgrade applies at once: Plus’s 100 are granted, the refused request goes through and the refresh moves to the upgrade day', async () => {
       const { client } = await account('core');
       await generate(client, 10);
-      await t.admin.admin.moveClock({ now: '2026-02-20T01:00:00Z' }); // 10:00 on the 20th
+      await suite.t.admin.admin.moveClock({ now: '2026-02-20T01:00:00Z' }); // 10:00 on the 20th
       expect((await catchApiError(client.createGeneration(image('one more fox')))).code).toBe('generation_limit_reached');
       await client.subscribe({ planId: 'plus' });
       expect((await client.balance()).generations).toEqual({ used: 0, limit: 100, resetsAt: '2026-03-19T15:00:00.000Z' });
