@@ -19,17 +19,20 @@
  * `in-tx` is the time inside the transaction (first statement to commit): the service time without the wait for the
  * connection (SQLite) or the pool (PostgreSQL), with the wait for the account's row lock (PostgreSQL). `cpu` is this
  * process's CPU time per charge: on SQLite, where the database runs in the process, 1 s / cpu is the most one core can
- * charge per second, whatever else the machine is busy with.
+ * charge per second, whatever else the machine is busy with. `stalls` says what held this process's thread up during a
+ * line: the longest wait of its event loop (one stall of n ms delays about n charges at 1,000/s) and garbage collection.
  * The `profile` lines count and time the statements of one charge, made by one client alone; the `http statements`
  * lines count every statement the http server ran per charge (the request and the run of the generation it queued).
  *
- * Every loop is bounded by a count and by time: BENCH_CHARGES charges per client (default 100), at most BENCH_SECONDS
+ * Each line starts after a pause of 1 s, so that it does not pay for the one before (a log left to checkpoint, garbage
+ * left to collect). Every loop is bounded by a count and by time: BENCH_CHARGES charges per client (default 100), at most BENCH_SECONDS
  * seconds per line (default 20).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { StatementSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
@@ -51,6 +54,8 @@ const PACED_RATES = (process.env.BENCH_RATES ?? '250,500,1000').split(',').map((
   return value;
 });
 const PACED_SECONDS = 5;
+/** The pause before each line. */
+const SETTLE_MS = 1000;
 const PROFILE_CHARGES = 300;
 /** A test clock that stands still: no due work (C2 reset, monthly grants) falls inside a run. */
 const TEST_CLOCK = '2026-03-10T12:00:00.000Z';
@@ -118,6 +123,8 @@ interface Run {
   /** CPU time of this process (user + system) during the run: on a busy machine, steadier than wall time. */
   cpuMs: number;
   failures: Map<string, number>;
+  /** What held this process's thread up during the run: the longest wait of the event loop, and garbage collection. */
+  stalls: { loopMaxMs: number; gcMaxMs: number; gcTotalMs: number };
 }
 
 /** Back to back, or paced at this many charges per second in all. */
@@ -132,6 +139,18 @@ const LOADS: Load[] = ['max', ...PACED_RATES];
 async function runLoad(load: Load, charge: (client: number, due: number) => Promise<Sample>): Promise<Run> {
   const samples: Sample[] = [];
   const failures = new Map<string, number>();
+  // Each line starts from a settled backend: the one before may have left a log to checkpoint and garbage to collect.
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  const gc = { maxMs: 0, totalMs: 0 };
+  const gcWatch = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gc.maxMs = Math.max(gc.maxMs, entry.duration);
+      gc.totalMs += entry.duration;
+    }
+  });
+  gcWatch.observe({ entryTypes: ['gc'] });
+  loopDelay.enable();
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + LINE_LIMIT_MS;
@@ -157,7 +176,10 @@ async function runLoad(load: Load, charge: (client: number, due: number) => Prom
     }),
   );
   const cpu = process.cpuUsage(cpuBefore);
-  return { samples, wallMs: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000, failures };
+  loopDelay.disable();
+  gcWatch.disconnect();
+  const stalls = { loopMaxMs: loopDelay.max / 1e6, gcMaxMs: gc.maxMs, gcTotalMs: gc.totalMs };
+  return { samples, wallMs: performance.now() - started, cpuMs: (cpu.user + cpu.system) / 1000, failures, stalls };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -179,6 +201,8 @@ function report(engine: Engine, level: string, accounts: string, load: Load, run
   if (inTx.length > 0) {
     line += `  in-tx p50=${ms(percentile(inTx, 50))} p99=${ms(percentile(inTx, 99))}  cpu=${ms(run.cpuMs / Math.max(1, run.samples.length))}/charge`;
   }
+  // A loop kept busy from start to end (the max lines) never lets the delay timer run: it measures nothing there.
+  if (load !== 'max') line += `  stalls: loop max=${ms(run.stalls.loopMaxMs)} gc max=${ms(run.stalls.gcMaxMs)} total=${ms(run.stalls.gcTotalMs)}`;
   const target = TARGETS[engine];
   if (load === 'max' && target.perSecond !== null) line += `  target >=${target.perSecond}/s: ${perSecond >= target.perSecond ? 'met' : 'MISSED'}`;
   if (load !== 'max') {
