@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync, timingSafeEqual } from 'node:crypto';
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { AccountCreate, Catalog, Me, Plan } from '../shared/api.js';
 import { AccountCreate as AccountCreateSchema } from '../shared/api.js';
@@ -15,8 +15,17 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** Random bytes for ids, drawn 3 KiB at a time: one system call per 256 ids instead of one each (as randomUUID does). */
+const idBytes = Buffer.alloc(12 * 256);
+let idOffset = idBytes.length;
+
 export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+  if (idOffset === idBytes.length) {
+    randomFillSync(idBytes);
+    idOffset = 0;
+  }
+  idOffset += 12;
+  return `${prefix}_${idBytes.toString('base64url', idOffset - 12, idOffset)}`;
 }
 
 export function sameSecret(a: string, b: string): boolean {

@@ -5,6 +5,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Draw, Generation, GenerationRequest } from '../shared/api.js';
 import { newId } from './accounts.js';
+import { prepared } from './db/prepared.js';
 import type { DB, GenerationsTable } from './db/schema.js';
 import type { Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
@@ -24,6 +25,8 @@ export function enqueueStamp(): number {
 }
 
 export const FINISHED = new Set(['succeeded', 'failed', 'blocked', 'cancelled']);
+
+const insertGeneration = prepared((db, row: GenerationRow) => db.insertInto('generations').values(row));
 
 export class Generations {
   constructor(
@@ -93,7 +96,7 @@ export class Generations {
       wait_ms: null,
       run_ms: null,
     };
-    await trx.insertInto('generations').values(row).execute();
+    await insertGeneration.execute(trx, row);
     // Both changes in one step; the debits' own record of the balance change then finds it already made.
     await recordChanges(trx, accountId, [
       { kind: 'generation', entityId: id, op: 'upsert' },

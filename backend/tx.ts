@@ -11,6 +11,7 @@
  */
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Engine } from './db/database.js';
+import { prepared, type PreparedQuery } from './db/prepared.js';
 import type { AccountsTable, DB } from './db/schema.js';
 
 export type Tx = Transaction<DB>;
@@ -31,8 +32,45 @@ export async function readAccount(trx: Tx, accountId: string): Promise<AccountRo
 
 /** Locks an account (as `lockAccount`) and reads its row in the same statement; undefined when there is no such account. */
 export async function lockedAccount(trx: Tx, engine: Engine, accountId: string): Promise<AccountRow | undefined> {
-  const query = trx.selectFrom('accounts').selectAll().where('id', '=', accountId);
-  return (engine === 'postgres' ? query.forUpdate() : query).executeTakeFirst();
+  return accountRow[engine].first(trx, { id: accountId });
+}
+
+const accountRow = {
+  sqlite: prepared((db, v: { id: string }) => db.selectFrom('accounts').selectAll().where('id', '=', v.id)),
+  postgres: prepared((db, v: { id: string }) => db.selectFrom('accounts').selectAll().where('id', '=', v.id).forUpdate()),
+};
+
+const advanceSequence = prepared((db, v: { accountId: string; by: number }) =>
+  db
+    .updateTable('accounts')
+    .set((eb) => ({ change_seq: eb('change_seq', '+', v.by) }))
+    .where('id', '=', v.accountId)
+    .returning('change_seq'),
+);
+
+type ChangeValues = Record<string, string | number>;
+/** The insert of n change rows (one or two in nearly every transaction), kept by n up to 8. */
+const insertChanges = new Map<number, PreparedQuery<ChangeValues, unknown>>();
+function insertChangesOf(count: number): PreparedQuery<ChangeValues, unknown> {
+  let query = insertChanges.get(count);
+  if (!query) {
+    query = prepared((db, v: ChangeValues) =>
+      db
+        .insertInto('changes')
+        .values(
+          Array.from({ length: count }, (_, i) => ({
+            account_id: v.accountId as string,
+            kind: v[`kind${i}`] as string,
+            entity_id: v[`entity${i}`] as string,
+            op: v[`op${i}`] as string,
+            seq: v[`seq${i}`] as number,
+          })),
+        )
+        .onConflict((oc) => oc.columns(['account_id', 'kind', 'entity_id']).doUpdateSet((eb) => ({ op: eb.ref('excluded.op'), seq: eb.ref('excluded.seq') }))),
+    );
+    if (count <= 8) insertChanges.set(count, query);
+  }
+  return query;
 }
 
 export interface Change {
@@ -62,18 +100,17 @@ export async function recordChanges(trx: Tx, accountId: string, changes: Change[
     fresh.push(change);
   }
   if (fresh.length === 0) return;
-  const row = await trx
-    .updateTable('accounts')
-    .set((eb) => ({ change_seq: eb('change_seq', '+', fresh.length) }))
-    .where('id', '=', accountId)
-    .returning('change_seq')
-    .executeTakeFirstOrThrow();
+  const row = await advanceSequence.first(trx, { accountId, by: fresh.length });
+  if (!row) throw new Error(`Account ${accountId} is missing`);
   const first = Number(row.change_seq) - fresh.length + 1;
-  await trx
-    .insertInto('changes')
-    .values(fresh.map((change, i) => ({ account_id: accountId, kind: change.kind, entity_id: change.entityId, op: change.op, seq: first + i })))
-    .onConflict((oc) => oc.columns(['account_id', 'kind', 'entity_id']).doUpdateSet((eb) => ({ op: eb.ref('excluded.op'), seq: eb.ref('excluded.seq') })))
-    .execute();
+  const values: ChangeValues = { accountId };
+  fresh.forEach((change, i) => {
+    values[`kind${i}`] = change.kind;
+    values[`entity${i}`] = change.entityId;
+    values[`op${i}`] = change.op;
+    values[`seq${i}`] = first + i;
+  });
+  await insertChangesOf(fresh.length).execute(trx, values);
 }
 
 /** Records that one entity changed (see `recordChanges`). */

@@ -1,4 +1,5 @@
 /** The balance an account sees (API.md `/v1/me/balance`), read from the ledger's balances and the subscription. */
+import { sql } from 'kysely';
 import type { Balance } from '../../shared/api.js';
 import { lastLocalMidnight, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
 import { readAccount, type Tx } from '../tx.js';
@@ -70,7 +71,8 @@ export async function fastUsedToday(trx: Tx, accountId: string, sinceMidnight: s
     .selectFrom('generations')
     .select((eb) => eb.fn.countAll<number>().as('used'))
     .where('account_id', '=', accountId)
-    .where('unlimited', '=', 1)
+    // A literal, not a parameter: the partial index of unlimited generations serves only a query that names it.
+    .where('unlimited', '=', sql.lit(1))
     .where('lane', '=', 'fast')
     .where('refunded', '=', 0)
     .where('created_at', '>=', sinceMidnight)

@@ -6,6 +6,7 @@
 import type { CostEstimateRequest, Draw, Plan, WayOut } from '../../shared/api.js';
 import { lastLocalMidnight, nextLocalMidnight } from '../../shared/calendar.js';
 import { planCreditDraws, priceRequest } from '../../shared/pricing.js';
+import { prepared } from '../db/prepared.js';
 import { postEntry, readBalances } from '../ledger.js';
 import { ApiProblem } from '../problem.js';
 import type { AccountRow, Tx } from '../tx.js';
@@ -24,6 +25,17 @@ export interface Quote {
   /** The unlimited window used, when `unlimited`. */
   window?: { model_id: string; starts_at: string; ends_at: string };
 }
+
+const openWindowRow = prepared((db, v: { accountId: string; modelId: string; now: string }) =>
+  db
+    .selectFrom('unlimited_windows')
+    .select(['model_id', 'starts_at', 'ends_at'])
+    .where('account_id', '=', v.accountId)
+    .where('model_id', '=', v.modelId)
+    .where('starts_at', '<=', v.now)
+    .where('ends_at', '>', v.now)
+    .orderBy('ends_at', 'desc'),
+);
 
 export class Charges {
   constructor(private readonly ctx: PolicyContext) {}
@@ -147,18 +159,7 @@ export class Charges {
   /** U1/U2: the window open now for this model, when the request may use one. */
   private async openWindow(trx: Tx, accountId: string, model: { id: string; kind: string }, workflow: boolean, now: Date) {
     if (workflow || (model.kind !== 'image' && model.kind !== 'video')) return null;
-    const iso = now.toISOString();
-    return (
-      (await trx
-        .selectFrom('unlimited_windows')
-        .select(['model_id', 'starts_at', 'ends_at'])
-        .where('account_id', '=', accountId)
-        .where('model_id', '=', model.id)
-        .where('starts_at', '<=', iso)
-        .where('ends_at', '>', iso)
-        .orderBy('ends_at', 'desc')
-        .executeTakeFirst()) ?? null
-    );
+    return (await openWindowRow.first(trx, { accountId, modelId: model.id, now: now.toISOString() })) ?? null;
   }
 
   /** Posts the debits of a quote (one ledger entry per balance drawn, C5); unlimited use records a zero-cost entry (U1). */

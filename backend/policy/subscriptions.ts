@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import type { Plan } from '../../shared/api.js';
 import { anniversariesBetween, anniversaryDayOf, nextAnniversary } from '../../shared/calendar.js';
 import { newId } from '../accounts.js';
+import { prepared } from '../db/prepared.js';
 import type { SubscriptionsTable } from '../db/schema.js';
 import { postEntry, readBalance } from '../ledger.js';
 import { ApiProblem, notFound } from '../problem.js';
@@ -27,8 +28,10 @@ export function suspendedProblem(): ApiProblem {
   return new ApiProblem(403, 'account_suspended', 'This account is suspended for repeated fair-use violations');
 }
 
+const subscriptionRow = prepared((db, v: { accountId: string }) => db.selectFrom('subscriptions').selectAll().where('account_id', '=', v.accountId));
+
 export async function readSubscription(trx: Tx, accountId: string): Promise<SubscriptionRow | null> {
-  return (await trx.selectFrom('subscriptions').selectAll().where('account_id', '=', accountId).executeTakeFirst()) ?? null;
+  return (await subscriptionRow.first(trx, { accountId })) ?? null;
 }
 
 /** Expires what is left of the monthly allocation (C3, G5: no rollover). */

@@ -21,8 +21,8 @@
  * process's CPU time per charge: on SQLite, where the database runs in the process, 1 s / cpu is the most one core can
  * charge per second, whatever else the machine is busy with. `stalls` says what held this process's thread up during a
  * line: the longest wait of its event loop (one stall of n ms delays about n charges at 1,000/s) and garbage collection.
- * The `profile` lines count and time the statements of one charge, made by one client alone; the `http statements`
- * lines count every statement the http server ran per charge (the request and the run of the generation it queued).
+ * The `profile` lines count the statements of one charge, made by one client alone (and time them on SQLite, begin
+ * and commit included); the `http statements` lines count every statement the http server ran per charge (the request and the run of the generation it queued).
  *
  * Each line starts after a pause of 1 s, so that it does not pay for the one before (a log left to checkpoint, garbage
  * left to collect). Every loop is bounded by a count and by time: BENCH_CHARGES charges per client (default 100), at most BENCH_SECONDS
@@ -37,7 +37,6 @@ import { join } from 'node:path';
 import { StatementSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import pg from 'pg';
 import type { GenerationRequest } from '../../shared/api.js';
 import type { Engine } from '../../backend/db/database.js';
@@ -465,50 +464,10 @@ function printStatements(engine: Engine, what: string, over: string, counts: Sta
 
 // ---- profiles: the statements of a charge ----------------------------------------------------------------------
 
-/** The first table a statement names, found by walking its operation tree. */
-function firstTable(node: unknown, depth = 0): string | null {
-  if (!node || typeof node !== 'object' || depth > 12) return null;
-  const candidate = node as { kind?: string; table?: { identifier?: { name?: string } } };
-  if (candidate.kind === 'TableNode' && candidate.table?.identifier?.name) return candidate.table.identifier.name;
-  for (const value of Object.values(node)) {
-    const found = firstTable(value, depth + 1);
-    if (found) return found;
-  }
-  return null;
-}
-
-function statementName(node: RootOperationNode): string {
-  const verb = node.kind.replace(/QueryNode$/, '').replace(/Node$/, '').toLowerCase();
-  return `${verb} ${firstTable(node as OperationNode) ?? ''}`.trim();
-}
-
-/** Counts and times every statement that runs through it. */
-class StatementTimer implements KyselyPlugin {
-  readonly #started = new WeakMap<object, { name: string; at: number }>();
-  readonly totals = new Map<string, { count: number; ms: number }>();
-
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    this.#started.set(args.queryId, { name: statementName(args.node), at: performance.now() });
-    return args.node;
-  }
-
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    const started = this.#started.get(args.queryId);
-    if (started) {
-      const total = this.totals.get(started.name) ?? { count: 0, ms: 0 };
-      total.count += 1;
-      total.ms += performance.now() - started.at;
-      this.totals.set(started.name, total);
-    }
-    return args.result;
-  }
-}
-
-async function profile(engine: Engine): Promise<void> {
+async function profile(engine: Engine, statements: StatementCounter): Promise<void> {
   const { backend, stop } = await startInProcess(engine);
   try {
-    const timer = new StatementTimer();
-    const db = backend.services.ctx.db.withPlugin(timer);
+    const { db } = backend.services.ctx;
     const [account] = await fundedAccounts(backend, 1);
     const roundTrips: number[] = [];
     for (let i = 0; i < PROFILE_CHARGES; i++) {
@@ -516,25 +475,17 @@ async function profile(engine: Engine): Promise<void> {
       await db.selectNoFrom((eb) => eb.lit(1).as('one')).execute();
       roundTrips.push(performance.now() - began);
     }
-    timer.totals.clear();
+    statements.take();
     let inTxMs = 0;
     for (let i = 0; i < PROFILE_CHARGES; i++) {
       const began = performance.now();
       await db.transaction().execute((trx) => backend.services.generations.create(trx, account!, CHARGE));
       inTxMs += performance.now() - began;
     }
-    const rows = [...timer.totals].sort((a, b) => b[1].ms - a[1].ms);
-    const statements = rows.reduce((n, [, t]) => n + t.count, 0) / PROFILE_CHARGES;
-    const statementMs = rows.reduce((n, [, t]) => n + t.ms, 0) / PROFILE_CHARGES;
+    const counts = statements.take();
     const perCharge = inTxMs / PROFILE_CHARGES;
     roundTrips.sort((a, b) => a - b);
-    console.log(
-      `${engine.padEnd(9)}${'profile, one client'.padEnd(25)}${PROFILE_CHARGES} charges: ${statements.toFixed(1)} statements, ${ms(perCharge)} per charge` +
-        ` (statements ${ms(statementMs)}, begin/commit and JavaScript ${ms(perCharge - statementMs)}); \`select 1\` p50=${ms(percentile(roundTrips, 50))}`,
-    );
-    for (const [name, total] of rows) {
-      console.log(`          ${(total.count / PROFILE_CHARGES).toFixed(2).padStart(6)} x ${name.padEnd(28)} ${((total.ms / total.count) * 1000).toFixed(0).padStart(6)} us each`);
-    }
+    printStatements(engine, 'profile, one client', `${PROFILE_CHARGES} charges of ${ms(perCharge)} each (\`select 1\` p50=${ms(percentile(roundTrips, 50))})`, counts, PROFILE_CHARGES);
   } finally {
     await stop();
   }
@@ -561,7 +512,11 @@ export async function runDebitBench(): Promise<void> {
     if (chosen('in-process', levels)) await inProcess(engine);
     if (chosen('http', levels)) await overHttp(engine);
   }
-  for (const engine of engines) if (chosen('profile', levels)) await profile(engine);
+  // Counting wraps every statement of this process from here on: the profiles come last.
+  if (chosen('profile', levels)) {
+    const statements = countStatements();
+    for (const engine of engines) await profile(engine, statements);
+  }
   console.log(`debits: after: ${load()}`);
 }
 
@@ -582,7 +537,11 @@ type StatementCounts = Record<string, { count: number; ms: number }>;
  * prepares each SQL text once and keeps it), timed, and every PostgreSQL statement, which goes through `Client.query`.
  * Counting is kept cheap (by SQL text); the texts are named by kind only when taken.
  */
-function countStatements(): { take(): StatementCounts } {
+interface StatementCounter {
+  take(): StatementCounts;
+}
+
+function countStatements(): StatementCounter {
   let bySql = new Map<string, { count: number; ms: number }>();
   const add = (text: string, ms: number) => {
     const known = bySql.get(text);

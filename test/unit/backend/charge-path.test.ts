@@ -5,6 +5,7 @@
  *  - grants and the free reset that are due are applied inside the charge itself, so it sees them, and a refused
  *    charge leaves them for the next look (C2, A3);
  *  - the queue's overview reads a long queue in pages and still numbers every waiting job exactly (U8);
+ *  - prepared queries (compiled once) run with each call's own values;
  *  - SQLite's write-ahead log is checkpointed by a worker thread, and nothing is lost at close;
  *  - a replayed Idempotency-Key announces nothing new;
  *  - on PostgreSQL the workers have connections of their own, so a flood of requests cannot stall the queue.
@@ -23,6 +24,7 @@ import { loadCatalog } from '../../../backend/catalog.js';
 import { TestClock } from '../../../backend/clock.js';
 import { parseOperationsConfig } from '../../../backend/config.js';
 import { openDatabase, type Database } from '../../../backend/db/database.js';
+import { prepared } from '../../../backend/db/prepared.js';
 import { EventLog } from '../../../backend/events.js';
 import { Generations } from '../../../backend/generations.js';
 import { postEntry } from '../../../backend/ledger.js';
@@ -95,6 +97,29 @@ describe.each(engines)('the charge path on %s', (engine) => {
       ['balance', 'balance', 'upsert', 2],
       ['generation', 'gen_a', 'delete', 3],
     ]);
+  });
+
+  it('prepared queries: one compiled statement serves every run with its own values, whole rows included', async () => {
+    const first = (await s.accounts.create({ name: 'First', timeZone: 'UTC' })).account;
+    const second = (await s.accounts.create({ name: 'Second', timeZone: 'Europe/Berlin' })).account;
+    const byId = prepared((db, v: { id: string }) => db.selectFrom('accounts').select(['id', 'name', 'time_zone']).where('id', '=', v.id));
+    expect(await byId.first(database.db, { id: first.id })).toEqual({ id: first.id, name: 'First', time_zone: 'UTC' });
+    expect(await byId.first(database.db, { id: second.id })).toEqual({ id: second.id, name: 'Second', time_zone: 'Europe/Berlin' });
+    expect(await byId.first(database.db, { id: 'acct_none' })).toBeUndefined();
+
+    // A whole row: its keys fix the columns, each run brings its own values (null included).
+    const insert = prepared((db, row: { account_id: string; kind: string; entity_id: string; op: string; seq: number }) => db.insertInto('changes').values(row));
+    await insert.execute(database.db, { account_id: first.id, kind: 'workspace', entity_id: 'ws_a', op: 'upsert', seq: 1_000 });
+    await insert.execute(database.db, { account_id: second.id, kind: 'workspace', entity_id: 'ws_b', op: 'delete', seq: 2_000 });
+    const rows = await database.db.selectFrom('changes').select(['account_id', 'entity_id', 'op', 'seq']).where('kind', '=', 'workspace').orderBy('seq').execute();
+    expect(rows.map((r) => [r.account_id, r.entity_id, r.op, Number(r.seq)])).toEqual([
+      [first.id, 'ws_a', 'upsert', 1_000],
+      [second.id, 'ws_b', 'delete', 2_000],
+    ]);
+
+    // Built once, so a build function may not decide anything by a value: it would hold for every later run.
+    const looks = prepared((db, v: { limit: number }) => db.selectFrom('accounts').selectAll().limit(v.limit > 1 ? 10 : 1));
+    await expect(looks.rows(database.db, { limit: 5 })).rejects.toThrow('used the value "limit"; it may only pass values into the query');
   });
 
   it('C9: an entry that would take a balance below zero fails with a clear message, and nothing of its transaction stays', async () => {
