@@ -23,6 +23,13 @@ export async function lockAccount(trx: Tx, engine: Engine, accountId: string): P
   }
 }
 
+/** Locks an account if nobody holds its lock now (PostgreSQL); false when it is held. SQLite: always true. */
+export async function tryLockAccount(trx: Tx, engine: Engine, accountId: string): Promise<boolean> {
+  if (engine !== 'postgres') return true;
+  const row = await trx.selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().skipLocked().executeTakeFirst();
+  return row !== undefined;
+}
+
 export type AccountRow = Selectable<AccountsTable>;
 
 /** An account's row as this transaction sees it. */

@@ -1,9 +1,9 @@
 /**
  * The durable queues (U3, U4, U5, U8), kept in the generations table itself: a queued generation is a waiting job, a
  * running one is claimed by a worker (its id and heartbeat recorded). Claims are atomic: on PostgreSQL a transaction-
- * scoped advisory lock serializes dispatch decisions across backend processes (the decision needs the whole picture:
- * the system-wide running count, the account's running unlimited job for U3, the Relaxed reserve), and the claim itself
- * is a conditional update, so no job is run twice; on SQLite one process owns the database.
+ * scoped advisory lock serializes claims across backend processes (a claim checks the system-wide running count and the
+ * account's running unlimited job for U3 again under it), and the claim itself is a conditional update, so no job is run
+ * twice; on SQLite one process owns the database.
  *
  * Queue bookkeeping (enqueue stamps, heartbeats, measured wait and run times) uses wall-clock time: it is operations,
  * not policy, and must keep moving while a test clock stands still.
@@ -15,7 +15,7 @@ import type { OperationsConfig } from '../config.js';
 import type { DB } from '../db/schema.js';
 import type { GenerationRow, Generations } from '../generations.js';
 import type { PolicyContext } from '../policy/context.js';
-import { lockAccount, recordChange } from '../tx.js';
+import { lockAccount, recordChange, tryLockAccount } from '../tx.js';
 
 const DISPATCH_LOCK = 72_261;
 /** Waiting jobs read per lane for a dispatch decision. */
@@ -142,39 +142,83 @@ export class JobQueue {
     return rows;
   }
 
-  /** Claims the next job this process may run, if any. */
+  /**
+   * Claims the next job this process may run, if any, in two steps. First the choice, read without any lock. Then the
+   * claim, in a transaction that locks the job's account before anything else (the claim records a change, which takes
+   * the account's row). A busy account's charges hold that lock back to back: a claim that waited for it while holding
+   * the dispatch lock held up every other account's work behind that one account, and on PostgreSQL, under a flood of
+   * charges, most queued work never started. So an account in the middle of a charge is passed over for other accounts'
+   * work; when only such work is left, the claim waits for the first of them, holding nothing else.
+   * Under the account lock and then the dispatch lock, the claim checks again what the choice assumed (the system-wide
+   * limit, U3) and takes the job only if it is still waiting. Lock order: the account, the dispatch lock, the job's
+   * row; nothing takes them the other way round.
+   */
   async claimNext(workerId: string, slots: number, local: LocalLoad): Promise<Claim> {
-    const { engine } = this.ctx;
+    const passedOver = new Set<string>();
+    for (let attempt = 0; attempt < 6; attempt++) {
+      // The last attempt, or any once every account it could serve is busy, waits for the account.
+      const wait = attempt === 5;
+      const choice = await this.#choose(slots, local, wait ? new Set() : passedOver);
+      if (!choice.pick) {
+        if (passedOver.size === 0 || wait) return { job: null, moreWaiting: choice.moreWaiting };
+        attempt = 4;
+        continue;
+      }
+      const outcome = await this.#claim(workerId, choice.pick, wait);
+      if (outcome === 'full') return { job: null, moreWaiting: true };
+      if (outcome === 'account busy') passedOver.add(choice.pick.account_id);
+      else if (outcome !== 'gone') return { job: outcome, moreWaiting: choice.moreWaiting };
+      // Gone: another worker took it, or its account started an unlimited job meanwhile; the next choice knows.
+    }
+    return { job: null, moreWaiting: true };
+  }
+
+  /** The job to claim next by U3, U5 and U8 as the queue stands now, and whether other work waits. */
+  async #choose(slots: number, local: LocalLoad, passedOver: ReadonlySet<string>): Promise<{ pick: Waiting | undefined; moreWaiting: boolean }> {
     const db = this.#dispatchDb;
     const cfg = this.#config;
-    return db.transaction().execute(async (trx) => {
+    const running = await db.selectFrom('generations').select(['account_id', 'unlimited', 'lane']).where('status', '=', 'running').execute();
+    // U8: the system-wide limit, across every process on this database.
+    if (running.length >= cfg.systemConcurrency) return { pick: undefined, moreWaiting: true };
+    // U3: one running unlimited generation per account.
+    const busyUnlimited = new Set(running.filter((r) => r.unlimited === 1).map((r) => r.account_id));
+    const nowMs = Date.now();
+    let relaxed: Waiting | undefined;
+    let other: Waiting | undefined;
+    const candidates = await this.ordered(db, { dispatch: true, limit: CANDIDATES });
+    for (const job of candidates) {
+      if (passedOver.has(job.account_id)) continue;
+      if (job.not_before_ms !== null && job.not_before_ms > nowMs) continue;
+      if (job.unlimited === 1 && busyUnlimited.has(job.account_id)) continue;
+      if (job.lane === 'relaxed') relaxed ??= job;
+      else other ??= job;
+      if (relaxed && other) break;
+    }
+    // U5: Relaxed keeps its reserved slots (never starved) and never takes more than relaxedMaxSlots, so Fast and
+    // standard work never wait behind it; they may borrow an idle reserved slot only while no Relaxed work waits.
+    const reserve = Math.min(cfg.relaxedMinSlots, slots - 1);
+    let pick: Waiting | undefined;
+    if (relaxed && local.relaxed < reserve) pick = relaxed;
+    else if (other && (local.running - local.relaxed < slots - reserve || (!relaxed && local.running < slots))) pick = other;
+    else if (relaxed && !other && local.relaxed < cfg.relaxedMaxSlots && local.running < slots) pick = relaxed;
+    if (!pick || local.running >= slots) return { pick: undefined, moreWaiting: candidates.length > 0 };
+    return { pick, moreWaiting: candidates.length > 1 };
+  }
+
+  /**
+   * Takes the chosen job if the choice still holds. 'account busy' when its account is locked and `wait` is false,
+   * 'full' at the system-wide limit, 'gone' when the job was taken or U3 now holds it back.
+   */
+  async #claim(workerId: string, pick: Waiting, wait: boolean): Promise<ClaimedJob | 'account busy' | 'full' | 'gone'> {
+    const { engine } = this.ctx;
+    return this.#dispatchDb.transaction().execute(async (trx) => {
+      if (wait) await lockAccount(trx, engine, pick.account_id);
+      else if (!(await tryLockAccount(trx, engine, pick.account_id))) return 'account busy';
       if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${DISPATCH_LOCK})`.execute(trx);
-      const running = await trx.selectFrom('generations').select(['account_id', 'unlimited', 'lane']).where('status', '=', 'running').execute();
-      // U8: the system-wide limit, across every process on this database.
-      if (running.length >= cfg.systemConcurrency) return { job: null, moreWaiting: true };
-      // U3: one running unlimited generation per account.
-      const busyUnlimited = new Set(running.filter((r) => r.unlimited === 1).map((r) => r.account_id));
+      const running = await trx.selectFrom('generations').select(['account_id', 'unlimited']).where('status', '=', 'running').execute();
+      if (running.length >= this.#config.systemConcurrency) return 'full';
+      if (pick.unlimited === 1 && running.some((r) => r.unlimited === 1 && r.account_id === pick.account_id)) return 'gone';
       const nowMs = Date.now();
-      let relaxed: Waiting | undefined;
-      let other: Waiting | undefined;
-      const candidates = await this.ordered(trx, { dispatch: true, limit: CANDIDATES });
-      for (const job of candidates) {
-        if (job.not_before_ms !== null && job.not_before_ms > nowMs) continue;
-        if (job.unlimited === 1 && busyUnlimited.has(job.account_id)) continue;
-        if (job.lane === 'relaxed') relaxed ??= job;
-        else other ??= job;
-        if (relaxed && other) break;
-      }
-      // U5: Relaxed keeps its reserved slots (never starved) and never takes more than relaxedMaxSlots, so Fast and
-      // standard work never wait behind it; they may borrow an idle reserved slot only while no Relaxed work waits.
-      const reserve = Math.min(cfg.relaxedMinSlots, slots - 1);
-      let pick: Waiting | undefined;
-      if (relaxed && local.relaxed < reserve) pick = relaxed;
-      else if (other && (local.running - local.relaxed < slots - reserve || (!relaxed && local.running < slots))) pick = other;
-      else if (relaxed && !other && local.relaxed < cfg.relaxedMaxSlots && local.running < slots) pick = relaxed;
-      if (!pick || local.running >= slots) return { job: null, moreWaiting: candidates.length > 0 };
-      // Lock order everywhere: the account first, then its generations (a cancel does the same; no deadlock).
-      await lockAccount(trx, this.ctx.engine, pick.account_id);
       const claimed = await trx
         .updateTable('generations')
         .set((eb) => ({
@@ -189,12 +233,9 @@ export class JobQueue {
         .where('status', '=', 'queued')
         .returningAll()
         .executeTakeFirst();
-      if (!claimed) return { job: null, moreWaiting: true };
+      if (!claimed) return 'gone';
       await recordChange(trx, claimed.account_id, 'generation', claimed.id, 'upsert');
-      return {
-        job: { id: claimed.id, accountId: claimed.account_id, lane: claimed.lane as Lane, attempts: Number(claimed.attempts), unlimited: Number(claimed.unlimited) === 1, row: claimed },
-        moreWaiting: candidates.length > 1,
-      };
+      return { id: claimed.id, accountId: claimed.account_id, lane: claimed.lane as Lane, attempts: Number(claimed.attempts), unlimited: Number(claimed.unlimited) === 1, row: claimed };
     });
   }
 

@@ -493,7 +493,10 @@ async function profile(engine: Engine, statements: StatementCounter): Promise<vo
 
 // ---- entry points ----------------------------------------------------------------------------------------------
 
-/** `BENCH_ONLY=sqlite,in-process` (any of sqlite, postgres, in-process, http, profile) narrows a run down while working. */
+/**
+ * `BENCH_ONLY=sqlite,in-process` (any of sqlite, postgres, in-process, http, profile) narrows a run down while working;
+ * `BENCH_SQL=1` names the counted statements by their SQL (its first 160 characters) instead of verb and table.
+ */
 const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const chosen = (name: string, group: string[]) => !group.some((g) => only.has(g)) || only.has(name);
 
@@ -503,7 +506,7 @@ export async function runDebitBench(): Promise<void> {
     `debits: ${CLIENTS} concurrent clients, up to ${CHARGES_PER_CLIENT} charges each, at most ${LINE_LIMIT_MS / 1000} s per line;` +
       ` paced = ${PACED_RATES.join(', ')} charges/s offered in all, ${PACED_SECONDS} s of charges each`,
   );
-  if (engines.length === 1) console.log('debits: PostgreSQL skipped: set COMPANION_TEST_DATABASE_URL to run it');
+  if (!process.env.COMPANION_TEST_DATABASE_URL) console.log('debits: PostgreSQL skipped: set COMPANION_TEST_DATABASE_URL to run it');
   // Other work on the machine slows every figure: say how busy it was.
   const load = () => `load average ${loadavg().map((n) => n.toFixed(2)).join(' ')} on ${availableParallelism()} CPUs`;
   console.log(`debits: before: ${load()}`);
@@ -520,13 +523,13 @@ export async function runDebitBench(): Promise<void> {
   console.log(`debits: after: ${load()}`);
 }
 
-/** A name for a statement from its SQL text: its verb and first table, e.g. `insert into ledger_entries`. */
+/** A name for a statement from its SQL text: its verb and first table, e.g. `insert ledger_entries` (BENCH_SQL: the SQL). */
 function describeSql(text: string): string {
   const sql = text.replace(/\s+/g, ' ').trim().toLowerCase();
   const verb = /^(\w+)/.exec(sql)?.[1] ?? '?';
   const table = /(?:from|into|update)\s+"?(\w+)"?/.exec(sql)?.[1];
   if (verb === 'select' && / for update/.test(sql)) return `select ${table ?? ''} for update`;
-  return table ? `${verb} ${table}` : sql.slice(0, 40);
+  return process.env.BENCH_SQL ? sql.slice(0, 160) : table ? `${verb} ${table}` : sql.slice(0, 40);
 }
 
 /** Statements run, by kind: how many, and (SQLite only, which answers synchronously) the time spent running them. */

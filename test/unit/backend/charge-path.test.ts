@@ -8,7 +8,8 @@
  *  - prepared queries (compiled once) run with each call's own values;
  *  - SQLite's write-ahead log is checkpointed by a worker thread, and nothing is lost at close;
  *  - a replayed Idempotency-Key announces nothing new;
- *  - on PostgreSQL the workers have connections of their own, so a flood of requests cannot stall the queue.
+ *  - on PostgreSQL the workers have connections of their own, so a flood of requests cannot stall the queue, and a
+ *    claim passes over the jobs of an account whose row a charge holds.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -289,6 +290,44 @@ describe.skipIf(!engines.includes('postgres'))('the workers\' own connections (P
       await watcher.end();
       await t.stop();
       await database.drop();
+    }
+  });
+});
+
+describe.skipIf(!engines.includes('postgres'))('claims and busy accounts (PostgreSQL)', () => {
+  it('U8: a claim passes over a job whose account is in the middle of a charge and starts the next account\'s, then waits for the first', async () => {
+    const fresh = await freshDatabaseUrl();
+    const dataDir = mkdtempSync(join(tmpdir(), 'companion-claims-'));
+    const database = await openDatabase({ dataDir, databaseUrl: fresh.url });
+    // A charge of its own, from outside: it holds the account's row lock until it ends.
+    const charge = new pg.Client({ connectionString: fresh.url });
+    await charge.connect();
+    try {
+      const s = servicesOn(database, new TestClock(START));
+      const busy = (await s.accounts.create({ name: 'Busy', timeZone: 'UTC' })).account;
+      const other = (await s.accounts.create({ name: 'Other', timeZone: 'UTC' })).account;
+      const first = await database.db.transaction().execute((trx) => s.generations.create(trx, busy.id, SPARK));
+      const second = await database.db.transaction().execute((trx) => s.generations.create(trx, other.id, SPARK));
+
+      await charge.query('begin');
+      await charge.query('select id from accounts where id = $1 for update', [busy.id]);
+      // The first in line belongs to the busy account: the claim takes the next one instead of waiting behind it.
+      const taken = await Promise.race([
+        s.queue.claimNext('worker-1', 4, { running: 0, relaxed: 0 }),
+        new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 3_000)),
+      ]);
+      expect(taken === 'stuck' ? 'stuck' : taken.job?.id).toBe(second.id);
+
+      // Only the busy account's job is left: the claim waits for its charge to end, and takes it.
+      const waiting = s.queue.claimNext('worker-1', 4, { running: 1, relaxed: 0 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await charge.query('commit');
+      expect((await waiting).job?.id).toBe(first.id);
+    } finally {
+      await charge.end();
+      await database.close();
+      await fresh.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
