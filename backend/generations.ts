@@ -7,12 +7,12 @@ import type { Draw, Generation, GenerationRequest } from '../shared/api.js';
 import { newId } from './accounts.js';
 import { prepared } from './db/prepared.js';
 import type { DB, GenerationsTable } from './db/schema.js';
-import type { Charges } from './policy/charges.js';
+import { lockedChargeState, type Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
 import type { DueWork } from './policy/due-work.js';
-import { readSubscription, suspendedProblem } from './policy/subscriptions.js';
+import { suspendedProblem } from './policy/subscriptions.js';
 import { ApiProblem, notFound } from './problem.js';
-import { lockAccount, lockedAccount, readAccount, recordChange, recordChanges, type Tx } from './tx.js';
+import { lockAccount, recordChange, recordChanges, type Tx } from './tx.js';
 
 export type GenerationRow = Selectable<GenerationsTable>;
 
@@ -55,16 +55,14 @@ export class Generations {
    * back with everything else, and the next look at the account applies them again.
    */
   async create(trx: Tx, accountId: string, request: GenerationRequest): Promise<GenerationRow> {
-    let account = await lockedAccount(trx, this.ctx.engine, accountId);
-    if (!account) throw notFound(`Account ${accountId}`);
-    if (account.status === 'suspended') throw suspendedProblem();
-    let sub = await readSubscription(trx, accountId);
-    if (this.dueWork.isDue(account, sub) && (await this.dueWork.applyLocked(trx, account))) {
-      account = await readAccount(trx, accountId);
-      sub = await readSubscription(trx, accountId);
+    let state = await lockedChargeState(trx, this.ctx.engine, accountId);
+    if (!state) throw notFound(`Account ${accountId}`);
+    if (state.account.status === 'suspended') throw suspendedProblem();
+    if (this.dueWork.isDue(state.account, state.subscription) && (await this.dueWork.applyLocked(trx, state.account))) {
+      state = (await lockedChargeState(trx, this.ctx.engine, accountId))!;
     }
     await this.checkSource(trx, accountId, request.settings.sourceId);
-    const quote = await this.charges.quote(trx, account, request, sub);
+    const quote = await this.charges.quote(trx, state.account, request, state.subscription, state.balances);
     if (quote.refusal) throw quote.refusal;
     const id = newId('gen');
     const row: GenerationRow = {

@@ -7,9 +7,10 @@ import type { CostEstimateRequest, Draw, Plan, WayOut } from '../../shared/api.j
 import { lastLocalMidnight, nextLocalMidnight } from '../../shared/calendar.js';
 import { planCreditDraws, priceRequest } from '../../shared/pricing.js';
 import { prepared } from '../db/prepared.js';
-import { postEntry, readBalances } from '../ledger.js';
+import { postEntry, readBalances, type Balances } from '../ledger.js';
 import { ApiProblem } from '../problem.js';
-import type { AccountRow, Tx } from '../tx.js';
+import type { Engine } from '../db/database.js';
+import { lockAccount, type AccountRow, type Tx } from '../tx.js';
 import { allocationEndsAt, fastUsedToday } from './balance-view.js';
 import { planOf, type PolicyContext } from './context.js';
 import { readSubscription, type SubscriptionRow } from './subscriptions.js';
@@ -24,6 +25,87 @@ export interface Quote {
   refusal: ApiProblem | null;
   /** The unlimited window used, when `unlimited`. */
   window?: { model_id: string; starts_at: string; ends_at: string };
+}
+
+const BALANCE_NAMES = ['free', 'subscription', 'topup', 'generations'] as const;
+
+/** The account's row, its subscription and every balance, in one statement: what a charge reads before anything else. */
+const chargeState = prepared((db, v: { accountId: string }) =>
+  db
+    .selectFrom('accounts')
+    .leftJoin('subscriptions', 'subscriptions.account_id', 'accounts.id')
+    .selectAll('accounts')
+    .select([
+      'subscriptions.account_id as sub_account_id',
+      'subscriptions.plan_id as sub_plan_id',
+      'subscriptions.status as sub_status',
+      'subscriptions.started_at as sub_started_at',
+      'subscriptions.anniversary_day as sub_anniversary_day',
+      'subscriptions.period as sub_period',
+      'subscriptions.period_ends_at as sub_period_ends_at',
+      'subscriptions.last_grant_at as sub_last_grant_at',
+    ])
+    .select((eb) =>
+      BALANCE_NAMES.map((name) =>
+        eb.selectFrom('balances').select('balances.amount').whereRef('balances.account_id', '=', 'accounts.id').where('balances.name', '=', name).as(`balance_${name}`),
+      ),
+    )
+    .where('accounts.id', '=', v.accountId),
+);
+
+export interface ChargeState {
+  account: AccountRow;
+  subscription: SubscriptionRow | null;
+  balances: Balances;
+}
+
+/**
+ * Locks the account and reads what a charge needs first; undefined when there is no such account. On PostgreSQL the
+ * lock is a statement of its own: a statement sees the data as it was when it began, so one that waited for the lock
+ * would read the balances from before the charge it waited for (measured: the concurrency tests then charge more than
+ * a balance covers). The read that follows the lock sees every charge committed before it.
+ */
+export async function lockedChargeState(trx: Tx, engine: Engine, accountId: string): Promise<ChargeState | undefined> {
+  await lockAccount(trx, engine, accountId);
+  const row = await chargeState.first(trx, { accountId });
+  if (!row) return undefined;
+  const {
+    sub_account_id,
+    sub_plan_id,
+    sub_status,
+    sub_started_at,
+    sub_anniversary_day,
+    sub_period,
+    sub_period_ends_at,
+    sub_last_grant_at,
+    balance_free,
+    balance_subscription,
+    balance_topup,
+    balance_generations,
+    ...account
+  } = row;
+  return {
+    account,
+    subscription:
+      sub_account_id === null
+        ? null
+        : {
+            account_id: sub_account_id,
+            plan_id: sub_plan_id!,
+            status: sub_status!,
+            started_at: sub_started_at!,
+            anniversary_day: Number(sub_anniversary_day),
+            period: sub_period!,
+            period_ends_at: sub_period_ends_at!,
+            last_grant_at: sub_last_grant_at!,
+          },
+    balances: {
+      free: Number(balance_free ?? 0),
+      subscription: Number(balance_subscription ?? 0),
+      topup: Number(balance_topup ?? 0),
+      generations: Number(balance_generations ?? 0),
+    },
+  };
 }
 
 const openWindowRow = prepared((db, v: { accountId: string; modelId: string; now: string }) =>
@@ -41,10 +123,10 @@ export class Charges {
   constructor(private readonly ctx: PolicyContext) {}
 
   /**
-   * Prices a request for an account (its row, and its subscription when already read, as read in this transaction) as
-   * things stand in this transaction. Invalid requests throw 400.
+   * Prices a request for an account (its row, and its subscription and balances when already read, as read in this
+   * transaction) as things stand in this transaction. Invalid requests throw 400.
    */
-  async quote(trx: Tx, account: AccountRow, request: CostEstimateRequest, subscription?: SubscriptionRow | null): Promise<Quote> {
+  async quote(trx: Tx, account: AccountRow, request: CostEstimateRequest, subscription?: SubscriptionRow | null, known?: Balances): Promise<Quote> {
     const { catalog, clock } = this.ctx;
     const priced = priceRequest(catalog, request);
     if (!priced.ok) {
@@ -108,7 +190,7 @@ export class Charges {
     if (plan.billing === 'generations') {
       // G2: one Generate action is one generation, whatever the outputs or settings.
       const draws: Draw[] = [{ balance: 'generations', amount: plan.monthlyGenerations === null ? 0 : 1 }];
-      if (plan.monthlyGenerations != null && (await readBalances(trx, accountId)).generations < 1) {
+      if (plan.monthlyGenerations != null && (known ?? (await readBalances(trx, accountId))).generations < 1) {
         const resetsAt = sub ? allocationEndsAt(sub, now, account.time_zone).toISOString() : null;
         return {
           ...base,
@@ -127,7 +209,7 @@ export class Charges {
       return { ...base, cost: 1, unit: 'generations', draws, refusal: null };
     }
 
-    const balances = await readBalances(trx, accountId);
+    const balances = known ?? (await readBalances(trx, accountId));
     const plan5 = planCreditDraws(balances, priced.cost);
     if (plan5.ok) return { ...base, cost: priced.cost, unit: 'credits', draws: plan5.draws, refusal: null };
 

@@ -28,11 +28,11 @@ import { openDatabase, type Database } from '../../../backend/db/database.js';
 import { prepared } from '../../../backend/db/prepared.js';
 import { EventLog } from '../../../backend/events.js';
 import { Generations } from '../../../backend/generations.js';
-import { postEntry } from '../../../backend/ledger.js';
-import { Charges } from '../../../backend/policy/charges.js';
+import { postEntry, readBalances } from '../../../backend/ledger.js';
+import { Charges, lockedChargeState } from '../../../backend/policy/charges.js';
 import type { PolicyContext } from '../../../backend/policy/context.js';
 import { DueWork } from '../../../backend/policy/due-work.js';
-import { Subscriptions } from '../../../backend/policy/subscriptions.js';
+import { readSubscription, Subscriptions } from '../../../backend/policy/subscriptions.js';
 import { ApiProblem } from '../../../backend/problem.js';
 import { JobQueue } from '../../../backend/queue/job-queue.js';
 import { recordChanges } from '../../../backend/tx.js';
@@ -98,6 +98,28 @@ describe.each(engines)('the charge path on %s', (engine) => {
       ['balance', 'balance', 'upsert', 2],
       ['generation', 'gen_a', 'delete', 3],
     ]);
+  });
+
+  it('C5, C6: a charge reads the account, its subscription and every balance in one statement, the same as read apart', async () => {
+    const { account } = await s.accounts.create({ name: 'State', timeZone: 'Europe/Berlin' });
+    const apart = async () => database.db.transaction().execute(async (trx) => ({ subscription: await readSubscription(trx, account.id), balances: await readBalances(trx, account.id) }));
+    const together = () => database.db.transaction().execute((trx) => lockedChargeState(trx, engine, account.id));
+
+    // No subscription yet, and balances never posted to read as 0.
+    let state = await together();
+    expect(state?.account).toEqual(await database.db.selectFrom('accounts').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow());
+    expect(state?.subscription).toBeNull();
+    expect(state?.balances).toEqual({ free: catalog.dailyFreeCredits, subscription: 0, topup: 0, generations: 0 });
+
+    await database.db.transaction().execute((trx) => s.subscriptions.subscribe(trx, account.id, 'basic'));
+    await database.db.transaction().execute((trx) => s.subscriptions.buyTopup(trx, account.id, 300));
+    state = await together();
+    const expected = await apart();
+    expect(state?.subscription).toEqual(expected.subscription);
+    expect(state?.subscription?.plan_id).toBe('basic');
+    expect(state?.balances).toEqual(expected.balances);
+    expect(state?.balances.topup).toBe(300);
+    expect(await database.db.transaction().execute((trx) => lockedChargeState(trx, engine, 'acct_missing'))).toBeUndefined();
   });
 
   it('prepared queries: one compiled statement serves every run with its own values, whole rows included', async () => {
