@@ -29,15 +29,36 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
   let workerDb: Kysely<DB> | undefined;
   let engine: Engine;
   let checkpointer: BackgroundCheckpointer | undefined;
+  let connectionsClosed = () => Promise.resolve();
   if (options.databaseUrl) {
     engine = 'postgres';
     const url = options.databaseUrl;
+    // Ending a pool resolves once every connection is asked to end, before their sockets are closed: closing waits for
+    // the pools' 'remove' events too, so that a closed backend holds no connection (a database dropped right after
+    // closing would otherwise cut one off mid-goodbye).
+    let open = 0;
+    let allClosed = () => {};
     const pooled = (max: number) => {
       const pool = new pg.Pool({ connectionString: url, max });
       // An idle connection the server drops is replaced on the next query; without a listener it would end the process.
       pool.on('error', (error) => process.stderr.write(`companion-backend: a PostgreSQL connection failed: ${error.message}\n`));
+      pool.on('connect', () => (open += 1));
+      pool.on('remove', () => {
+        open -= 1;
+        if (open === 0) allClosed();
+      });
       return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     };
+    connectionsClosed = () =>
+      open === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const bound = setTimeout(resolve, 5_000);
+            allClosed = () => {
+              clearTimeout(bound);
+              resolve();
+            };
+          });
     db = pooled(20);
     // Claims take turns under an advisory lock; a few connections serve the claim, the finishes and the heartbeats.
     workerDb = pooled(5);
@@ -52,6 +73,7 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
   const close = async () => {
     await workerDb?.destroy();
     await db.destroy();
+    await connectionsClosed();
     await checkpointer?.stop();
   };
   try {

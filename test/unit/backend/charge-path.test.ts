@@ -6,7 +6,8 @@
  *    charge leaves them for the next look (C2, A3);
  *  - the queue's overview reads a long queue in pages and still numbers every waiting job exactly (U8);
  *  - prepared queries (compiled once) run with each call's own values;
- *  - SQLite's write-ahead log is checkpointed by a worker thread, and nothing is lost at close;
+ *  - SQLite's write-ahead log is checkpointed by a worker thread, and nothing is lost at close; closing PostgreSQL
+ *    leaves no connection behind;
  *  - a replayed Idempotency-Key announces nothing new;
  *  - on PostgreSQL the workers have connections of their own, so a flood of requests cannot stall the queue, and a
  *    claim passes over the jobs of an account whose row a charge holds.
@@ -312,6 +313,32 @@ describe.skipIf(!engines.includes('postgres'))('the workers\' own connections (P
       await watcher.end();
       await t.stop();
       await database.drop();
+    }
+  });
+});
+
+describe.skipIf(!engines.includes('postgres'))('closing PostgreSQL', () => {
+  it('close() resolves once every connection of both pools has ended, not just been asked to', async () => {
+    const fresh = await freshDatabaseUrl();
+    const dataDir = mkdtempSync(join(tmpdir(), 'companion-close-pg-'));
+    const watcher = new pg.Client({ connectionString: fresh.url });
+    await watcher.connect();
+    const connections = async () =>
+      Number((await watcher.query<{ n: string }>('select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')).rows[0]?.n);
+    try {
+      for (let round = 0; round < 3; round += 1) {
+        const database = await openDatabase({ dataDir, databaseUrl: fresh.url });
+        // Several connections open in each pool at once.
+        await Promise.all(Array.from({ length: 8 }, () => sql`select pg_sleep(0.02)`.execute(database.db)));
+        await Promise.all(Array.from({ length: 3 }, () => sql`select pg_sleep(0.02)`.execute(database.workerDb)));
+        expect(await connections()).toBeGreaterThanOrEqual(11);
+        await database.close();
+        expect(await connections()).toBe(0);
+      }
+    } finally {
+      await watcher.end();
+      await fresh.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });
