@@ -23,6 +23,17 @@ const CANDIDATES = 200;
 /** Waiting jobs read per statement when the whole queue is read. */
 const PAGE = 500;
 const LANES: Lane[] = ['fast', 'standard', 'relaxed'];
+/** How long a reading of the queue may serve further claims (see `JobQueue.#choose`). */
+const VIEW_MS = 25;
+
+/** A reading of the queue for dispatch: the running jobs, and the waiting ones in dispatch order. */
+interface DispatchView {
+  at: number;
+  running: Array<{ account_id: string; unlimited: number }>;
+  /** At the system-wide limit when read: no candidates were read. */
+  full: boolean;
+  candidates: Waiting[];
+}
 
 export interface ClaimedJob {
   id: string;
@@ -61,6 +72,7 @@ interface Waiting {
 
 export class JobQueue {
   readonly #config: OperationsConfig['queue'];
+  #view: DispatchView | null = null;
 
   /** Claims, heartbeats and reclaims run here; readings of the queue for people (overview, status) on `ctx.db`. */
   readonly #dispatchDb: Kysely<DB>;
@@ -165,6 +177,7 @@ export class JobQueue {
         continue;
       }
       const outcome = await this.#claim(workerId, choice.pick, wait);
+      this.#claimed(choice.pick, outcome);
       if (outcome === 'full') return { job: null, moreWaiting: true };
       if (outcome === 'account busy') passedOver.add(choice.pick.account_id);
       else if (outcome !== 'gone') return { job: outcome, moreWaiting: choice.moreWaiting };
@@ -173,19 +186,38 @@ export class JobQueue {
     return { job: null, moreWaiting: true };
   }
 
-  /** The job to claim next by U3, U5 and U8 as the queue stands now, and whether other work waits. */
+  /**
+   * The job to claim next by U3, U5 and U8, and whether other work waits. A reading of the queue serves the claims that
+   * follow it for `VIEW_MS` (a dispatch round that fills several slots, or a slot freed just after) as long as it still
+   * offers a job: each claim checks again under its locks, and a choice it finds wrong (the job gone, the limit
+   * reached) drops the reading. A reading that offers nothing is never trusted: the queue is read again.
+   */
   async #choose(slots: number, local: LocalLoad, passedOver: ReadonlySet<string>): Promise<{ pick: Waiting | undefined; moreWaiting: boolean }> {
+    const fresh = this.#view && Date.now() - this.#view.at < VIEW_MS ? this.#view : null;
+    const cached = fresh ? this.#pickFrom(fresh, slots, local, passedOver) : undefined;
+    if (cached?.pick) return cached;
+    this.#view = await this.#read();
+    return this.#pickFrom(this.#view, slots, local, passedOver);
+  }
+
+  /** The running jobs and the waiting ones in dispatch order (none read at the system-wide limit). */
+  async #read(): Promise<DispatchView> {
     const db = this.#dispatchDb;
-    const cfg = this.#config;
-    const running = await db.selectFrom('generations').select(['account_id', 'unlimited', 'lane']).where('status', '=', 'running').execute();
+    const running = await db.selectFrom('generations').select(['account_id', 'unlimited']).where('status', '=', 'running').execute();
     // U8: the system-wide limit, across every process on this database.
-    if (running.length >= cfg.systemConcurrency) return { pick: undefined, moreWaiting: true };
+    const full = running.length >= this.#config.systemConcurrency;
+    return { at: Date.now(), running, full, candidates: full ? [] : await this.ordered(db, { dispatch: true, limit: CANDIDATES }) };
+  }
+
+  #pickFrom(view: DispatchView, slots: number, local: LocalLoad, passedOver: ReadonlySet<string>): { pick: Waiting | undefined; moreWaiting: boolean } {
+    const cfg = this.#config;
+    if (view.full || view.running.length >= cfg.systemConcurrency) return { pick: undefined, moreWaiting: true };
     // U3: one running unlimited generation per account.
-    const busyUnlimited = new Set(running.filter((r) => r.unlimited === 1).map((r) => r.account_id));
+    const busyUnlimited = new Set(view.running.filter((r) => Number(r.unlimited) === 1).map((r) => r.account_id));
     const nowMs = Date.now();
     let relaxed: Waiting | undefined;
     let other: Waiting | undefined;
-    const candidates = await this.ordered(db, { dispatch: true, limit: CANDIDATES });
+    const { candidates } = view;
     for (const job of candidates) {
       if (passedOver.has(job.account_id)) continue;
       if (job.not_before_ms !== null && job.not_before_ms > nowMs) continue;
@@ -203,6 +235,18 @@ export class JobQueue {
     else if (relaxed && !other && local.relaxed < cfg.relaxedMaxSlots && local.running < slots) pick = relaxed;
     if (!pick || local.running >= slots) return { pick: undefined, moreWaiting: candidates.length > 0 };
     return { pick, moreWaiting: candidates.length > 1 };
+  }
+
+  /** What a claim changed in the reading it chose from: its job runs now; or, when the choice was wrong, no reading. */
+  #claimed(pick: Waiting, outcome: ClaimedJob | 'account busy' | 'full' | 'gone'): void {
+    const view = this.#view;
+    if (!view || outcome === 'account busy') return;
+    if (outcome === 'full' || outcome === 'gone') {
+      this.#view = null;
+      return;
+    }
+    view.candidates = view.candidates.filter((c) => c.id !== pick.id);
+    view.running.push({ account_id: pick.account_id, unlimited: pick.unlimited });
   }
 
   /**
