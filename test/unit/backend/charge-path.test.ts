@@ -4,7 +4,8 @@
  *  - a ledger posting that would go below zero fails with a clear message and leaves nothing behind (C9);
  *  - grants and the free reset that are due are applied inside the charge itself, so it sees them, and a refused
  *    charge leaves them for the next look (C2, A3);
- *  - the queue's overview reads a long queue in pages and still numbers every waiting job exactly (U8);
+ *  - the queue's overview reads a long queue in pages and still numbers every waiting job exactly, and claims that reuse
+ *    a reading of the queue take each job once (U8);
  *  - prepared queries (compiled once) run with each call's own values;
  *  - SQLite's write-ahead log is checkpointed by a worker thread, and nothing is lost at close; closing PostgreSQL
  *    leaves no connection behind;
@@ -144,6 +145,35 @@ describe.each(engines)('the charge path on %s', (engine) => {
     // Built once, so a build function may not decide anything by a value: it would hold for every later run.
     const looks = prepared((db, v: { limit: number }) => db.selectFrom('accounts').selectAll().limit(v.limit > 1 ? 10 : 1));
     await expect(looks.rows(database.db, { limit: 5 })).rejects.toThrow('used the value "limit"; it may only pass values into the query');
+  });
+
+  it('U8: claims that reuse a reading of the queue still take each job once, skip what another worker took, and see new work at once', async () => {
+    const jobs = [];
+    for (const name of ['One', 'Two', 'Three']) {
+      const { account } = await s.accounts.create({ name, timeZone: 'UTC' });
+      jobs.push(await database.db.transaction().execute((trx) => s.generations.create(trx, account.id, SPARK)));
+    }
+    // Another process's queue on the same database: a reading of its own.
+    const elsewhere = servicesOn(database, clock).queue;
+    const idle = { running: 0, relaxed: 0 };
+    expect((await s.queue.claimNext('here', 8, idle)).job?.id).toBe(jobs[0]!.id);
+    expect((await elsewhere.claimNext('elsewhere', 8, idle)).job?.id).toBe(jobs[1]!.id);
+    // The reading here still lists the second job: the claim finds it taken and chooses again.
+    expect((await s.queue.claimNext('here', 8, { running: 1, relaxed: 0 })).job?.id).toBe(jobs[2]!.id);
+    expect(await s.queue.claimNext('here', 8, { running: 2, relaxed: 0 })).toEqual({ job: null, moreWaiting: false });
+    // Queued right after a claim that found nothing: the next claim sees it.
+    const { account } = await s.accounts.create({ name: 'Four', timeZone: 'UTC' });
+    const fourth = await database.db.transaction().execute((trx) => s.generations.create(trx, account.id, SPARK));
+    expect((await s.queue.claimNext('here', 8, { running: 2, relaxed: 0 })).job?.id).toBe(fourth.id);
+    const owners = await database.db.selectFrom('generations').select(['id', 'worker_id']).where('status', '=', 'running').orderBy('worker_id').orderBy('id').execute();
+    expect(owners.map((o) => [o.id, o.worker_id]).sort()).toEqual(
+      [
+        [jobs[0]!.id, 'here'],
+        [jobs[1]!.id, 'elsewhere'],
+        [jobs[2]!.id, 'here'],
+        [fourth.id, 'here'],
+      ].sort(),
+    );
   });
 
   it('C9: an entry that would take a balance below zero fails with a clear message, and nothing of its transaction stays', async () => {
