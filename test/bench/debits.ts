@@ -163,9 +163,9 @@ async function runLoad(load: Load, charge: (client: number, due: number) => Prom
           due = started + (client / CLIENTS) * intervalMs + i * intervalMs;
           if (due > deadline) break;
           if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
-          // A timer may fire a fraction of a millisecond early (it counts from the loop's cached time): the charge is
-          // sent now, so its latency counts from now, never from before it was sent.
-          due = Math.max(due, performance.now());
+          // A timer may fire a fraction of a millisecond early (it counts from the loop's cached time): such a charge
+          // is sent before it was due, and its latency counts from when it was sent.
+          due = Math.min(due, performance.now());
         }
         if (performance.now() >= deadline) break;
         try {
