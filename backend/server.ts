@@ -97,7 +97,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   let queueAgain = false;
   const publishQueues = async () => {
     const statusFor = await queue.overview(config.queue.workers);
-    for (const accountId of await queue.accountsInQueue()) await events.publish(accountId, { type: 'queue', data: statusFor(accountId) });
+    await Promise.all((await queue.accountsInQueue()).map((accountId) => events.publish(accountId, { type: 'queue', data: statusFor(accountId) })));
   };
   const queueChanged = () => {
     if (closing) return;

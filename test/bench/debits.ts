@@ -7,7 +7,8 @@
  *    it charges and records, and enqueues nothing; the provider holds whatever a runner picks up by itself, so no
  *    generation runs while the clock runs;
  *  - http: POST /v1/generations over keep-alive connections to a backend in a child process (so that client and server
- *    do not share one event loop), whose provider answers at once with no output.
+ *    do not share one event loop), whose provider answers at once with no output. Each http line starts once the
+ *    server's queue is empty: the workers catching up with the line before are not this line's charges.
  * Each level runs with one hot account (every client charges the same account) and with 50 accounts (one each), and
  * under two loads:
  *  - `max`: every client charges back to back (a closed loop): the throughput the backend can reach. Latency here is
@@ -407,6 +408,21 @@ async function postJson(url: string, token: string, body: unknown, expected: num
   return answer;
 }
 
+/**
+ * Waits until the server's queues are empty (at most 60 s): a line that charged faster than the workers run leaves a
+ * backlog, and the next line would measure the workers catching up with it rather than its own charges.
+ */
+async function drained(url: string, token: string): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  while (performance.now() < deadline) {
+    const response = await fetch(`${url}/v1/queue`, { headers: { Authorization: `Bearer ${token}` } });
+    const { lanes } = (await response.json()) as { lanes: Record<string, { waiting: number; running: number } | undefined> };
+    if (Object.values(lanes).every((lane) => !lane || (lane.waiting === 0 && lane.running === 0))) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  console.log('          the queue did not empty within 60 s: the next line starts with a backlog');
+}
+
 async function httpTokens(server: ServerProcess, count: number): Promise<string[]> {
   const tokens: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -435,8 +451,10 @@ async function overHttp(engine: Engine): Promise<void> {
     await server.statements();
     let charges = 0;
     for (const load of LOADS) {
+      await drained(server.url, hot!);
       const hotRun = await runLoad(load, (_, due) => charge(hot!, due));
       report(engine, 'http', 'one account', load, hotRun);
+      await drained(server.url, hot!);
       const manyRun = await runLoad(load, (client, due) => charge(many[client]!, due));
       report(engine, 'http', '50 accounts', load, manyRun);
       charges += hotRun.samples.length + manyRun.samples.length;

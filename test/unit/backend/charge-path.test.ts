@@ -9,6 +9,7 @@
  *  - prepared queries (compiled once) run with each call's own values;
  *  - SQLite's write-ahead log is checkpointed by a worker thread, and nothing is lost at close; closing PostgreSQL
  *    leaves no connection behind;
+ *  - events published together are stored by one statement, in the order published (H1, /v1/events);
  *  - a replayed Idempotency-Key announces nothing new;
  *  - on PostgreSQL the workers have connections of their own, so a flood of requests cannot stall the queue, and a
  *    claim passes over the jobs of an account whose row a charge holds.
@@ -21,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { GenerationRequest } from '../../../shared/api.js';
+import type { GenerationRequest, ServerEvent } from '../../../shared/api.js';
 import { Accounts } from '../../../backend/accounts.js';
 import { loadCatalog } from '../../../backend/catalog.js';
 import { TestClock } from '../../../backend/clock.js';
@@ -174,6 +175,28 @@ describe.each(engines)('the charge path on %s', (engine) => {
         [fourth.id, 'here'],
       ].sort(),
     );
+  });
+
+  it('H1: events published in one turn are stored together, numbered in the order published, and each listener hears its own in order', async () => {
+    const accounts: string[] = [];
+    for (const name of ['Events A', 'Events B', 'Events C']) accounts.push((await s.accounts.create({ name, timeZone: 'UTC' })).account.id);
+    const heard = new Map<string, number[]>(accounts.map((id) => [id, []]));
+    const unsubscribe = accounts.map((id) => s.ctx.events.subscribe(id, (event) => heard.get(id)!.push(event.id)));
+    const before = await Promise.all(accounts.map((id) => s.ctx.events.latestId(id)));
+    // 1,200 events in one turn: more than one statement's worth (500). The log stores whatever data it is given: a
+    // number in each shows the order.
+    const published = await Promise.all(
+      Array.from({ length: 1_200 }, (_, i) => s.ctx.events.publish(accounts[i % 3]!, { type: 'account', data: { n: i } } as unknown as ServerEvent)),
+    );
+    for (const stop of unsubscribe) stop();
+    const ids = published.map((e) => e.id);
+    expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+    for (const [k, id] of accounts.entries()) {
+      const stored = await s.ctx.events.since(id, before[k]!);
+      const mine = published.filter((_, i) => i % 3 === k);
+      expect(stored.map((e) => [e.id, (e.data as { n: number }).n])).toEqual(mine.map((e) => [e.id, (e.data as { n: number }).n]));
+      expect(heard.get(id)).toEqual(mine.map((e) => e.id));
+    }
   });
 
   it('C9: an entry that would take a balance below zero fails with a clear message, and nothing of its transaction stays', async () => {
