@@ -22,9 +22,9 @@ export interface EntryInput {
 
 export type Balances = Record<BalanceName, number>;
 
-/** Every balance of an account, in one statement (a balance never posted to is 0). */
 const balanceRows = prepared((db, v: { accountId: string }) => db.selectFrom('balances').select(['name', 'amount']).where('account_id', '=', v.accountId));
 
+/** Every balance of an account, in one statement (a balance never posted to is 0). */
 export async function readBalances(trx: Transaction<DB>, accountId: string): Promise<Balances> {
   const rows = await balanceRows.rows(trx, { accountId });
   const balances: Balances = { free: 0, subscription: 0, topup: 0, generations: 0 };
@@ -59,18 +59,7 @@ const increase = prepared((db, v: { accountId: string; balance: string; amount: 
     .onConflict((oc) => oc.columns(['account_id', 'name']).doUpdateSet((eb) => ({ amount: eb('balances.amount', '+', eb.ref('excluded.amount')) })))
     .returning('amount'),
 );
-const insertEntry = prepared((db, v: Insertable<LedgerEntriesTable>) =>
-  db.insertInto('ledger_entries').values({
-    account_id: v.account_id,
-    at: v.at,
-    kind: v.kind,
-    balance: v.balance,
-    amount: v.amount,
-    after: v.after,
-    generation_id: v.generation_id,
-    reason: v.reason,
-  }),
-);
+const insertEntry = prepared((db, row: Insertable<LedgerEntriesTable>) => db.insertInto('ledger_entries').values(row));
 
 /**
  * Posts one entry: the balance moves by `amount` in the same statement that reads its new value, and the entry records

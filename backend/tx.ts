@@ -37,15 +37,15 @@ export async function readAccount(trx: Tx, accountId: string): Promise<AccountRo
   return trx.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
 }
 
-/** Locks an account (as `lockAccount`) and reads its row in the same statement; undefined when there is no such account. */
-export async function lockedAccount(trx: Tx, engine: Engine, accountId: string): Promise<AccountRow | undefined> {
-  return accountRow[engine].first(trx, { id: accountId });
-}
-
 const accountRow = {
   sqlite: prepared((db, v: { id: string }) => db.selectFrom('accounts').selectAll().where('id', '=', v.id)),
   postgres: prepared((db, v: { id: string }) => db.selectFrom('accounts').selectAll().where('id', '=', v.id).forUpdate()),
 };
+
+/** Locks an account (as `lockAccount`) and reads its row in the same statement; undefined when there is no such account. */
+export async function lockedAccount(trx: Tx, engine: Engine, accountId: string): Promise<AccountRow | undefined> {
+  return accountRow[engine].first(trx, { id: accountId });
+}
 
 const advanceSequence = prepared((db, v: { accountId: string; by: number }) =>
   db
