@@ -9,8 +9,7 @@
  * stand-ins have the keys of the first values given, so a whole row can be passed (`.values(v)`): later values must
  * have the same keys.
  */
-import { createQueryId, type Compilable, type Kysely, type QueryResult, type RootOperationNode } from 'kysely';
-import type { DialectAdapter } from 'kysely';
+import { createQueryId, type Compilable, type DialectAdapter, type Kysely, type QueryResult, type RootOperationNode } from 'kysely';
 import type { DB } from './schema.js';
 
 /** Stands in for a value while the query is built and compiled; each run puts the real value in its place. */

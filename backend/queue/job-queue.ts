@@ -31,9 +31,8 @@ const VIEW_MS = 25;
 /** A reading of the queue for dispatch: the running jobs, and the waiting ones in dispatch order. */
 interface DispatchView {
   at: number;
+  /** Only ever grows while the reading is used: at the system-wide limit when read, no candidates were read. */
   running: Array<{ account_id: string; unlimited: number }>;
-  /** At the system-wide limit when read: no candidates were read. */
-  full: boolean;
   candidates: Waiting[];
 }
 
@@ -215,12 +214,12 @@ export class JobQueue {
     const running = await db.selectFrom('generations').select(['account_id', 'unlimited']).where('status', '=', 'running').execute();
     // U8: the system-wide limit, across every process on this database.
     const full = running.length >= this.#config.systemConcurrency;
-    return { at: Date.now(), running, full, candidates: full ? [] : await this.ordered(db, { dispatch: true, limit: CANDIDATES }) };
+    return { at: Date.now(), running, candidates: full ? [] : await this.ordered(db, { dispatch: true, limit: CANDIDATES }) };
   }
 
   #pickFrom(view: DispatchView, slots: number, local: LocalLoad, passedOver: ReadonlySet<string>): { pick: Waiting | undefined; moreWaiting: boolean } {
     const cfg = this.#config;
-    if (view.full || view.running.length >= cfg.systemConcurrency) return { pick: undefined, moreWaiting: true };
+    if (view.running.length >= cfg.systemConcurrency) return { pick: undefined, moreWaiting: true };
     // U3: one running unlimited generation per account.
     const busyUnlimited = new Set(view.running.filter((r) => Number(r.unlimited) === 1).map((r) => r.account_id));
     const nowMs = Date.now();
