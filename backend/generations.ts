@@ -55,14 +55,14 @@ export class Generations {
    * back with everything else, and the next look at the account applies them again.
    */
   async create(trx: Tx, accountId: string, request: GenerationRequest): Promise<GenerationRow> {
-    let state = await lockedChargeState(trx, this.ctx.engine, accountId);
+    let state = await lockedChargeState(trx, this.ctx.engine, accountId, request.modelId, this.ctx.clock.now());
     if (!state) throw notFound(`Account ${accountId}`);
     if (state.account.status === 'suspended') throw suspendedProblem();
     if (this.dueWork.isDue(state.account, state.subscription) && (await this.dueWork.applyLocked(trx, state.account))) {
-      state = (await lockedChargeState(trx, this.ctx.engine, accountId))!;
+      state = (await lockedChargeState(trx, this.ctx.engine, accountId, request.modelId, this.ctx.clock.now()))!;
     }
     await this.checkSource(trx, accountId, request.settings.sourceId);
-    const quote = await this.charges.quote(trx, state.account, request, state.subscription, state.balances);
+    const quote = await this.charges.quote(trx, state.account, request, state);
     if (quote.refusal) throw quote.refusal;
     const id = newId('gen');
     const row: GenerationRow = {

@@ -11,16 +11,16 @@
  */
 import { sql, type Selectable, type Transaction } from 'kysely';
 import type { Engine } from './db/database.js';
-import { prepared, type PreparedQuery } from './db/prepared.js';
+import { onPostgres, prepared, type PreparedQuery } from './db/prepared.js';
 import type { AccountsTable, DB } from './db/schema.js';
 
 export type Tx = Transaction<DB>;
 export type ChangeKind = 'generation' | 'workspace' | 'balance';
 
+const lockRow = prepared((db, v: { id: string }) => db.selectFrom('accounts').select('id').where('id', '=', v.id).forUpdate());
+
 export async function lockAccount(trx: Tx, engine: Engine, accountId: string): Promise<void> {
-  if (engine === 'postgres') {
-    await sql`select id from accounts where id = ${accountId} for update`.execute(trx);
-  }
+  if (engine === 'postgres') await lockRow.execute(trx, { id: accountId });
 }
 
 /** Locks an account if nobody holds its lock now (PostgreSQL); false when it is held. SQLite: always true. */
@@ -56,26 +56,67 @@ const advanceSequence = prepared((db, v: { accountId: string; by: number }) =>
 );
 
 type ChangeValues = Record<string, string | number>;
-/** The insert of n change rows (one or two in nearly every transaction), kept by n up to 8. */
-const insertChanges = new Map<number, PreparedQuery<ChangeValues, unknown>>();
-function insertChangesOf(count: number): PreparedQuery<ChangeValues, unknown> {
-  let query = insertChanges.get(count);
+type ChangeRows = PreparedQuery<ChangeValues, { seq: number }>;
+
+/** SQLite: the insert of n change rows (one or two in nearly every transaction), numbered by the caller. */
+const insertChanges = (count: number) =>
+  prepared((db, v: ChangeValues) =>
+    db
+      .insertInto('changes')
+      .values(
+        Array.from({ length: count }, (_, i) => ({
+          account_id: v.accountId as string,
+          kind: v[`kind${i}`] as string,
+          entity_id: v[`entity${i}`] as string,
+          op: v[`op${i}`] as string,
+          seq: v[`seq${i}`] as number,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['account_id', 'kind', 'entity_id']).doUpdateSet((eb) => ({ op: eb.ref('excluded.op'), seq: eb.ref('excluded.seq') })))
+      .returning('seq'),
+  );
+
+/**
+ * PostgreSQL: the account's counter moves by n and the n rows take its last n numbers, in one statement (a
+ * data-modifying WITH): one round trip where two held the account's lock longer. No row is written when the account
+ * is missing.
+ */
+const advanceAndInsertChanges = (count: number) =>
+  prepared((db, v: ChangeValues) =>
+    db
+      .with('advanced', (qb) =>
+        qb
+          .updateTable('accounts')
+          .set((eb) => ({ change_seq: eb('change_seq', '+', sql.lit(count)) }))
+          .where('id', '=', v.accountId as string)
+          .returning('change_seq'),
+      )
+      .insertInto('changes')
+      .columns(['account_id', 'kind', 'entity_id', 'op', 'seq'])
+      .expression((eb) => {
+        const row = (i: number) =>
+          eb.selectFrom('advanced').select((s) => [
+            s.cast<string>(s.val(v.accountId), 'text').as('account_id'),
+            s.cast<string>(s.val(v[`kind${i}`]), 'text').as('kind'),
+            s.cast<string>(s.val(v[`entity${i}`]), 'text').as('entity_id'),
+            s.cast<string>(s.val(v[`op${i}`]), 'text').as('op'),
+            s('advanced.change_seq', '-', sql.lit(count - 1 - i)).as('seq'),
+          ]);
+        let rows = row(0);
+        for (let i = 1; i < count; i++) rows = rows.unionAll(row(i));
+        return rows;
+      })
+      .onConflict((oc) => oc.columns(['account_id', 'kind', 'entity_id']).doUpdateSet((eb) => ({ op: eb.ref('excluded.op'), seq: eb.ref('excluded.seq') })))
+      .returning('seq'),
+  );
+
+/** Prepared change writes by engine and count, kept up to 8 rows. */
+const changeWrites = { sqlite: new Map<number, ChangeRows>(), postgres: new Map<number, ChangeRows>() };
+function changeWriteOf(engine: Engine, count: number): ChangeRows {
+  let query = changeWrites[engine].get(count);
   if (!query) {
-    query = prepared((db, v: ChangeValues) =>
-      db
-        .insertInto('changes')
-        .values(
-          Array.from({ length: count }, (_, i) => ({
-            account_id: v.accountId as string,
-            kind: v[`kind${i}`] as string,
-            entity_id: v[`entity${i}`] as string,
-            op: v[`op${i}`] as string,
-            seq: v[`seq${i}`] as number,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['account_id', 'kind', 'entity_id']).doUpdateSet((eb) => ({ op: eb.ref('excluded.op'), seq: eb.ref('excluded.seq') }))),
-    );
-    if (count <= 8) insertChanges.set(count, query);
+    query = engine === 'postgres' ? advanceAndInsertChanges(count) : insertChanges(count);
+    if (count <= 8) changeWrites[engine].set(count, query);
   }
   return query;
 }
@@ -107,17 +148,22 @@ export async function recordChanges(trx: Tx, accountId: string, changes: Change[
     fresh.push(change);
   }
   if (fresh.length === 0) return;
-  const row = await advanceSequence.first(trx, { accountId, by: fresh.length });
-  if (!row) throw new Error(`Account ${accountId} is missing`);
-  const first = Number(row.change_seq) - fresh.length + 1;
   const values: ChangeValues = { accountId };
   fresh.forEach((change, i) => {
     values[`kind${i}`] = change.kind;
     values[`entity${i}`] = change.entityId;
     values[`op${i}`] = change.op;
-    values[`seq${i}`] = first + i;
   });
-  await insertChangesOf(fresh.length).execute(trx, values);
+  if (onPostgres(trx)) {
+    const rows = await changeWriteOf('postgres', fresh.length).rows(trx, values);
+    if (rows.length === 0) throw new Error(`Account ${accountId} is missing`);
+    return;
+  }
+  const row = await advanceSequence.first(trx, { accountId, by: fresh.length });
+  if (!row) throw new Error(`Account ${accountId} is missing`);
+  const first = Number(row.change_seq) - fresh.length + 1;
+  fresh.forEach((_, i) => (values[`seq${i}`] = first + i));
+  await changeWriteOf('sqlite', fresh.length).execute(trx, values);
 }
 
 /** Records that one entity changed (see `recordChanges`). */

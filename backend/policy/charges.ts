@@ -6,10 +6,12 @@
 import type { CostEstimateRequest, Draw, Plan, WayOut } from '../../shared/api.js';
 import { lastLocalMidnight, nextLocalMidnight } from '../../shared/calendar.js';
 import { planCreditDraws, priceRequest } from '../../shared/pricing.js';
+import type { ExpressionBuilder } from 'kysely';
 import { prepared } from '../db/prepared.js';
 import { postEntry, readBalances, type Balances } from '../ledger.js';
 import { ApiProblem } from '../problem.js';
 import type { Engine } from '../db/database.js';
+import type { DB } from '../db/schema.js';
 import { lockAccount, type AccountRow, type Tx } from '../tx.js';
 import { allocationEndsAt, fastUsedToday } from './balance-view.js';
 import { planOf, type PolicyContext } from './context.js';
@@ -29,8 +31,24 @@ export interface Quote {
 
 const BALANCE_NAMES = ['free', 'subscription', 'topup', 'generations'] as const;
 
-/** The account's row, its subscription and every balance, in one statement: what a charge reads before anything else. */
-const chargeState = prepared((db, v: { accountId: string }) =>
+/** The window of a model open at `now`: `ends_at` is the later end when two overlap. */
+const windowColumn = (eb: ExpressionBuilder<DB, 'accounts'>, v: { modelId: string; now: string }, column: 'starts_at' | 'ends_at') =>
+  eb
+    .selectFrom('unlimited_windows')
+    .select(`unlimited_windows.${column}`)
+    .whereRef('unlimited_windows.account_id', '=', 'accounts.id')
+    .where('unlimited_windows.model_id', '=', v.modelId)
+    .where('unlimited_windows.starts_at', '<=', v.now)
+    .where('unlimited_windows.ends_at', '>', v.now)
+    .orderBy('unlimited_windows.ends_at', 'desc')
+    .limit(1)
+    .as(`window_${column}`);
+
+/**
+ * The account's row, its subscription, every balance and the model's open unlimited window, in one statement: what a
+ * charge reads before anything else.
+ */
+const chargeState = prepared((db, v: { accountId: string; modelId: string; now: string }) =>
   db
     .selectFrom('accounts')
     .leftJoin('subscriptions', 'subscriptions.account_id', 'accounts.id')
@@ -50,24 +68,38 @@ const chargeState = prepared((db, v: { accountId: string }) =>
         eb.selectFrom('balances').select('balances.amount').whereRef('balances.account_id', '=', 'accounts.id').where('balances.name', '=', name).as(`balance_${name}`),
       ),
     )
+    .select((eb) => [windowColumn(eb, v, 'starts_at'), windowColumn(eb, v, 'ends_at')])
     .where('accounts.id', '=', v.accountId),
 );
 
-export interface ChargeState {
-  account: AccountRow;
+/** An unlimited window (U1) open for a model. */
+export interface OpenWindow {
+  model_id: string;
+  starts_at: string;
+  ends_at: string;
+}
+
+/** What a quote reads, when the caller has read it already. */
+export interface KnownState {
   subscription: SubscriptionRow | null;
   balances: Balances;
+  /** The request's model's open window, whether or not the request may use it. */
+  window: OpenWindow | null;
+}
+
+export interface ChargeState extends KnownState {
+  account: AccountRow;
 }
 
 /**
- * Locks the account and reads what a charge needs first; undefined when there is no such account. On PostgreSQL the
- * lock is a statement of its own: a statement sees the data as it was when it began, so one that waited for the lock
- * would read the balances from before the charge it waited for (measured: the concurrency tests then charge more than
- * a balance covers). The read that follows the lock sees every charge committed before it.
+ * Locks the account and reads what a charge of `modelId` needs first, as of `now`; undefined when there is no such
+ * account. On PostgreSQL the lock is a statement of its own: a statement sees the data as it was when it began, so one
+ * that waited for the lock would read the balances from before the charge it waited for (measured: the concurrency
+ * tests then charge more than a balance covers). The read that follows the lock sees every charge committed before it.
  */
-export async function lockedChargeState(trx: Tx, engine: Engine, accountId: string): Promise<ChargeState | undefined> {
+export async function lockedChargeState(trx: Tx, engine: Engine, accountId: string, modelId: string, now: Date): Promise<ChargeState | undefined> {
   await lockAccount(trx, engine, accountId);
-  const row = await chargeState.first(trx, { accountId });
+  const row = await chargeState.first(trx, { accountId, modelId, now: now.toISOString() });
   if (!row) return undefined;
   const {
     sub_account_id,
@@ -82,6 +114,8 @@ export async function lockedChargeState(trx: Tx, engine: Engine, accountId: stri
     balance_subscription,
     balance_topup,
     balance_generations,
+    window_starts_at,
+    window_ends_at,
     ...account
   } = row;
   return {
@@ -105,6 +139,7 @@ export async function lockedChargeState(trx: Tx, engine: Engine, accountId: stri
       topup: Number(balance_topup ?? 0),
       generations: Number(balance_generations ?? 0),
     },
+    window: window_starts_at && window_ends_at ? { model_id: modelId, starts_at: window_starts_at, ends_at: window_ends_at } : null,
   };
 }
 
@@ -123,10 +158,10 @@ export class Charges {
   constructor(private readonly ctx: PolicyContext) {}
 
   /**
-   * Prices a request for an account (its row, and its subscription and balances when already read, as read in this
+   * Prices a request for an account (its row, and what else `lockedChargeState` reads when already read in this
    * transaction) as things stand in this transaction. Invalid requests throw 400.
    */
-  async quote(trx: Tx, account: AccountRow, request: CostEstimateRequest, subscription?: SubscriptionRow | null, known?: Balances): Promise<Quote> {
+  async quote(trx: Tx, account: AccountRow, request: CostEstimateRequest, known?: KnownState): Promise<Quote> {
     const { catalog, clock } = this.ctx;
     const priced = priceRequest(catalog, request);
     if (!priced.ok) {
@@ -140,7 +175,7 @@ export class Charges {
     }
     const accountId = account.id;
     const plan = planOf(catalog, account.plan_id);
-    const sub = subscription === undefined ? await readSubscription(trx, accountId) : subscription;
+    const sub = known ? known.subscription : await readSubscription(trx, accountId);
     const now = clock.now();
     const base = { lane: 'standard' as const, unlimited: false };
 
@@ -157,7 +192,7 @@ export class Charges {
     }
 
     // U1/U2: inside an open window, an image or video model costs nothing, unless the request is part of a workflow.
-    const window = await this.openWindow(trx, accountId, priced.model, request.workflow ?? false, now);
+    const window = await this.openWindow(trx, accountId, priced.model, request.workflow ?? false, now, known);
     if (window) {
       const free = { cost: 0, unit: 'credits' as const, draws: [], unlimited: true };
       // U7: a fair-use pause stops unlimited access only; credits keep working for everything else.
@@ -190,7 +225,7 @@ export class Charges {
     if (plan.billing === 'generations') {
       // G2: one Generate action is one generation, whatever the outputs or settings.
       const draws: Draw[] = [{ balance: 'generations', amount: plan.monthlyGenerations === null ? 0 : 1 }];
-      if (plan.monthlyGenerations != null && (known ?? (await readBalances(trx, accountId))).generations < 1) {
+      if (plan.monthlyGenerations != null && (known?.balances ?? (await readBalances(trx, accountId))).generations < 1) {
         const resetsAt = sub ? allocationEndsAt(sub, now, account.time_zone).toISOString() : null;
         return {
           ...base,
@@ -209,7 +244,7 @@ export class Charges {
       return { ...base, cost: 1, unit: 'generations', draws, refusal: null };
     }
 
-    const balances = known ?? (await readBalances(trx, accountId));
+    const balances = known?.balances ?? (await readBalances(trx, accountId));
     const plan5 = planCreditDraws(balances, priced.cost);
     if (plan5.ok) return { ...base, cost: priced.cost, unit: 'credits', draws: plan5.draws, refusal: null };
 
@@ -239,8 +274,9 @@ export class Charges {
   }
 
   /** U1/U2: the window open now for this model, when the request may use one. */
-  private async openWindow(trx: Tx, accountId: string, model: { id: string; kind: string }, workflow: boolean, now: Date) {
+  private async openWindow(trx: Tx, accountId: string, model: { id: string; kind: string }, workflow: boolean, now: Date, known?: KnownState): Promise<OpenWindow | null> {
     if (workflow || (model.kind !== 'image' && model.kind !== 'video')) return null;
+    if (known) return known.window;
     return (await openWindowRow.first(trx, { accountId, modelId: model.id, now: now.toISOString() })) ?? null;
   }
 

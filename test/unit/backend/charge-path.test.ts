@@ -103,26 +103,34 @@ describe.each(engines)('the charge path on %s', (engine) => {
     ]);
   });
 
-  it('C5, C6: a charge reads the account, its subscription and every balance in one statement, the same as read apart', async () => {
+  it('C5, C6, U1: a charge reads the account, its subscription, every balance and the open window in one statement, the same as read apart', async () => {
     const { account } = await s.accounts.create({ name: 'State', timeZone: 'Europe/Berlin' });
     const apart = async () => database.db.transaction().execute(async (trx) => ({ subscription: await readSubscription(trx, account.id), balances: await readBalances(trx, account.id) }));
-    const together = () => database.db.transaction().execute((trx) => lockedChargeState(trx, engine, account.id));
+    const together = (modelId = 'spark-image', at = clock.now()) => database.db.transaction().execute((trx) => lockedChargeState(trx, engine, account.id, modelId, at));
 
     // No subscription yet, and balances never posted to read as 0.
     let state = await together();
     expect(state?.account).toEqual(await database.db.selectFrom('accounts').selectAll().where('id', '=', account.id).executeTakeFirstOrThrow());
     expect(state?.subscription).toBeNull();
     expect(state?.balances).toEqual({ free: catalog.dailyFreeCredits, subscription: 0, topup: 0, generations: 0 });
+    expect(state?.window).toBeNull();
 
-    await database.db.transaction().execute((trx) => s.subscriptions.subscribe(trx, account.id, 'basic'));
+    await database.db.transaction().execute((trx) => s.subscriptions.subscribe(trx, account.id, 'standard'));
     await database.db.transaction().execute((trx) => s.subscriptions.buyTopup(trx, account.id, 300));
     state = await together();
     const expected = await apart();
     expect(state?.subscription).toEqual(expected.subscription);
-    expect(state?.subscription?.plan_id).toBe('basic');
+    expect(state?.subscription?.plan_id).toBe('standard');
     expect(state?.balances).toEqual(expected.balances);
     expect(state?.balances.topup).toBe(300);
-    expect(await database.db.transaction().execute((trx) => lockedChargeState(trx, engine, 'acct_missing'))).toBeUndefined();
+    // Standard opens 7 days of unlimited Spark Image (U1): read for that model, at an instant inside it only.
+    const windows = await database.db.selectFrom('unlimited_windows').select(['model_id', 'starts_at', 'ends_at']).where('account_id', '=', account.id).where('model_id', '=', 'spark-image').execute();
+    expect(windows).toHaveLength(1);
+    expect(state?.window).toEqual(windows[0]);
+    expect((await together('motion-video'))?.window).toBeNull();
+    expect((await together('spark-image', new Date(Date.parse(windows[0]!.ends_at) + 1)))?.window).toBeNull();
+    expect((await together('spark-image', new Date(Date.parse(windows[0]!.starts_at) - 1)))?.window).toBeNull();
+    expect(await database.db.transaction().execute((trx) => lockedChargeState(trx, engine, 'acct_missing', 'spark-image', clock.now()))).toBeUndefined();
   });
 
   it('prepared queries: one compiled statement serves every run with its own values, whole rows included', async () => {
@@ -390,6 +398,31 @@ describe.skipIf(!engines.includes('postgres'))('closing PostgreSQL', () => {
       }
     } finally {
       await watcher.end();
+      await fresh.drop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.skipIf(!engines.includes('postgres'))('prepared queries on PostgreSQL', () => {
+  it('each runs as a named statement of its connection, prepared once however often it runs; other SQL is not kept', async () => {
+    const fresh = await freshDatabaseUrl();
+    const dataDir = mkdtempSync(join(tmpdir(), 'companion-named-pg-'));
+    const database = await openDatabase({ dataDir, databaseUrl: fresh.url });
+    try {
+      const { account } = await servicesOn(database, new TestClock(START)).accounts.create({ name: 'Named', timeZone: 'UTC' });
+      const nameOf = prepared((db, v: { id: string }) => db.selectFrom('accounts').select('name').where('id', '=', v.id));
+      const kept = await database.db.connection().execute(async (connection) => {
+        for (let run = 0; run < 3; run += 1) expect(await nameOf.first(connection, { id: account.id })).toEqual({ name: 'Named' });
+        await connection.selectFrom('accounts').select('time_zone').where('id', '=', account.id).execute();
+        return (await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(connection)).rows;
+      });
+      const ours = kept.filter((row) => row.statement === 'select "name" from "accounts" where "id" = $1');
+      expect(ours).toHaveLength(1);
+      expect(ours[0]!.name).toMatch(/^companion_\d+$/);
+      expect(kept.filter((row) => row.statement.includes('"time_zone"'))).toEqual([]);
+    } finally {
+      await database.close();
       await fresh.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
