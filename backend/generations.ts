@@ -2,17 +2,18 @@
  * Generations, the charging side (H1 records, C5-C8, G2-G6): a request is validated, priced by the same quote as the
  * cost preview, refused or charged, recorded and handed to the runner, all in one transaction per charge.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Draw, Generation, GenerationRequest } from '../shared/api.js';
 import { newId } from './accounts.js';
-import { prepared } from './db/prepared.js';
+import { onPostgres, prepared, type PreparedQuery } from './db/prepared.js';
 import type { DB, GenerationsTable } from './db/schema.js';
+import { belowZero, directionOf, enteredAfter, entryRow, moves, postEntry, type Direction, type EntryRow } from './ledger.js';
 import { lockedChargeState, type Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
 import type { DueWork } from './policy/due-work.js';
 import { suspendedProblem } from './policy/subscriptions.js';
 import { ApiProblem, notFound } from './problem.js';
-import { lockAccount, recordChange, recordChanges, type Tx } from './tx.js';
+import { changeParts, freshChanges, lockAccount, recordChange, writeChanges, type ChangeValues, type Tx } from './tx.js';
 
 export type GenerationRow = Selectable<GenerationsTable>;
 
@@ -27,6 +28,42 @@ export function enqueueStamp(): number {
 export const FINISHED = new Set(['succeeded', 'failed', 'blocked', 'cancelled']);
 
 const insertGeneration = prepared((db, row: GenerationRow) => db.insertInto('generations').values(row));
+
+interface ChargeWriteValues {
+  generation: GenerationRow;
+  changes: ChangeValues;
+  entries: EntryRow[];
+}
+type ChargeWritten = { changes: number } & Record<`after${number}`, number | null>;
+
+/** The charge's writes in one statement, by shape: how many changes, and the direction of each entry. */
+const chargeWrites = new Map<string, PreparedQuery<ChargeWriteValues, ChargeWritten>>();
+
+/**
+ * PostgreSQL: a new generation, its changes (/v1/sync) and the ledger entries that pay for it, in one statement (a
+ * data-modifying WITH): one round trip under the account's lock where separate statements took three. The parts write
+ * different rows, so none needs to see another's work but through what it returns. The outer select tells what each
+ * part did: how many changes were written, and per entry the balance after it, null when the balance did not cover it.
+ */
+function chargeWriteOf(changeCount: number, directions: Direction[]): PreparedQuery<ChargeWriteValues, ChargeWritten> {
+  const shape = `${changeCount}:${directions.join(',')}`;
+  let query = chargeWrites.get(shape);
+  if (!query) {
+    query = prepared((db, v: ChargeWriteValues) => {
+      const { advanced, changed } = changeParts(db, v.changes, changeCount);
+      const parts = [sql`generation as (${db.insertInto('generations').values(v.generation)})`, sql`advanced as (${advanced})`, sql`changed as (${changed})`];
+      const results = [sql`(select count(*) from changed) as changes`];
+      directions.forEach((direction, i) => {
+        const entry = v.entries[i]!;
+        parts.push(sql`${sql.id(`moved${i}`)} as (${moves[direction](db, entry)})`, sql`${sql.id(`entered${i}`)} as (${enteredAfter(`moved${i}`, entry)})`);
+        results.push(sql`(select after from ${sql.table(`entered${i}`)}) as ${sql.id(`after${i}`)}`);
+      });
+      return sql<ChargeWritten>`with ${sql.join(parts)} select ${sql.join(results)}`;
+    });
+    chargeWrites.set(shape, query);
+  }
+  return query;
+}
 
 export class Generations {
   constructor(
@@ -94,13 +131,22 @@ export class Generations {
       wait_ms: null,
       run_ms: null,
     };
-    await insertGeneration.execute(trx, row);
-    // Both changes in one step; the debits' own record of the balance change then finds it already made.
-    await recordChanges(trx, accountId, [
+    const changes = freshChanges(trx, accountId, [
       { kind: 'generation', entityId: id, op: 'upsert' },
       { kind: 'balance', entityId: 'balance', op: 'upsert' },
     ]);
-    await this.charges.debit(trx, accountId, quote, id, `${request.modelId} ${request.tool} x${request.settings.outputs}`);
+    const entries = this.charges.debitEntries(quote, id, `${request.modelId} ${request.tool} x${request.settings.outputs}`);
+    if (onPostgres(trx)) {
+      const values = { generation: row, changes: { accountId, changes }, entries: entries.map((entry) => entryRow(accountId, entry)) };
+      const written = (await chargeWriteOf(changes.length, entries.map(directionOf)).first(trx, values))!;
+      if (Number(written.changes) !== changes.length) throw new Error(`Account ${accountId} is missing`);
+      for (const [i, entry] of entries.entries()) if (written[`after${i}`] === null) throw await belowZero(trx, accountId, entry);
+    } else {
+      await insertGeneration.execute(trx, row);
+      await writeChanges(trx, accountId, changes);
+      // Each entry's own record of the balance change finds it already made.
+      for (const entry of entries) await postEntry(trx, accountId, entry);
+    }
     return row;
   }
 

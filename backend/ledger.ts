@@ -2,7 +2,7 @@
  * The append-only ledger (C9): a balance changes only together with the entry that explains it, in the caller's
  * transaction, and the entry records the balance after it.
  */
-import type { Insertable, QueryCreator, Transaction } from 'kysely';
+import { sql, type Insertable, type QueryCreator, type Transaction } from 'kysely';
 import type { BalanceName, LedgerEntry } from '../shared/api.js';
 import { onPostgres, prepared } from './db/prepared.js';
 import type { DB, LedgerEntriesTable } from './db/schema.js';
@@ -42,7 +42,7 @@ export async function readBalance(trx: Transaction<DB>, accountId: string, balan
   return Number(row?.amount ?? 0);
 }
 
-type EntryRow = Omit<Insertable<LedgerEntriesTable>, 'id' | 'after'>;
+export type EntryRow = Omit<Insertable<LedgerEntriesTable>, 'id' | 'after'>;
 
 /** A decrease needs the balance to exist and to cover it (the table's CHECK would refuse the row anyway). */
 const decreaseOf = (db: QueryCreator<DB>, v: EntryRow) =>
@@ -51,7 +51,7 @@ const decreaseOf = (db: QueryCreator<DB>, v: EntryRow) =>
     .set((eb) => ({ amount: eb('amount', '+', v.amount) }))
     .where('account_id', '=', v.account_id)
     .where('name', '=', v.balance)
-    .where('amount', '>=', (eb) => eb.neg(eb.cast(eb.val(v.amount), 'bigint')))
+    .where('amount', '>=', (eb) => eb.neg(eb.cast<number>(eb.val(v.amount), 'bigint')))
     .returning('amount');
 const increaseOf = (db: QueryCreator<DB>, v: EntryRow) =>
   db
@@ -59,8 +59,8 @@ const increaseOf = (db: QueryCreator<DB>, v: EntryRow) =>
     .values({ account_id: v.account_id, name: v.balance, amount: v.amount })
     .onConflict((oc) => oc.columns(['account_id', 'name']).doUpdateSet((eb) => ({ amount: eb('balances.amount', '+', eb.ref('excluded.amount')) })))
     .returning('amount');
-const moves = { decrease: decreaseOf, increase: increaseOf };
-type Direction = keyof typeof moves;
+export const moves = { decrease: decreaseOf, increase: increaseOf };
+export type Direction = keyof typeof moves;
 
 /** SQLite: the move, then the entry. */
 const moved = {
@@ -70,41 +70,24 @@ const moved = {
 const insertEntry = prepared((db, row: Insertable<LedgerEntriesTable>) => db.insertInto('ledger_entries').values(row));
 
 /**
- * PostgreSQL: the move and its entry in one statement (a data-modifying WITH), one round trip to the server where two
- * held the account's lock longer. The entry takes the balance after it from the move, so a move that changed nothing
- * (a decrease the balance does not cover) writes no entry either. SQLite has no such statement; its two calls stay in
- * the process.
+ * PostgreSQL, as the part of one statement (a data-modifying WITH) that follows a move named `move`: the entry, taking
+ * the balance after it from the move. A move that changed nothing (a decrease the balance does not cover) leaves no
+ * entry either. One round trip where two held the account's lock longer; SQLite has no such statement, and its two
+ * calls stay in the process.
  */
-const enteredOf = (direction: Direction) =>
-  prepared((db, v: EntryRow) =>
-    db
-      .with('moved', (qb) => moves[direction](qb, v))
-      .insertInto('ledger_entries')
-      .columns(['account_id', 'at', 'kind', 'balance', 'amount', 'after', 'generation_id', 'reason'])
-      .expression((eb) =>
-        eb
-          .selectFrom('moved')
-          .select((s) => [
-            s.cast(s.val(v.account_id), 'text').as('account_id'),
-            s.cast(s.val(v.at), 'text').as('at'),
-            s.cast(s.val(v.kind), 'text').as('kind'),
-            s.cast(s.val(v.balance), 'text').as('balance'),
-            s.cast(s.val(v.amount), 'bigint').as('amount'),
-            'moved.amount as after',
-            s.cast(s.val(v.generation_id), 'text').as('generation_id'),
-            s.cast(s.val(v.reason), 'text').as('reason'),
-          ]),
-      )
-      .returning('after'),
-  );
+export function enteredAfter(move: string, v: EntryRow) {
+  return sql<{ after: number }>`insert into ledger_entries (account_id, at, kind, balance, amount, after, generation_id, reason)
+    select ${v.account_id}::text, ${v.at}::text, ${v.kind}::text, ${v.balance}::text, ${v.amount}::bigint, ${sql.ref(`${move}.amount`)},
+      ${v.generation_id}::text, ${v.reason}::text
+    from ${sql.table(move)}
+    returning after`;
+}
+
+const enteredOf = (direction: Direction) => prepared((db, v: EntryRow) => sql<{ after: number }>`with moved as (${moves[direction](db, v)}) ${enteredAfter('moved', v)}`);
 const entered = { decrease: enteredOf('decrease'), increase: enteredOf('increase') };
 
-/**
- * Posts one entry: the balance moves by `amount` in the same statement that reads its new value, and the entry records
- * it. An entry that would take a balance below zero throws, and the caller's transaction rolls back with it.
- */
-export async function postEntry(trx: Transaction<DB>, accountId: string, entry: EntryInput): Promise<number> {
-  const row: EntryRow = {
+export function entryRow(accountId: string, entry: EntryInput): EntryRow {
+  return {
     account_id: accountId,
     at: entry.at.toISOString(),
     kind: entry.kind,
@@ -113,7 +96,22 @@ export async function postEntry(trx: Transaction<DB>, accountId: string, entry: 
     generation_id: entry.generationId ?? null,
     reason: entry.reason,
   };
-  const direction: Direction = entry.amount < 0 ? 'decrease' : 'increase';
+}
+
+export const directionOf = (entry: EntryInput): Direction => (entry.amount < 0 ? 'decrease' : 'increase');
+
+/** The error of an entry whose move changed nothing: one that would take its balance below zero. */
+export async function belowZero(trx: Transaction<DB>, accountId: string, entry: EntryInput): Promise<Error> {
+  return new Error(`Ledger entry would take ${entry.balance} below zero (${await readBalance(trx, accountId, entry.balance)} + ${entry.amount})`);
+}
+
+/**
+ * Posts one entry: the balance moves by `amount` in the same statement that reads its new value, and the entry records
+ * it. An entry that would take a balance below zero throws, and the caller's transaction rolls back with it.
+ */
+export async function postEntry(trx: Transaction<DB>, accountId: string, entry: EntryInput): Promise<number> {
+  const row = entryRow(accountId, entry);
+  const direction = directionOf(entry);
   let after: number | undefined;
   if (onPostgres(trx)) {
     const written = await entered[direction].first(trx, row);
@@ -125,7 +123,7 @@ export async function postEntry(trx: Transaction<DB>, accountId: string, entry: 
       await insertEntry.execute(trx, { ...row, after });
     }
   }
-  if (after === undefined) throw new Error(`Ledger entry would take ${entry.balance} below zero (${await readBalance(trx, accountId, entry.balance)} + ${entry.amount})`);
+  if (after === undefined) throw await belowZero(trx, accountId, entry);
   await recordChange(trx, accountId, 'balance', 'balance', 'upsert');
   return after;
 }

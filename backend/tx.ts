@@ -9,7 +9,7 @@
  * (many parallel charges of one account) where correctness matters most. On SQLite one process owns the file and
  * Kysely runs one transaction at a time on its single connection, which is the same guarantee.
  */
-import { sql, type Selectable, type Transaction } from 'kysely';
+import { sql, type QueryCreator, type Selectable, type Transaction } from 'kysely';
 import type { Engine } from './db/database.js';
 import { onPostgres, prepared, type PreparedQuery } from './db/prepared.js';
 import type { AccountsTable, DB } from './db/schema.js';
@@ -55,90 +55,82 @@ const advanceSequence = prepared((db, v: { accountId: string; by: number }) =>
     .returning('change_seq'),
 );
 
-type ChangeValues = Record<string, string | number>;
-type ChangeRows = PreparedQuery<ChangeValues, { seq: number }>;
-
-/** SQLite: the insert of n change rows (one or two in nearly every transaction), numbered by the caller. */
-const insertChanges = (count: number) =>
-  prepared((db, v: ChangeValues) =>
-    db
-      .insertInto('changes')
-      .values(
-        Array.from({ length: count }, (_, i) => ({
-          account_id: v.accountId as string,
-          kind: v[`kind${i}`] as string,
-          entity_id: v[`entity${i}`] as string,
-          op: v[`op${i}`] as string,
-          seq: v[`seq${i}`] as number,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['account_id', 'kind', 'entity_id']).doUpdateSet((eb) => ({ op: eb.ref('excluded.op'), seq: eb.ref('excluded.seq') })))
-      .returning('seq'),
-  );
-
-/**
- * PostgreSQL: the account's counter moves by n and the n rows take its last n numbers, in one statement (a
- * data-modifying WITH): one round trip where two held the account's lock longer. No row is written when the account
- * is missing.
- */
-const advanceAndInsertChanges = (count: number) =>
-  prepared((db, v: ChangeValues) =>
-    db
-      .with('advanced', (qb) =>
-        qb
-          .updateTable('accounts')
-          .set((eb) => ({ change_seq: eb('change_seq', '+', sql.lit(count)) }))
-          .where('id', '=', v.accountId as string)
-          .returning('change_seq'),
-      )
-      .insertInto('changes')
-      .columns(['account_id', 'kind', 'entity_id', 'op', 'seq'])
-      .expression((eb) => {
-        const row = (i: number) =>
-          eb.selectFrom('advanced').select((s) => [
-            s.cast<string>(s.val(v.accountId), 'text').as('account_id'),
-            s.cast<string>(s.val(v[`kind${i}`]), 'text').as('kind'),
-            s.cast<string>(s.val(v[`entity${i}`]), 'text').as('entity_id'),
-            s.cast<string>(s.val(v[`op${i}`]), 'text').as('op'),
-            s('advanced.change_seq', '-', sql.lit(count - 1 - i)).as('seq'),
-          ]);
-        let rows = row(0);
-        for (let i = 1; i < count; i++) rows = rows.unionAll(row(i));
-        return rows;
-      })
-      .onConflict((oc) => oc.columns(['account_id', 'kind', 'entity_id']).doUpdateSet((eb) => ({ op: eb.ref('excluded.op'), seq: eb.ref('excluded.seq') })))
-      .returning('seq'),
-  );
-
-/** Prepared change writes by engine and count, kept up to 8 rows. */
-const changeWrites = { sqlite: new Map<number, ChangeRows>(), postgres: new Map<number, ChangeRows>() };
-function changeWriteOf(engine: Engine, count: number): ChangeRows {
-  let query = changeWrites[engine].get(count);
-  if (!query) {
-    query = engine === 'postgres' ? advanceAndInsertChanges(count) : insertChanges(count);
-    if (count <= 8) changeWrites[engine].set(count, query);
-  }
-  return query;
-}
-
 export interface Change {
   kind: ChangeKind;
   entityId: string;
   op: 'upsert' | 'delete';
 }
 
+/** SQLite: the insert of n change rows, numbered by the caller. */
+const insertChanges = (count: number) =>
+  prepared((db, v: { accountId: string; changes: Array<Change & { seq: number }> }) =>
+    db
+      .insertInto('changes')
+      .values(
+        Array.from({ length: count }, (_, i) => {
+          const change = v.changes[i]!;
+          return { account_id: v.accountId, kind: change.kind, entity_id: change.entityId, op: change.op, seq: change.seq };
+        }),
+      )
+      .onConflict((oc) => oc.columns(['account_id', 'kind', 'entity_id']).doUpdateSet((eb) => ({ op: eb.ref('excluded.op'), seq: eb.ref('excluded.seq') }))),
+  );
+
+export interface ChangeValues {
+  accountId: string;
+  changes: Change[];
+}
+
+/**
+ * PostgreSQL, as parts of one statement (a data-modifying WITH): `advanced` moves the account's counter by n, and
+ * `changed` gives the n changes its last n numbers (no row when the account is missing). One round trip where two held
+ * the account's lock longer; the charge adds its other writes to the same statement.
+ */
+export function changeParts(db: QueryCreator<DB>, v: ChangeValues, count: number) {
+  const advanced = db
+    .updateTable('accounts')
+    .set((eb) => ({ change_seq: eb('change_seq', '+', sql.lit(count)) }))
+    .where('id', '=', v.accountId)
+    .returning('change_seq');
+  const rows = Array.from({ length: count }, (_, i) => {
+    const change = v.changes[i]!;
+    return sql`(${change.kind}::text, ${change.entityId}::text, ${change.op}::text, ${sql.lit(i + 1)})`;
+  });
+  const changed = sql`insert into changes (account_id, kind, entity_id, op, seq)
+    select ${v.accountId}::text, c.kind, c.entity_id, c.op, advanced.change_seq - ${sql.lit(count)} + c.n
+    from advanced, (values ${sql.join(rows)}) as c (kind, entity_id, op, n)
+    on conflict (account_id, kind, entity_id) do update set op = excluded.op, seq = excluded.seq
+    returning seq`;
+  return { advanced, changed };
+}
+
+const advanceAndInsertChanges = (count: number) =>
+  prepared((db, v: ChangeValues) => {
+    const { advanced, changed } = changeParts(db, v, count);
+    return sql<{ seq: number }>`with advanced as (${advanced}) ${changed}`;
+  });
+
+/** Prepared change writes by engine and count, kept up to 8 rows. */
+const changeWrites = { sqlite: new Map<number, PreparedQuery<never, unknown>>(), postgres: new Map<number, PreparedQuery<never, unknown>>() };
+function kept<Q extends PreparedQuery<never, unknown>>(engine: Engine, count: number, make: (count: number) => Q): Q {
+  let query = changeWrites[engine].get(count) as Q | undefined;
+  if (!query) {
+    query = make(count);
+    if (count <= 8) changeWrites[engine].set(count, query);
+  }
+  return query;
+}
+
 /** What each open transaction has recorded, per entity: its last change. */
 const recorded = new WeakMap<Tx, Map<string, Change['op']>>();
 
 /**
- * Records that entities changed, for /v1/sync: one row per entity, moved to the account's next sequence numbers (one
- * bump of the account's counter and one insert for all of them). Within one transaction nobody can read between two
- * changes of one entity, so the second is already covered by the first.
+ * The changes not yet recorded in this transaction, one per entity (its last change in the list), now counted as
+ * recorded: the caller writes them (`recordChanges`, or a statement of its own that uses `changeParts`). Within one
+ * transaction nobody can read between two changes of one entity, so the second is already covered by the first.
  */
-export async function recordChanges(trx: Tx, accountId: string, changes: Change[]): Promise<void> {
+export function freshChanges(trx: Tx, accountId: string, changes: Change[]): Change[] {
   const last = recorded.get(trx) ?? new Map<string, Change['op']>();
   recorded.set(trx, last);
-  // One row per entity (its last change in the batch), and none for an entity already recorded that way.
   const batch = new Map<string, Change>();
   for (const change of changes) batch.set(`${accountId}\n${change.kind}\n${change.entityId}`, change);
   const fresh: Change[] = [];
@@ -147,23 +139,30 @@ export async function recordChanges(trx: Tx, accountId: string, changes: Change[
     last.set(key, change.op);
     fresh.push(change);
   }
-  if (fresh.length === 0) return;
-  const values: ChangeValues = { accountId };
-  fresh.forEach((change, i) => {
-    values[`kind${i}`] = change.kind;
-    values[`entity${i}`] = change.entityId;
-    values[`op${i}`] = change.op;
-  });
+  return fresh;
+}
+
+/**
+ * Records that entities changed, for /v1/sync: one row per entity, moved to the account's next sequence numbers (one
+ * bump of the account's counter and one insert for all of them), and none for what this transaction already recorded.
+ */
+export async function recordChanges(trx: Tx, accountId: string, changes: Change[]): Promise<void> {
+  await writeChanges(trx, accountId, freshChanges(trx, accountId, changes));
+}
+
+/** Writes changes that `freshChanges` returned (see `recordChanges`). */
+export async function writeChanges(trx: Tx, accountId: string, fresh: Change[]): Promise<void> {
+  const count = fresh.length;
+  if (count === 0) return;
   if (onPostgres(trx)) {
-    const rows = await changeWriteOf('postgres', fresh.length).rows(trx, values);
+    const rows = await kept('postgres', count, advanceAndInsertChanges).rows(trx, { accountId, changes: fresh });
     if (rows.length === 0) throw new Error(`Account ${accountId} is missing`);
     return;
   }
-  const row = await advanceSequence.first(trx, { accountId, by: fresh.length });
+  const row = await advanceSequence.first(trx, { accountId, by: count });
   if (!row) throw new Error(`Account ${accountId} is missing`);
-  const first = Number(row.change_seq) - fresh.length + 1;
-  fresh.forEach((_, i) => (values[`seq${i}`] = first + i));
-  await changeWriteOf('sqlite', fresh.length).execute(trx, values);
+  const first = Number(row.change_seq) - count + 1;
+  await kept('sqlite', count, insertChanges).execute(trx, { accountId, changes: fresh.map((change, i) => ({ ...change, seq: first + i })) });
 }
 
 /** Records that one entity changed (see `recordChanges`). */

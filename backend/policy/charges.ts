@@ -8,7 +8,7 @@ import { lastLocalMidnight, nextLocalMidnight } from '../../shared/calendar.js';
 import { planCreditDraws, priceRequest } from '../../shared/pricing.js';
 import type { ExpressionBuilder } from 'kysely';
 import { prepared } from '../db/prepared.js';
-import { postEntry, readBalances, type Balances } from '../ledger.js';
+import { postEntry, readBalances, type Balances, type EntryInput } from '../ledger.js';
 import { ApiProblem } from '../problem.js';
 import type { Engine } from '../db/database.js';
 import type { DB } from '../db/schema.js';
@@ -280,30 +280,29 @@ export class Charges {
     return (await openWindowRow.first(trx, { accountId, modelId: model.id, now: now.toISOString() })) ?? null;
   }
 
-  /** Posts the debits of a quote (one ledger entry per balance drawn, C5); unlimited use records a zero-cost entry (U1). */
-  async debit(trx: Tx, accountId: string, quote: Quote, generationId: string, label: string): Promise<void> {
+  /** The debits of a quote: one ledger entry per balance drawn (C5); unlimited use records a zero-cost entry (U1). */
+  debitEntries(quote: Quote, generationId: string, label: string): EntryInput[] {
     const at = this.ctx.clock.now();
     if (quote.unlimited) {
-      await postEntry(trx, accountId, {
-        kind: 'debit',
-        balance: 'subscription',
-        amount: 0,
-        reason: `U1: ${label} inside the unlimited window until ${quote.window?.ends_at ?? '?'} (${quote.lane})`,
-        at,
-        generationId,
-      });
-      return;
+      return [
+        {
+          kind: 'debit',
+          balance: 'subscription',
+          amount: 0,
+          reason: `U1: ${label} inside the unlimited window until ${quote.window?.ends_at ?? '?'} (${quote.lane})`,
+          at,
+          generationId,
+        },
+      ];
     }
-    for (const draw of quote.draws) {
-      await postEntry(trx, accountId, {
-        kind: 'debit',
-        balance: draw.balance,
-        amount: -draw.amount,
-        reason: draw.balance === 'generations' && draw.amount === 0 ? `G1: ${label} (unlimited plan, counted)` : `C5: ${label}`,
-        at,
-        generationId,
-      });
-    }
+    return quote.draws.map((draw) => ({
+      kind: 'debit',
+      balance: draw.balance,
+      amount: -draw.amount,
+      reason: draw.balance === 'generations' && draw.amount === 0 ? `G1: ${label} (unlimited plan, counted)` : `C5: ${label}`,
+      at,
+      generationId,
+    }));
   }
 
   /**

@@ -80,6 +80,7 @@ describe.each(engines)('the charge path on %s', (engine) => {
 
   const ledgerOf = (accountId: string) =>
     database.db.selectFrom('ledger_entries').select(['kind', 'balance', 'amount', 'after', 'reason']).where('account_id', '=', accountId).orderBy('id').execute();
+  const changesOf = (accountId: string) => database.db.selectFrom('changes').select(['kind', 'entity_id', 'seq']).where('account_id', '=', accountId).orderBy('seq').execute();
 
   it('H1: one transaction takes one step of the change sequence per entity, however often it changes one', async () => {
     const { account } = await s.accounts.create({ name: 'Changes', timeZone: 'UTC' });
@@ -151,9 +152,20 @@ describe.each(engines)('the charge path on %s', (engine) => {
       [second.id, 'ws_b', 'delete', 2_000],
     ]);
 
+    // A whole row from inside the values, and values from a list, by position.
+    const nested = prepared((db, v: { row: { account_id: string; kind: string; entity_id: string; op: string; seq: number }; ids: string[] }) =>
+      db.insertInto('changes').values(v.row).onConflict((oc) => oc.columns(['account_id', 'kind', 'entity_id']).doUpdateSet({ seq: v.row.seq, entity_id: v.ids[1]! })),
+    );
+    await nested.execute(database.db, { row: { account_id: first.id, kind: 'workspace', entity_id: 'ws_c', op: 'upsert', seq: 3_000 }, ids: ['unused', 'ws_d'] });
+    await nested.execute(database.db, { row: { account_id: first.id, kind: 'workspace', entity_id: 'ws_c', op: 'upsert', seq: 4_000 }, ids: ['unused', 'ws_e'] });
+    const moved = await database.db.selectFrom('changes').select(['entity_id', 'seq']).where('account_id', '=', first.id).where('seq', '>=', 3_000).execute();
+    expect(moved.map((r) => [r.entity_id, Number(r.seq)])).toEqual([['ws_e', 4_000]]);
+
     // Built once, so a build function may not decide anything by a value: it would hold for every later run.
     const looks = prepared((db, v: { limit: number }) => db.selectFrom('accounts').selectAll().limit(v.limit > 1 ? 10 : 1));
     await expect(looks.rows(database.db, { limit: 5 })).rejects.toThrow('used the value "limit"; it may only pass values into the query');
+    const looksDeeper = prepared((db, v: { page: { limit: number } }) => db.selectFrom('accounts').selectAll().limit(v.page.limit > 1 ? 10 : 1));
+    await expect(looksDeeper.rows(database.db, { page: { limit: 5 } })).rejects.toThrow('used the value "page.limit"');
   });
 
   it('U8: claims that reuse a reading of the queue still take each job once, skip what another worker took, and see new work at once', async () => {
@@ -218,6 +230,31 @@ describe.each(engines)('the charge path on %s', (engine) => {
     expect(await ledgerOf(account.id)).toEqual(entriesBefore);
     const free = await database.db.selectFrom('balances').select('amount').where('account_id', '=', account.id).where('name', '=', 'free').executeTakeFirstOrThrow();
     expect(Number(free.amount)).toBe(catalog.dailyFreeCredits);
+  });
+
+  it('C9: a charge whose debits the balances do not cover fails with a clear message, and writes no generation, change or entry', async () => {
+    const { account } = await s.accounts.create({ name: 'Overdrawn', timeZone: 'UTC' });
+    // A quote that went wrong: it draws twice the free credits there are. The charge's own writes must still refuse it.
+    class Overdrawing extends Charges {
+      override debitEntries(...args: Parameters<Charges['debitEntries']>) {
+        return super.debitEntries(...args).map((entry) => ({ ...entry, amount: -2 * catalog.dailyFreeCredits }));
+      }
+    }
+    const generations = new Generations(s.ctx, new Overdrawing(s.ctx), s.dueWork);
+    const before = { entries: await ledgerOf(account.id), changes: await changesOf(account.id) };
+    const attempt = database.db.transaction().execute((trx) => generations.create(trx, account.id, SPARK));
+    await expect(attempt).rejects.toThrow(`Ledger entry would take free below zero (${catalog.dailyFreeCredits} + ${-2 * catalog.dailyFreeCredits})`);
+    expect(await database.db.selectFrom('generations').select('id').where('account_id', '=', account.id).execute()).toEqual([]);
+    expect({ entries: await ledgerOf(account.id), changes: await changesOf(account.id) }).toEqual(before);
+    // The same charge, priced right, goes through.
+    const charged = await database.db.transaction().execute((trx) => s.generations.create(trx, account.id, SPARK));
+    expect((await ledgerOf(account.id)).slice(before.entries.length).map((e) => [e.kind, e.balance, Number(e.amount), Number(e.after)])).toEqual([
+      ['debit', 'free', -6, catalog.dailyFreeCredits - 6],
+    ]);
+    expect((await changesOf(account.id)).slice(-2).map((c) => [c.kind, c.entity_id])).toEqual([
+      ['generation', charged.id],
+      ['balance', 'balance'],
+    ]);
   });
 
   it('C2: a charge after local midnight first resets the free credits, in its own transaction, and pays from the new ones', async () => {
