@@ -5,7 +5,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Draw, Generation, GenerationRequest } from '../shared/api.js';
 import { newId } from './accounts.js';
-import { onPostgres, prepared, type PreparedQuery } from './db/prepared.js';
+import { onPostgres, prepared, preparedPerShape } from './db/prepared.js';
 import type { DB, GenerationsTable } from './db/schema.js';
 import { belowZero, directionOf, enteredAfter, entryRow, moves, postEntry, type Direction, type EntryRow } from './ledger.js';
 import { lockedChargeState, type Charges } from './policy/charges.js';
@@ -36,21 +36,17 @@ interface ChargeWriteValues {
 }
 type ChargeWritten = { changes: number } & Record<`after${number}`, number | null>;
 
-/** The charge's writes in one statement, by shape: how many changes, and the direction of each entry. */
-const chargeWrites = new Map<string, PreparedQuery<ChargeWriteValues, ChargeWritten>>();
-
 /**
  * PostgreSQL: a new generation, its changes (/v1/sync) and the ledger entries that pay for it, in one statement (a
  * data-modifying WITH): one round trip under the account's lock where separate statements took three. The parts write
  * different rows, so none needs to see another's work but through what it returns. The outer select tells what each
  * part did: how many changes were written, and per entry the balance after it, null when the balance did not cover it.
+ * One prepared statement per shape: how many changes, and the direction of each entry.
  */
-function chargeWriteOf(changeCount: number, directions: Direction[]): PreparedQuery<ChargeWriteValues, ChargeWritten> {
-  const shape = `${changeCount}:${directions.join(',')}`;
-  let query = chargeWrites.get(shape);
-  if (!query) {
-    query = prepared((db, v: ChargeWriteValues) => {
-      const { advanced, changed } = changeParts(db, v.changes, changeCount);
+const chargeWrite = preparedPerShape(
+  ({ changes, directions }: { changes: number; directions: Direction[] }) =>
+    (db, v: ChargeWriteValues) => {
+      const { advanced, changed } = changeParts(db, v.changes, changes);
       const parts = [sql`generation as (${db.insertInto('generations').values(v.generation)})`, sql`advanced as (${advanced})`, sql`changed as (${changed})`];
       const results = [sql`(select count(*) from changed) as changes`];
       directions.forEach((direction, i) => {
@@ -59,11 +55,9 @@ function chargeWriteOf(changeCount: number, directions: Direction[]): PreparedQu
         results.push(sql`(select after from ${sql.table(`entered${i}`)}) as ${sql.id(`after${i}`)}`);
       });
       return sql<ChargeWritten>`with ${sql.join(parts)} select ${sql.join(results)}`;
-    });
-    chargeWrites.set(shape, query);
-  }
-  return query;
-}
+    },
+  ({ changes, directions }) => `${changes}:${directions.join(',')}`,
+);
 
 export class Generations {
   constructor(
@@ -138,7 +132,7 @@ export class Generations {
     const entries = this.charges.debitEntries(quote, id, `${request.modelId} ${request.tool} x${request.settings.outputs}`);
     if (onPostgres(trx)) {
       const values = { generation: row, changes: { accountId, changes }, entries: entries.map((entry) => entryRow(accountId, entry)) };
-      const written = (await chargeWriteOf(changes.length, entries.map(directionOf)).first(trx, values))!;
+      const written = (await chargeWrite({ changes: changes.length, directions: entries.map(directionOf) }).first(trx, values))!;
       if (Number(written.changes) !== changes.length) throw new Error(`Account ${accountId} is missing`);
       for (const [i, entry] of entries.entries()) if (written[`after${i}`] === null) throw await belowZero(trx, accountId, entry);
     } else {

@@ -11,7 +11,7 @@
  */
 import { sql, type QueryCreator, type Selectable, type Transaction } from 'kysely';
 import type { Engine } from './db/database.js';
-import { onPostgres, prepared, type PreparedQuery } from './db/prepared.js';
+import { onPostgres, prepared, preparedPerShape } from './db/prepared.js';
 import type { AccountsTable, DB } from './db/schema.js';
 
 export type Tx = Transaction<DB>;
@@ -62,8 +62,8 @@ export interface Change {
 }
 
 /** SQLite: the insert of n change rows, numbered by the caller. */
-const insertChanges = (count: number) =>
-  prepared((db, v: { accountId: string; changes: Array<Change & { seq: number }> }) =>
+const insertChanges = preparedPerShape(
+  (count: number) => (db, v: { accountId: string; changes: Array<Change & { seq: number }> }) =>
     db
       .insertInto('changes')
       .values(
@@ -73,7 +73,7 @@ const insertChanges = (count: number) =>
         }),
       )
       .onConflict((oc) => oc.columns(['account_id', 'kind', 'entity_id']).doUpdateSet((eb) => ({ op: eb.ref('excluded.op'), seq: eb.ref('excluded.seq') }))),
-  );
+);
 
 export interface ChangeValues {
   accountId: string;
@@ -103,22 +103,10 @@ export function changeParts(db: QueryCreator<DB>, v: ChangeValues, count: number
   return { advanced, changed };
 }
 
-const advanceAndInsertChanges = (count: number) =>
-  prepared((db, v: ChangeValues) => {
-    const { advanced, changed } = changeParts(db, v, count);
-    return sql<{ seq: number }>`with advanced as (${advanced}) ${changed}`;
-  });
-
-/** Prepared change writes by engine and count, kept up to 8 rows. */
-const changeWrites = { sqlite: new Map<number, PreparedQuery<never, unknown>>(), postgres: new Map<number, PreparedQuery<never, unknown>>() };
-function kept<Q extends PreparedQuery<never, unknown>>(engine: Engine, count: number, make: (count: number) => Q): Q {
-  let query = changeWrites[engine].get(count) as Q | undefined;
-  if (!query) {
-    query = make(count);
-    if (count <= 8) changeWrites[engine].set(count, query);
-  }
-  return query;
-}
+const advanceAndInsertChanges = preparedPerShape((count: number) => (db, v: ChangeValues) => {
+  const { advanced, changed } = changeParts(db, v, count);
+  return sql<{ seq: number }>`with advanced as (${advanced}) ${changed}`;
+});
 
 /** What each open transaction has recorded, per entity: its last change. */
 const recorded = new WeakMap<Tx, Map<string, Change['op']>>();
@@ -155,14 +143,14 @@ export async function writeChanges(trx: Tx, accountId: string, fresh: Change[]):
   const count = fresh.length;
   if (count === 0) return;
   if (onPostgres(trx)) {
-    const rows = await kept('postgres', count, advanceAndInsertChanges).rows(trx, { accountId, changes: fresh });
+    const rows = await advanceAndInsertChanges(count).rows(trx, { accountId, changes: fresh });
     if (rows.length === 0) throw new Error(`Account ${accountId} is missing`);
     return;
   }
   const row = await advanceSequence.first(trx, { accountId, by: count });
   if (!row) throw new Error(`Account ${accountId} is missing`);
   const first = Number(row.change_seq) - count + 1;
-  await kept('sqlite', count, insertChanges).execute(trx, { accountId, changes: fresh.map((change, i) => ({ ...change, seq: first + i })) });
+  await insertChanges(count).execute(trx, { accountId, changes: fresh.map((change, i) => ({ ...change, seq: first + i })) });
 }
 
 /** Records that one entity changed (see `recordChanges`). */

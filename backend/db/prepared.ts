@@ -62,8 +62,13 @@ interface Compiled {
   parameters: ReadonlyArray<{ path: readonly string[] } | { constant: unknown }>;
 }
 
-/** The server-side name of each prepared query's SQL (PostgreSQL), by its text: one per query and dialect, so few. */
+/**
+ * The server-side name of each prepared query's SQL (PostgreSQL), by its text: one per query, dialect and shape, so
+ * few; past `NAMED_STATEMENTS` a query's SQL is parsed on every run again, so that no connection keeps statements
+ * without bound.
+ */
 const statementNames = new Map<string, string>();
+const NAMED_STATEMENTS = 500;
 
 /**
  * The name under which a connection keeps this SQL as a prepared statement, when it is a prepared query's; undefined
@@ -91,7 +96,7 @@ export class PreparedQuery<V extends object, R> {
       const built = this.build(executor, standInsLike(values, []) as V);
       const { sql, query, parameters } = 'isRawBuilder' in built ? built.compile(executor) : built.compile();
       compiled = { sql, query, parameters: parameters.map((p) => (p instanceof StandIn ? { path: p.path } : { constant: p })) };
-      if (!statementNames.has(sql)) statementNames.set(sql, `companion_${statementNames.size + 1}`);
+      if (!statementNames.has(sql) && statementNames.size < NAMED_STATEMENTS) statementNames.set(sql, `companion_${statementNames.size + 1}`);
       this.#compiled.set(adapter, compiled);
     }
     const parameters = compiled.parameters.map((p) => ('path' in p ? valueAt(values, p.path) : p.constant));
@@ -110,6 +115,26 @@ export class PreparedQuery<V extends object, R> {
 /** A query compiled once per dialect and run with new values each time (see the file's comment). */
 export function prepared<V extends object, R>(build: Build<V, R>): PreparedQuery<V, R> {
   return new PreparedQuery(build);
+}
+
+/** At most this many shapes of one query are kept; a rarer shape is prepared for its one use. */
+const SHAPES_KEPT = 64;
+
+/**
+ * A query whose SQL depends on a shape (how many rows, which parts): one prepared query per shape, made on first use
+ * and kept, up to `SHAPES_KEPT` of them.
+ */
+export function preparedPerShape<S, V extends object, R>(build: (shape: S) => Build<V, R>, keyOf: (shape: S) => string | number = String): (shape: S) => PreparedQuery<V, R> {
+  const kept = new Map<string | number, PreparedQuery<V, R>>();
+  return (shape) => {
+    const key = keyOf(shape);
+    let query = kept.get(key);
+    if (!query) {
+      query = prepared(build(shape));
+      if (kept.size < SHAPES_KEPT) kept.set(key, query);
+    }
+    return query;
+  };
 }
 
 /** Whether a database or transaction runs on PostgreSQL, for the few statements written for one engine only. */
