@@ -2,9 +2,11 @@
 import { sql } from 'kysely';
 import type { Balance } from '../../shared/api.js';
 import { lastLocalMidnight, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
-import { readAccount, type Tx } from '../tx.js';
+import { notFound } from '../problem.js';
+import type { Tx } from '../tx.js';
+import { readAccountState } from './account-state.js';
 import { planOf, type PolicyContext } from './context.js';
-import { readSubscription, type SubscriptionRow } from './subscriptions.js';
+import type { SubscriptionRow } from './subscriptions.js';
 
 /** When the current monthly allocation ends: the next grant, or the end of a cancelled subscription if sooner. */
 export function allocationEndsAt(sub: SubscriptionRow, now: Date, zone: string): Date {
@@ -15,17 +17,16 @@ export function allocationEndsAt(sub: SubscriptionRow, now: Date, zone: string):
 
 export async function balanceView(ctx: PolicyContext, trx: Tx, accountId: string): Promise<Balance> {
   const now = ctx.clock.now();
-  const account = await readAccount(trx, accountId);
-  const rows = await trx.selectFrom('balances').select(['name', 'amount']).where('account_id', '=', accountId).execute();
-  const amountOf = (name: string) => Number(rows.find((r) => r.name === name)?.amount ?? 0);
+  const state = await readAccountState(trx, accountId);
+  if (!state) throw notFound(`Account ${accountId}`);
+  const { account, subscription: sub, balances } = state;
   const plan = planOf(ctx.catalog, account.plan_id);
-  const sub = await readSubscription(trx, accountId);
   const midnight = nextLocalMidnight(now, account.time_zone).toISOString();
   const allocationEnd = sub ? allocationEndsAt(sub, now, account.time_zone).toISOString() : null;
   const creditBilled = plan.billing === 'credits';
-  const free = creditBilled ? amountOf('free') : 0;
-  const subscription = creditBilled ? amountOf('subscription') : 0;
-  const topup = creditBilled ? amountOf('topup') : 0;
+  const free = creditBilled ? balances.free : 0;
+  const subscription = creditBilled ? balances.subscription : 0;
+  const topup = creditBilled ? balances.topup : 0;
   let generations: Balance['generations'] = null;
   if (!creditBilled) {
     const used = await generationsUsed(trx, accountId, sub?.last_grant_at ?? account.created_at);

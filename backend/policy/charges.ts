@@ -3,19 +3,20 @@
  * refusals C7 (insufficient credits, with the ways out) and G6 (generation limit), pro models need a subscription (C6),
  * refunds C8 / G4.
  */
+import type { ExpressionBuilder } from 'kysely';
 import type { CostEstimateRequest, Draw, Plan, WayOut } from '../../shared/api.js';
 import { lastLocalMidnight, nextLocalMidnight } from '../../shared/calendar.js';
 import { planCreditDraws, priceRequest } from '../../shared/pricing.js';
-import type { ExpressionBuilder } from 'kysely';
 import { prepared } from '../db/prepared.js';
-import { postEntry, readBalances, type Balances, type EntryInput } from '../ledger.js';
+import { postEntry, readBalances, type EntryInput } from '../ledger.js';
 import { ApiProblem } from '../problem.js';
 import type { Engine } from '../db/database.js';
 import type { DB } from '../db/schema.js';
 import { lockAccount, type AccountRow, type Tx } from '../tx.js';
+import { accountStateOf, accountStateQuery, type AccountState } from './account-state.js';
 import { allocationEndsAt, fastUsedToday } from './balance-view.js';
 import { planOf, type PolicyContext } from './context.js';
-import { readSubscription, type SubscriptionRow } from './subscriptions.js';
+import { readSubscription } from './subscriptions.js';
 
 export interface Quote {
   /** Credits for credit-billed plans; generations (always 1, G2) for generation-billed ones. */
@@ -29,10 +30,8 @@ export interface Quote {
   window?: { model_id: string; starts_at: string; ends_at: string };
 }
 
-const BALANCE_NAMES = ['free', 'subscription', 'topup', 'generations'] as const;
-
 /** The window of a model open at `now`: `ends_at` is the later end when two overlap. */
-const windowColumn = (eb: ExpressionBuilder<DB, 'accounts'>, v: { modelId: string; now: string }, column: 'starts_at' | 'ends_at') =>
+const windowColumn = (eb: ExpressionBuilder<DB, 'accounts' | 'subscriptions'>, v: { modelId: string; now: string }, column: 'starts_at' | 'ends_at') =>
   eb
     .selectFrom('unlimited_windows')
     .select(`unlimited_windows.${column}`)
@@ -44,32 +43,9 @@ const windowColumn = (eb: ExpressionBuilder<DB, 'accounts'>, v: { modelId: strin
     .limit(1)
     .as(`window_${column}`);
 
-/**
- * The account's row, its subscription, every balance and the model's open unlimited window, in one statement: what a
- * charge reads before anything else.
- */
+/** The account's state and the model's open unlimited window, in one statement: what a charge reads before anything else. */
 const chargeState = prepared((db, v: { accountId: string; modelId: string; now: string }) =>
-  db
-    .selectFrom('accounts')
-    .leftJoin('subscriptions', 'subscriptions.account_id', 'accounts.id')
-    .selectAll('accounts')
-    .select([
-      'subscriptions.account_id as sub_account_id',
-      'subscriptions.plan_id as sub_plan_id',
-      'subscriptions.status as sub_status',
-      'subscriptions.started_at as sub_started_at',
-      'subscriptions.anniversary_day as sub_anniversary_day',
-      'subscriptions.period as sub_period',
-      'subscriptions.period_ends_at as sub_period_ends_at',
-      'subscriptions.last_grant_at as sub_last_grant_at',
-    ])
-    .select((eb) =>
-      BALANCE_NAMES.map((name) =>
-        eb.selectFrom('balances').select('balances.amount').whereRef('balances.account_id', '=', 'accounts.id').where('balances.name', '=', name).as(`balance_${name}`),
-      ),
-    )
-    .select((eb) => [windowColumn(eb, v, 'starts_at'), windowColumn(eb, v, 'ends_at')])
-    .where('accounts.id', '=', v.accountId),
+  accountStateQuery(db, v).select((eb) => [windowColumn(eb, v, 'starts_at'), windowColumn(eb, v, 'ends_at')]),
 );
 
 /** An unlimited window (U1) open for a model. */
@@ -80,16 +56,12 @@ export interface OpenWindow {
 }
 
 /** What a quote reads, when the caller has read it already. */
-export interface KnownState {
-  subscription: SubscriptionRow | null;
-  balances: Balances;
+export interface KnownState extends Omit<AccountState, 'account'> {
   /** The request's model's open window, whether or not the request may use it. */
   window: OpenWindow | null;
 }
 
-export interface ChargeState extends KnownState {
-  account: AccountRow;
-}
+export interface ChargeState extends AccountState, KnownState {}
 
 /**
  * Locks the account and reads what a charge of `modelId` needs first, as of `now`; undefined when there is no such
@@ -101,44 +73,9 @@ export async function lockedChargeState(trx: Tx, engine: Engine, accountId: stri
   await lockAccount(trx, engine, accountId);
   const row = await chargeState.first(trx, { accountId, modelId, now: now.toISOString() });
   if (!row) return undefined;
-  const {
-    sub_account_id,
-    sub_plan_id,
-    sub_status,
-    sub_started_at,
-    sub_anniversary_day,
-    sub_period,
-    sub_period_ends_at,
-    sub_last_grant_at,
-    balance_free,
-    balance_subscription,
-    balance_topup,
-    balance_generations,
-    window_starts_at,
-    window_ends_at,
-    ...account
-  } = row;
+  const { window_starts_at, window_ends_at, ...rest } = row;
   return {
-    account,
-    subscription:
-      sub_account_id === null
-        ? null
-        : {
-            account_id: sub_account_id,
-            plan_id: sub_plan_id!,
-            status: sub_status!,
-            started_at: sub_started_at!,
-            anniversary_day: Number(sub_anniversary_day),
-            period: sub_period!,
-            period_ends_at: sub_period_ends_at!,
-            last_grant_at: sub_last_grant_at!,
-          },
-    balances: {
-      free: Number(balance_free ?? 0),
-      subscription: Number(balance_subscription ?? 0),
-      topup: Number(balance_topup ?? 0),
-      generations: Number(balance_generations ?? 0),
-    },
+    ...accountStateOf(rest),
     window: window_starts_at && window_ends_at ? { model_id: modelId, starts_at: window_starts_at, ends_at: window_ends_at } : null,
   };
 }
