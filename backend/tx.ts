@@ -9,7 +9,7 @@
  * (many parallel charges of one account) where correctness matters most. On SQLite one process owns the file and
  * Kysely runs one transaction at a time on its single connection, which is the same guarantee.
  */
-import { sql, type QueryCreator, type Selectable, type Transaction } from 'kysely';
+import { sql, type Compilable, type OperationNodeSource, type QueryCreator, type RawBuilder, type Selectable, type Transaction } from 'kysely';
 import type { Engine } from './db/database.js';
 import { onPostgres, prepared, preparedPerShape } from './db/prepared.js';
 import type { AccountsTable, DB } from './db/schema.js';
@@ -83,14 +83,15 @@ export interface ChangeValues {
 /**
  * PostgreSQL, as parts of one statement (a data-modifying WITH): `advanced` moves the account's counter by n, and
  * `changed` gives the n changes its last n numbers (no row when the account is missing). One round trip where two held
- * the account's lock longer; the charge adds its other writes to the same statement.
+ * the account's lock longer; a writer adds its own writes to the same statement. With `onlyAfter`, the name of an
+ * earlier part, nothing is recorded when that part wrote no row.
  */
-export function changeParts(db: QueryCreator<DB>, v: ChangeValues, count: number) {
-  const advanced = db
+export function changeParts(db: QueryCreator<DB>, v: ChangeValues, count: number, onlyAfter?: string) {
+  let advanced = db
     .updateTable('accounts')
     .set((eb) => ({ change_seq: eb('change_seq', '+', sql.lit(count)) }))
-    .where('id', '=', v.accountId)
-    .returning('change_seq');
+    .where('id', '=', v.accountId);
+  if (onlyAfter) advanced = advanced.where(sql<boolean>`exists (select 1 from ${sql.table(onlyAfter)})`);
   const rows = Array.from({ length: count }, (_, i) => {
     const change = v.changes[i]!;
     return sql`(${change.kind}::text, ${change.entityId}::text, ${change.op}::text, ${sql.lit(i + 1)})`;
@@ -100,7 +101,16 @@ export function changeParts(db: QueryCreator<DB>, v: ChangeValues, count: number
     from advanced, (values ${sql.join(rows)}) as c (kind, entity_id, op, n)
     on conflict (account_id, kind, entity_id) do update set op = excluded.op, seq = excluded.seq
     returning seq`;
-  return { advanced, changed };
+  return { advanced: advanced.returning('change_seq'), changed };
+}
+
+/**
+ * PostgreSQL: a write that returns its rows (`update ... returning`) and the record of its changes, in one statement;
+ * the changes are recorded only when the write changed a row. Answers the write's rows.
+ */
+export function writtenWithChanges<R>(db: QueryCreator<DB>, write: Compilable<R> & OperationNodeSource, v: ChangeValues, count: number): RawBuilder<R> {
+  const { advanced, changed } = changeParts(db, v, count, 'written');
+  return sql<R>`with written as (${write}), advanced as (${advanced}), changed as (${changed}) select * from written`;
 }
 
 const advanceAndInsertChanges = preparedPerShape((count: number) => (db, v: ChangeValues) => {

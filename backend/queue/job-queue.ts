@@ -9,15 +9,62 @@
  * not policy, and must keep moving while a test clock stands still.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type QueryCreator } from 'kysely';
 import type { Lane, QueueStatus } from '../../shared/api.js';
 import type { OperationsConfig } from '../config.js';
+import { prepared } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import type { GenerationRow, Generations } from '../generations.js';
 import type { PolicyContext } from '../policy/context.js';
-import { lockAccount, recordChange, tryLockAccount } from '../tx.js';
+import { freshChanges, lockAccount, recordChange, tryLockAccount, writeChanges, writtenWithChanges, type ChangeValues } from '../tx.js';
 
 const DISPATCH_LOCK = 72_261;
+const dispatchLock = prepared((db) => sql`select pg_advisory_xact_lock(${sql.lit(DISPATCH_LOCK)})`);
+
+interface ClaimValues {
+  id: string;
+  /** U8: the system-wide limit of running jobs. */
+  limit: number;
+  startedAt: string;
+  workerId: string;
+  heartbeatMs: number;
+  waitMs: number;
+  record: ChangeValues;
+}
+
+/**
+ * Takes a job if it still waits, the system runs fewer than `limit` jobs (U8) and, for an unlimited job, its account
+ * runs no other unlimited one (U3): the checks and the claim in one statement, whose reads see every claim committed
+ * before the dispatch lock was taken.
+ */
+const claimJobOf = (db: QueryCreator<DB>, v: ClaimValues) =>
+  db
+    .updateTable('generations')
+    .set((eb) => ({
+      status: 'running',
+      started_at: v.startedAt,
+      worker_id: v.workerId,
+      heartbeat_ms: v.heartbeatMs,
+      attempts: eb('attempts', '+', 1),
+      wait_ms: v.waitMs,
+    }))
+    .where('id', '=', v.id)
+    .where('status', '=', 'queued')
+    .where((eb) => eb(eb.selectFrom('generations as r').select((r) => r.fn.countAll<number>().as('n')).where('r.status', '=', 'running'), '<', v.limit))
+    .where((eb) =>
+      eb.or([
+        eb('generations.unlimited', '=', 0),
+        eb.not(
+          eb.exists(
+            eb.selectFrom('generations as r').select('r.id').where('r.status', '=', 'running').where('r.unlimited', '=', 1).whereRef('r.account_id', '=', 'generations.account_id'),
+          ),
+        ),
+      ]),
+    )
+    .returningAll();
+const claimJob = prepared((db, v: ClaimValues) => claimJobOf(db, v));
+/** PostgreSQL: the claim and the record of its change in one statement. */
+const claimRecorded = prepared((db, v: ClaimValues) => writtenWithChanges(db, claimJobOf(db, v), v.record, 1));
 /** Waiting jobs read per lane for a dispatch decision. */
 const CANDIDATES = 200;
 /** Waiting jobs read per statement when the whole queue is read. */
@@ -263,30 +310,29 @@ export class JobQueue {
    */
   async #claim(workerId: string, pick: Waiting, wait: boolean): Promise<ClaimedJob | 'account busy' | 'full' | 'gone'> {
     const { engine } = this.ctx;
+    const limit = this.#config.systemConcurrency;
     return this.#dispatchDb.transaction().execute(async (trx) => {
       if (wait) await lockAccount(trx, engine, pick.account_id);
       else if (!(await tryLockAccount(trx, engine, pick.account_id))) return 'account busy';
-      if (engine === 'postgres') await sql`select pg_advisory_xact_lock(${DISPATCH_LOCK})`.execute(trx);
-      const running = await trx.selectFrom('generations').select(['account_id', 'unlimited']).where('status', '=', 'running').execute();
-      if (running.length >= this.#config.systemConcurrency) return 'full';
-      if (pick.unlimited === 1 && running.some((r) => r.unlimited === 1 && r.account_id === pick.account_id)) return 'gone';
+      if (engine === 'postgres') await dispatchLock.execute(trx, {});
       const nowMs = Date.now();
-      const claimed = await trx
-        .updateTable('generations')
-        .set((eb) => ({
-          status: 'running',
-          started_at: this.ctx.clock.now().toISOString(),
-          worker_id: workerId,
-          heartbeat_ms: nowMs,
-          attempts: eb('attempts', '+', 1),
-          wait_ms: Math.max(0, Math.round(nowMs - pick.enqueued_us / 1000)),
-        }))
-        .where('id', '=', pick.id)
-        .where('status', '=', 'queued')
-        .returningAll()
-        .executeTakeFirst();
-      if (!claimed) return 'gone';
-      await recordChange(trx, claimed.account_id, 'generation', claimed.id, 'upsert');
+      const changes = freshChanges(trx, pick.account_id, [{ kind: 'generation', entityId: pick.id, op: 'upsert' }]);
+      const values: ClaimValues = {
+        id: pick.id,
+        limit,
+        startedAt: this.ctx.clock.now().toISOString(),
+        workerId,
+        heartbeatMs: nowMs,
+        waitMs: Math.max(0, Math.round(nowMs - pick.enqueued_us / 1000)),
+        record: { accountId: pick.account_id, changes },
+      };
+      const claimed = engine === 'postgres' ? await claimRecorded.first(trx, values) : await claimJob.first(trx, values);
+      if (!claimed) {
+        // Why not: the system-wide limit, or the job is gone (taken, or its account started an unlimited job, U3).
+        const running = await trx.selectFrom('generations').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'running').executeTakeFirst();
+        return Number(running?.n ?? 0) >= limit ? 'full' : 'gone';
+      }
+      if (engine !== 'postgres') await writeChanges(trx, pick.account_id, changes);
       return { id: claimed.id, accountId: claimed.account_id, lane: claimed.lane as Lane, attempts: Number(claimed.attempts), unlimited: Number(claimed.unlimited) === 1, row: claimed };
     });
   }

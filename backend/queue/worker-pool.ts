@@ -6,17 +6,41 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { QueryCreator } from 'kysely';
 import pRetry, { AbortError } from 'p-retry';
 import type { GenerationSettings, ModelKind, ToolId } from '../../shared/api.js';
 import { newId } from '../accounts.js';
+import { onPostgres, prepared } from '../db/prepared.js';
+import type { DB } from '../db/schema.js';
 import { toGeneration, type Generations } from '../generations.js';
 import type { PolicyContext } from '../policy/context.js';
 import type { GenerationProvider, ProviderOutput, ProviderSource } from '../providers/provider.js';
 import { TransientProviderError } from '../providers/provider.js';
 import type { GenerationRunner, RunnerHooks } from '../runner.js';
 import { blockedWordIn } from '../runner.js';
-import { lockAccount, recordChange } from '../tx.js';
+import { freshChanges, lockAccount, writeChanges, writtenWithChanges, type ChangeValues } from '../tx.js';
 import type { Claim, ClaimedJob, JobQueue } from './job-queue.js';
+
+interface FinishValues {
+  id: string;
+  workerId: string;
+  finishedAt: string;
+  runMs: number;
+  record: ChangeValues;
+}
+
+/** Only the worker that holds the job may finish it: a stale worker's late result is dropped. */
+const finishJobOf = (db: QueryCreator<DB>, v: FinishValues) =>
+  db
+    .updateTable('generations')
+    .set({ status: 'succeeded', finished_at: v.finishedAt, run_ms: v.runMs, worker_id: null })
+    .where('id', '=', v.id)
+    .where('status', '=', 'running')
+    .where('worker_id', '=', v.workerId)
+    .returningAll();
+const finishJob = prepared((db, v: FinishValues) => finishJobOf(db, v));
+/** PostgreSQL: the finish and the record of its change in one statement. */
+const finishRecorded = prepared((db, v: FinishValues) => writtenWithChanges(db, finishJobOf(db, v), v.record, 1));
 
 export interface WorkerPoolOptions {
   outputsDir: string;
@@ -167,15 +191,9 @@ export class WorkerPool implements GenerationRunner {
     const finished = await db.transaction().execute(async (trx) => {
       await lockAccount(trx, this.ctx.engine, job.accountId);
       const now = this.ctx.clock.now().toISOString();
-      // Only the worker that holds the job may finish it (a stale worker's late result is dropped).
-      const succeeded = await trx
-        .updateTable('generations')
-        .set({ status: 'succeeded', finished_at: now, run_ms: runMs, worker_id: null })
-        .where('id', '=', job.id)
-        .where('status', '=', 'running')
-        .where('worker_id', '=', this.workerId)
-        .returningAll()
-        .executeTakeFirst();
+      const changes = freshChanges(trx, job.accountId, [{ kind: 'generation', entityId: job.id, op: 'upsert' }]);
+      const values: FinishValues = { id: job.id, workerId: this.workerId, finishedAt: now, runMs, record: { accountId: job.accountId, changes } };
+      const succeeded = onPostgres(trx) ? await finishRecorded.first(trx, values) : await finishJob.first(trx, values);
       if (!succeeded) return null;
       const outputRows = outputs.map((output, idx) => ({
         id: newId('out'),
@@ -193,7 +211,7 @@ export class WorkerPool implements GenerationRunner {
         created_at: now,
       }));
       if (outputRows.length > 0) await trx.insertInto('outputs').values(outputRows).execute();
-      await recordChange(trx, job.accountId, 'generation', job.id, 'upsert');
+      if (!onPostgres(trx)) await writeChanges(trx, job.accountId, changes);
       return { succeeded, outputRows };
     });
     if (!finished) {
