@@ -56,6 +56,8 @@ export interface Backend {
   close(): Promise<void>;
 }
 
+/** The shortest pause between two rounds of `queue` events. */
+const QUEUE_EVENT_PAUSE_MS = 50;
 
 export async function createBackend(options: BackendOptions): Promise<Backend> {
   const catalog = loadCatalog(options.catalogPath);
@@ -91,13 +93,19 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   let closing = false;
 
   // SSE `queue` events: every account with work in the queues hears about a change, coalesced to one round per 50 ms;
-  // rounds never overlap, and one reading of the queues serves every account of the round.
+  // rounds never overlap, and one reading of the queues serves every account of the round. A round reads the whole
+  // queue: with thousands waiting it took 10-240 ms (PostgreSQL, measured), and rounds one after the other took most
+  // of the process, so that the workers fell behind. The pause after a round is at least three times as long as the
+  // round: the rounds take at most a quarter of the time, and the positions of a long queue move a few times a second.
   let queueTimer: NodeJS.Timeout | null = null;
   let queueRound: Promise<void> | null = null;
   let queueAgain = false;
+  let queuePauseMs = QUEUE_EVENT_PAUSE_MS;
   const publishQueues = async () => {
+    const started = performance.now();
     const statusFor = await queue.overview(config.queue.workers);
     await Promise.all((await queue.accountsInQueue()).map((accountId) => events.publish(accountId, { type: 'queue', data: statusFor(accountId) })));
+    queuePauseMs = Math.max(QUEUE_EVENT_PAUSE_MS, 3 * (performance.now() - started));
   };
   const queueChanged = () => {
     if (closing) return;
@@ -117,7 +125,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
             queueChanged();
           }
         });
-    }, 50);
+    }, queuePauseMs);
   };
 
   const local = new LocalProvider();
