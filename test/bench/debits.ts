@@ -43,6 +43,7 @@ import type { GenerationRequest } from '../../shared/api.js';
 import type { Engine } from '../../backend/db/database.js';
 import type { GenerationProvider, ProviderOutput, ProviderRequest } from '../../backend/providers/provider.js';
 import { createBackend, type Backend } from '../../backend/server.js';
+import { openStore } from './store.js';
 
 const CLIENTS = 50;
 const CHARGES_PER_CLIENT = positive('BENCH_CHARGES', 100);
@@ -218,32 +219,6 @@ function report(engine: Engine, level: string, accounts: string, load: Load, run
 }
 
 // ---- databases and backends ------------------------------------------------------------------------------------
-
-interface Store {
-  databaseUrl: string | undefined;
-  drop(): Promise<void>;
-}
-
-/** SQLite needs nothing; PostgreSQL gets a fresh database `cc_bench_<random>`, dropped afterwards. */
-async function openStore(engine: Engine): Promise<Store> {
-  const server = process.env.COMPANION_TEST_DATABASE_URL;
-  if (engine === 'sqlite' || !server) return { databaseUrl: undefined, drop: async () => {} };
-  const name = `cc_bench_${randomBytes(6).toString('hex')}`;
-  const onServer = async (statement: string) => {
-    const client = new pg.Client({ connectionString: server });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  // The name is made here of [a-z0-9_] only, so it needs no quoting.
-  await onServer(`CREATE DATABASE ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return { databaseUrl: url.toString(), drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}
 
 interface InProcessBackend {
   backend: Backend;

@@ -1,5 +1,5 @@
 /**
- * Queue and worker benchmarks (U3, U4, U5, U8), on SQLite, in-process (createBackend with a provider that records when
+ * Queue and worker benchmarks (U3, U4, U5, U8), on SQLite (and one line on PostgreSQL), in-process (createBackend with a provider that records when
  * each generation starts), over real HTTP on 127.0.0.1.
  *
  *  - `queue  fast enqueue->start`: Fast unlimited requests of several ultra accounts at a steady rate (one account per
@@ -14,6 +14,9 @@
  *    the latencies grow with the time this process waits for a core, so read them with the load average printed first.
  *  - `workers  local provider`: generations per second through the real local provider, small images (64 x 64, one
  *    output), credit-paid (no U3), with workers = 2 and 4: every job is queued first, then the workers are let go.
+ *  - `queue  drain`: a backlog of BENCH_QUEUE_DRAIN jobs (default 2,000) of 50 accounts, queued first, then run by a
+ *    provider that answers at once: jobs per second through claiming, finishing and announcing alone, on SQLite and on
+ *    PostgreSQL (when COMPANION_TEST_DATABASE_URL is set; a fresh database, dropped afterwards).
  *
  * Loops are bounded by count and time: BENCH_QUEUE_REQUESTS Fast requests (default 300) at BENCH_QUEUE_RATE per second
  * (default 50), BENCH_QUEUE_JOBS throughput jobs (default 400), each line at most BENCH_SECONDS seconds (default 20).
@@ -28,11 +31,15 @@ import type { GenerationRequest } from '../../shared/api.js';
 import { LocalProvider } from '../../backend/providers/local.js';
 import type { GenerationProvider, ProviderOutput, ProviderRequest } from '../../backend/providers/provider.js';
 import type { OperationsConfigInput } from '../../backend/config.js';
+import type { Engine } from '../../backend/db/database.js';
 import { createBackend, type Backend } from '../../backend/server.js';
+import { openStore } from './store.js';
 
 const FAST_REQUESTS = positive('BENCH_QUEUE_REQUESTS', 300);
 const FAST_RATE = positive('BENCH_QUEUE_RATE', 50);
 const THROUGHPUT_JOBS = positive('BENCH_QUEUE_JOBS', 400);
+const DRAIN_JOBS = positive('BENCH_QUEUE_DRAIN', 2000);
+const DRAIN_ACCOUNTS = 50;
 const LINE_LIMIT_MS = positive('BENCH_SECONDS', 20) * 1000;
 const TARGET_P99_MS = 50;
 /** A test clock that stands still: the Fast day (U4) never turns while the bench runs. */
@@ -90,10 +97,10 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function harness(provider: GenerationProvider, config: OperationsConfigInput): Promise<Harness> {
+async function harness(provider: GenerationProvider, config: OperationsConfigInput, databaseUrl?: string): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'companion-bench-queue-'));
   const adminToken = `admin_${randomBytes(16).toString('hex')}`;
-  const backend = await createBackend({ dataDir, adminToken, testClock: new Date(TEST_CLOCK), provider, config });
+  const backend = await createBackend({ dataDir, adminToken, databaseUrl, testClock: new Date(TEST_CLOCK), provider, config });
   const url = await backend.listen(0);
   const post = async (token: string, path: string, body: unknown) => {
     const response = await fetch(`${url}${path}`, {
@@ -258,12 +265,61 @@ async function throughput(workers: number): Promise<void> {
   }
 }
 
+// ---- draining a backlog ---------------------------------------------------------------------------------------------
+
+/** Credit-paid work of 50 accounts (no U3 limit, no U8 slowdown), all queued first, run by a provider that answers at once. */
+async function drain(engine: Engine): Promise<void> {
+  const store = await openStore(engine);
+  if (engine === 'postgres' && !store.databaseUrl) {
+    console.log('queue  drain  postgres: not run (COMPANION_TEST_DATABASE_URL is not set)');
+    return;
+  }
+  const provider = new TimedProvider(async () => []);
+  let open!: () => void;
+  provider.gate = new Promise<void>((resolve) => (open = resolve));
+  const h = await harness(provider, { queue: { workers: 4, systemConcurrency: 8 }, fairUse: LENIENT_FAIR_USE }, store.databaseUrl);
+  try {
+    const tokens: string[] = [];
+    for (let i = 0; i < DRAIN_ACCOUNTS; i += 1) {
+      const token = await h.createAccount(`Backlog ${i}`, 'basic');
+      await h.post(token, '/v1/me/topups', { credits: 100_000 });
+      tokens.push(token);
+    }
+    let next = 0;
+    const submitDeadline = performance.now() + LINE_LIMIT_MS;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < DRAIN_JOBS && performance.now() < submitDeadline) {
+          const i = next++;
+          const answer = await h.post(tokens[i % tokens.length]!, '/v1/generations', spark(`backlog ${i}`));
+          if (answer.status !== 202) throw new Error(`submit ${i}: ${JSON.stringify(answer.body)}`);
+        }
+      }),
+    );
+    const released = performance.now();
+    open();
+    const complete = await drained(h.backend, LINE_LIMIT_MS * 3);
+    const wallS = (performance.now() - released) / 1000;
+    const done = await h.backend.database.db.selectFrom('generations').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
+    console.log(
+      `queue  drain  ${engine.padEnd(8)}  jobs/s=${(Number(done.n) / wallS).toFixed(0)} (n=${done.n}${complete ? '' : ` of ${next}, time limit`}) ` +
+        `a backlog of ${DRAIN_ACCOUNTS} accounts, 4 workers, a provider that answers at once: what claiming, finishing and announcing a job costs`,
+    );
+  } finally {
+    open();
+    await h.close();
+    await store.drop();
+  }
+}
+
 export async function runQueueBench(): Promise<void> {
   console.log(`queue bench: ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   await fastLatency(false);
   await fastLatency(true);
   await throughput(2);
   await throughput(4);
+  await drain('sqlite');
+  await drain('postgres');
 }
 
 if (process.argv[1] === thisFile) await runQueueBench();
