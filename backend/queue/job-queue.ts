@@ -19,7 +19,7 @@ import type { PolicyContext } from '../policy/context.js';
 import { freshChanges, lockAccount, recordChange, tryLockAccount, writeChanges, writtenWithChanges, type ChangeValues } from '../tx.js';
 
 const DISPATCH_LOCK = 72_261;
-const dispatchLock = prepared((db) => sql`select pg_advisory_xact_lock(${sql.lit(DISPATCH_LOCK)})`);
+const dispatchLock = prepared(() => sql`select pg_advisory_xact_lock(${sql.lit(DISPATCH_LOCK)})`);
 
 interface ClaimValues {
   id: string;
