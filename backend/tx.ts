@@ -108,9 +108,26 @@ export function changeParts(db: QueryCreator<DB>, v: ChangeValues, count: number
  * PostgreSQL: a write that returns its rows (`update ... returning`) and the record of its changes, in one statement;
  * the changes are recorded only when the write changed a row. Answers the write's rows.
  */
-export function writtenWithChanges<R>(db: QueryCreator<DB>, write: Compilable<R> & OperationNodeSource, v: ChangeValues, count: number): RawBuilder<R> {
+function writtenWithChanges<R>(db: QueryCreator<DB>, write: Compilable<R> & OperationNodeSource, v: ChangeValues, count: number): RawBuilder<R> {
   const { advanced, changed } = changeParts(db, v, count, 'written');
   return sql<R>`with written as (${write}), advanced as (${advanced}), changed as (${changed}) select * from written`;
+}
+
+/**
+ * A prepared write of one row (`update ... returning`) that records changes when it changed the row: one statement on
+ * PostgreSQL (see `writtenWithChanges`), the write and then `writeChanges` on SQLite. Answers the row, or undefined
+ * when the write changed none (and nothing was recorded).
+ */
+export function recordedWrite<V extends object, R>(build: (db: QueryCreator<DB>, v: V) => Compilable<R> & OperationNodeSource) {
+  const alone = prepared((db, v: V) => build(db, v));
+  const recorded = preparedPerShape((count: number) => (db, v: { write: V; record: ChangeValues }) => writtenWithChanges(db, build(db, v.write), v.record, count));
+  return async (trx: Tx, write: V, accountId: string, changes: Change[]): Promise<R | undefined> => {
+    const fresh = freshChanges(trx, accountId, changes);
+    if (onPostgres(trx) && fresh.length > 0) return recorded(fresh.length).first(trx, { write, record: { accountId, changes: fresh } });
+    const row = await alone.first(trx, write);
+    if (row) await writeChanges(trx, accountId, fresh);
+    return row;
+  };
 }
 
 const advanceAndInsertChanges = preparedPerShape((count: number) => (db, v: ChangeValues) => {

@@ -16,7 +16,7 @@ import { prepared, preparedPerShape } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import type { GenerationRow, Generations } from '../generations.js';
 import type { PolicyContext } from '../policy/context.js';
-import { freshChanges, lockAccount, recordChange, tryLockAccount, writeChanges, writtenWithChanges, type ChangeValues } from '../tx.js';
+import { lockAccount, recordChange, recordedWrite, tryLockAccount } from '../tx.js';
 
 const DISPATCH_LOCK = 72_261;
 const dispatchLock = prepared(() => sql`select pg_advisory_xact_lock(${sql.lit(DISPATCH_LOCK)})`);
@@ -29,7 +29,6 @@ interface ClaimValues {
   workerId: string;
   heartbeatMs: number;
   waitMs: number;
-  record: ChangeValues;
 }
 
 /**
@@ -62,9 +61,8 @@ const claimJobOf = (db: QueryCreator<DB>, v: ClaimValues) =>
       ]),
     )
     .returningAll();
-const claimJob = prepared((db, v: ClaimValues) => claimJobOf(db, v));
-/** PostgreSQL: the claim and the record of its change in one statement. */
-const claimRecorded = prepared((db, v: ClaimValues) => writtenWithChanges(db, claimJobOf(db, v), v.record, 1));
+/** The claim and the record of its change (one statement on PostgreSQL). */
+const claimJob = recordedWrite(claimJobOf);
 /** Waiting jobs read per lane for a dispatch decision. */
 const CANDIDATES = 200;
 /** Waiting jobs read per statement when the whole queue is read. */
@@ -325,7 +323,6 @@ export class JobQueue {
       else if (!(await tryLockAccount(trx, engine, pick.account_id))) return 'account busy';
       if (engine === 'postgres') await dispatchLock.execute(trx, {});
       const nowMs = Date.now();
-      const changes = freshChanges(trx, pick.account_id, [{ kind: 'generation', entityId: pick.id, op: 'upsert' }]);
       const values: ClaimValues = {
         id: pick.id,
         limit,
@@ -333,15 +330,13 @@ export class JobQueue {
         workerId,
         heartbeatMs: nowMs,
         waitMs: Math.max(0, Math.round(nowMs - pick.enqueued_us / 1000)),
-        record: { accountId: pick.account_id, changes },
       };
-      const claimed = engine === 'postgres' ? await claimRecorded.first(trx, values) : await claimJob.first(trx, values);
+      const claimed = await claimJob(trx, values, pick.account_id, [{ kind: 'generation', entityId: pick.id, op: 'upsert' }]);
       if (!claimed) {
         // Why not: the system-wide limit, or the job is gone (taken, or its account started an unlimited job, U3).
         const running = await trx.selectFrom('generations').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'running').executeTakeFirst();
         return Number(running?.n ?? 0) >= limit ? 'full' : 'gone';
       }
-      if (engine !== 'postgres') await writeChanges(trx, pick.account_id, changes);
       return { id: claimed.id, accountId: claimed.account_id, lane: claimed.lane as Lane, attempts: Number(claimed.attempts), unlimited: Number(claimed.unlimited) === 1, row: claimed };
     });
   }

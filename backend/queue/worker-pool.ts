@@ -10,7 +10,6 @@ import type { QueryCreator } from 'kysely';
 import pRetry, { AbortError } from 'p-retry';
 import type { GenerationSettings, ModelKind, ToolId } from '../../shared/api.js';
 import { newId } from '../accounts.js';
-import { onPostgres, prepared } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import { toGeneration, type Generations } from '../generations.js';
 import type { PolicyContext } from '../policy/context.js';
@@ -18,7 +17,7 @@ import type { GenerationProvider, ProviderOutput, ProviderSource } from '../prov
 import { TransientProviderError } from '../providers/provider.js';
 import type { GenerationRunner, RunnerHooks } from '../runner.js';
 import { blockedWordIn } from '../runner.js';
-import { freshChanges, lockAccount, writeChanges, writtenWithChanges, type ChangeValues } from '../tx.js';
+import { lockAccount, recordedWrite } from '../tx.js';
 import type { Claim, ClaimedJob, JobQueue } from './job-queue.js';
 
 interface FinishValues {
@@ -26,7 +25,6 @@ interface FinishValues {
   workerId: string;
   finishedAt: string;
   runMs: number;
-  record: ChangeValues;
 }
 
 /** Only the worker that holds the job may finish it: a stale worker's late result is dropped. */
@@ -38,9 +36,8 @@ const finishJobOf = (db: QueryCreator<DB>, v: FinishValues) =>
     .where('status', '=', 'running')
     .where('worker_id', '=', v.workerId)
     .returningAll();
-const finishJob = prepared((db, v: FinishValues) => finishJobOf(db, v));
-/** PostgreSQL: the finish and the record of its change in one statement. */
-const finishRecorded = prepared((db, v: FinishValues) => writtenWithChanges(db, finishJobOf(db, v), v.record, 1));
+/** The finish and the record of its change (one statement on PostgreSQL). */
+const finishJob = recordedWrite(finishJobOf);
 
 export interface WorkerPoolOptions {
   outputsDir: string;
@@ -191,9 +188,8 @@ export class WorkerPool implements GenerationRunner {
     const finished = await db.transaction().execute(async (trx) => {
       await lockAccount(trx, this.ctx.engine, job.accountId);
       const now = this.ctx.clock.now().toISOString();
-      const changes = freshChanges(trx, job.accountId, [{ kind: 'generation', entityId: job.id, op: 'upsert' }]);
-      const values: FinishValues = { id: job.id, workerId: this.workerId, finishedAt: now, runMs, record: { accountId: job.accountId, changes } };
-      const succeeded = onPostgres(trx) ? await finishRecorded.first(trx, values) : await finishJob.first(trx, values);
+      const values: FinishValues = { id: job.id, workerId: this.workerId, finishedAt: now, runMs };
+      const succeeded = await finishJob(trx, values, job.accountId, [{ kind: 'generation', entityId: job.id, op: 'upsert' }]);
       if (!succeeded) return null;
       const outputRows = outputs.map((output, idx) => ({
         id: newId('out'),
@@ -211,7 +207,6 @@ export class WorkerPool implements GenerationRunner {
         created_at: now,
       }));
       if (outputRows.length > 0) await trx.insertInto('outputs').values(outputRows).execute();
-      if (!onPostgres(trx)) await writeChanges(trx, job.accountId, changes);
       return { succeeded, outputRows };
     });
     if (!finished) {
