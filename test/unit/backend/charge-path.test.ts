@@ -57,6 +57,20 @@ function servicesOn(database: Database, clock: TestClock) {
   return { ctx, subscriptions, dueWork, generations, accounts: new Accounts(database.db, catalog, clock, subscriptions), queue: new JobQueue(ctx, generations) };
 }
 
+/** Runs `test` on a fresh PostgreSQL database, opened as the backend opens it; closes and drops it afterwards. */
+async function onFreshPostgres(test: (database: Database, url: string) => Promise<void>): Promise<void> {
+  const fresh = await freshDatabaseUrl();
+  const dataDir = mkdtempSync(join(tmpdir(), 'companion-fresh-pg-'));
+  const database = await openDatabase({ dataDir, databaseUrl: fresh.url });
+  try {
+    await test(database, fresh.url);
+  } finally {
+    await database.close();
+    await fresh.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 describe.each(engines)('the charge path on %s', (engine) => {
   let dataDir: string;
   let fresh: FreshDatabase | undefined;
@@ -443,10 +457,7 @@ describe.skipIf(!engines.includes('postgres'))('closing PostgreSQL', () => {
 
 describe.skipIf(!engines.includes('postgres'))('prepared queries on PostgreSQL', () => {
   it('each runs as a named statement of its connection, prepared once however often it runs; other SQL is not kept', async () => {
-    const fresh = await freshDatabaseUrl();
-    const dataDir = mkdtempSync(join(tmpdir(), 'companion-named-pg-'));
-    const database = await openDatabase({ dataDir, databaseUrl: fresh.url });
-    try {
+    await onFreshPostgres(async (database) => {
       const { account } = await servicesOn(database, new TestClock(START)).accounts.create({ name: 'Named', timeZone: 'UTC' });
       const nameOf = prepared((db, v: { id: string }) => db.selectFrom('accounts').select('name').where('id', '=', v.id));
       const kept = await database.db.connection().execute(async (connection) => {
@@ -458,49 +469,41 @@ describe.skipIf(!engines.includes('postgres'))('prepared queries on PostgreSQL',
       expect(ours).toHaveLength(1);
       expect(ours[0]!.name).toMatch(/^companion_\d+$/);
       expect(kept.filter((row) => row.statement.includes('"time_zone"'))).toEqual([]);
-    } finally {
-      await database.close();
-      await fresh.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe.skipIf(!engines.includes('postgres'))('claims and busy accounts (PostgreSQL)', () => {
   it('U8: a claim passes over a job whose account is in the middle of a charge and starts the next account\'s, then waits for the first', async () => {
-    const fresh = await freshDatabaseUrl();
-    const dataDir = mkdtempSync(join(tmpdir(), 'companion-claims-'));
-    const database = await openDatabase({ dataDir, databaseUrl: fresh.url });
-    // A charge of its own, from outside: it holds the account's row lock until it ends.
-    const charge = new pg.Client({ connectionString: fresh.url });
-    await charge.connect();
-    try {
-      const s = servicesOn(database, new TestClock(START));
-      const busy = (await s.accounts.create({ name: 'Busy', timeZone: 'UTC' })).account;
-      const other = (await s.accounts.create({ name: 'Other', timeZone: 'UTC' })).account;
-      const first = await database.db.transaction().execute((trx) => s.generations.create(trx, busy.id, SPARK));
-      const second = await database.db.transaction().execute((trx) => s.generations.create(trx, other.id, SPARK));
+    await onFreshPostgres(async (database, url) => {
+      // A charge of its own, from outside: it holds the account's row lock until it ends.
+      const charge = new pg.Client({ connectionString: url });
+      await charge.connect();
+      try {
+        const s = servicesOn(database, new TestClock(START));
+        const busy = (await s.accounts.create({ name: 'Busy', timeZone: 'UTC' })).account;
+        const other = (await s.accounts.create({ name: 'Other', timeZone: 'UTC' })).account;
+        const first = await database.db.transaction().execute((trx) => s.generations.create(trx, busy.id, SPARK));
+        const second = await database.db.transaction().execute((trx) => s.generations.create(trx, other.id, SPARK));
 
-      await charge.query('begin');
-      await charge.query('select id from accounts where id = $1 for update', [busy.id]);
-      // The first in line belongs to the busy account: the claim takes the next one instead of waiting behind it.
-      const taken = await Promise.race([
-        s.queue.claimNext('worker-1', 4, { running: 0, relaxed: 0 }),
-        new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 3_000)),
-      ]);
-      expect(taken === 'stuck' ? 'stuck' : taken.job?.id).toBe(second.id);
+        await charge.query('begin');
+        await charge.query('select id from accounts where id = $1 for update', [busy.id]);
+        // The first in line belongs to the busy account: the claim takes the next one instead of waiting behind it.
+        const taken = await Promise.race([
+          s.queue.claimNext('worker-1', 4, { running: 0, relaxed: 0 }),
+          new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 3_000)),
+        ]);
+        expect(taken === 'stuck' ? 'stuck' : taken.job?.id).toBe(second.id);
 
-      // Only the busy account's job is left: the claim waits for its charge to end, and takes it.
-      const waiting = s.queue.claimNext('worker-1', 4, { running: 1, relaxed: 0 });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      await charge.query('commit');
-      expect((await waiting).job?.id).toBe(first.id);
-    } finally {
-      await charge.end();
-      await database.close();
-      await fresh.drop();
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+        // Only the busy account's job is left: the claim waits for its charge to end, and takes it.
+        const waiting = s.queue.claimNext('worker-1', 4, { running: 1, relaxed: 0 });
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await charge.query('commit');
+        expect((await waiting).job?.id).toBe(first.id);
+      } finally {
+        await charge.end();
+      }
+    });
   });
 });
 
