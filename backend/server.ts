@@ -94,9 +94,10 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
 
   // SSE `queue` events: every account with work in the queues hears about a change, coalesced to one round per 50 ms;
   // rounds never overlap, and one reading of the queues serves every account of the round. A round reads the whole
-  // queue: with thousands waiting it took 10-240 ms (PostgreSQL, measured), and rounds one after the other took most
-  // of the process, so that the workers fell behind. The pause after a round is at least three times as long as the
-  // round: the rounds take at most a quarter of the time, and the positions of a long queue move a few times a second.
+  // queue, which with thousands waiting is slow, and rounds one after the other took most of the process, so that the
+  // workers fell behind (docs/PERFORMANCE.md#the-queue-and-the-workers). The pause after a round is at least three
+  // times as long as the round: the rounds take at most a quarter of the time, and the positions of a long queue move
+  // a few times a second.
   let queueTimer: NodeJS.Timeout | null = null;
   let queueRound: Promise<void> | null = null;
   let queueAgain = false;

@@ -27,8 +27,8 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 /**
  * How long a pooled connection may sit unused before it is closed. pg's default, 10 s, closed the connections a burst
  * had opened during the quieter load after it, and the next burst paid for new ones (a server process to start, every
- * named statement to prepare again): measured, 20-75 ms for the charges of that moment, at 250 charges/s. An idle
- * backend still gives its connections back, after 5 minutes.
+ * named statement to prepare again), which stalled its charges (docs/PERFORMANCE.md#the-charge-path). An idle backend
+ * still gives its connections back, after 5 minutes.
  */
 const IDLE_CONNECTION_MS = 5 * 60_000;
 

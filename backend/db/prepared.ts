@@ -1,8 +1,8 @@
 /**
  * Queries built and compiled once, then run with new values. On the charge path, building a query with Kysely and
- * compiling it to SQL cost more than SQLite takes to run most of them (measured with the debit bench's profile): a
- * charge's nine statements spent about 100 us a time on it. A prepared query is built once per dialect with stand-ins
- * for its values; each run copies the compiled SQL and swaps the values in.
+ * compiling it to SQL cost more than SQLite takes to run most of them (docs/PERFORMANCE.md#the-charge-path). A
+ * prepared query is built once per dialect with stand-ins for its values; each run copies the compiled SQL and swaps
+ * the values in.
  *
  * The build function must only pass its values into the query (as Kysely values), never look at them: it runs once,
  * with stand-ins, whatever values come later. A stand-in that is compared, added to or turned into text throws. The
@@ -72,8 +72,8 @@ const NAMED_STATEMENTS = 500;
 
 /**
  * The name under which a connection keeps this SQL as a prepared statement, when it is a prepared query's; undefined
- * for any other SQL (built per call, in unbounded variety). Measured on this machine: a point lookup took 0.16 ms
- * as a named statement and 0.27 ms unnamed, which is parsed and planned on every run.
+ * for any other SQL (built per call, in unbounded variety). An unnamed statement is parsed and planned on every run,
+ * which measurably slows even a point lookup (docs/PERFORMANCE.md#the-charge-path).
  */
 export function statementName(sql: string): string | undefined {
   return statementNames.get(sql);

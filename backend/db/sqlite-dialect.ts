@@ -28,26 +28,25 @@ export function openSqlite(path: string): DatabaseSync {
   return db;
 }
 
-/** 30,000 pages of 4 KiB: 120 MiB of log, written by about 3,000 charges (about 10 pages each). */
+/** 30,000 pages of 4 KiB: at most about 120 MiB of log (docs/PERFORMANCE.md#sqlites-write-ahead-log). */
 const FALLBACK_CHECKPOINT_PAGES = 30_000;
 
 /**
  * Checkpoints the write-ahead log from a worker thread with its own connection. Left to SQLite, the commit that fills
- * the log to 1,000 pages copies it into the database file and syncs it, on the thread that runs every request: a few
- * milliseconds that one charge in every few hundred waited for. A passive checkpoint never blocks the writer.
+ * the log to 1,000 pages copies it into the database file and syncs it, on the thread that runs every request, and
+ * the charge that made that commit waits for it. A passive checkpoint never blocks the writer.
  *
  * The log starts over only once a checkpoint has copied all of it before the next write begins, which a worker seldom
  * manages while charges arrive every millisecond: under such load the log grows until the main connection's own
  * automatic checkpoint, kept as the fallback but at 30,000 pages instead of 1,000, finishes the copy. What that costs
  * the request thread is a sync of the log written since the worker's last checkpoint and a copy of those pages: so the
- * worker checkpoints every `busyMs` (10 ms) while pages are being written, and the fallback syncs about 10 ms of log
- * (1-2 ms) where at 100 ms it synced 7 MiB (10-20 ms, about once every 1,700 charges at 1,000 charges/s). When a
- * checkpoint finds nothing new the worker waits twice as long each time, up to `idleMs`: an idle backend does not wake
- * a core a hundred times a second.
+ * worker checkpoints every `busyMs` while pages are being written, which keeps that sync short. When a checkpoint
+ * finds nothing new the worker waits twice as long each time, up to `idleMs`: an idle backend does not wake a core a
+ * hundred times a second.
  *
- * Measured, not guessed: at a 100,000-page fallback every read got slower (a longer log is a longer index to search),
- * and cutting the file back after a restart (journal_size_limit) stalled a commit for 100 ms on this disk; so the file
- * keeps its size, at most about 120 MiB.
+ * A larger fallback slowed every read (a longer log is a longer index to search) and cutting the file back after a
+ * restart (journal_size_limit) stalled a commit, so the file keeps its size. The measurements behind each of these
+ * choices are in docs/PERFORMANCE.md#sqlites-write-ahead-log.
  */
 export class BackgroundCheckpointer {
   readonly #worker: Worker;

@@ -66,8 +66,8 @@ export interface ChargeState extends AccountState, KnownState {}
 /**
  * Locks the account and reads what a charge of `modelId` needs first, as of `now`; undefined when there is no such
  * account. On PostgreSQL the lock is a statement of its own: a statement sees the data as it was when it began, so one
- * that waited for the lock would read the balances from before the charge it waited for (measured: the concurrency
- * tests then charge more than a balance covers). The read that follows the lock sees every charge committed before it.
+ * that waited for the lock would read the balances from before the charge it waited for (the concurrency tests then
+ * charge more than a balance covers). The read that follows the lock sees every charge committed before it.
  */
 export async function lockedChargeState(trx: Tx, engine: Engine, accountId: string, modelId: string, now: Date): Promise<ChargeState | undefined> {
   await lockAccount(trx, engine, accountId);

@@ -207,7 +207,7 @@ function imageSize(settings: GenerationSettings): { width: number; height: numbe
 }
 
 async function pngFile(image: Sharp): Promise<RenderedFile> {
-  // Adaptive filtering makes smooth gradients 2-3x smaller for ~10 ms; level 3 is within ~15% of level 6 at half the time.
+  // Adaptive filtering and level 3: much smaller gradients at little cost (docs/PERFORMANCE.md#the-local-provider).
   const { data, info } = await image
     .png({ compressionLevel: 3, adaptiveFiltering: true })
     .toBuffer({ resolveWithObject: true });

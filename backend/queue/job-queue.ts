@@ -73,8 +73,8 @@ const SLOWDOWN_ACCOUNTS = 100;
 /**
  * U8: each account's enqueues since `since`, counted only up to `limit` (one past the threshold), so that a busy
  * account's count never reads every job it queued in the window (hundreds of thousands under a flood). A prepared
- * statement per number of accounts: planned anew at each reading, the union of 50 accounts' counts was most of what
- * PostgreSQL did while a backlog drained (48 jobs/s; prepared, 221 jobs/s).
+ * statement per number of accounts: planned anew at each reading, the union of the accounts' counts was most of what
+ * PostgreSQL did while a backlog drained (docs/PERFORMANCE.md#the-queue-and-the-workers).
  */
 const recentEnqueues = preparedPerShape((count: number) => (db, v: { since: number; limit: number; accounts: string[] }) => {
   const recent = (accountId: string) =>

@@ -14,7 +14,7 @@
  *
  * No ANALYZE: the queries are written so that the planner's defaults pick the right index (statistics once made it
  * drive a workspace query from the wrong side; CROSS JOIN now fixes that order), and analyzing 100,000 rows blocks the
- * thread for about 100 ms.
+ * thread too long (docs/PERFORMANCE.md#the-apps-offline-history).
  *
  * Row keys: a generation's INTEGER PRIMARY KEY is `createdAt (ms) * 1024 + n`, so rowid order is creation order. The
  * history grid's order, date ranges and full-text results (FTS5 returns rowids in order) all come from the key

@@ -15,7 +15,7 @@ import type { HistoryStore } from './store.js';
 import type { WorkspaceBook } from './workspaces.js';
 
 export const SYNC_PAGE_SIZE = 500;
-/** Changes applied per transaction: about 2 ms each on a laptop, 30 ms at worst when FTS5 merges its segments. */
+/** Changes applied per transaction: short enough for the 50 ms step limit, FTS5 merges included (docs/PERFORMANCE.md). */
 const APPLY_SLICE = 100;
 
 export interface SyncEngineOptions {
