@@ -108,7 +108,7 @@ export class Accounts {
     return this.db.selectFrom('accounts').selectAll().execute();
   }
 
-  /** The account as API.md shows it; pass the transaction when called inside one. */
+  /** The account as docs/API.md shows it; pass the transaction when called inside one. */
   async me(accountId: string, executor: Kysely<DB> = this.db): Promise<Me> {
     const account = await executor.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
     if (!account) throw notFound('Account');

@@ -1,6 +1,6 @@
 /**
  * `npm run backend -- --port <port> --data <folder> --admin-token <token> [--test-clock <ISO>] [--database <url>]`
- * (API.md "Running the backend"). Every option also reads its environment variable. Prints
+ * (docs/API.md "Running the backend"). Every option also reads its environment variable. Prints
  * `listening on http://127.0.0.1:<port>` once requests are accepted; SIGTERM drains and exits 0.
  */
 import { parseArgs } from 'node:util';

@@ -1,7 +1,7 @@
 /**
  * Transaction helpers shared by every writer.
  *
- * Concurrency (issue 3, "row locks or serializable retries: your call"): every transaction that changes an account's
+ * Concurrency (row locks rather than serializable retries; docs/ARCHITECTURE.md): every transaction that changes an account's
  * balances, history or sync log first locks that account's row. On PostgreSQL that is `SELECT ... FOR UPDATE`: two
  * backend processes charging one account queue on the lock, each sees the other's committed balance, and the per-account
  * change sequence is handed out in commit order (so /v1/sync never skips a change). Row locks were chosen over

@@ -1,5 +1,5 @@
 /**
- * The HTTP contract of API.md as zod schemas. Every shape that crosses the wire is defined here once; types are
+ * The HTTP contract (docs/API.md) as zod schemas. Every shape that crosses the wire is defined here once; types are
  * inferred. The backend validates requests and responses with these, the client parses responses with them.
  */
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * The typed client of the backend API (API.md). One method per route; every response is parsed by its schema;
+ * The typed client of the backend API (docs/API.md). One method per route; every response is parsed by its schema;
  * problem+json becomes an ApiError with its stable code. Safe calls and network failures are retried with
  * exponential backoff; a charging POST carries an Idempotency-Key so that a retry after a network failure is safe.
  */

@@ -1,4 +1,4 @@
-/** The balance an account sees (API.md `/v1/me/balance`), read from the ledger's balances and the subscription. */
+/** The balance an account sees (docs/API.md `/v1/me/balance`), read from the ledger's balances and the subscription. */
 import { sql } from 'kysely';
 import type { Balance } from '../../shared/api.js';
 import { lastLocalMidnight, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';

@@ -22,7 +22,7 @@ export function isBridgeMethod(name: string): name is BridgeMethodName {
 }
 
 /**
- * The renderer is never told a backend's address (ARCHITECTURE.md): a URL in a message (the client's "Cannot reach
+ * The renderer is never told a backend's address (docs/ARCHITECTURE.md): a URL in a message (the client's "Cannot reach
  * http://...") becomes its host, which the account view shows anyway.
  */
 export function withoutURLs(message: string): string {

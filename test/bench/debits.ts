@@ -1,6 +1,6 @@
 /**
  * Debit throughput and latency with 50 concurrent clients, on SQLite and (when COMPANION_TEST_DATABASE_URL is set) on
- * PostgreSQL. Targets from the issue: SQLite p99 <= 5 ms and >= 1,000 debits/s; PostgreSQL p99 <= 20 ms.
+ * PostgreSQL. Targets (docs/PERFORMANCE.md): SQLite p99 <= 5 ms and >= 1,000 debits/s; PostgreSQL p99 <= 20 ms.
  *
  * Two levels, printed separately:
  *  - in-process: the charge transaction itself, `db.transaction()` running `generations.create` (what the ledger does):
@@ -15,7 +15,7 @@
  *    mostly queueing: by Little's law mean latency = 50 / throughput, so 50 such clients see p99 <= 5 ms only above
  *    10,000 debits/s;
  *  - `paced`: the 50 clients together offer each rate of BENCH_RATES charges per second (default 250, 500 and 1,000,
- *    the issue's figure), each at its own steady pace, for 5 s; latency counts from the instant a charge was due, so
+ *    the target's figure), each at its own steady pace, for 5 s; latency counts from the instant a charge was due, so
  *    a backend that falls behind shows it. This is the load the latency targets are checked at.
  * `in-tx` is the time inside the transaction (first statement to commit): the service time without the wait for the
  * connection (SQLite) or the pool (PostgreSQL), with the wait for the account's row lock (PostgreSQL). `cpu` is this

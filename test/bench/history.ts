@@ -1,5 +1,5 @@
 /**
- * The offline history (H2) at 100,000 generations. Targets from the issue:
+ * The offline history (H2) at 100,000 generations. Targets (docs/PERFORMANCE.md):
  *  - filter and prompt search p99 <= 16 ms (one page of 100 items for the virtualized grid, with its total);
  *  - the first history page <= 300 ms after the store is opened (an app start);
  *  - an incremental sync with nothing new <= 50 ms against a local backend;

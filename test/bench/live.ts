@@ -1,5 +1,5 @@
 /**
- * The live path end to end (issue 5): how long a balance change takes from the backend's commit to the screen, and
+ * The live path end to end: how long a balance change takes from the backend's commit to the screen, and
  * web mode's cold start to a filled dashboard. Built app (dist/), real backend, real Chromium.
  *
  * Latency: the backend's clock is moved over a local midnight, which commits a free-credit reset and publishes a

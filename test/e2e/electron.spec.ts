@@ -1,6 +1,6 @@
 /**
  * The desktop window itself, through Playwright's Electron driver. It runs where the Electron binary exists; on
- * machines that cannot download it (ARCHITECTURE.md), it is skipped with the reason printed.
+ * machines that cannot download it (docs/ARCHITECTURE.md), it is skipped with the reason printed.
  */
 import { _electron as electron, expect, test } from '@playwright/test';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The layering rule (STYLE.md "Layers you can see"): shared/ imports no Node, DOM or Electron; the renderer imports no
+ * The layering rule (docs/ARCHITECTURE.md, "Layers"): shared/ imports no Node, DOM or Electron; the renderer imports no
  * Node or Electron. The lint step enforces it; this test proves the lint step really fails on a violation.
  */
 import { execFileSync } from 'node:child_process';

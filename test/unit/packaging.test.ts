@@ -1,6 +1,6 @@
 /**
  * Packaging (electron-builder): an unpacked Linux build made with a stand-in Electron distribution (the real binary
- * cannot be downloaded here; ARCHITECTURE.md) must pack the built main, preload, renderer and backend into app.asar,
+ * cannot be downloaded here; docs/ARCHITECTURE.md) must pack the built main, preload, renderer and backend into app.asar,
  * and none of the development dependencies.
  */
 import { execFileSync } from 'node:child_process';

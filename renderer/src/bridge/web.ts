@@ -1,5 +1,5 @@
 /**
- * Web mode: `window.companion` over the loopback web server instead of Electron IPC (ARCHITECTURE.md, "Web mode").
+ * Web mode: `window.companion` over the loopback web server instead of Electron IPC (docs/ARCHITECTURE.md, "web mode").
  *
  * Protocol, shared with the server in electron/web:
  * - the page is opened at `http://127.0.0.1:<port>/#secret=<secret>`; the secret is kept in sessionStorage under

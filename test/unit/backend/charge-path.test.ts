@@ -1,5 +1,5 @@
 /**
- * The charge path made short (issue 3, debit latency): the pieces it is built of keep their guarantees.
+ * The charge path made short (docs/PERFORMANCE.md#the-charge-path): the pieces it is built of keep their guarantees.
  *  - the change log takes one step per transaction and still names every entity that changed (H1, /v1/sync);
  *  - a ledger posting that would go below zero fails with a clear message and leaves nothing behind (C9);
  *  - grants and the free reset that are due are applied inside the charge itself, so it sees them, and a refused

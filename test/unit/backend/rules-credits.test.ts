@@ -1,5 +1,5 @@
 /**
- * Credit rules of POLICY.md (C1, C2, C5-C9) and the E1 worked example, over real HTTP with the typed client and the
+ * Credit rules of docs/POLICY.md (C1, C2, C5-C9) and the E1 worked example, over real HTTP with the typed client and the
  * test clock, on every storage engine. One backend per engine for the rules at a fixed instant and one for those that
  * move the clock; every test makes its own accounts. The account zone is
  * Europe/Berlin (CEST, UTC+2 in April): the backend starts at 12:00 local on 2026-04-14, so the next local midnight is

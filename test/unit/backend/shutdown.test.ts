@@ -1,5 +1,5 @@
 /**
- * Shutdown (issue 4): on SIGTERM the backend stops taking work, lets running jobs finish within the grace period and
+ * Shutdown: on SIGTERM the backend stops taking work, lets running jobs finish within the grace period and
  * requeues the rest, which a restarted backend then runs: nothing is lost, nothing refunded that was not failed.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

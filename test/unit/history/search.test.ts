@@ -41,7 +41,7 @@ beforeAll(async () => {
   client = created.client;
   await client.buyTopup({ credits: 5_000 });
   ids = [];
-  // One every 7 hours; #3 and #10 fail and #5 is cancelled (createInBackend's rule), both refunded.
+  // One every 7 hours; the 3rd and the 10th fail and the 5th is cancelled (createInBackend's rule), both refunded.
   for (let i = 0; i < PROMPTS.length; i += 1) {
     ids.push(...(await createInBackend(backend.backend, accountId, 1, i, () => PROMPTS[i]!)));
     await backend.admin.admin.moveClock({ advanceS: 7 * 3600 });

@@ -106,7 +106,7 @@ describe('Catalog schema', () => {
     expect(api.Catalog.safeParse(shipped).success).toBe(true);
   });
 
-  it('the shipped catalog has the API.md default models with their prices, pro flags and relaxed support', () => {
+  it('the shipped catalog has the docs/API.md default models with their prices, pro flags and relaxed support', () => {
     const catalog = api.Catalog.parse(shipped);
     expect(catalog.models.map((m) => [m.id, m.kind, m.price, m.pro, m.supportsRelaxed])).toEqual([
       ['spark-image', 'image', 6, false, true],
@@ -124,7 +124,7 @@ describe('Catalog schema', () => {
     expect(api.Catalog.parse(shipped).dailyFreeCredits).toBe(100);
   });
 
-  it('the shipped catalog has the API.md default plans', () => {
+  it('the shipped catalog has the docs/API.md default plans', () => {
     const catalog = api.Catalog.parse(shipped);
     expect(
       catalog.plans.map((p) => [p.id, p.billing, p.period, p.monthlyCredits ?? p.monthlyGenerations, p.fastDailyLimit, p.price]),
