@@ -1,6 +1,6 @@
 /**
- * Idempotency-Key (docs/API.md): the same key with the same body returns the first result and charges once; the same key
- * with another body is 409 idempotency_conflict.
+ * Idempotency-Key (docs/API.md): the same key with the same body returns the first result and charges once; the same
+ * key with another body is 409 idempotency_conflict.
  *
  * The key is written in the same transaction as the charge it answers, with the answer: a request that dies before
  * its commit leaves nothing behind (no stuck reservation), and of two concurrent requests with one key only one can

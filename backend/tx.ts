@@ -1,8 +1,8 @@
 /**
  * Transaction helpers shared by every writer.
  *
- * Concurrency (row locks rather than serializable retries; docs/ARCHITECTURE.md): every transaction that changes an account's
- * balances, history or sync log first locks that account's row. On PostgreSQL that is `SELECT ... FOR UPDATE`: two
+ * Concurrency (docs/ARCHITECTURE.md, "Decisions"): every transaction that changes an account's balances, history or
+ * sync log first locks that account's row. On PostgreSQL that is `SELECT ... FOR UPDATE`: two
  * backend processes charging one account queue on the lock, each sees the other's committed balance, and the per-account
  * change sequence is handed out in commit order (so /v1/sync never skips a change). Row locks were chosen over
  * SERIALIZABLE retries because charges contend on one hot row per account: retries would spin under exactly the load

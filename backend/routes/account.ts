@@ -1,4 +1,4 @@
-/** Account, balance, plan and cost-preview routes (docs/API.md), and the admin routes for accounts and the test clock. */
+/** Account, balance, plan and cost-preview routes, and the admin routes for accounts and the test clock (docs/API.md). */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import * as api from '../../shared/api.js';

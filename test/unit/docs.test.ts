@@ -42,7 +42,7 @@ const sourceFiles = () => SOURCE_FOLDERS.flatMap(filesUnder).filter((path) => SO
 const testFiles = () => filesUnder('test').filter((path) => /\.(ts|tsx)$/.test(path));
 const docFiles = () => filesUnder('docs').filter((path) => path.endsWith('.md'));
 
-/** The repository paths a document names in backticks (`backend/policy/charges.ts`); patterns and placeholders aside. */
+/** The repository paths a document names in backticks (`backend/ledger.ts`); patterns and placeholders aside. */
 export function pathsNamedIn(markdown: string): string[] {
   const paths = new Set<string>();
   for (const [, token] of markdown.matchAll(/`([^`\s]+)`/g)) {
@@ -89,12 +89,13 @@ function commentOf(line: string): string {
   return slashes >= 0 ? line.slice(slashes + 2) : '';
 }
 
-/** Issue or pull-request numbers cited in comments (the word and a number, or a hash and a number); colours are code. */
+/** Issue or pull-request numbers cited in comments (the word and a number, or a hash and a number). */
 export function issueNumbersInComments(text: string): string[] {
   const found: string[] = [];
   for (const line of text.split('\n')) {
     const comment = commentOf(line);
-    for (const match of comment.matchAll(/\b(?:issues?|PR|pull request|ticket)\s*#?\d+|(?<![\w&])#\d+\b/gi)) found.push(match[0]);
+    const cited = /\b(?:issues?|PR|pull request|ticket)\s*#?\d+|(?<![\w&])#\d+\b/gi;
+    for (const match of comment.matchAll(cited)) found.push(match[0]);
   }
   return found;
 }
@@ -115,7 +116,16 @@ describe('the scanners this test relies on', () => {
   });
 
   it('read the Tested-by line of every rule section, continuation lines included', () => {
-    const book = '### C5. Spend order\ntext\n- Enforced by: `a.ts`\n- Tested by: `x.test.ts`,\n  `y.test.ts`.\n\n### C6. Cost\n- Tested by: `z.test.ts`.\n';
+    const book = [
+      '### C5. Spend order',
+      'text',
+      '- Enforced by: `a.ts`',
+      '- Tested by: `x.test.ts`,',
+      '  `y.test.ts`.',
+      '',
+      '### C6. Cost',
+      '- Tested by: `z.test.ts`.',
+    ].join('\n');
     expect(testedByPerRule(book)).toEqual(
       new Map([
         ['C5', ['x.test.ts', 'y.test.ts']],
@@ -173,7 +183,11 @@ describe('docs/', () => {
   });
 
   it('names only repository paths that exist', () => {
-    const missing = docFiles().flatMap((doc) => pathsNamedIn(read(doc)).filter((path) => !existsSync(join(repo, path))).map((path) => `${doc}: ${path}`));
+    const missing = docFiles().flatMap((doc) =>
+      pathsNamedIn(read(doc))
+        .filter((path) => !existsSync(join(repo, path)))
+        .map((path) => `${doc}: ${path}`),
+    );
     expect(missing).toEqual([]);
   });
 

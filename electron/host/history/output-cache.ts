@@ -74,7 +74,7 @@ export async function sha256OfFile(path: string): Promise<string> {
 export async function makeThumbnail(source: string, target: string): Promise<number> {
   await mkdir(dirname(target), { recursive: true });
   const temporary = `${target}.${randomUUID()}.tmp`;
-  // Loaded on first use: the native image library is slow to load at start-up (docs/PERFORMANCE.md), before any thumbnail.
+  // Loaded on first use: the native image library is slow to load (docs/PERFORMANCE.md), and no thumbnail is needed yet.
   const { default: sharp } = await import('sharp');
   const info = await sharp(source, { pages: 1, limitInputPixels: 100_000_000 })
     .resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true })

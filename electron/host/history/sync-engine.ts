@@ -15,7 +15,7 @@ import type { HistoryStore } from './store.js';
 import type { WorkspaceBook } from './workspaces.js';
 
 export const SYNC_PAGE_SIZE = 500;
-/** Changes applied per transaction: short enough for the 50 ms step limit, FTS5 merges included (docs/PERFORMANCE.md). */
+/** Changes applied per transaction: within the 50 ms step limit, FTS5 merges included (docs/PERFORMANCE.md). */
 const APPLY_SLICE = 100;
 
 export interface SyncEngineOptions {

@@ -1,6 +1,6 @@
 /**
- * Credit rules of docs/POLICY.md (C1, C2, C5-C9) and the E1 worked example, over real HTTP with the typed client and the
- * test clock, on every storage engine. One backend per engine for the rules at a fixed instant and one for those that
+ * Credit rules of docs/POLICY.md (C1, C2, C5-C9) and the E1 worked example, over real HTTP with the typed client and
+ * the test clock, on every storage engine. One backend per engine for the rules at a fixed instant and one for those that
  * move the clock; every test makes its own accounts. The account zone is
  * Europe/Berlin (CEST, UTC+2 in April): the backend starts at 12:00 local on 2026-04-14, so the next local midnight is
  * 2026-04-14T22:00Z and a subscription bought then has its anniversary on the 14th (next: 2026-05-13T22:00Z).
