@@ -1,7 +1,7 @@
-import { useState } from 'react';
 import type { Balance, Catalog, Plan, Problem, WayOut } from '../../../../shared/api.js';
 import { countdownText, formatCount, formatInstantWithZone, planPriceText } from '../../format.js';
-import { useHostStore } from '../../store/host/store.js';
+import { planAllowance } from '../../components/chargeText.js';
+import { usePurchaseStore } from '../../store/purchase/store.js';
 import { useUiStore } from '../../store/ui/store.js';
 import { useGenerateStore } from '../../store/generate/store.js';
 import { topupFor } from './topup.js';
@@ -134,75 +134,32 @@ function WorkflowWayOut() {
 }
 
 function TopupWayOut({ accountId, credits }: { accountId: string; credits: number }) {
-  const buyTopup = useHostStore((state) => state.buyTopup);
-  const [state, setState] = useState<{ busy: boolean; error: string | null; done: boolean }>({ busy: false, error: null, done: false });
+  const ask = usePurchaseStore((state) => state.ask);
   return (
     <span className="way-out-action">
-      <button
-        type="button"
-        className="button button--small button--primary"
-        data-testid="buy-topup"
-        disabled={state.busy}
-        onClick={async () => {
-          setState({ busy: true, error: null, done: false });
-          const error = await buyTopup(accountId, credits);
-          setState({ busy: false, error: error?.message ?? null, done: error === null });
-        }}
-      >
-        {state.busy ? 'Buying…' : `Buy a top-up of ${formatCount(credits)} credits`}
+      <button type="button" className="button button--small button--primary" data-testid="buy-topup" onClick={() => ask({ kind: 'topup', accountId, credits })}>
+        Buy a top-up of {formatCount(credits)} credits…
       </button>
       <span className="muted"> Top-up credits never expire.</span>
-      {state.error !== null && (
-        <span className="error-text" role="alert">
-          {' '}
-          {state.error}
-        </span>
-      )}
-      {state.done && <span role="status"> Bought.</span>}
     </span>
   );
 }
 
-function planAllowance(plan: Plan): string {
-  if (plan.billing === 'generations') {
-    return plan.monthlyGenerations == null ? 'unlimited generations' : `${formatCount(plan.monthlyGenerations)} generations a month`;
-  }
-  return `${formatCount(plan.monthlyCredits ?? 0)} credits a month`;
-}
-
 function UpgradeWayOut({ accountId, plans }: { accountId: string; plans: Plan[] }) {
-  const subscribe = useHostStore((state) => state.subscribe);
-  const [state, setState] = useState<{ busy: string | null; error: string | null; done: string | null }>({ busy: null, error: null, done: null });
+  const ask = usePurchaseStore((state) => state.ask);
   return (
     <div className="way-out-action">
       <span>Upgrade (takes effect at once):</span>
       <div className="upgrade-buttons">
         {plans.map((plan) => (
-          <button
-            key={plan.id}
-            type="button"
-            className="button button--small"
-            data-testid={`upgrade-${plan.id}`}
-            disabled={state.busy !== null}
-            onClick={async () => {
-              setState({ busy: plan.id, error: null, done: null });
-              const error = await subscribe(accountId, plan.id);
-              setState({ busy: null, error: error?.message ?? null, done: error === null ? plan.name : null });
-            }}
-          >
-            {state.busy === plan.id ? `Upgrading to ${plan.name}…` : `Upgrade to ${plan.name}`}
+          <button key={plan.id} type="button" className="button button--small" data-testid={`upgrade-${plan.id}`} onClick={() => ask({ kind: 'plan', accountId, planId: plan.id })}>
+            Upgrade to {plan.name}…
             <span className="button-detail">
               {planAllowance(plan)} · {planPriceText(plan.price, plan.period)}
             </span>
           </button>
         ))}
       </div>
-      {state.error !== null && (
-        <p className="error-text" role="alert">
-          Couldn’t upgrade: {state.error}
-        </p>
-      )}
-      {state.done !== null && <p role="status">Now on {state.done}.</p>}
     </div>
   );
 }
