@@ -62,7 +62,7 @@ function CurrentPlan({ accountId, me, balance, catalog, now }: CurrentPlanProps)
           {plan.name}
         </span>
         <span className="figure-unit" data-testid="plan-price">
-          {planPriceText(plan.price, plan.period)}
+          {plan.price === 0 ? 'no charge' : planPriceText(plan.price, plan.period)}
         </span>
       </p>
       <dl className="plan-facts">
@@ -195,7 +195,7 @@ function TimeZone({ accountId, zone, now }: { accountId: string; zone: string; n
         Time zone
       </h2>
       <p className="card-figure">
-        <span className="figure-number figure-number--small" data-testid="plan-zone">
+        <span className="plan-zone-name" data-testid="plan-zone">
           {zone}
         </span>
         <span className="figure-unit">({zoneAbbreviation(zone, now)})</span>
