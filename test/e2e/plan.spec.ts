@@ -92,6 +92,8 @@ test('the Plan page: subscribe yearly, top up, cancel at period end, change the 
   await page.getByTestId('plan-topup-buy').click();
   await topup.getByRole('button', { name: 'Buy 300 credits' }).click();
   await expect(page.getByTestId('purchase-done')).toHaveText('Added 300 top-up credits. Your top-up balance is now 300 credits.');
+  await expect(page.getByRole('dialog', { name: 'Top-up bought' })).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Close' })).toBeFocused();
   await page.getByTestId('purchase-dialog').getByRole('button', { name: 'Close' }).click();
   await expect(page.getByTestId('plan-topup-balance')).toHaveText('300');
   await screenshotBothThemes(page, 'plan');

@@ -1,6 +1,6 @@
 import { useBackendNow } from '../hooks/useBackendNow.js';
 import { selectAccounts, selectCatalog, useHostStore } from '../store/host/store.js';
-import { selectPurchase, usePurchaseStore } from '../store/purchase/store.js';
+import { selectPurchase, usePurchaseStore, type PurchaseRequest } from '../store/purchase/store.js';
 import { cancelText, planPurchaseText, purchaseDoneText, topupPurchaseText } from './chargeText.js';
 import { ConfirmCharge } from './ConfirmCharge.js';
 
@@ -11,6 +11,8 @@ function sentence(text: string): string {
 }
 
 type DialogWords = { title: string; lines: string[]; confirmLabel: string; failedAs: string; unchanged: string };
+
+const doneTitles: Record<PurchaseRequest['kind'], string> = { plan: 'Plan changed', topup: 'Top-up bought', cancel: 'Cancelled at period end' };
 
 /**
  * The confirmation of the purchase asked for anywhere in the app (a refusal's way out, the Plan page): the summary,
@@ -45,7 +47,7 @@ export function PurchaseDialog() {
   return (
     <ConfirmCharge
       open={purchase !== null}
-      title={done ? 'Done' : (words?.title ?? 'Purchase')}
+      title={done && purchase !== null ? doneTitles[purchase.request.kind] : (words?.title ?? 'Purchase')}
       confirmLabel={done || words === null ? null : words.confirmLabel}
       cancelLabel={done ? 'Close' : purchase?.request.kind === 'cancel' ? 'Keep my plan' : 'Cancel'}
       busy={purchase?.status === 'busy'}
