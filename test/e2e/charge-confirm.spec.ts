@@ -82,3 +82,24 @@ test('C9: re-running a generation made free in an ended unlimited window shows 6
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('history-count')).toHaveText('2 matching generations', { timeout: 20_000 });
 });
+
+test('C7: a re-run the balances cannot pay shows the refusal, offers no confirm, and leads to the Plan page', async ({ page }) => {
+  const accountId = (await app.snapshot()).accounts[0]!.id;
+  // 2 HD Vivid Images: 96 of the 100 free credits; the same again cannot be paid today.
+  const made = await app.bridge('createGeneration', { accountId, request: { tool: 'text-to-image', modelId: 'vivid-image', prompt: 'Two lanterns in the fog', settings: { outputs: 2, quality: 'hd' } } });
+  await expect.poll(async () => (await app.snapshot()).accounts[0]!.recentGenerations.find((g) => g.id === made.id)?.status, { timeout: 30_000 }).toBe('succeeded');
+
+  await openApp(page, app);
+  await openDetail(page, 'lanterns');
+  await page.getByTestId('detail-rerun').click();
+  const confirm = page.getByRole('dialog', { name: 'Re-run this generation?' });
+  await expect(confirm.getByTestId('rerun-cost')).toHaveText('96 credits');
+  await expect(confirm.getByTestId('rerun-refusal')).toContainText('Not enough credits');
+  await expect(confirm.getByTestId('rerun-refusal')).toContainText('You are 92 credits short. This costs 96 credits; 4 are available. Nothing will be charged.');
+  await expect(confirm.getByRole('button', { name: /^Re-run for/ })).toHaveCount(0);
+  await expect(confirm.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await confirm.getByRole('button', { name: 'Top up or change plan' }).click();
+  await expect(page.getByTestId('nav-plan')).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByTestId('plan-name')).toHaveText('Free');
+  expect((await balances()).free).toBe(4);
+});

@@ -12,6 +12,8 @@ type ConfirmChargeProps = {
   cancelLabel?: string;
   /** The action is on its way: both buttons wait for the answer. */
   busy: boolean;
+  /** The confirm button's words while the action is on its way ("Starting the re-run…"). */
+  busyLabel?: string;
   /** The last attempt's failure, in plain words. */
   error: string | null;
   onConfirm: () => void;
@@ -24,7 +26,7 @@ type ConfirmChargeProps = {
  * asks once. Focus goes to the confirm button (or Cancel when there is nothing to confirm) and back where it was on
  * closing; Esc and Cancel run nothing.
  */
-export function ConfirmCharge({ open, title, children, confirmLabel, cancelLabel = 'Cancel', busy, error, onConfirm, onCancel, testId = 'confirm-charge' }: ConfirmChargeProps) {
+export function ConfirmCharge({ open, title, children, confirmLabel, cancelLabel = 'Cancel', busy, busyLabel = 'Working…', error, onConfirm, onCancel, testId = 'confirm-charge' }: ConfirmChargeProps) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
@@ -85,7 +87,7 @@ export function ConfirmCharge({ open, title, children, confirmLabel, cancelLabel
             </button>
             {canConfirm && (
               <button ref={confirmRef} type="button" className="button button--primary" disabled={busy} onClick={onConfirm} data-testid="confirm-ok">
-                {busy ? 'Working…' : confirmLabel}
+                {busy ? busyLabel : confirmLabel}
               </button>
             )}
           </div>

@@ -12,6 +12,7 @@ function sentence(text: string): string {
 
 type DialogWords = { title: string; lines: string[]; confirmLabel: string; failedAs: string; unchanged: string };
 
+const busyLabels: Record<PurchaseRequest['kind'], string> = { plan: 'Changing the plan…', topup: 'Buying…', cancel: 'Cancelling…' };
 const doneTitles: Record<PurchaseRequest['kind'], string> = { plan: 'Plan changed', topup: 'Top-up bought', cancel: 'Cancelled at period end' };
 
 /**
@@ -51,6 +52,7 @@ export function PurchaseDialog() {
       confirmLabel={done || words === null ? null : words.confirmLabel}
       cancelLabel={done ? 'Close' : purchase?.request.kind === 'cancel' ? 'Keep my plan' : 'Cancel'}
       busy={purchase?.status === 'busy'}
+      busyLabel={purchase === null ? undefined : busyLabels[purchase.request.kind]}
       error={purchase?.status === 'failed' && words !== null ? `${words.failedAs}: ${sentence(purchase.error ?? 'the host gave no reason')} ${words.unchanged}` : null}
       onConfirm={() => void confirm()}
       onCancel={dismiss}

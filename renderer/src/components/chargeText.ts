@@ -3,7 +3,7 @@
  * what a plan grants now and when it renews, what a top-up adds. Every function takes the instant and the zone it
  * needs, so the same inputs always give the same words.
  */
-import type { Balance, Catalog, CostEstimate, Me, Plan, PlanPeriod } from '../../../shared/api.js';
+import type { Balance, Catalog, CostEstimate, Me, Plan, PlanPeriod, Problem } from '../../../shared/api.js';
 import { anniversaryDayOf, nextAnniversary } from '../../../shared/calendar.js';
 import { amountWithUnit, drawsText, formatCount, formatInstantWithZone, planPriceText } from '../format.js';
 
@@ -12,6 +12,22 @@ const laneWords: Record<CostEstimate['lane'], string> = {
   relaxed: 'Relaxed lane: slower, with no daily limit',
   standard: 'Standard lane',
 };
+
+/** A refusal's heading in plain words (C7, G6, U4, U7). */
+export const refusalHeadings: Partial<Record<Problem['code'], string>> = {
+  insufficient_credits: 'Not enough credits',
+  subscription_required: 'This needs a subscription',
+  generation_limit_reached: 'Generation limit reached',
+  fast_limit_reached: 'Today’s Fast generations are used up',
+  unlimited_paused: 'Unlimited access is paused',
+  account_suspended: 'This account is suspended',
+};
+
+/** Text as a sentence: ends with one full stop. */
+export function sentence(text: string): string {
+  const trimmed = text.trim();
+  return trimmed === '' || /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
 
 /** What a request costs now, in words, for the confirmation: the price, the balances drawn, the lane, or the refusal. */
 export type QuoteText = {
@@ -24,8 +40,14 @@ export type QuoteText = {
 export function quoteText(estimate: CostEstimate): QuoteText {
   const unit = estimate.unit ?? 'credits';
   if (estimate.refusal !== undefined) {
-    const { title, detail } = estimate.refusal;
-    return { cost: estimate.cost > 0 ? amountWithUnit(estimate.cost, unit) : '—', draws: null, lane: null, refusal: { title, detail: detail ?? title } };
+    const { code, title, detail, shortfall } = estimate.refusal;
+    const short = code === 'insufficient_credits' && shortfall !== undefined ? `You are ${amountWithUnit(shortfall, 'credits')} short. ` : '';
+    return {
+      cost: estimate.cost > 0 ? amountWithUnit(estimate.cost, unit) : '—',
+      draws: null,
+      lane: null,
+      refusal: { title: refusalHeadings[code] ?? title, detail: `${short}${sentence(detail ?? title)}` },
+    };
   }
   if (estimate.unlimited) return { cost: 'No credits (inside your unlimited window)', draws: null, lane: laneWords[estimate.lane], refusal: null };
   return { cost: amountWithUnit(estimate.cost, unit), draws: drawsText(estimate.draws), lane: laneWords[estimate.lane], refusal: null };

@@ -57,10 +57,14 @@ describe('the current price of a request', () => {
     const refused: CostEstimate = {
       ...sixCredits,
       cost: 840,
-      refusal: { type: 'about:blank', title: 'Not enough credits', status: 402, code: 'insufficient_credits', detail: 'This costs 840 credits; 100 are available.' },
+      refusal: { type: 'about:blank', title: 'Insufficient credits', status: 402, code: 'insufficient_credits', detail: 'This costs 840 credits; 100 are available', shortfall: 740 },
     };
     expect(chargeConfirmLabel('Re-run', refused)).toBeNull();
-    expect(quoteText(refused)).toMatchObject({ cost: '840 credits', draws: null, refusal: { title: 'Not enough credits', detail: 'This costs 840 credits; 100 are available.' } });
+    expect(quoteText(refused)).toMatchObject({
+      cost: '840 credits',
+      draws: null,
+      refusal: { title: 'Not enough credits', detail: 'You are 740 credits short. This costs 840 credits; 100 are available.' },
+    });
   });
 });
 

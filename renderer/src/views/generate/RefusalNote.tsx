@@ -1,6 +1,6 @@
 import type { Balance, Catalog, Plan, Problem, WayOut } from '../../../../shared/api.js';
 import { countdownText, formatCount, formatInstantWithZone, planPriceText } from '../../format.js';
-import { planAllowance } from '../../components/chargeText.js';
+import { planAllowance, refusalHeadings, sentence } from '../../components/chargeText.js';
 import { usePurchaseStore } from '../../store/purchase/store.js';
 import { useUiStore } from '../../store/ui/store.js';
 import { useGenerateStore } from '../../store/generate/store.js';
@@ -20,14 +20,6 @@ type RefusalNoteProps = {
   context: 'preview' | 'submit';
 };
 
-const headings: Partial<Record<Problem['code'], string>> = {
-  insufficient_credits: 'Not enough credits',
-  subscription_required: 'This needs a subscription',
-  generation_limit_reached: 'Generation limit reached',
-  fast_limit_reached: 'Today’s Fast generations are used up',
-  unlimited_paused: 'Unlimited access is paused',
-  account_suspended: 'This account is suspended',
-};
 
 /**
  * A refusal in plain words with its ways out (C7, G6, U4, U7): what is short, when waiting helps (with the date in the
@@ -49,7 +41,7 @@ export function RefusalNote({ problem, cost, accountId, balance, catalog, timeZo
   return (
     <div className="refusal notice notice--error notice--block" data-testid={testId}>
       <p className="refusal-title">
-        <strong>{headings[problem.code] ?? problem.title}</strong>
+        <strong>{refusalHeadings[problem.code] ?? problem.title}</strong>
       </p>
       <p data-testid="refusal-detail">{refusalSentence(problem, context)}</p>
       <ul className="ways-out" aria-label="Ways out" data-testid="ways-out">
@@ -85,11 +77,6 @@ export function RefusalNote({ problem, cost, accountId, balance, catalog, timeZo
   );
 }
 
-/** Text as a sentence: ends with one full stop. */
-function sentence(text: string): string {
-  const trimmed = text.trim();
-  return trimmed === '' || /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
-}
 
 function refusalSentence(problem: Problem, context: 'preview' | 'submit'): string {
   const parts: string[] = [];

@@ -6,6 +6,7 @@ import { chargeConfirmLabel, quoteText } from '../../components/chargeText.js';
 import { ConfirmCharge } from '../../components/ConfirmCharge.js';
 import { formatInstantWithZone } from '../../format.js';
 import { selectDetail, selectWorkspaceList, useHistoryStore } from '../../store/history/store.js';
+import { useUiStore } from '../../store/ui/store.js';
 import { AudioIcon } from './MediaThumb.js';
 import {
   chargeText,
@@ -372,7 +373,14 @@ function RerunConfirm({ item }: { item: HistoryItem }) {
   const detail = useHistoryStore(selectDetail);
   const rerun = useHistoryStore((state) => state.rerun);
   const cancelRerun = useHistoryStore((state) => state.cancelRerun);
+  const closeDetail = useHistoryStore((state) => state.closeDetail);
+  const navigate = useUiStore((state) => state.navigate);
   const quote = detail.rerunQuote;
+  const openPlan = () => {
+    cancelRerun();
+    closeDetail();
+    navigate('plan');
+  };
   const estimate = quote?.status === 'ready' ? quote.estimate : null;
   const words = estimate === null ? null : quoteText(estimate);
   return (
@@ -381,6 +389,7 @@ function RerunConfirm({ item }: { item: HistoryItem }) {
       title="Re-run this generation?"
       confirmLabel={estimate === null ? null : chargeConfirmLabel('Re-run', estimate)}
       busy={detail.pending === 'rerun'}
+      busyLabel="Starting the re-run…"
       error={detail.pending === null && detail.actionError !== null && quote !== null ? `Couldn’t start the re-run: ${detail.actionError.message}` : null}
       onConfirm={() => void rerun(item)}
       onCancel={cancelRerun}
@@ -413,9 +422,16 @@ function RerunConfirm({ item }: { item: HistoryItem }) {
         )}
       </dl>
       {words?.refusal != null && (
-        <p className="notice notice--error" data-testid="rerun-refusal">
-          <strong>{words.refusal.title}.</strong> {words.refusal.detail} Nothing will be charged; see Generate or the Plan page for the ways out.
-        </p>
+        <div className="notice notice--error notice--block" data-testid="rerun-refusal">
+          <p>
+            <strong>{words.refusal.title}.</strong> {words.refusal.detail} Nothing will be charged.
+          </p>
+          <p>
+            <button type="button" className="button button--small" onClick={openPlan}>
+              Top up or change plan
+            </button>
+          </p>
+        </div>
       )}
     </ConfirmCharge>
   );
