@@ -35,6 +35,7 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
       // Due work first: a reset that was due under the old zone belongs to the old zone's day.
       await s.dueWork.apply(account.id);
       await s.accounts.setTimeZone(account.id, body.timeZone);
+      s.dueScheduleChanged();
       await s.publishBalance(account.id);
       await s.publishAccount(account.id);
       return s.me(account.id);
