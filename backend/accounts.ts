@@ -34,6 +34,14 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
+function assertKnownTimeZone(zone: string): void {
+  if (!isKnownTimeZone(zone)) {
+    throw new ApiProblem(400, 'invalid_request', `Unknown time zone ${zone}`, {
+      errors: [{ path: 'body.timeZone', message: 'unknown IANA time zone' }],
+    });
+  }
+}
+
 export class Accounts {
   constructor(
     private readonly db: Kysely<DB>,
@@ -51,11 +59,7 @@ export class Accounts {
   /** Creates an account with its first daily free credits (C2) and returns it with a fresh token (stored hashed). */
   async create(input: AccountCreate): Promise<{ account: AccountRow; token: string }> {
     const request = AccountCreateSchema.parse(input);
-    if (!isKnownTimeZone(request.timeZone)) {
-      throw new ApiProblem(400, 'invalid_request', `Unknown time zone ${request.timeZone}`, {
-        errors: [{ path: 'body.timeZone', message: 'unknown IANA time zone' }],
-      });
-    }
+    assertKnownTimeZone(request.timeZone);
     const planId = request.planId ?? 'free';
     if (!this.catalog.plans.some((p) => p.id === planId)) {
       throw new ApiProblem(400, 'invalid_request', `Unknown plan ${planId}`, {
@@ -86,6 +90,21 @@ export class Accounts {
       if (planId !== 'free') await this.subscriptions.subscribe(trx, account.id, planId);
     });
     return { account: await this.get(account.id), token };
+  }
+
+  /**
+   * A1: a new time zone applies from now on. The day in progress keeps its free credits and Fast count, and the next
+   * free reset is the new zone's next midnight: the last reset is moved to the new zone's last midnight when that is
+   * later, so changing zones never grants an extra reset by itself. Anniversaries (A3) fall in the new zone from the
+   * next one on.
+   */
+  async setTimeZone(accountId: string, zone: string): Promise<void> {
+    assertKnownTimeZone(zone);
+    const account = await this.get(accountId);
+    if (account.time_zone === zone) return;
+    const newZoneMidnight = lastLocalMidnight(this.clock.now(), zone).toISOString();
+    const freeResetAt = newZoneMidnight > account.free_reset_at ? newZoneMidnight : account.free_reset_at;
+    await this.db.updateTable('accounts').set({ time_zone: zone, free_reset_at: freeResetAt }).where('id', '=', accountId).execute();
   }
 
   async authenticate(token: string): Promise<AccountRow | null> {

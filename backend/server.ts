@@ -146,6 +146,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     { generationChanged: publishGeneration, balanceChanged: publishBalance, queueChanged },
     { outputsDir: join(options.dataDir, 'outputs'), providerFor, exclusiveDatabase: engine === 'sqlite' },
   );
+  // The due-work timer (set below, once listening): a zone change can bring an account's next midnight forward.
+  let timer: NodeJS.Timeout | undefined;
+  let rescheduleDueWork = () => {};
   const services: Services = {
     ctx,
     accounts,
@@ -164,6 +167,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     generation,
     publishBalance,
     publishGeneration,
+    dueScheduleChanged: () => rescheduleDueWork(),
   };
 
   // Ids in paths are checked by the routes' schemas (at most 200 characters): fastify must let them through to be.
@@ -230,18 +234,26 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
 
   // Due work (A1, A3, C2, C3): when the test clock moves, and at the next due instant of any account.
   clock.onMove(() => dueWork.applyForAll());
-  let timer: NodeJS.Timeout | undefined;
   const scheduleDueWork = async () => {
     if (closing || clock.isTestClock) return;
     const due = await dueWork.nextDueAt();
     const waitMs = due ? Math.min(Math.max(due.getTime() - clock.now().getTime(), 0) + 50, 3_600_000) : 3_600_000;
     timer = setTimeout(() => {
+      // Fired: no timer is waiting until the next one is set, so a reschedule meanwhile leaves this round alone.
+      timer = undefined;
       dueWork
         .applyForAll()
         .catch((error) => app.log.error(error, 'due work failed'))
         .finally(() => void scheduleDueWork());
     }, waitMs);
     timer.unref();
+  };
+  rescheduleDueWork = () => {
+    // Only a timer already set is replaced: before listening (and on a test clock) there is none to move.
+    if (timer === undefined || closing) return;
+    clearTimeout(timer);
+    timer = undefined;
+    scheduleDueWork().catch((error) => app.log.error(error, 'scheduling due work failed'));
   };
 
   app.addHook('preClose', async () => {

@@ -31,6 +31,8 @@ export interface Services {
   balance(accountId: string): Promise<Balance>;
   generation(accountId: string, generationId: string): Promise<Generation>;
   publishBalance(accountId: string): Promise<void>;
+  /** An account's next due instant moved (its time zone changed): the due-work timer is set again. */
+  dueScheduleChanged(): void;
   /** `current`: the generation as it now is, when the caller has it at hand (otherwise it is read). */
   publishGeneration(accountId: string, generationId: string, current?: Generation): Promise<void>;
 }

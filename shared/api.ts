@@ -137,6 +137,9 @@ export type Balance = z.infer<typeof Balance>;
 // ---- requests ------------------------------------------------------------------------------------------------
 export const SubscribeRequest = z.object({ planId: id });
 export const TopupRequest = z.object({ credits: z.number().int().positive().max(1_000_000) });
+/** PATCH /v1/me: the account's settings a creator may change themselves. */
+export const MeUpdate = z.object({ timeZone }).strict();
+export type MeUpdate = z.infer<typeof MeUpdate>;
 
 export const GenerationSettings = z.object({
   outputs: z.number().int().min(1).max(4),

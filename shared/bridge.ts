@@ -20,6 +20,7 @@ import {
   UsageQuery,
   Workspace,
   isoTime,
+  timeZone,
 } from './api.js';
 
 export const Theme = z.enum(['system', 'light', 'dark']);
@@ -172,6 +173,8 @@ export const bridgeMethods = {
   subscribe: { input: z.object({ accountId, planId: z.string().min(1).max(200) }).strict(), output: HostSnapshot },
   cancelSubscription: { input: AccountOnly, output: HostSnapshot },
   buyTopup: { input: z.object({ accountId, credits: z.number().int().positive().max(1_000_000) }).strict(), output: HostSnapshot },
+  /** The account's time zone (A1): its midnights and anniversaries fall in the new zone from now on. */
+  setTimeZone: { input: z.object({ accountId, timeZone }).strict(), output: HostSnapshot },
   appeal: { input: z.object({ accountId, message: z.string().trim().min(1).max(4000) }).strict(), output: Appeal },
 
   // Usage (C10) and pace: from the backend when online, from the offline store otherwise.

@@ -81,6 +81,7 @@ export function createCompanionClient(options: CompanionClientOptions) {
   const charging = <T extends z.ZodType>(schema: T, url: string, data: unknown, idempotencyKey = newIdempotencyKey()) =>
     call(schema, { method: 'post', url, data, headers: { 'Idempotency-Key': idempotencyKey } });
   const post = <T extends z.ZodType>(schema: T, url: string, data?: unknown) => call(schema, { method: 'post', url, data });
+  const patch = <T extends z.ZodType>(schema: T, url: string, data: unknown) => call(schema, { method: 'patch', url, data });
   const del = <T extends z.ZodType>(schema: T, url: string) => call(schema, { method: 'delete', url });
   const seg = encodeURIComponent;
 
@@ -90,6 +91,7 @@ export function createCompanionClient(options: CompanionClientOptions) {
     catalog: () => get(api.Catalog, '/v1/catalog'),
     me: () => get(api.Me, '/v1/me'),
     balance: () => get(api.Balance, '/v1/me/balance'),
+    updateMe: (body: api.MeUpdate) => patch(api.Me, '/v1/me', body),
     subscribe: (body: z.input<typeof api.SubscribeRequest>, idempotencyKey?: string) =>
       charging(api.Me, '/v1/me/subscription', body, idempotencyKey),
     cancelSubscription: () => del(api.Me, '/v1/me/subscription'),

@@ -26,6 +26,23 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   });
 
   defineRoute(app, auth, {
+    method: 'PATCH',
+    url: '/v1/me',
+    auth: 'account',
+    body: api.MeUpdate,
+    response: api.Me,
+    handler: async ({ account, body }) => {
+      // Due work first: a reset that was due under the old zone belongs to the old zone's day.
+      await s.dueWork.apply(account.id);
+      await s.accounts.setTimeZone(account.id, body.timeZone);
+      s.dueScheduleChanged();
+      await s.publishBalance(account.id);
+      await s.publishAccount(account.id);
+      return s.me(account.id);
+    },
+  });
+
+  defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/me/balance',
     auth: 'account',

@@ -296,6 +296,12 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       this.#connections.get(accountId)?.applyBalance(balance);
       return this.#publish();
     },
+    setTimeZone: async ({ accountId, timeZone }) => {
+      const client = this.#client(accountId);
+      this.#connections.get(accountId)?.applyMe(await client.updateMe({ timeZone }));
+      await this.#refreshBalance(accountId, client);
+      return this.#publish();
+    },
     appeal: async ({ accountId, message }) => {
       const client = this.#client(accountId);
       const appeal = await this.#chargeOnce(['appeal', accountId, message], (key) => client.appeal({ message }, key));

@@ -80,6 +80,9 @@ test('H1: re-running a generation charges it again and it joins the history', as
   await expect(page.getByTestId('history-cell')).toHaveCount(1);
   await page.getByTestId('history-cell').click();
   await page.getByTestId('detail-rerun').click();
+  const confirm = page.getByRole('dialog', { name: 'Re-run this generation?' });
+  await confirm.getByRole('button', { name: /^Re-run for \d+ credits?$/ }).click();
+  await expect(confirm).toBeHidden();
   await expect(page.getByTestId('detail-outcome')).toContainText('Re-run started');
   await page.keyboard.press('Escape');
   await expect(page.getByTestId('history-count')).toHaveText('2 matching generations', { timeout: 20_000 });

@@ -43,8 +43,15 @@ test('C7: a free account asking for 840 credits sees the shortfall, the reset ti
   await expect(page.getByTestId('generate-disabled-reason')).toHaveText('Refused: see the ways out above.');
   await screenshotBothThemes(page, 'generate-refused');
 
-  // The way out works from the refusal itself: upgrading applies at once (A4) and the preview follows.
+  // The way out works from the refusal itself, after one confirmation: upgrading applies at once (A4) and the preview
+  // follows.
   await refusal.getByTestId('upgrade-basic').click();
+  const dialog = page.getByRole('dialog', { name: 'Subscribe to Basic?' });
+  await expect(dialog).toContainText('Price: $8/month, charged now.');
+  await dialog.getByRole('button', { name: 'Subscribe to Basic for $8/month' }).click();
+  await expect(page.getByTestId('purchase-done')).toContainText('Now on Basic: you have 1,500 subscription credits');
+  await page.getByTestId('purchase-dialog').getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
   await expect(page.getByTestId('preview-refusal')).toHaveCount(0);
   await expect(page.getByTestId('preview-cost')).toHaveText('840 credits');
   await expect(page.getByTestId('preview-draws')).toHaveText('100 from free credits, 740 from subscription credits');
@@ -79,8 +86,14 @@ test('C7/C4: a subscriber short of credits can buy the shortfall as a top-up, ro
   await fillGenerateForm(page, { tool: 'text-to-video', model: 'motion-pro-video', prompt: 'A city at night', outputs: 4, quality: 'hd', durationS: 10 });
   const refusal = page.getByTestId('preview-refusal');
   await expect(refusal.getByTestId('refusal-detail')).toContainText('You are 6,080 credits short.');
-  await expect(refusal.getByTestId('buy-topup')).toHaveText('Buy a top-up of 6,100 credits');
+  await expect(refusal.getByTestId('buy-topup')).toHaveText('Buy a top-up of 6,100 credits…');
   await refusal.getByTestId('buy-topup').click();
+  const dialog = page.getByRole('dialog', { name: 'Buy 6,100 top-up credits?' });
+  await expect(dialog).toContainText('Top-up credits never expire');
+  await dialog.getByRole('button', { name: 'Buy 6,100 credits' }).click();
+  await expect(page.getByTestId('purchase-done')).toHaveText('Added 6,100 top-up credits. Your top-up balance is now 6,100 credits.');
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
   await expect(page.getByTestId('preview-draws')).toHaveText('100 from free credits, 1,500 from subscription credits, 6,080 from top-up credits');
   await expect(page.getByTestId('generate-submit')).toBeEnabled();
 });
@@ -154,6 +167,11 @@ test('G6: at the monthly generation limit the request is refused with the refres
   await screenshotBothThemes(page, 'generate-generation-limit');
 
   await refusal.getByTestId('upgrade-plus').click();
+  const dialog = page.getByRole('dialog', { name: 'Switch to Plus?' });
+  await expect(dialog).toContainText('Granted now: 100 generations a month');
+  await dialog.getByRole('button', { name: 'Switch to Plus for $10/month' }).click();
+  await expect(page.getByTestId('purchase-done')).toContainText('Now on Plus: you have 100 generations a month');
+  await page.keyboard.press('Escape');
   await expect(page.getByTestId('preview-cost')).toHaveText('1 generation');
   await expect(page.getByTestId('preview-draws')).toHaveText('1 from this period’s generations');
 });

@@ -17,6 +17,7 @@ const views = [
   { id: 'estimator', heading: /estimator/i },
   { id: 'accounts', heading: /^Accounts$/ },
   { id: 'settings', heading: /^Settings$/ },
+  { id: 'plan', heading: /^Plan$/ },
 ] as const;
 
 test.beforeEach(async () => {
@@ -29,7 +30,7 @@ test.afterEach(async () => {
 test('keyboard only: Alt+digit and "g then letter" open every view, focus lands on its heading', async ({ page }) => {
   await openApp(page, app);
   for (const [index, view] of views.entries()) {
-    await page.keyboard.press(`Alt+${index + 1}`);
+    await page.keyboard.press(`Alt+${(index + 1) % 10}`);
     await expect(page.getByTestId(`nav-${view.id}`)).toHaveAttribute('aria-current', 'page');
     await expect(page.getByRole('heading', { level: 1 }).first()).toBeFocused();
     await expect(page.getByTestId('account-switcher')).toBeVisible();

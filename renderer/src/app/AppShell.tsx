@@ -2,6 +2,7 @@ import type { ReactNode } from 'react';
 import { AccountSwitcher } from '../components/AccountSwitcher.js';
 import { CommandErrorNote } from '../components/CommandErrorNote.js';
 import { ConnectionPill } from '../components/ConnectionPill.js';
+import { PurchaseDialog } from '../components/PurchaseDialog.js';
 import { SecretsNote } from '../components/SecretsNote.js';
 import { ThemeSelect } from '../components/ThemeSelect.js';
 import { Toasts } from '../components/Toasts.js';
@@ -64,6 +65,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         </footer>
       </div>
       <Toasts />
+      <PurchaseDialog />
     </div>
   );
 }

@@ -16,7 +16,7 @@ function isTyping(target: EventTarget | null): boolean {
 }
 
 /**
- * The app's keyboard shortcuts: Alt+1…9 opens the views in navigation order, and "g" then a letter opens a view by
+ * The app's keyboard shortcuts: Alt+1…9 and Alt+0 open the views in navigation order, and "g" then a letter opens a view by
  * name (g d Dashboard, g n Generate, …; the list is in Settings). Mount once.
  */
 export function useShortcuts(): void {
@@ -27,7 +27,7 @@ export function useShortcuts(): void {
       const { navigate } = useUiStore.getState();
       if (event.altKey && !event.shiftKey) {
         // event.code, not event.key: Alt+digit types other characters on some layouts (macOS: Alt+1 is "¡").
-        const digit = /^Digit([1-9])$/.exec(event.code)?.[1];
+        const digit = /^Digit([0-9])$/.exec(event.code)?.[1];
         const view = digit === undefined ? null : viewForDigit(digit);
         if (view !== null) {
           event.preventDefault();

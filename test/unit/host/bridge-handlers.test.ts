@@ -136,6 +136,13 @@ describe('host bridge handlers', () => {
     const cancelled = await test.ok<HostSnapshot>('cancelSubscription', { accountId });
     expect(cancelled.accounts[0]!.me?.subscription.status).toBe('cancelled');
 
+    // A1: the time zone changes through the bridge; a name that is no zone is refused before it reaches the backend.
+    const moved = await test.ok<HostSnapshot>('setTimeZone', { accountId, timeZone: 'Asia/Tokyo' });
+    expect(moved.accounts[0]!.me?.timeZone).toBe('Asia/Tokyo');
+    expect((await account.client.me()).timeZone).toBe('Asia/Tokyo');
+    const badZone = await test.call('setTimeZone', { accountId, timeZone: 'Tokyo time' });
+    expect(badZone).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+
     // U7: nothing is paused, so there is nothing to appeal: the backend's refusal comes through as it is.
     const appeal = await test.call('appeal', { accountId, message: 'I make every image by hand' });
     expect(appeal).toMatchObject({ ok: false, error: { code: 'invalid_request', apiCode: 'invalid_request', problem: { status: 409 } } });

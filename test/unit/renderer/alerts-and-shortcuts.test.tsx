@@ -35,11 +35,13 @@ describe('alerts: each one once', () => {
 });
 
 describe('keyboard shortcuts', () => {
-  it('Alt+1..9 open the views in navigation order', () => {
+  it('Alt+1..9 and Alt+0 open the views in navigation order', () => {
     expect(viewForDigit('1')).toBe('dashboard');
     expect(viewForDigit('2')).toBe('generate');
     expect(viewForDigit('9')).toBe('settings');
-    expect(viewForDigit('0')).toBeNull();
+    expect(viewForDigit('0')).toBe('plan');
+    expect(viewForDigit('x')).toBeNull();
+    expect(viewForDigit('10')).toBeNull();
   });
 
   it('"g then letter" opens a view by name', () => {
@@ -49,8 +51,10 @@ describe('keyboard shortcuts', () => {
   });
 
   it('lists one distinct shortcut pair per view', () => {
-    expect(viewShortcuts).toHaveLength(9);
-    expect(new Set(viewShortcuts.map((shortcut) => shortcut.sequence)).size).toBe(9);
+    expect(viewShortcuts).toHaveLength(10);
+    expect(new Set(viewShortcuts.map((shortcut) => shortcut.sequence)).size).toBe(10);
+    expect(new Set(viewShortcuts.map((shortcut) => shortcut.alt)).size).toBe(10);
     expect(viewShortcuts[7]).toEqual({ id: 'accounts', label: 'Accounts', alt: 'Alt+8', sequence: 'g then c' });
+    expect(viewShortcuts[9]).toEqual({ id: 'plan', label: 'Plan', alt: 'Alt+0', sequence: 'g then p' });
   });
 });

@@ -1,9 +1,13 @@
 import { useShallow } from 'zustand/react/shallow';
-import { zoneAbbreviation } from '../../format.js';
-import { selectAccountSummary, useHostStore } from '../../store/host/store.js';
+import type { Me } from '../../../../shared/api.js';
+import { formatDateWithZone, planPriceText, zoneAbbreviation } from '../../format.js';
+import { selectAccountSummary, selectSelectedAccount, useHostStore } from '../../store/host/store.js';
+import { useUiStore } from '../../store/ui/store.js';
 
 export function AccountHeader({ now }: { now: Date }) {
   const summary = useHostStore(useShallow(selectAccountSummary));
+  const me = useHostStore((state) => selectSelectedAccount(state)?.me ?? null);
+  const navigate = useUiStore((state) => state.navigate);
   if (summary === null) return null;
 
   return (
@@ -15,7 +19,17 @@ export function AccountHeader({ now }: { now: Date }) {
         {summary.planName !== null && (
           <div>
             <dt>Plan</dt>
-            <dd data-testid="account-plan">{summary.planName}</dd>
+            <dd className="account-plan-line">
+              <span data-testid="account-plan">{summary.planName}</span>
+              {me !== null && (
+                <span className="muted" data-testid="account-plan-terms">
+                  {planTermsText(me, now)}
+                </span>
+              )}
+              <button type="button" className="button button--small button--quiet" onClick={() => navigate('plan')} data-testid="account-manage-plan">
+                Manage plan
+              </button>
+            </dd>
           </div>
         )}
         {summary.timeZone !== null && (
@@ -48,4 +62,13 @@ export function AccountHeader({ now }: { now: Date }) {
       )}
     </header>
   );
+}
+
+/** The plan's price and what happens next: "$480/year · renews Sat 6 Mar 2027 (America/New_York)". */
+function planTermsText(me: Me, now: Date): string {
+  const price = planPriceText(me.plan.price, me.plan.period);
+  const { renewsAt, endsAt } = me.subscription;
+  if (renewsAt != null) return `${price} · renews ${formatDateWithZone(renewsAt, me.timeZone, now)}`;
+  if (endsAt != null) return `${price} · cancelled, ends ${formatDateWithZone(endsAt, me.timeZone, now)}`;
+  return price;
 }

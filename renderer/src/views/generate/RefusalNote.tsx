@@ -1,7 +1,7 @@
-import { useState } from 'react';
 import type { Balance, Catalog, Plan, Problem, WayOut } from '../../../../shared/api.js';
 import { countdownText, formatCount, formatInstantWithZone, planPriceText } from '../../format.js';
-import { useHostStore } from '../../store/host/store.js';
+import { planAllowance, refusalHeadings, sentence } from '../../components/chargeText.js';
+import { usePurchaseStore } from '../../store/purchase/store.js';
 import { useUiStore } from '../../store/ui/store.js';
 import { useGenerateStore } from '../../store/generate/store.js';
 import { topupFor } from './topup.js';
@@ -20,14 +20,6 @@ type RefusalNoteProps = {
   context: 'preview' | 'submit';
 };
 
-const headings: Partial<Record<Problem['code'], string>> = {
-  insufficient_credits: 'Not enough credits',
-  subscription_required: 'This needs a subscription',
-  generation_limit_reached: 'Generation limit reached',
-  fast_limit_reached: 'Today’s Fast generations are used up',
-  unlimited_paused: 'Unlimited access is paused',
-  account_suspended: 'This account is suspended',
-};
 
 /**
  * A refusal in plain words with its ways out (C7, G6, U4, U7): what is short, when waiting helps (with the date in the
@@ -49,7 +41,7 @@ export function RefusalNote({ problem, cost, accountId, balance, catalog, timeZo
   return (
     <div className="refusal notice notice--error notice--block" data-testid={testId}>
       <p className="refusal-title">
-        <strong>{headings[problem.code] ?? problem.title}</strong>
+        <strong>{refusalHeadings[problem.code] ?? problem.title}</strong>
       </p>
       <p data-testid="refusal-detail">{refusalSentence(problem, context)}</p>
       <ul className="ways-out" aria-label="Ways out" data-testid="ways-out">
@@ -85,11 +77,6 @@ export function RefusalNote({ problem, cost, accountId, balance, catalog, timeZo
   );
 }
 
-/** Text as a sentence: ends with one full stop. */
-function sentence(text: string): string {
-  const trimmed = text.trim();
-  return trimmed === '' || /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
-}
 
 function refusalSentence(problem: Problem, context: 'preview' | 'submit'): string {
   const parts: string[] = [];
@@ -134,75 +121,32 @@ function WorkflowWayOut() {
 }
 
 function TopupWayOut({ accountId, credits }: { accountId: string; credits: number }) {
-  const buyTopup = useHostStore((state) => state.buyTopup);
-  const [state, setState] = useState<{ busy: boolean; error: string | null; done: boolean }>({ busy: false, error: null, done: false });
+  const ask = usePurchaseStore((state) => state.ask);
   return (
     <span className="way-out-action">
-      <button
-        type="button"
-        className="button button--small button--primary"
-        data-testid="buy-topup"
-        disabled={state.busy}
-        onClick={async () => {
-          setState({ busy: true, error: null, done: false });
-          const error = await buyTopup(accountId, credits);
-          setState({ busy: false, error: error?.message ?? null, done: error === null });
-        }}
-      >
-        {state.busy ? 'Buying…' : `Buy a top-up of ${formatCount(credits)} credits`}
+      <button type="button" className="button button--small button--primary" data-testid="buy-topup" onClick={() => ask({ kind: 'topup', accountId, credits })}>
+        Buy a top-up of {formatCount(credits)} credits…
       </button>
       <span className="muted"> Top-up credits never expire.</span>
-      {state.error !== null && (
-        <span className="error-text" role="alert">
-          {' '}
-          {state.error}
-        </span>
-      )}
-      {state.done && <span role="status"> Bought.</span>}
     </span>
   );
 }
 
-function planAllowance(plan: Plan): string {
-  if (plan.billing === 'generations') {
-    return plan.monthlyGenerations == null ? 'unlimited generations' : `${formatCount(plan.monthlyGenerations)} generations a month`;
-  }
-  return `${formatCount(plan.monthlyCredits ?? 0)} credits a month`;
-}
-
 function UpgradeWayOut({ accountId, plans }: { accountId: string; plans: Plan[] }) {
-  const subscribe = useHostStore((state) => state.subscribe);
-  const [state, setState] = useState<{ busy: string | null; error: string | null; done: string | null }>({ busy: null, error: null, done: null });
+  const ask = usePurchaseStore((state) => state.ask);
   return (
     <div className="way-out-action">
       <span>Upgrade (takes effect at once):</span>
       <div className="upgrade-buttons">
         {plans.map((plan) => (
-          <button
-            key={plan.id}
-            type="button"
-            className="button button--small"
-            data-testid={`upgrade-${plan.id}`}
-            disabled={state.busy !== null}
-            onClick={async () => {
-              setState({ busy: plan.id, error: null, done: null });
-              const error = await subscribe(accountId, plan.id);
-              setState({ busy: null, error: error?.message ?? null, done: error === null ? plan.name : null });
-            }}
-          >
-            {state.busy === plan.id ? `Upgrading to ${plan.name}…` : `Upgrade to ${plan.name}`}
+          <button key={plan.id} type="button" className="button button--small" data-testid={`upgrade-${plan.id}`} onClick={() => ask({ kind: 'plan', accountId, planId: plan.id })}>
+            Upgrade to {plan.name}…
             <span className="button-detail">
               {planAllowance(plan)} · {planPriceText(plan.price, plan.period)}
             </span>
           </button>
         ))}
       </div>
-      {state.error !== null && (
-        <p className="error-text" role="alert">
-          Couldn’t upgrade: {state.error}
-        </p>
-      )}
-      {state.done !== null && <p role="status">Now on {state.done}.</p>}
     </div>
   );
 }

@@ -2,8 +2,11 @@ import { useEffect, useId, useRef, useState, type RefObject } from 'react';
 import type { Catalog, Output } from '../../../../shared/api.js';
 import type { HistoryItem } from '../../../../shared/bridge.js';
 import { companion } from '../../bridge/companion.js';
+import { chargeConfirmLabel, quoteText } from '../../components/chargeText.js';
+import { ConfirmCharge } from '../../components/ConfirmCharge.js';
 import { formatInstantWithZone } from '../../format.js';
 import { selectDetail, selectWorkspaceList, useHistoryStore } from '../../store/history/store.js';
+import { useUiStore } from '../../store/ui/store.js';
 import { AudioIcon } from './MediaThumb.js';
 import {
   chargeText,
@@ -79,7 +82,14 @@ export function HistoryDetail({ accountId, catalog, zone, online, platform, now,
   }
 
   return (
-    <dialog ref={dialogRef} className="history-detail" aria-labelledby={titleId} onClose={onClose} data-testid="history-detail">
+    <dialog
+      ref={dialogRef}
+      className="history-detail"
+      aria-labelledby={titleId}
+      // Only this dialog's own close: a confirmation opened inside it closes by itself.
+      onClose={(event) => event.target === event.currentTarget && onClose()}
+      data-testid="history-detail"
+    >
       {detail.item !== null && (
         <DetailBody
           item={detail.item}
@@ -163,7 +173,7 @@ function DetailBody({ item, accountId, catalog, zone, online, platform, now, wor
           <span className={`status-pill status--${item.status}`}>{statusLabels[item.status]}</span>
           {item.error !== undefined && <span className="detail-error"> — {item.error}</span>}
         </dd>
-        <dt>Cost</dt>
+        <dt>Charged for this run</dt>
         <dd data-testid="detail-cost">
           {chargeText(item)}
           {draws !== '' && <span className="muted"> — drawn from {draws}</span>}
@@ -248,7 +258,7 @@ type DetailActionsProps = {
 function DetailActions({ item, output, outputIndex, accountId, online, platform, workspace }: DetailActionsProps) {
   const detail = useHistoryStore(selectDetail);
   const setPinned = useHistoryStore((state) => state.setPinned);
-  const rerun = useHistoryStore((state) => state.rerun);
+  const askRerun = useHistoryStore((state) => state.askRerun);
   const download = useHistoryStore((state) => state.download);
   const detailOutcome = useHistoryStore((state) => state.detailOutcome);
   const replaceItem = useHistoryStore((state) => state.replaceItem);
@@ -306,9 +316,10 @@ function DetailActions({ item, output, outputIndex, accountId, online, platform,
             Download…
           </button>
         ))}
-      <button type="button" className="button" disabled={busy || !online} aria-describedby={online ? undefined : rerunHintId} onClick={() => void rerun(item)} data-testid="detail-rerun">
-        {detail.pending === 'rerun' ? 'Starting…' : 'Re-run'}
+      <button type="button" className="button" disabled={busy || !online} aria-describedby={online ? undefined : rerunHintId} onClick={() => void askRerun(item)} data-testid="detail-rerun">
+        {detail.pending === 'rerun' ? 'Starting…' : 'Re-run…'}
       </button>
+      <RerunConfirm item={item} />
       {!online && (
         <span id={rerunHintId} className="visually-hidden">
           Re-running needs the connection to the backend.
@@ -351,5 +362,77 @@ function DetailActions({ item, output, outputIndex, accountId, online, platform,
         )}
       </div>
     </div>
+  );
+}
+
+/**
+ * C9: a re-run charges again at today's price, which may differ from the first run's (its unlimited window may have
+ * ended): the confirmation shows the current price, the balances it draws, the lane, or the refusal, and asks once.
+ */
+function RerunConfirm({ item }: { item: HistoryItem }) {
+  const detail = useHistoryStore(selectDetail);
+  const rerun = useHistoryStore((state) => state.rerun);
+  const cancelRerun = useHistoryStore((state) => state.cancelRerun);
+  const closeDetail = useHistoryStore((state) => state.closeDetail);
+  const navigate = useUiStore((state) => state.navigate);
+  const quote = detail.rerunQuote;
+  const openPlan = () => {
+    cancelRerun();
+    closeDetail();
+    navigate('plan');
+  };
+  const estimate = quote?.status === 'ready' ? quote.estimate : null;
+  const words = estimate === null ? null : quoteText(estimate);
+  return (
+    <ConfirmCharge
+      open={quote !== null}
+      title="Re-run this generation?"
+      confirmLabel={estimate === null ? null : chargeConfirmLabel('Re-run', estimate)}
+      busy={detail.pending === 'rerun'}
+      busyLabel="Starting the re-run…"
+      error={detail.pending === null && detail.actionError !== null && quote !== null ? `Couldn’t start the re-run: ${detail.actionError.message}` : null}
+      onConfirm={() => void rerun(item)}
+      onCancel={cancelRerun}
+      testId="rerun-confirm"
+    >
+      <dl className="confirm-facts">
+        <div>
+          <dt>Charged for the first run</dt>
+          <dd>{chargeText(item)}</dd>
+        </div>
+        <div>
+          <dt>Re-run now costs</dt>
+          <dd data-testid="rerun-cost">
+            {quote?.status === 'loading' && 'Working out the price…'}
+            {quote?.status === 'failed' && `Couldn’t work out the price, so nothing can run: ${quote.error.message}`}
+            {words !== null && words.cost}
+          </dd>
+        </div>
+        {words?.draws != null && (
+          <div>
+            <dt>Paid from</dt>
+            <dd data-testid="rerun-draws">{words.draws}</dd>
+          </div>
+        )}
+        {words?.lane != null && (
+          <div>
+            <dt>Runs in</dt>
+            <dd data-testid="rerun-lane">{words.lane}</dd>
+          </div>
+        )}
+      </dl>
+      {words?.refusal != null && (
+        <div className="notice notice--error notice--block" data-testid="rerun-refusal">
+          <p>
+            <strong>{words.refusal.title}.</strong> {words.refusal.detail} Nothing will be charged.
+          </p>
+          <p>
+            <button type="button" className="button button--small" onClick={openPlan}>
+              Top up or change plan
+            </button>
+          </p>
+        </div>
+      )}
+    </ConfirmCharge>
   );
 }

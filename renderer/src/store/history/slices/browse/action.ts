@@ -1,6 +1,8 @@
 import type { StateCreator } from 'zustand';
 import type { BridgeError, BridgeResult, HistoryItem } from '../../../../../../shared/bridge.js';
+import type { Generation } from '../../../../../../shared/api.js';
 import { companion } from '../../../../bridge/companion.js';
+import { amountWithUnit } from '../../../../format.js';
 import type { HistoryStore } from '../../store.js';
 import {
   HISTORY_PAGE_SIZE,
@@ -28,6 +30,11 @@ export type BrowseAction = {
   openDetail: (item: HistoryItem) => Promise<void>;
   closeDetail: () => void;
   setPinned: (item: HistoryItem, pinned: boolean) => Promise<void>;
+  /** Opens the re-run's confirmation and asks the backend what the same request costs now (C9). */
+  askRerun: (item: HistoryItem) => Promise<void>;
+  /** Closes the re-run's confirmation: nothing runs. */
+  cancelRerun: () => void;
+  /** Runs the re-run the creator confirmed, once; the confirmation closes when it started. */
   rerun: (item: HistoryItem) => Promise<boolean>;
   download: (item: HistoryItem, outputId: string) => Promise<boolean>;
   /** Records the outcome of a workspace change made from the detail panel. */
@@ -35,6 +42,12 @@ export type BrowseAction = {
   /** Puts a changed item (pinned, added to a workspace) everywhere it is shown. */
   replaceItem: (item: HistoryItem) => void;
 };
+
+/** What a re-run was charged as it started: "6 credits", "1 generation". */
+function rerunChargeText(generation: Generation): string {
+  const { credits, generations } = generation.charge;
+  return generations > 0 && credits === 0 ? amountWithUnit(generations, 'generations') : amountWithUnit(credits, 'credits');
+}
 
 function countUncached(items: HistoryItem[]): number {
   return items.filter((item) => item.outputs.some((output) => item.cache[output.id] !== 'cached')).length;
@@ -173,9 +186,28 @@ export const createBrowseSlice: StateCreator<HistoryStore, [], [], BrowseAction>
       set((state) => ({ detail: { ...state.detail, message: pinned ? 'Pinned: its outputs stay on this computer for offline use.' : 'Unpinned.' } }));
     },
 
+    async askRerun(item) {
+      set((state) => ({ detail: { ...state.detail, rerunQuote: { status: 'loading' }, message: null, actionError: null } }));
+      const request = { tool: item.tool, modelId: item.modelId, settings: item.settings, ...(item.workflow === undefined ? {} : { workflow: item.workflow }) };
+      const result = await companion().estimateCost({ accountId: item.accountId, request });
+      set((state) => {
+        // Closed, or another item opened meanwhile: this price is no one's any more.
+        if (state.detail.item?.id !== item.id || state.detail.rerunQuote === null) return {};
+        return { detail: { ...state.detail, rerunQuote: result.ok ? { status: 'ready', estimate: result.value } : { status: 'failed', error: result.error } } };
+      });
+    },
+
+    cancelRerun: () => set((state) => ({ detail: { ...state.detail, rerunQuote: null } })),
+
     async rerun(item) {
+      if (get().detail.pending === 'rerun') return false;
       const result = await detailCall('rerun', () => companion().rerunGeneration({ accountId: item.accountId, generationId: item.id }));
-      if (result.ok) set((state) => ({ detail: { ...state.detail, message: 'Re-run started with the same settings; it appears at the top of your history.' } }));
+      if (result.ok) {
+        const charged = result.value.unlimited ? 'no credits (unlimited window)' : rerunChargeText(result.value);
+        set((state) => ({
+          detail: { ...state.detail, rerunQuote: null, message: `Re-run started with the same settings, charged ${charged}; it appears at the top of your history.` },
+        }));
+      }
       return result.ok;
     },
 

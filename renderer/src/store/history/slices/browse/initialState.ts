@@ -1,4 +1,4 @@
-import type { GenerationStatus, ToolId } from '../../../../../../shared/api.js';
+import type { CostEstimate, GenerationStatus, ToolId } from '../../../../../../shared/api.js';
 import type { BridgeError, HistoryItem, HistoryQuery } from '../../../../../../shared/bridge.js';
 
 /** Items asked of the host per searchHistory call (the bridge allows up to 500). */
@@ -57,9 +57,19 @@ export type DetailState = {
   /** The outcome of the last action, for a polite live region. */
   message: string | null;
   actionError: BridgeError | null;
+  /**
+   * C9: a re-run's current price, asked for when Re-run is pressed and shown in its confirmation; null while no
+   * confirmation is open. The generation's own charge is what the first run cost, not what a re-run costs now.
+   */
+  rerunQuote: RerunQuote | null;
 };
 
-export const closedDetail: DetailState = { item: null, status: 'idle', error: null, pending: null, message: null, actionError: null };
+export type RerunQuote =
+  | { status: 'loading' }
+  | { status: 'ready'; estimate: CostEstimate }
+  | { status: 'failed'; error: BridgeError };
+
+export const closedDetail: DetailState = { item: null, status: 'idle', error: null, pending: null, message: null, actionError: null, rerunQuote: null };
 
 export type BrowseState = {
   filters: HistoryFilters;

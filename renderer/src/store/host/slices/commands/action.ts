@@ -20,6 +20,7 @@ export type CommandsAction = {
   subscribe: (accountId: string, planId: string) => Promise<CommandOutcome>;
   cancelSubscription: (accountId: string) => Promise<CommandOutcome>;
   buyTopup: (accountId: string, credits: number) => Promise<CommandOutcome>;
+  setTimeZone: (accountId: string, timeZone: string) => Promise<CommandOutcome>;
   syncNow: (accountId: string) => Promise<CommandOutcome>;
 };
 
@@ -60,6 +61,7 @@ export const createCommandsSlice: StateCreator<HostStore, [], [], CommandsAction
     subscribe: (accountId, planId) => run('subscribe', () => companion().subscribe({ accountId, planId }), true),
     cancelSubscription: (accountId) => run('cancelSubscription', () => companion().cancelSubscription({ accountId }), true),
     buyTopup: (accountId, credits) => run('buyTopup', () => companion().buyTopup({ accountId, credits }), true),
+    setTimeZone: (accountId, timeZone) => run('setTimeZone', () => companion().setTimeZone({ accountId, timeZone }), true),
     syncNow: (accountId) => run('syncNow', () => companion().syncNow({ accountId }), true),
   };
 };

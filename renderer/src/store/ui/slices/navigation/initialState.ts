@@ -1,6 +1,7 @@
 /**
- * The app's views, in navigation order, each with its keyboard shortcuts: Alt+<digit> (its place in the list) and
- * "g" followed by its letter (as in many web apps), so that every view is one shortcut away.
+ * The app's views, in navigation order, each with its keyboard shortcuts: Alt+<digit> (its place in the list; the
+ * tenth is Alt+0, as on the keyboard's number row) and "g" followed by its letter (as in many web apps), so that every
+ * view is one shortcut away.
  */
 export const views = [
   { id: 'dashboard', label: 'Dashboard', key: 'd' },
@@ -12,6 +13,7 @@ export const views = [
   { id: 'estimator', label: 'Estimator', key: 'e' },
   { id: 'accounts', label: 'Accounts', key: 'c' },
   { id: 'settings', label: 'Settings', key: 's' },
+  { id: 'plan', label: 'Plan', key: 'p' },
 ] as const;
 
 export type ViewId = (typeof views)[number]['id'];

@@ -1,0 +1,3 @@
+import type { PurchaseStore } from '../../store.js';
+
+export const selectPurchase = (state: PurchaseStore) => state.purchase;
