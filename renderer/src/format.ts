@@ -134,6 +134,11 @@ export function etaText(etaS: number): string {
   return `about ${hours} h ${minutes % 60} min`;
 }
 
+/** When queued work starts, to follow "starts": "now", "in about 12 s". */
+export function startsText(etaS: number): string {
+  return Math.round(etaS) <= 0 ? 'now' : `in ${etaText(etaS)}`;
+}
+
 /** A date (no time) in `zone` with the zone named: "Tue 3 Mar (America/New_York)"; the year when not this year. */
 export function formatDateWithZone(iso: string, zone: string, now: Date): string {
   const shownZone = displayZone(zone);

@@ -4,6 +4,7 @@ import type { Catalog, Generation } from '../../../../shared/api.js';
 import { Problem } from '../../../../shared/api.js';
 import type { AccountView } from '../../../../shared/bridge.js';
 import { balanceVersion } from '../../clock/balanceVersion.js';
+import { OfflineBanner } from '../../components/OfflineBanner.js';
 import { formatCount } from '../../format.js';
 import { useBackendNow } from '../../hooks/useBackendNow.js';
 import { selectCatalog, selectSelectedAccount, useHostStore } from '../../store/host/store.js';
@@ -43,6 +44,7 @@ export function GenerateView() {
       <p className="view-intro muted">
         As <strong>{account.label}</strong>. The price is shown before anything runs; Generate charges exactly that.
       </p>
+      <OfflineBanner account={account} />
       {catalog === null ? (
         <p className="notice notice--warning" role="status" data-testid="generate-no-catalog">
           The list of tools and models has not arrived from the backend yet.{' '}
