@@ -4,6 +4,7 @@
  * host validates every payload against them. Errors cross as data (BridgeResult), never as thrown exceptions.
  */
 import { z } from 'zod';
+import { AlertFact } from './alert-facts.js';
 import {
   Appeal,
   Balance,
@@ -210,6 +211,8 @@ export const Alert = z.object({
   title: z.string(),
   body: z.string(),
   at: isoTime,
+  /** What the alert says is true; it leaves the screen once that stops holding. None: it stays until dismissed. */
+  fact: AlertFact.optional(),
 });
 export type Alert = z.infer<typeof Alert>;
 
