@@ -55,6 +55,15 @@ test('several alerts leave the navigation clickable; the used-up alert leaves af
   await page.getByTestId('nav-generate').click();
   await expect(page.getByTestId('nav-generate')).toHaveAttribute('aria-current', 'page');
 
+  // Narrow, the alerts stay in the flow and inside the width (no sideways scroll), the navigation still clickable.
+  const wide = page.viewportSize()!;
+  await page.setViewportSize({ width: 420, height: 900 });
+  await screenshotBothThemes(page, 'alerts-stacked-420');
+  expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(420);
+  await page.getByTestId('nav-queue').click();
+  await expect(page.getByTestId('nav-queue')).toHaveAttribute('aria-current', 'page');
+  await page.setViewportSize(wide);
+
   // Past the account's midnight the free credits are 100 again: the alerts about today's use are no longer true.
   await openView(page, 'dashboard');
   await app.moveClock({ now: '2026-03-08T06:00:00.000Z' });
