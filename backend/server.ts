@@ -102,10 +102,16 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   let queueRound: Promise<void> | null = null;
   let queueAgain = false;
   let queuePauseMs = QUEUE_EVENT_PAUSE_MS;
+  // An account whose last job just ended hears one more round (its queue now empty), so no client is left showing work
+  // that is gone.
+  let previousAudience: string[] = [];
   const publishQueues = async () => {
     const started = performance.now();
     const statusFor = await queue.overview(config.queue.workers);
-    await Promise.all((await queue.accountsInQueue()).map((accountId) => events.publish(accountId, { type: 'queue', data: statusFor(accountId) })));
+    const inQueue = await queue.accountsInQueue();
+    const audience = new Set([...inQueue, ...previousAudience]);
+    previousAudience = inQueue;
+    await Promise.all([...audience].map((accountId) => events.publish(accountId, { type: 'queue', data: statusFor(accountId) })));
     queuePauseMs = Math.max(QUEUE_EVENT_PAUSE_MS, 3 * (performance.now() - started));
   };
   const queueChanged = () => {

@@ -4,6 +4,7 @@
  * host validates every payload against them. Errors cross as data (BridgeResult), never as thrown exceptions.
  */
 import { z } from 'zod';
+import { AlertFact } from './alert-facts.js';
 import {
   Appeal,
   Balance,
@@ -12,6 +13,7 @@ import {
   CostEstimateRequest,
   Generation,
   GenerationRequest,
+  GenerationSettings,
   GenerationStatus,
   Me,
   QueueStatus,
@@ -201,7 +203,19 @@ export const bridgeMethods = {
   // Estimator (E2): the user's own recent use per model, from the offline store.
   recentUseByModel: {
     input: z.object({ accountId, days: z.number().int().min(1).max(365) }).strict(),
-    output: z.array(z.object({ modelId: z.string(), tool: ToolId, generations: z.number().int().nonnegative(), credits: z.number().int().nonnegative(), activeDays: z.number().int().nonnegative() })),
+    output: z.array(
+      z.object({
+        modelId: z.string(),
+        tool: ToolId,
+        generations: z.number().int().nonnegative(),
+        credits: z.number().int().nonnegative(),
+        activeDays: z.number().int().nonnegative(),
+        /** The same use split by the settings it ran with (outputs, quality, duration), most used first. */
+        bySettings: z
+          .array(z.object({ settings: GenerationSettings.pick({ outputs: true, quality: true, durationS: true }), generations: z.number().int().nonnegative(), credits: z.number().int().nonnegative() }))
+          .optional(),
+      }),
+    ),
   },
 } as const;
 
@@ -213,6 +227,8 @@ export const Alert = z.object({
   title: z.string(),
   body: z.string(),
   at: isoTime,
+  /** What the alert says is true; it leaves the screen once that stops holding. None: it stays until dismissed. */
+  fact: AlertFact.optional(),
 });
 export type Alert = z.infer<typeof Alert>;
 

@@ -248,6 +248,8 @@ export interface RecentModelUse {
   generations: number;
   credits: number;
   activeDays: number;
+  /** The same use by the settings it really ran with; without it the settings are guessed from the average cost. */
+  bySettings?: Array<{ settings: EstimatorSettings; generations: number; credits: number }>;
 }
 
 /** Every setting combination the catalog allows for a model kind, cheapest settings first. */
@@ -265,10 +267,11 @@ function settingChoices(catalog: Catalog, kind: 'image' | 'video' | 'audio'): Es
 }
 
 /**
- * E2 "start from my last 30 days": one row per model, `generations` uses per month spread over its active days. The
- * settings are the ones whose C6 price is nearest to what one use really cost on average (credits / generations), so
- * the estimate reproduces the user's spending; use that cost nothing (an unlimited window, a generation-billed plan)
- * is priced at one standard output. A window other than 30 days is scaled to a month of 30 days.
+ * E2 "start from my last 30 days": per model, one row for each combination of settings it really ran with (2 standard
+ * outputs stay 2 standard outputs), `generations` uses per month spread over the model's active days. Use known only
+ * as totals gets the settings whose C6 price is nearest to what one use cost on average (credits / generations); use
+ * that cost nothing (an unlimited window, a generation-billed plan) is then priced at one standard output. A window
+ * other than 30 days is scaled to a month of 30 days.
  */
 export function rowsFromRecentUse(catalog: Catalog, recent: RecentModelUse[], days = 30): EstimatorRow[] {
   const scale = 30 / Math.max(1, days);
@@ -278,6 +281,11 @@ export function rowsFromRecentUse(catalog: Catalog, recent: RecentModelUse[], da
       const model = catalog.models.find((m) => m.id === use.modelId);
       if (!model) return [];
       const tool = model.tools.includes(use.tool) ? use.tool : model.tool;
+      const workingDays = Math.min(31, Math.max(1, Math.round(use.activeDays * scale)));
+      const known = (use.bySettings ?? []).filter((part) => part.generations > 0 && priceRequest(catalog, { tool, modelId: model.id, settings: part.settings }).ok);
+      if (known.length > 0) {
+        return known.map((part) => ({ modelId: model.id, tool, settings: { quality: 'standard' as const, ...part.settings }, uses: Math.round(part.generations * scale), per: 'month' as const, workingDays }));
+      }
       const averageCost = use.credits / use.generations;
       let settings: EstimatorSettings = settingChoices(catalog, model.kind)[0] ?? { outputs: 1 };
       if (averageCost > 0) {
@@ -298,7 +306,7 @@ export function rowsFromRecentUse(catalog: Catalog, recent: RecentModelUse[], da
         settings,
         uses: Math.round(use.generations * scale),
         per: 'month',
-        workingDays: Math.min(31, Math.max(1, Math.round(use.activeDays * scale))),
+        workingDays,
       }];
     });
 }

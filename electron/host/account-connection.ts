@@ -49,6 +49,10 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
   #wake: (() => void) | null = null;
   /** Counts `queue` events, so a fetched queue older than an event is not applied over it. */
   #queueVersion = 0;
+  /** A GET /v1/queue in flight, and whether another was asked for meanwhile (reads are coalesced, one at a time). */
+  #queueRead: Promise<void> | null = null;
+  #queueReadAgain = false;
+  #queueReadFailures = 0;
   readonly #options: Required<AccountConnectionOptions>;
 
   constructor(options: AccountConnectionOptions) {
@@ -68,6 +72,11 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
 
   get state(): AccountLiveState {
     return this.#state;
+  }
+
+  /** How many GET /v1/queue reads after a finished generation failed. */
+  get queueReadFailures(): number {
+    return this.#queueReadFailures;
   }
 
   get stopped(): boolean {
@@ -101,8 +110,39 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
 
   applyGeneration(generation: Generation): void {
     if (this.#stopped) return;
-    this.#update({ recentGenerations: mergeGeneration(this.#state.recentGenerations, generation), queue: withoutFinished(this.#state.queue, generation) });
+    const queue = withoutFinished(this.#state.queue, generation);
+    this.#update({ recentGenerations: mergeGeneration(this.#state.recentGenerations, generation), queue });
     this.emit('generation', generation);
+    // The backend tells its queue only to accounts that still have work in it: the last job's end brings no queue
+    // event. So the queue is read again, and the lanes (everyone's work) become the backend's figures, not a guess.
+    if (!ACTIVE.has(generation.status) && this.#state.connection.state === 'live') this.refreshQueue();
+  }
+
+  /** Reads GET /v1/queue and applies it unless a `queue` event arrived meanwhile (the event is newer). */
+  refreshQueue(): void {
+    if (this.#stopped) return;
+    if (this.#queueRead) {
+      this.#queueReadAgain = true;
+      return;
+    }
+    const version = this.#queueVersion;
+    this.#queueRead = this.client
+      .queue()
+      .then((queue) => {
+        if (version === this.#queueVersion) this.#update({ queue });
+      })
+      .catch((error: unknown) => {
+        // The next event or reconnect reads it again; until then the queue on screen is the last one known.
+        this.#queueReadFailures += 1;
+        console.warn(`reading the queue failed (${this.#queueReadFailures} so far): ${withoutURLs((error as Error).message)}`);
+      })
+      .finally(() => {
+        this.#queueRead = null;
+        if (this.#queueReadAgain) {
+          this.#queueReadAgain = false;
+          this.refreshQueue();
+        }
+      });
   }
 
   #update(patch: Partial<AccountLiveState>, connection?: Partial<ConnectionState>): void {
@@ -263,8 +303,17 @@ function progress(status: Generation['status']): number {
   return status === 'queued' ? 0 : status === 'running' ? 1 : 2;
 }
 
-/** A finished generation leaves the account's own queue at once (the next queue event may come later, or never). */
-function withoutFinished(queue: QueueStatus | null, generation: Generation): QueueStatus | null {
-  if (!queue || ACTIVE.has(generation.status) || !queue.mine.some((m) => m.generationId === generation.id)) return queue;
-  return { ...queue, mine: queue.mine.filter((m) => m.generationId !== generation.id) };
+/**
+ * A finished generation leaves the account's own queue at once, and its lane's figures count it no more: the read of
+ * GET /v1/queue that follows confirms them (or corrects what other accounts changed meanwhile).
+ */
+export function withoutFinished(queue: QueueStatus | null, generation: Generation): QueueStatus | null {
+  const left = queue?.mine.find((m) => m.generationId === generation.id);
+  if (!queue || !left || ACTIVE.has(generation.status)) return queue;
+  const figure = left.position === 0 ? 'running' : 'waiting';
+  const less = <L extends QueueStatus['lanes'][keyof QueueStatus['lanes']]>(lane: L): L => (lane ? { ...lane, [figure]: Math.max(0, lane[figure] - 1) } : lane);
+  return {
+    lanes: { ...queue.lanes, [left.lane]: less(queue.lanes[left.lane]), system: less(queue.lanes.system) },
+    mine: queue.mine.filter((m) => m.generationId !== generation.id),
+  };
 }

@@ -21,8 +21,9 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Balance, Catalog, Draw, Generation, Me } from '../../shared/api.js';
+import type { AlertFact } from '../../shared/alert-facts.js';
 import type { Alert } from '../../shared/bridge.js';
-import { formatCount, formatLocalDay, formatLocalTime, modelName, plural } from './display-text.js';
+import { formatCount, formatLocalDay, formatLocalTimeOn, modelName, plural } from './display-text.js';
 
 export type AlertKind = Alert['kind'];
 
@@ -56,6 +57,8 @@ interface Candidate {
   /** Thresholds of one balance and period: of those new at once, only the highest fires. */
   group?: string;
   rank?: number;
+  /** What must hold for the alert to stay on screen. */
+  fact?: AlertFact;
 }
 
 /**
@@ -180,8 +183,8 @@ export class AlertEngine {
     if (me && balance && catalog) {
       const now = observation.backendNow;
       const found = [
-        ...thresholdCandidates(observation.accountId, me, balance, catalog, this.#preferences().thresholds),
-        ...fastLimitCandidates(observation.accountId, me, balance, catalog),
+        ...thresholdCandidates(observation.accountId, me, balance, catalog, this.#preferences().thresholds, now),
+        ...fastLimitCandidates(observation.accountId, me, balance, catalog, now),
         ...this.#windowCandidates(observation.accountId, memory, me, balance, catalog, now),
       ];
       (memory.balanceSeeded ? candidates : seeded).push(...found);
@@ -243,7 +246,8 @@ export class AlertEngine {
           id: `window-ended:${accountId}:${window.modelId}:${window.endsAt}`,
           kind: 'window-ended',
           title: `Unlimited ${name} has ended`,
-          body: `Your unlimited window for ${name} ended at ${formatLocalTime(window.endsAt, me.timeZone)}: it costs credits again from now on.`,
+          body: `Your unlimited window for ${name} ended at ${formatLocalTimeOn(window.endsAt, me.timeZone, now)}: it costs credits again from now on.`,
+          fact: { kind: 'window-closed', modelId: window.modelId, endedAt: window.endsAt, asOf: balance.asOf },
         });
         memory.windows.delete(key);
       } else if (!listed.has(key)) {
@@ -254,7 +258,8 @@ export class AlertEngine {
           id: `window-ending:${accountId}:${window.modelId}:${window.endsAt}`,
           kind: 'window-ending',
           title: `Unlimited ${name} ends within the hour`,
-          body: `Your unlimited window for ${name} ends at ${formatLocalTime(window.endsAt, me.timeZone)}; after that it costs credits again.`,
+          body: `Your unlimited window for ${name} ends at ${formatLocalTimeOn(window.endsAt, me.timeZone, now)}; after that it costs credits again.`,
+          fact: { kind: 'window-open', modelId: window.modelId, endsAt: window.endsAt, asOf: balance.asOf },
         });
       }
     }
@@ -279,6 +284,7 @@ export class AlertEngine {
         title: label ? `${c.title} (${label})` : c.title,
         body: c.body,
         at,
+        ...(c.fact ? { fact: c.fact } : {}),
       }));
   }
 }
@@ -290,15 +296,16 @@ function reached(used: number, allocation: number, percent: number): boolean {
   return used * 100 >= percent * allocation;
 }
 
-function thresholdCandidates(accountId: string, me: Me, balance: Balance, catalog: Catalog, thresholds: readonly number[]): Candidate[] {
+function thresholdCandidates(accountId: string, me: Me, balance: Balance, catalog: Catalog, thresholds: readonly number[], now: Date): Candidate[] {
   const found: Candidate[] = [];
   const zone = me.timeZone;
-  const add = (balanceName: string, periodEnd: string, used: number, allocation: number, text: (percent: number) => { title: string; body: string }) => {
+  const add = (balanceName: 'free' | 'subscription' | 'generations', periodEnd: string, used: number, allocation: number, text: (percent: number) => { title: string; body: string }) => {
     if (allocation <= 0) return;
     const group = `threshold:${accountId}:${balanceName}:${periodEnd}`;
     for (const percent of thresholds) {
       if (!reached(used, allocation, percent)) continue;
-      found.push({ id: `threshold:${accountId}:${balanceName}:${percent}:${periodEnd}`, kind: 'threshold', group, rank: percent, ...text(percent) });
+      const fact: AlertFact = { kind: 'used', balance: balanceName, percent, periodEnd, asOf: balance.asOf };
+      found.push({ id: `threshold:${accountId}:${balanceName}:${percent}:${periodEnd}`, kind: 'threshold', group, rank: percent, fact, ...text(percent) });
     }
   };
 
@@ -330,7 +337,7 @@ function thresholdCandidates(accountId: string, me: Me, balance: Balance, catalo
   // C2: today's free credits.
   const daily = catalog.dailyFreeCredits;
   const free = balance.credits.free;
-  const resets = formatLocalTime(free.resetsAt, zone);
+  const resets = formatLocalTimeOn(free.resetsAt, zone, now);
   add('free', free.resetsAt, daily - free.amount, daily, (percent) =>
     percent >= 100
       ? { title: "Today's free credits are used up", body: `All ${plural(daily, 'free credit')} of today are spent; they reset at ${resets}.` }
@@ -339,17 +346,17 @@ function thresholdCandidates(accountId: string, me: Me, balance: Balance, catalo
   return found;
 }
 
-function fastLimitCandidates(accountId: string, me: Me, balance: Balance, catalog: Catalog): Candidate[] {
+function fastLimitCandidates(accountId: string, me: Me, balance: Balance, catalog: Catalog, now: Date): Candidate[] {
   const { used, limit, resetsAt } = balance.fast;
   if (limit <= 0 || used < limit) return [];
   const unlimited = me.plan.unlimitedModels.map((u) => catalog.models.find((m) => m.id === u.modelId)).filter((m) => m !== undefined);
   const relaxed = unlimited.filter((m) => m.supportsRelaxed).map((m) => m.name);
   const waiting = unlimited.filter((m) => !m.supportsRelaxed).map((m) => m.name);
-  const time = formatLocalTime(resetsAt, me.timeZone);
+  const time = formatLocalTimeOn(resetsAt, me.timeZone, now);
   const parts = [`All ${plural(limit, 'fast generation')} of today are used; the limit resets at ${time}.`];
   if (relaxed.length > 0) parts.push(`${relaxed.join(', ')} ${relaxed.length === 1 ? 'keeps' : 'keep'} going in the slower Relaxed queue.`);
   if (waiting.length > 0) parts.push(`Unlimited ${waiting.join(', ')} ${waiting.length === 1 ? 'is' : 'are'} refused until then.`);
-  return [{ id: `fast-limit:${accountId}:${resetsAt}`, kind: 'fast-limit', title: 'Fast limit reached', body: parts.join(' ') }];
+  return [{ id: `fast-limit:${accountId}:${resetsAt}`, kind: 'fast-limit', title: 'Fast limit reached', body: parts.join(' '), fact: { kind: 'fast-used', resetsAt, asOf: balance.asOf } }];
 }
 
 function fairUseCandidates(accountId: string, previous: Me | null, me: Me): Candidate[] {

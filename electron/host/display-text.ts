@@ -30,6 +30,23 @@ export function formatLocalTime(iso: string, zone: string | undefined): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: zoneOrUTC(zone), hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
 }
 
+/** The calendar day of an instant in a zone, as 2026-12-03. */
+function localDate(at: Date, zone: string | undefined): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zoneOrUTC(zone), year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+/**
+ * A time of day that names its day unless it is today in the zone: "22:30" today, "22:30 on Thu 3 Dec" otherwise (an
+ * alert read the next morning must not leave "which 22:30?" open).
+ */
+export function formatLocalTimeOn(iso: string, zone: string | undefined, now: Date): string {
+  const time = formatLocalTime(iso, zone);
+  const at = new Date(iso);
+  if (localDate(at, zone) === localDate(now, zone)) return time;
+  const day = new Intl.DateTimeFormat('en-GB', { timeZone: zoneOrUTC(zone), weekday: 'short', day: 'numeric', month: 'short' }).format(at);
+  return `${time} on ${day}`;
+}
+
 /** "12 Apr": the day of an instant in a zone. */
 export function formatLocalDay(iso: string, zone: string | undefined): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: zoneOrUTC(zone), day: 'numeric', month: 'short' }).format(new Date(iso));

@@ -108,8 +108,8 @@ export function retryCountdownText(nextRetryAt: string | null, now: Date): strin
 }
 
 /**
- * A live countdown, to the second: "6 d 23 h 59 min 58 s", "3 h 0 min 5 s", "42 s". Units above the largest non-zero
- * one are left out; zero or less is "0 s" (the caller says what ending means).
+ * A live countdown as precise as its length deserves: over a day "6 d 23 h", over an hour "3 h 0 min", under an hour
+ * to the second ("42 min 5 s", "42 s"). Zero or less is "0 s" (the caller says what ending means).
  */
 export function countdownText(ms: number): string {
   const total = Math.max(0, Math.ceil(ms / 1000));
@@ -117,8 +117,8 @@ export function countdownText(ms: number): string {
   const hours = Math.floor((total % 86_400) / 3600);
   const minutes = Math.floor((total % 3600) / 60);
   const seconds = total % 60;
-  if (days > 0) return `${days} d ${hours} h ${minutes} min ${seconds} s`;
-  if (hours > 0) return `${hours} h ${minutes} min ${seconds} s`;
+  if (days > 0) return `${days} d ${hours} h`;
+  if (hours > 0) return `${hours} h ${minutes} min`;
   if (minutes > 0) return `${minutes} min ${seconds} s`;
   return `${seconds} s`;
 }
@@ -132,6 +132,11 @@ export function etaText(etaS: number): string {
   if (minutes < 60) return `about ${minutes} min`;
   const hours = Math.floor(minutes / 60);
   return `about ${hours} h ${minutes % 60} min`;
+}
+
+/** When queued work starts, to follow "starts": "now", "in about 12 s". */
+export function startsText(etaS: number): string {
+  return Math.round(etaS) <= 0 ? 'now' : `in ${etaText(etaS)}`;
 }
 
 /** A date (no time) in `zone` with the zone named: "Tue 3 Mar (America/New_York)"; the year when not this year. */

@@ -22,11 +22,15 @@ test('C10: grouping by tool, then filtering one tool, changes the chart, the tab
   // 6 + 24 + 4 credits; the blocked one was refunded and counts as a request only.
   await expect(page.getByTestId('total-credits')).toHaveText('34', { timeout: 20_000 });
   await expect(page.getByTestId('total-requests')).toHaveText('4');
+  // A credit plan spends no plan generations: no figure, series or column of zeros for them.
+  await expect(page.getByTestId('usage-totals')).not.toContainText('Plan generations used');
+  await expect(page.getByTestId('series')).not.toContainText('Generations');
 
   await page.getByRole('radio', { name: 'Tool', exact: true }).check();
   await expect(page.getByTestId('usage-row')).toHaveCount(2);
   await expect(page.getByTestId('usage-chart')).toHaveAttribute('data-bars', '2');
   await expect(page.locator('[data-testid="usage-row"][data-key="text-to-image"]')).toContainText('30');
+  await expect(page.getByTestId('usage-table').locator('thead th')).toHaveText(['Tool', 'Credits', 'Requests']);
 
   const all = page.waitForEvent('download');
   await page.getByTestId('usage-csv').click();

@@ -55,14 +55,21 @@ test('E2: "Start from my last 30 days" fills the rows from the account\'s own us
     { tool: 'text-to-image', modelId: 'spark-image', prompt: 'one', settings: { outputs: 2 } },
     { tool: 'text-to-image', modelId: 'spark-image', prompt: 'two', settings: { outputs: 2 } },
     { tool: 'text-to-speech', modelId: 'voice-tts', prompt: 'three', settings: { outputs: 1, durationS: 30 } },
+    // 48 credits: the same as one HD output, which an average of the cost alone would have guessed.
+    { tool: 'text-to-image', modelId: 'vivid-image', prompt: 'four', settings: { outputs: 2, quality: 'standard' } },
   ]);
   await signInAndSelect(app, bea.token, 'Bea');
   await openView(page, app, 'estimator');
   await expect(async () => {
     await page.getByTestId('estimator-recent').click();
-    await expect(page.getByTestId('estimator-source')).toContainText('Filled from your last 30 days: 3 Generate actions on 2 models.', { timeout: 2_000 });
+    await expect(page.getByTestId('estimator-source')).toContainText('Filled from your last 30 days: 4 Generate actions on 3 models.', { timeout: 2_000 });
   }).toPass({ timeout: 20_000 });
-  await expect(page.getByTestId('estimator-row')).toHaveCount(2);
-  // 2 uses of 2 spark outputs (12 each) + 1 voice clip (4) = 28 credits a month.
-  await expect(page.getByTestId('estimate-credits')).toHaveText('28');
+  await expect(page.getByTestId('estimator-row')).toHaveCount(3);
+  // The settings each really ran with: the vivid image stays "Standard, 2 outputs".
+  const settings = await page.getByTestId('estimator-row').evaluateAll((rows) =>
+    rows.map((row) => [...row.querySelectorAll('select')].map((select) => select.selectedOptions[0]?.textContent ?? '')),
+  );
+  expect(settings).toContainEqual(expect.arrayContaining(['Vivid Image', 'Standard', '2 outputs']));
+  // 2 uses of 2 spark outputs (12 each) + 1 voice clip (4) + 2 vivid outputs (48) = 76 credits a month.
+  await expect(page.getByTestId('estimate-credits')).toHaveText('76');
 });

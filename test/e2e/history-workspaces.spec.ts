@@ -39,6 +39,8 @@ test('H1: create, rename, fill and empty a workspace', async ({ page }) => {
   await page.getByTestId('detail-workspace-select').selectOption({ label: 'Spring picks' });
   await page.getByTestId('detail-add-to-workspace').click();
   await expect(page.getByTestId('detail-outcome')).toHaveText('Added to “Spring picks”.');
+  // In every workspace there is: the control names them instead of saying "every".
+  await expect(page.getByTestId('detail-in-workspaces')).toHaveText('Already in Spring picks.');
   await page.keyboard.press('Escape');
 
   await page.getByTestId('nav-workspaces').click();

@@ -113,6 +113,9 @@ test('after Generate: live status, then the outputs from the media cache; enhanc
   await openApp(page, app);
   await openView(page, 'generate');
   await expect(page.getByTestId('recent-empty')).toBeVisible();
+  // What the list holds, said honestly: this account's generations since the app started, made here or elsewhere.
+  await expect(page.getByRole('heading', { level: 2, name: 'Since the app started' })).toBeVisible();
+  await expect(page.getByText('This session', { exact: true })).toHaveCount(0);
   await screenshotBothThemes(page, 'generate-empty');
 
   await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill('a lighthouse');

@@ -178,6 +178,8 @@ export interface RecentModelUse {
   generations: number;
   credits: number;
   activeDays: number;
+  /** The same use split by the settings it ran with (outputs, quality, duration), most used first. */
+  bySettings: Array<{ settings: { outputs: number; quality?: 'standard' | 'hd'; durationS?: number }; generations: number; credits: number }>;
 }
 
 /**
@@ -185,22 +187,39 @@ export interface RecentModelUse {
  * nothing and are left out), their credits, and on how many distinct local days the model was used. `tool` is the
  * tool the model was used with most.
  */
+type SettingsUse = NonNullable<RecentModelUse['bySettings']>[number];
+
+/** Adds a row of use to its settings' total (outputs, quality, duration: what the price depends on). */
+function addSettingsUse(bySettings: Map<string, SettingsUse>, row: { n: number; credits: number; outputs: number | null; quality: string | null; duration_s: number | null }): void {
+  const settings: SettingsUse['settings'] = { outputs: Math.min(4, Math.max(1, Number(row.outputs ?? 1))) };
+  if (row.quality === 'standard' || row.quality === 'hd') settings.quality = row.quality;
+  if (row.duration_s !== null && Number(row.duration_s) > 0) settings.durationS = Number(row.duration_s);
+  const key = `${settings.outputs}|${settings.quality ?? ''}|${settings.durationS ?? ''}`;
+  const use = bySettings.get(key) ?? { settings, generations: 0, credits: 0 };
+  use.generations += row.n;
+  use.credits += row.credits;
+  bySettings.set(key, use);
+}
+
 export async function recentUseFromStore(store: HistoryStore, accountId: string, days: number, now: Date, zone: string): Promise<RecentModelUse[]> {
-  const models = new Map<string, { generations: number; credits: number; buckets: Set<number>; tools: Map<string, number> }>();
+  const models = new Map<string, { generations: number; credits: number; buckets: Set<number>; tools: Map<string, number>; bySettings: Map<string, SettingsUse> }>();
   const [low, high] = keyRange(now.getTime() - days * 86_400_000, now.getTime() + 1);
   for await (const [bottom, top] of slices(store, accountId, low, high)) {
     const rows = store.measured('recent use', () =>
-      store.all<{ model_id: string; tool: string; bucket: number; n: number; credits: number }>(
-        `SELECT model_id, tool, row_key / ${ROW_KEY_SLOTS * BUCKET_MS} AS bucket, count(*) AS n, sum(cost_credits) AS credits
+      store.all<{ model_id: string; tool: string; bucket: number; n: number; credits: number; outputs: number | null; quality: string | null; duration_s: number | null }>(
+        `SELECT model_id, tool, row_key / ${ROW_KEY_SLOTS * BUCKET_MS} AS bucket, count(*) AS n, sum(cost_credits) AS credits,
+                json_extract(data, '$.settings.outputs') AS outputs, json_extract(data, '$.settings.quality') AS quality,
+                json_extract(data, '$.settings.durationS') AS duration_s
            FROM generations WHERE account_id = ? AND deleted = 0 AND refunded = 0 AND row_key >= ? AND row_key < ?
-          GROUP BY model_id, tool, bucket`,
+          GROUP BY model_id, tool, bucket, outputs, quality, duration_s`,
         accountId,
         bottom,
         top,
       ),
     );
     for (const row of rows) {
-      const model = models.get(row.model_id) ?? { generations: 0, credits: 0, buckets: new Set<number>(), tools: new Map<string, number>() };
+      const model = models.get(row.model_id) ?? { generations: 0, credits: 0, buckets: new Set<number>(), tools: new Map<string, number>(), bySettings: new Map<string, SettingsUse>() };
+      addSettingsUse(model.bySettings, row);
       model.generations += row.n;
       model.credits += row.credits;
       model.buckets.add(row.bucket);
@@ -216,6 +235,7 @@ export async function recentUseFromStore(store: HistoryStore, accountId: string,
       generations: m.generations,
       credits: m.credits,
       activeDays: new Set([...m.buckets].map(dateOf)).size,
+      bySettings: [...m.bySettings.values()].sort((a, b) => b.generations - a.generations || b.credits - a.credits),
     }))
     .sort((a, b) => b.credits - a.credits || a.modelId.localeCompare(b.modelId));
 }

@@ -10,7 +10,7 @@ import { selectView, useUiStore, viewShortcuts } from '../store/ui/store.js';
 
 /**
  * The frame around every view: the sidebar (brand and navigation, with each view's shortcut), a top bar that always
- * shows the account switcher, the connection and the theme, and the view itself in <main>. Toasts float above.
+ * shows the account switcher, the connection and the theme, the alerts under it, and the view itself in <main>.
  */
 export function AppShell({ children }: { children: ReactNode }) {
   const current = useUiStore(selectView);
@@ -56,6 +56,7 @@ export function AppShell({ children }: { children: ReactNode }) {
             <ThemeSelect />
           </div>
         </header>
+        <Toasts />
         <main id="main" className="app-main" tabIndex={-1}>
           <CommandErrorNote />
           {children}
@@ -64,7 +65,6 @@ export function AppShell({ children }: { children: ReactNode }) {
           <SecretsNote />
         </footer>
       </div>
-      <Toasts />
       <PurchaseDialog />
     </div>
   );

@@ -1,5 +1,5 @@
 import type { Catalog, Generation, QueueStatus } from '../../../shared/api.js';
-import { amountWithUnit, drawsText, etaText, formatInstantWithZone } from '../format.js';
+import { amountWithUnit, drawsText, formatInstantWithZone, startsText } from '../format.js';
 import { CancelButton } from './CancelButton.js';
 import { OutputMedia } from './OutputMedia.js';
 
@@ -65,7 +65,7 @@ export function GenerationCard({ accountId, generation, queue, catalog, timeZone
       {generation.status === 'queued' && (
         <p className="generation-queue" data-testid="generation-position">
           {position !== undefined && position > 0 ? `Position ${position} in the ${laneNames[lane]} queue` : `Waiting in the ${laneNames[lane]} queue`}
-          {eta !== undefined && ` · starts ${etaText(eta)}`}
+          {eta !== undefined && ` · starts ${startsText(eta)}`}
         </p>
       )}
       {generation.status === 'running' && (

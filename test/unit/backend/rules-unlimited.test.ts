@@ -237,4 +237,18 @@ describe('unlimited windows, queues and lanes (U1-U8)', () => {
     await stream.close();
     provider.releaseAll();
   });
+
+  it('queue events: an account whose last job ended hears one more, with none of its own and the lanes idle', async () => {
+    const provider = new GatedProvider();
+    const t = await backend({ testClock: '2026-03-10T14:00:00.000Z', provider, config: { queue: { workers: 1, systemConcurrency: 1 } } });
+    const a = await t.createAccount('Que', 'UTC', 'basic');
+    const stream = await openEventStream(t.url, a.token);
+    const only = await a.client.createGeneration({ ...vivid('1'), workflow: true });
+    await stream.next((e) => e.event === 'queue' && (e.data as { mine: Array<{ generationId: string; position: number }> }).mine.some((m) => m.generationId === only.id && m.position === 0));
+    provider.release(only.id);
+    const last = await stream.next((e) => e.event === 'queue' && (e.data as { mine: unknown[] }).mine.length === 0);
+    expect((last.data as { lanes: { system: { running: number; waiting: number } } }).lanes.system).toMatchObject({ running: 0, waiting: 0 });
+    await stream.close();
+    provider.releaseAll();
+  });
 });

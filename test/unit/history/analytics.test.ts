@@ -106,6 +106,16 @@ describe('C10 usage, C8 refund audit and E2 recent use from the offline store', 
       Object.fromEntries([...expected.entries()].map(([modelId, r]) => [modelId, { generations: r.generations, credits: r.credits, activeDays: r.days.size }])),
     );
     expect(use.find((u) => u.modelId === 'tune-music')?.tool).toBe('ai-music');
+    // Split by the settings each ran with: the parts add up, and each names settings some generation really had.
+    for (const u of use) {
+      const bySettings = u.bySettings ?? [];
+      expect(bySettings.reduce((sum, part) => sum + part.generations, 0)).toBe(u.generations);
+      expect(bySettings.reduce((sum, part) => sum + part.credits, 0)).toBe(u.credits);
+      expect(bySettings.length).toBeGreaterThan(0);
+      for (const part of bySettings) {
+        expect(recent.some((g) => g.modelId === u.modelId && g.settings.outputs === part.settings.outputs && (g.settings.quality ?? undefined) === part.settings.quality)).toBe(true);
+      }
+    }
     // Sorted by credits, biggest first: what the estimator weighs most.
     expect(use.map((u) => u.credits)).toEqual([...use.map((u) => u.credits)].sort((a, b) => b - a));
   });

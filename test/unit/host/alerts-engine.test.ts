@@ -93,6 +93,7 @@ describe('alert engine', () => {
           title: "75% of this month's credits used",
           body: '1,250 of 5,000 subscription credits left; they renew on 10 Apr.',
           at: '2026-03-12T12:00:00.000Z',
+          fact: { kind: 'used', balance: 'subscription', percent: 75, periodEnd: '2026-04-10T00:00:00.000Z', asOf: '2026-03-12T12:00:00.000Z' },
         },
       ]);
       expect(observe(standard, balance({ subscription: 1000 }))).toEqual([]);
@@ -109,7 +110,7 @@ describe('alert engine', () => {
       observe(free, noSubscription(100));
       expect(observe(free, noSubscription(26))).toEqual([]);
       expect(observe(free, noSubscription(25))).toMatchObject([
-        { id: 'threshold:acc_1:free:75:2026-03-13T00:00:00.000Z', title: "75% of today's free credits used", body: '25 of 100 free credits left; they reset at 00:00.' },
+        { id: 'threshold:acc_1:free:75:2026-03-13T00:00:00.000Z', title: "75% of today's free credits used", body: '25 of 100 free credits left; they reset at 00:00 on Fri 13 Mar.' },
       ]);
       expect(ids(observe(free, noSubscription(0)))).toEqual(['threshold:acc_1:free:100:2026-03-13T00:00:00.000Z']);
     });
@@ -221,8 +222,18 @@ describe('alert engine', () => {
       expect(alerts.nextCheckAt(open, new Date('2026-03-17T08:30:00.000Z'))?.toISOString()).toBe('2026-03-17T09:00:00.000Z');
       // The backend lists open windows only: at its end the window is gone from the balance.
       const ended = observe(standard, balance({ asOf: '2026-03-17T09:00:00.000Z' }));
-      expect(ended).toMatchObject([{ id: 'window-ended:acc_1:spark-image:2026-03-17T09:00:00.000Z', kind: 'window-ended', title: 'Unlimited Spark Image has ended' }]);
+      expect(ended).toMatchObject([{ id: 'window-ended:acc_1:spark-image:2026-03-17T09:00:00.000Z', kind: 'window-ended', title: 'Unlimited Spark Image has ended', body: expect.stringContaining('ended at 09:00:') }]);
+      expect(ending[0]?.fact).toEqual({ kind: 'window-open', modelId: 'spark-image', endsAt: '2026-03-17T09:00:00.000Z', asOf: '2026-03-17T07:00:00.000Z' });
+      expect(ended[0]?.fact).toEqual({ kind: 'window-closed', modelId: 'spark-image', endedAt: '2026-03-17T09:00:00.000Z', asOf: '2026-03-17T09:00:00.000Z' });
       expect(observe(standard, balance({ asOf: '2026-03-17T10:00:00.000Z' }))).toEqual([]);
+    });
+
+    it('a window whose end is first seen on a later day names the day it ended', () => {
+      const { observe } = engine();
+      const standard = me('standard');
+      observe(standard, balance({ unlimited: [window], asOf: '2026-03-17T07:00:00.000Z' }));
+      const ended = observe(standard, balance({ asOf: '2026-03-18T08:00:00.000Z' }));
+      expect(ended[0]?.body).toBe('Your unlimited window for Spark Image ended at 09:00 on Tue 17 Mar: it costs credits again from now on.');
     });
 
     it('a window already in its last hour at start does not fire; its end does', () => {
@@ -249,7 +260,7 @@ describe('alert engine', () => {
           id: 'fast-limit:acc_1:2026-03-13T00:00:00.000Z',
           kind: 'fast-limit',
           title: 'Fast limit reached',
-          body: 'All 50 fast generations of today are used; the limit resets at 00:00. Spark Image keeps going in the slower Relaxed queue. Unlimited Vivid Image is refused until then.',
+          body: 'All 50 fast generations of today are used; the limit resets at 00:00 on Fri 13 Mar. Spark Image keeps going in the slower Relaxed queue. Unlimited Vivid Image is refused until then.',
         }),
       ]);
       expect(observe(standard, balance({ fastUsed: 51 }))).toEqual([]);

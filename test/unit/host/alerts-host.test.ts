@@ -72,7 +72,7 @@ describe('alerts through the host', () => {
     await generate(first, accountId, request('spark-image', 'a fox')); // 78 %
     await eventually(() => thresholds(first).length === 1, 'the 75 % alert');
     expect(first.alerts.find((a) => a.kind === 'threshold')).toEqual(
-      expect.objectContaining({ id: threshold(75), accountId, title: "75% of today's free credits used", body: '22 of 100 free credits left; they reset at 00:00.' }),
+      expect.objectContaining({ id: threshold(75), accountId, title: "75% of today's free credits used", body: '22 of 100 free credits left; they reset at 00:00 on Wed 11 Mar.' }),
     );
 
     // C8: a blocked request waits behind a held one, charged (90 % used), then is refunded (back to 84 %).
@@ -151,7 +151,7 @@ describe('alerts through the host', () => {
     await eventually(() => test.alerts.some((a) => a.kind === 'fast-limit'), 'the Fast limit alert');
     expect(test.alerts.find((a) => a.kind === 'fast-limit')).toMatchObject({
       id: `fast-limit:${accountId}:2026-03-11T00:00:00.000Z`,
-      body: 'All 2 fast generations of today are used; the limit resets at 00:00. Spark Image keeps going in the slower Relaxed queue. Unlimited Vivid Image is refused until then.',
+      body: 'All 2 fast generations of today are used; the limit resets at 00:00 on Wed 11 Mar. Spark Image keeps going in the slower Relaxed queue. Unlimited Vivid Image is refused until then.',
     });
 
     // Half an hour before the windows end (crossing midnights: the free-credit reset announces the new time).

@@ -109,8 +109,8 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
-/** A plain HTTP proxy to `target` that records every request. */
-export async function startCountingProxy(target: string): Promise<CountingProxy> {
+/** A plain HTTP proxy to `target` that records every request; on `port` when given (to come back where it was). */
+export async function startCountingProxy(target: string, port = 0): Promise<CountingProxy> {
   const upstream = new URL(target);
   const requests: string[] = [];
   const sockets = new Set<Socket>();
@@ -134,11 +134,11 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const listening = typeof address === 'object' && address ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${listening}`,
     requests,
     openConnections: () => sockets.size,
     dropConnections: () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { namesText } from '../../../renderer/src/views/history/HistoryDetail.js';
 import {
   amountWithUnit,
   countdownText,
@@ -140,9 +141,10 @@ describe('renderer formatting: age of offline data', () => {
 });
 
 describe('renderer formatting: countdowns and queue estimates', () => {
-  it('U1: counts down to the second, largest unit first', () => {
-    expect(countdownText(((6 * 24 + 23) * 3600 + 59 * 60 + 58) * 1000)).toBe('6 d 23 h 59 min 58 s');
-    expect(countdownText((3 * 3600 + 5) * 1000)).toBe('3 h 0 min 5 s');
+  it('U1: counts down as precisely as the length deserves: days and hours, hours and minutes, seconds under an hour', () => {
+    expect(countdownText(((6 * 24 + 23) * 3600 + 59 * 60 + 58) * 1000)).toBe('6 d 23 h');
+    expect(countdownText((3 * 3600 + 5) * 1000)).toBe('3 h 0 min');
+    expect(countdownText((59 * 60 + 5) * 1000)).toBe('59 min 5 s');
     expect(countdownText(42_000)).toBe('42 s');
     expect(countdownText(41_200)).toBe('42 s');
     expect(countdownText(-5_000)).toBe('0 s');
@@ -182,5 +184,13 @@ describe('renderer formatting: charges, dates and sizes', () => {
     expect(planPriceText(8, 'month')).toBe('$8/month');
     expect(planPriceText(480, 'year')).toBe('$480/year');
     expect(planPriceText(0, null)).toBe('Free');
+  });
+});
+
+describe('workspace names in a sentence', () => {
+  it('joins them as a person writes them', () => {
+    expect(namesText(['Moodboard'])).toBe('Moodboard');
+    expect(namesText(['Moodboard', 'Client A'])).toBe('Moodboard and Client A');
+    expect(namesText(['A', 'B', 'C'])).toBe('A, B and C');
   });
 });

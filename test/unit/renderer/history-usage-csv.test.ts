@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { csvField, usageCsv, usageCsvFileName } from '../../../renderer/src/views/analytics/usageCsv.js';
-import { daysBetween, usageRows } from '../../../renderer/src/views/analytics/usageTable.js';
+import { daysBetween, measuresShown, usageRows } from '../../../renderer/src/views/analytics/usageTable.js';
 
 describe('C10 usage CSV', () => {
   it('writes a header, one line per row and a totals line, with CRLF line ends', () => {
@@ -73,5 +73,15 @@ describe('C10 usage table', () => {
       { from: '', to: '' },
     );
     expect(rows.map((row) => row.label)).toEqual(['Text to image', 'ai-music']);
+  });
+});
+
+describe('which spend figures Analytics shows', () => {
+  it('a credit plan shows credits, a generation plan plan generations; the other only when the range has some', () => {
+    expect(measuresShown('credits', { credits: 34, generations: 0 })).toEqual({ credits: true, generations: false });
+    expect(measuresShown('generations', { credits: 0, generations: 12 })).toEqual({ credits: false, generations: true });
+    // The plan changed within the range: both spends happened, both are shown.
+    expect(measuresShown('generations', { credits: 30, generations: 12 })).toEqual({ credits: true, generations: true });
+    expect(measuresShown(null, { credits: 0, generations: 0 })).toEqual({ credits: true, generations: true });
   });
 });

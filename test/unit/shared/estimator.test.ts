@@ -208,6 +208,28 @@ describe('E2 start from my last 30 days', () => {
     expect(estimateMonthlyUse(catalog, [only!]).rows[0]!.costPerUse).toBe(96);
   });
 
+  it('E2: the settings it really ran with are kept, one row each: 2 standard outputs stay 2 standard outputs', () => {
+    // 2 standard outputs and 1 HD output of vivid-image cost the same (48): the average alone cannot tell them apart.
+    const rows = rowsFromRecentUse(catalog, [
+      {
+        modelId: 'vivid-image',
+        tool: 'text-to-image',
+        generations: 15,
+        credits: 15 * 48,
+        activeDays: 5,
+        bySettings: [
+          { settings: { outputs: 2, quality: 'standard' }, generations: 10, credits: 480 },
+          { settings: { outputs: 1, quality: 'hd' }, generations: 5, credits: 240 },
+        ],
+      },
+    ]);
+    expect(rows).toEqual([
+      { modelId: 'vivid-image', tool: 'text-to-image', settings: { outputs: 2, quality: 'standard' }, uses: 10, per: 'month', workingDays: 5 },
+      { modelId: 'vivid-image', tool: 'text-to-image', settings: { outputs: 1, quality: 'hd' }, uses: 5, per: 'month', workingDays: 5 },
+    ]);
+    expect(estimateMonthlyUse(catalog, rows).credits).toBe(15 * 48);
+  });
+
   it('E2: use that cost nothing (unlimited window, generation plan) is priced at one standard output', () => {
     const [only] = rowsFromRecentUse(catalog, [{ modelId: 'spark-image', tool: 'text-to-image', generations: 30, credits: 0, activeDays: 6 }]);
     expect(only).toEqual({ modelId: 'spark-image', tool: 'text-to-image', settings: { outputs: 1, quality: 'standard' }, uses: 30, per: 'month', workingDays: 6 });

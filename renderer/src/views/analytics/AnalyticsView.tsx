@@ -19,7 +19,9 @@ import { drawsText, modelName, statusLabels, toolName } from '../history/history
 import { ToolModelFilter } from '../history/ToolModelFilter.js';
 import { UsageChart } from './UsageChart.js';
 import { usageCsv, usageCsvFileName, type UsageTableRow } from './usageCsv.js';
-import { usageRows } from './usageTable.js';
+import { measuresShown, usageRows } from './usageTable.js';
+
+type Shown = ReturnType<typeof measuresShown>;
 import '../history/history.css';
 import './analytics.css';
 
@@ -66,7 +68,7 @@ export function AnalyticsView() {
   const zone = account?.me?.timeZone ?? 'UTC';
   const now = useViewNow(accountId);
   const stored = useHistoryStore(selectAnalyticsFilters);
-  const series = useHistoryStore(selectSeries);
+  const chosenSeries = useHistoryStore(selectSeries);
   const usage = useHistoryStore(selectUsage);
   const refunds = useHistoryStore(selectRefunds);
   const setFilters = useHistoryStore((state) => state.setAnalyticsFilters);
@@ -110,6 +112,9 @@ export function AnalyticsView() {
   if (account === null) return null;
 
   const totals = usage.data?.totals ?? { credits: 0, generations: 0, count: 0 };
+  const shown = measuresShown(account.me?.plan.billing ?? null, totals);
+  // A series the plan does not spend (generations on a credit plan) falls back to the plan's own unit.
+  const series: UsageSeries = chosenSeries === 'count' || shown[chosenSeries] ? chosenSeries : shown.credits ? 'credits' : 'generations';
   const offline = account.connection.state === 'offline';
   const rangeText = filters.from && filters.to ? `${filters.from} to ${filters.to}` : filters.from ? `from ${filters.from}` : filters.to ? `until ${filters.to}` : 'all time';
   const seriesText = seriesLabels[series];
@@ -132,11 +137,11 @@ export function AnalyticsView() {
           </span>
         </p>
       )}
-      <AnalyticsControls filters={filters} series={series} catalog={catalog} today={today} defaultFrom={defaultFrom} onChange={setFilters} onSeries={setSeries} />
+      <AnalyticsControls filters={filters} series={series} shown={shown} catalog={catalog} today={today} defaultFrom={defaultFrom} onChange={setFilters} onSeries={setSeries} />
 
       <section className="panel analytics-summary" aria-label="Totals" data-testid="usage-totals">
-        <Figure label="Credits spent" value={totals.credits} unit="credits" testId="total-credits" />
-        <Figure label="Plan generations used" value={totals.generations} unit="generations" testId="total-generations" />
+        {shown.credits && <Figure label="Credits spent" value={totals.credits} unit="credits" testId="total-credits" />}
+        {shown.generations && <Figure label="Plan generations used" value={totals.generations} unit="generations" testId="total-generations" />}
         <Figure label="Requests" value={totals.count} unit="Generate actions" testId="total-requests" />
       </section>
 
@@ -169,7 +174,7 @@ export function AnalyticsView() {
         )}
       </section>
 
-      {rows.length > 0 && <UsageTable rows={rows} groupBy={filters.groupBy} totals={totals} series={series} from={filters.from} to={filters.to} />}
+      {rows.length > 0 && <UsageTable rows={rows} groupBy={filters.groupBy} totals={totals} series={series} shown={shown} from={filters.from} to={filters.to} />}
 
       <RefundAudit rows={refunds.data} status={refunds.status} error={refunds.error?.message ?? null} catalog={catalog} zone={zone} now={now} />
     </div>
@@ -201,6 +206,7 @@ function Figure({ label, value, unit, testId }: { label: string; value: number; 
 type AnalyticsControlsProps = {
   filters: AnalyticsFilters;
   series: UsageSeries;
+  shown: Shown;
   catalog: Catalog | null;
   today: string;
   defaultFrom: string;
@@ -208,7 +214,7 @@ type AnalyticsControlsProps = {
   onSeries: (series: UsageSeries) => void;
 };
 
-function AnalyticsControls({ filters, series, catalog, today, defaultFrom, onChange, onSeries }: AnalyticsControlsProps) {
+function AnalyticsControls({ filters, series, shown, catalog, today, defaultFrom, onChange, onSeries }: AnalyticsControlsProps) {
   const id = useId();
   return (
     <form className="filters analytics-filters" aria-label="Usage filters" onSubmit={(event) => event.preventDefault()}>
@@ -232,7 +238,7 @@ function AnalyticsControls({ filters, series, catalog, today, defaultFrom, onCha
       <ToolModelFilter catalog={catalog} tool={filters.tool} modelId={filters.modelId} onChange={onChange} testIdPrefix="analytics" />
       <fieldset className="segmented" data-testid="series">
         <legend className="field-label">Show</legend>
-        {(['credits', 'generations', 'count'] as const).map((option) => (
+        {(['credits', 'generations', 'count'] as const).filter((option) => option === 'count' || shown[option]).map((option) => (
           <label key={option} className="segment">
             <input type="radio" name={`${id}-series`} value={option} checked={series === option} onChange={() => onSeries(option)} />
             <span>{seriesLabels[option].option}</span>
@@ -257,11 +263,12 @@ type UsageTableProps = {
   groupBy: UsageGroupBy;
   totals: { credits: number; generations: number; count: number };
   series: UsageSeries;
+  shown: Shown;
   from: string;
   to: string;
 };
 
-function UsageTable({ rows, groupBy, totals, series, from, to }: UsageTableProps) {
+function UsageTable({ rows, groupBy, totals, series, shown, from, to }: UsageTableProps) {
   const captionId = useId();
   return (
     <section className="section" aria-labelledby={captionId}>
@@ -282,8 +289,8 @@ function UsageTable({ rows, groupBy, totals, series, from, to }: UsageTableProps
           <thead>
             <tr>
               <th scope="col">{groupLabels[groupBy]}</th>
-              <th scope="col" className="num">Credits</th>
-              <th scope="col" className="num">Generations</th>
+              {shown.credits && <th scope="col" className="num">Credits</th>}
+              {shown.generations && <th scope="col" className="num">Generations</th>}
               <th scope="col" className="num">Requests</th>
             </tr>
           </thead>
@@ -291,8 +298,8 @@ function UsageTable({ rows, groupBy, totals, series, from, to }: UsageTableProps
             {rows.map((row) => (
               <tr key={row.key} data-testid="usage-row" data-key={row.key}>
                 <th scope="row">{row.label}</th>
-                <td className="num">{formatCount(row.credits)}</td>
-                <td className="num">{formatCount(row.generations)}</td>
+                {shown.credits && <td className="num">{formatCount(row.credits)}</td>}
+                {shown.generations && <td className="num">{formatCount(row.generations)}</td>}
                 <td className="num">{formatCount(row.count)}</td>
               </tr>
             ))}
@@ -300,8 +307,8 @@ function UsageTable({ rows, groupBy, totals, series, from, to }: UsageTableProps
           <tfoot>
             <tr>
               <th scope="row">Total</th>
-              <td className="num">{formatCount(totals.credits)}</td>
-              <td className="num">{formatCount(totals.generations)}</td>
+              {shown.credits && <td className="num">{formatCount(totals.credits)}</td>}
+              {shown.generations && <td className="num">{formatCount(totals.generations)}</td>}
               <td className="num">{formatCount(totals.count)}</td>
             </tr>
           </tfoot>

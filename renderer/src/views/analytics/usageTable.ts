@@ -47,3 +47,12 @@ export function usageRows(usage: Usage, groupBy: UsageGroupBy, catalog: Catalog 
     return { ...row, label: dayLabel(key, withYear) };
   });
 }
+
+/**
+ * Which spend figures mean something for the account: its plan's own unit (credits, or plan generations), and the other
+ * only when the range has some of it (the plan changed within it). Unknown plan: both.
+ */
+export function measuresShown(billing: 'credits' | 'generations' | null, totals: { credits: number; generations: number }): { credits: boolean; generations: boolean } {
+  if (billing === null) return { credits: true, generations: true };
+  return { credits: billing === 'credits' || totals.credits > 0, generations: billing === 'generations' || totals.generations > 0 };
+}

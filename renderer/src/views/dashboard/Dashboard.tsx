@@ -1,4 +1,4 @@
-import { ConnectionStatus } from '../../components/ConnectionStatus.js';
+import { OfflineBanner } from '../../components/OfflineBanner.js';
 import { useBackendNow } from '../../hooks/useBackendNow.js';
 import { selectCatalog, selectSelectedAccount, selectSelectedAccountId, useHostStore } from '../../store/host/store.js';
 import { SkeletonCards } from '../states/LoadingState.js';
@@ -24,7 +24,7 @@ export function Dashboard() {
   return (
     <div className="dashboard">
       <AccountHeader now={now} />
-      <ConnectionStatus accountId={account.id} connection={account.connection} />
+      <OfflineBanner account={account} />
       {me !== null && <FairUsePanel key={account.id} accountId={account.id} me={me} now={now} />}
       <section className="section" aria-labelledby="balances-heading">
         <h2 id="balances-heading">Balances</h2>

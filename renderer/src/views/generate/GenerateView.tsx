@@ -4,6 +4,7 @@ import type { Catalog, Generation } from '../../../../shared/api.js';
 import { Problem } from '../../../../shared/api.js';
 import type { AccountView } from '../../../../shared/bridge.js';
 import { balanceVersion } from '../../clock/balanceVersion.js';
+import { OfflineBanner } from '../../components/OfflineBanner.js';
 import { formatCount } from '../../format.js';
 import { useBackendNow } from '../../hooks/useBackendNow.js';
 import { selectCatalog, selectSelectedAccount, useHostStore } from '../../store/host/store.js';
@@ -43,6 +44,7 @@ export function GenerateView() {
       <p className="view-intro muted">
         As <strong>{account.label}</strong>. The price is shown before anything runs; Generate charges exactly that.
       </p>
+      <OfflineBanner account={account} />
       {catalog === null ? (
         <p className="notice notice--warning" role="status" data-testid="generate-no-catalog">
           The list of tools and models has not arrived from the backend yet.{' '}
@@ -369,7 +371,11 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
   );
 }
 
-/** The generations of this session, live from the host's snapshots: the submitted ones first appear as answered. */
+/**
+ * The account's generations since the app started, live from the host's snapshots: the ones submitted here first appear
+ * as answered. Those made elsewhere with the same account (another computer) come with the events too: the heading
+ * says so rather than calling them "this session".
+ */
 function RecentGenerations({ account, catalog }: { account: AccountView; catalog: Catalog }) {
   const submitted = useGenerateStore(selectSubmitted(account.id));
   const now = useBackendNow(account.id, 60_000);
@@ -384,10 +390,11 @@ function RecentGenerations({ account, catalog }: { account: AccountView; catalog
 
   return (
     <section className="recent-generations" aria-labelledby="recent-heading">
-      <h2 id="recent-heading">This session</h2>
+      <h2 id="recent-heading">Since the app started</h2>
+      <p className="muted small">This account’s generations, from here and elsewhere; every one is in History.</p>
       {generations.length === 0 ? (
         <p className="muted empty-note" data-testid="recent-empty">
-          Nothing generated yet in this session. What you generate appears here with its status, place in the queue and
+          Nothing generated since the app started. What you generate appears here with its status, place in the queue and
           outputs.
         </p>
       ) : (

@@ -353,7 +353,9 @@ function DetailActions({ item, output, outputIndex, accountId, online, platform,
             </button>
           </>
         ) : (
-          <span className="muted">{workspaces.length === 0 ? 'No workspaces yet: create one in Workspaces.' : 'In every workspace already.'}</span>
+          <span className="muted" data-testid="detail-in-workspaces">
+            {workspaces.length === 0 ? 'No workspaces yet: create one in Workspaces.' : `Already in ${namesText(workspaces.map((w) => w.name))}.`}
+          </span>
         )}
         {workspace !== undefined && (
           <button type="button" className="button button--danger" disabled={busy} onClick={() => void onRemove()} data-testid="detail-remove-from-workspace">
@@ -435,4 +437,10 @@ function RerunConfirm({ item }: { item: HistoryItem }) {
       )}
     </ConfirmCharge>
   );
+}
+
+/** Names as a sentence reads them: "Moodboard", "Moodboard and Client A", "A, B and C". */
+export function namesText(names: readonly string[]): string {
+  if (names.length <= 1) return names[0] ?? '';
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }

@@ -1,8 +1,9 @@
 import type { Catalog, Generation, QueueStatus } from '../../../../shared/api.js';
 import type { AccountView } from '../../../../shared/bridge.js';
 import { CancelButton } from '../../components/CancelButton.js';
+import { OfflineBanner } from '../../components/OfflineBanner.js';
 import { laneNames, statusLabels } from '../../components/GenerationCard.js';
-import { etaText, formatCount } from '../../format.js';
+import { etaText, formatCount, startsText } from '../../format.js';
 import { selectCatalog, selectSelectedAccount, useHostStore } from '../../store/host/store.js';
 
 type Lane = QueueStatus['mine'][number]['lane'];
@@ -27,6 +28,7 @@ export function QueueView() {
         Queue
       </h1>
       <p className="view-intro muted">Your waiting and running generations, updated live. Estimates come from recent run times.</p>
+      <OfflineBanner account={account} />
       {queue === null ? (
         <p className="notice notice--warning" role="status" data-testid="queue-unknown">
           {account.connection.state === 'offline'
@@ -57,9 +59,9 @@ function QueueContents({ account, queue, catalog }: { account: AccountView; queu
                 <h3 className="card-title">{laneNames[lane]}</h3>
                 <p className="lane-figures tabular">
                   <span data-testid={`lane-${lane}-waiting`}>{formatCount(status.waiting)} waiting</span> ·{' '}
-                  <span>{formatCount(status.running)} running</span>
+                  <span data-testid={`lane-${lane}-running`}>{formatCount(status.running)} running</span>
                 </p>
-                <p className="muted">New work starts {etaText(status.etaS)}</p>
+                <p className="muted">New work starts {startsText(status.etaS)}</p>
                 <p className="muted small">{laneHints[lane]}</p>
               </article>
             );
@@ -69,7 +71,7 @@ function QueueContents({ account, queue, catalog }: { account: AccountView; queu
             <p className="lane-figures tabular">
               {formatCount(queue.lanes.system.waiting)} waiting · {formatCount(queue.lanes.system.running)} running
             </p>
-            <p className="muted">Next start {etaText(queue.lanes.system.etaS)}</p>
+            <p className="muted">Next job starts {startsText(queue.lanes.system.etaS)}</p>
             <p className="muted small">Everyone’s work: the backend limits how much runs at once.</p>
           </article>
         </div>

@@ -64,10 +64,12 @@ export const createEstimatorSlice: StateCreator<HistoryStore, [], [], EstimatorA
         return;
       }
       const actions = rows.reduce((sum, row) => sum + row.uses, 0);
+      // A model used with several settings gives a row for each: the message counts models.
+      const models = new Set(rows.map((row) => row.modelId)).size;
       set({
         ...keyed(rows),
         rowsSource: 'recent',
-        recentUse: { status: 'ready', error: null, message: `Filled from your last ${RECENT_USE_DAYS} days: ${actions.toLocaleString('en-US')} Generate actions on ${rows.length} ${rows.length === 1 ? 'model' : 'models'}.` },
+        recentUse: { status: 'ready', error: null, message: `Filled from your last ${RECENT_USE_DAYS} days: ${actions.toLocaleString('en-US')} Generate actions on ${models} ${models === 1 ? 'model' : 'models'}.` },
       });
     },
   };

@@ -4,8 +4,8 @@ import { showBrowserNotification } from '../../../../alerts/browserNotifications
 import { markAlertShown } from '../../../../alerts/shownAlerts.js';
 import type { UiStore } from '../../store.js';
 
-/** At most this many toasts at once: a burst of alerts must not cover the app. */
-const MAX_TOASTS = 4;
+/** At most this many alerts are kept (a few are shown, the rest counted): a burst must not grow without end. */
+const MAX_TOASTS = 20;
 
 /**
  * The toasts to keep: one "your result is ready" at most (the newest; the results are on the Generate view anyway),
