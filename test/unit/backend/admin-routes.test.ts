@@ -12,7 +12,7 @@ afterAll(async () => {
 
 describe('admin routes for accounts and tokens', () => {
   it('GET /v1/admin/accounts pages through every account, oldest first', async () => {
-    const made = [];
+    const made: string[] = [];
     for (const name of ['One', 'Two', 'Three']) made.push((await backend.createAccount(name, 'UTC')).account.id);
     const first = await backend.admin.admin.listAccounts({ limit: 2 });
     expect(first.items).toHaveLength(2);
