@@ -9,7 +9,9 @@ WORKDIR /app
 # The desktop app's Electron binary and the pinned-node download are not needed to bundle the backend.
 ENV ELECTRON_SKIP_BINARY_DOWNLOAD=1
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# npm install, not npm ci: the lock file lacks other platforms' optional packages, which npm ci refuses (README.md);
+# npm install still installs exactly the locked versions.
+RUN npm install --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN node scripts/build.mjs
 
@@ -21,7 +23,7 @@ ENV NODE_ENV=production \
     COMPANION_PORT=8080
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund \
+RUN npm install --omit=dev --no-audit --no-fund \
  && npm cache clean --force \
  && mkdir -p /var/lib/companion \
  && chown node:node /var/lib/companion

@@ -77,7 +77,7 @@ describe('Dockerfile', () => {
     const stages = instructions.filter((l) => l.startsWith('FROM '));
     expect(stages).toEqual(['FROM node:22-slim AS build', 'FROM node:22-slim AS runtime']);
     const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
-    expect(runtime).toMatch(/npm ci --omit=dev/);
+    expect(runtime).toMatch(/npm install --omit=dev/);
     expect(runtime).toContain('COPY --from=build /app/dist/backend ./dist/backend');
     expect(runtime).not.toMatch(/tsx/);
   });

@@ -78,6 +78,22 @@ describe('admin command line', () => {
     expect(ledger.items.some((e) => e.kind === 'topup' && e.amount === 250 && e.reason.includes('outage credit'))).toBe(true);
   }, 60_000);
 
+  it('lists an open appeal and restores unlimited access with appeals decide', async () => {
+    const { account, client } = await backend.createAccount('Appealing', 'UTC', 'standard');
+    await backend.admin.admin.flagAccount(account.id, { reason: 'looks scripted' });
+    const appeal = await client.appeal({ message: 'I batch my work on Sundays' });
+
+    const listed = await admin(['appeals', 'list', '--status', 'open']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`${appeal.id}\\s+${account.id}\\s+open\\s+\\S+\\s+I batch my work on Sundays`));
+
+    const decided = await admin(['appeals', 'decide', appeal.id, '--decision', 'restore', '--reason', 'a person at work', '--json']);
+    expect(decided.code, decided.stderr).toBe(0);
+    expect(JSON.parse(decided.stdout)).toMatchObject({ id: appeal.id, status: 'restored', decisionReason: 'a person at work' });
+    await expect(client.me()).resolves.toMatchObject({ status: 'active' });
+    expect((await admin(['appeals', 'decide', appeal.id, '--decision', 'pardon', '--reason', 'x'])).code).toBe(2);
+  }, 60_000);
+
   it('moves the test clock', async () => {
     const moved = await admin(['clock', '--advance', '3600', '--json']);
     expect(moved.code, moved.stderr).toBe(0);
