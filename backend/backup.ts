@@ -39,7 +39,10 @@ export function isMaintenanceCommand(args: readonly string[]): boolean {
 export function runMaintenance(args: string[], env: NodeJS.ProcessEnv = process.env): number {
   try {
     const [command, ...rest] = args;
-    const { values } = parseArgs({ args: rest, options: { to: { type: 'string' }, from: { type: 'string' }, data: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({ args: rest, options: { to: { type: 'string' }, from: { type: 'string' }, data: { type: 'string' }, database: { type: 'string' } }, strict: true });
+    if (values.database ?? env.COMPANION_DATABASE_URL) {
+      throw new MaintenanceError(`${command} copies the SQLite database only: back up PostgreSQL with pg_dump and restore it with pg_restore (docs/OPERATING.md)`, 2);
+    }
     const dataDir = values.data ?? env.COMPANION_DATA;
     if (!dataDir) throw new MaintenanceError('--data <folder> (or COMPANION_DATA) is required', 2);
     const database = join(dataDir, DATABASE_FILE);

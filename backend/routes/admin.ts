@@ -5,7 +5,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import * as api from '../../shared/api.js';
 import { hashToken } from '../accounts.js';
@@ -68,8 +67,8 @@ export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, s
     params: z.object({ tokenId: z.string().regex(/^[0-9a-f]{16}$/, 'must be the 16 hex digits of a token id') }),
     response: api.TokenRevoked,
     handler: async ({ params }) => {
-      // The id is a prefix of the hash, which only hex digits make up: nothing in it can act as a LIKE wildcard.
-      const deleted = await db.deleteFrom('account_tokens').where('token_hash', 'like', sql.lit(`${params.tokenId}%`)).executeTakeFirst();
+      // The id is hex digits only (checked above): nothing in it can act as a LIKE wildcard.
+      const deleted = await db.deleteFrom('account_tokens').where('token_hash', 'like', `${params.tokenId}%`).executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw notFound(`Token ${params.tokenId}`);
       return { tokenId: params.tokenId, revoked: true as const };
     },

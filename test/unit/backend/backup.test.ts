@@ -149,6 +149,9 @@ describe('backup and restore of the SQLite database', () => {
     expect(noTarget.code).toBe(2);
     expect(noTarget.stderr).toContain('backup needs --to <file>');
     expect((await run(['backup', '--to', join(scratch, 'x.sqlite')])).code).toBe(2);
+    const postgres = await run(['backup', '--to', join(scratch, 'pg.sqlite'), '--data', backend.dataDir, '--database', 'postgres://localhost/companion']);
+    expect(postgres.code).toBe(2);
+    expect(postgres.stderr).toContain('back up PostgreSQL with pg_dump');
     const existing = await run(['backup', '--to', copy, '--data', backend.dataDir]);
     expect(existing.code).toBe(1);
     expect(existing.stderr).toContain('exists already');
