@@ -4,12 +4,15 @@
  * `listening on http://127.0.0.1:<port>` once requests are accepted; SIGTERM drains and exits 0.
  */
 import { parseArgs } from 'node:util';
+import { isMaintenanceCommand, runMaintenance } from './backup.js';
 import { createBackend } from './server.js';
 
 function fail(message: string): never {
   process.stderr.write(`companion-backend: ${message}\n`);
   process.exit(2);
 }
+
+if (isMaintenanceCommand(process.argv.slice(2))) process.exit(runMaintenance(process.argv.slice(2)));
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +36,7 @@ const port = Number(portText);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`--port must be 0-65535, got ${portText}`);
 const dataDir = values.data ?? env.COMPANION_DATA;
 const databaseUrl = values.database ?? env.COMPANION_DATABASE_URL;
-if (!dataDir && !databaseUrl) fail('--data <folder> (or COMPANION_DATA) is required');
+if (!dataDir) fail(`--data <folder> (or COMPANION_DATA) is required${databaseUrl ? ': outputs and uploads are kept there, also with --database' : ''}`);
 const adminToken = values['admin-token'] ?? env.COMPANION_ADMIN_TOKEN;
 if (!adminToken || adminToken.length < 8) fail('--admin-token (or COMPANION_ADMIN_TOKEN) of at least 8 characters is required');
 const clockText = values['test-clock'] ?? env.COMPANION_TEST_CLOCK;
@@ -42,7 +45,7 @@ if (testClock && Number.isNaN(testClock.getTime())) fail(`--test-clock must be a
 
 try {
   const backend = await createBackend({
-    dataDir: dataDir ?? '.',
+    dataDir,
     adminToken,
     databaseUrl,
     testClock,

@@ -22,6 +22,7 @@ import { ApiProblem, notFound, sendProblem, unauthorized } from './problem.js';
 import { LocalProvider } from './providers/local.js';
 import type { GenerationProvider } from './providers/provider.js';
 import { registerAccountRoutes } from './routes/account.js';
+import { registerAdminRoutes } from './routes/admin.js';
 import { registerGenerationRoutes } from './routes/generations.js';
 import { registerHistoryRoutes } from './routes/history.js';
 import { loadOperationsConfig, parseOperationsConfig, type OperationsConfigInput } from './config.js';
@@ -220,6 +221,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     handler: async () => catalog,
   });
   registerAccountRoutes(app, auth, services);
+  registerAdminRoutes(app, auth, services);
   registerGenerationRoutes(app, auth, services);
   registerHistoryRoutes(app, auth, services);
   defineRoute(app, auth, {

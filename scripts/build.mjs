@@ -13,6 +13,7 @@ const esmBanner = { js: "import { createRequire as __cr } from 'node:module'; co
 
 await Promise.all([
   build({ ...node, entryPoints: ['backend/cli.ts'], outfile: 'dist/backend/cli.mjs', format: 'esm', banner: esmBanner }),
+  build({ ...node, entryPoints: ['backend/admin-cli.ts'], outfile: 'dist/backend/admin.mjs', format: 'esm', banner: esmBanner }),
   build({ ...node, entryPoints: ['electron/web/cli.ts'], outfile: 'dist/web/cli.mjs', format: 'esm', banner: esmBanner }),
   build({ ...node, entryPoints: ['electron/main/main.ts'], outfile: 'dist/electron/main.mjs', format: 'esm', banner: esmBanner, external: ['electron'] }),
   // A sandboxed preload can require nothing but electron: everything else is bundled in.

@@ -404,6 +404,23 @@ export const ClockMove = z.union([
 export type ClockMove = z.infer<typeof ClockMove>;
 export const ClockState = z.object({ now: isoTime });
 
+/** An account as an operator lists it (GET /v1/admin/accounts), oldest first. */
+export const AdminAccount = z.object({
+  id,
+  name: z.string(),
+  timeZone: z.string(),
+  planId: id,
+  status: AccountStatus,
+  createdAt: isoTime,
+});
+export type AdminAccount = z.infer<typeof AdminAccount>;
+export const AdminAccountPage = pageOf(AdminAccount);
+/** A token is shown once, when it is issued; afterwards it is named by its id, the start of its SHA-256 in hex. */
+export const TokenIssued = z.object({ accountId: id, tokenId: z.string().regex(/^[0-9a-f]{16}$/), token: z.string().min(20) });
+export type TokenIssued = z.infer<typeof TokenIssued>;
+export const TokenRevoked = z.object({ tokenId: z.string(), revoked: z.literal(true) });
+export const TopupGrant = z.object({ credits: z.number().int().min(1).max(1_000_000), reason: z.string().trim().min(1).max(500).optional() });
+
 export const Health = z.object({ status: z.literal('ok'), version: z.string() });
 
 // ---- server-sent events --------------------------------------------------------------------------------------

@@ -230,6 +230,9 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
   };
 }
 
+/** The names of every migration this version knows, in order (a restore refuses a copy with others). */
+export const migrationNames = (engine: Engine): string[] => Object.keys(migrationsFor(engine)).sort();
+
 export async function migrateToLatest(db: Kysely<unknown>, engine: Engine): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(engine) };
   const migrator = new Migrator({ db, provider });
