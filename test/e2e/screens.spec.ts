@@ -55,7 +55,8 @@ async function sidewaysOverflow(page: Page): Promise<{ px: number; culprits: str
       return false;
     };
     const culprits = [...document.querySelectorAll('body *')]
-      .filter((element) => past(element) && !scrollsItself(element) && ![...element.children].some(past))
+      .filter((element) => past(element) && !scrollsItself(element))
+      .filter((element) => ![...element.children].some((child) => past(child) && !scrollsItself(child)))
       .slice(0, 5)
       .map((element) => element.tagName.toLowerCase() + '.' + [...element.classList].join('.') + ' (' + Math.round(element.getBoundingClientRect().right) + ' px)');
     return { px, culprits };

@@ -313,16 +313,19 @@ function CellContent({ item, catalog, zone, online, now }: { item: HistoryItem; 
       <span className="history-cell-prompt" aria-hidden="true">
         {item.prompt}
       </span>
-      <span className="history-cell-meta" aria-hidden="true">
-        {modelName(catalog, item.modelId)} · {shortInstant(item.createdAt, zone, now)}
-      </span>
-      <span className="history-cell-cost" aria-hidden="true" data-testid="history-cell-cost">
-        <span className="history-cell-cost-text">{shortChargeText(item)}</span>
+      <span className="history-cell-model" aria-hidden="true">
+        <span className="history-cell-model-name">{modelName(catalog, item.modelId)}</span>
         {item.outputs.length > 0 && isDemoModel(catalog, item.modelId) && (
           <span className="demo-tag" title={DEMO_NOTE} data-testid="history-cell-demo">
             Demo
           </span>
         )}
+      </span>
+      <span className="history-cell-meta" aria-hidden="true">
+        {shortInstant(item.createdAt, zone, now)}
+      </span>
+      <span className="history-cell-cost" aria-hidden="true" data-testid="history-cell-cost">
+        {shortChargeText(item)}
       </span>
     </>
   );
