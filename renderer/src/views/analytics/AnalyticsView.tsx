@@ -1,7 +1,8 @@
 import { useEffect, useId, useMemo } from 'react';
 import type { Catalog, UsageQuery } from '../../../../shared/api.js';
 import type { AccountView, RefundAuditRow } from '../../../../shared/bridge.js';
-import { formatCount, formatInstantInZone } from '../../format.js';
+import { DayInput } from '../../components/DayInput.js';
+import { formatCount, formatInstantInZone, formatPickedDay } from '../../format.js';
 import { selectCatalog, selectSelectedAccount, useHostStore } from '../../store/host/store.js';
 import {
   selectAnalyticsFilters,
@@ -111,7 +112,8 @@ export function AnalyticsView() {
 
   const totals = usage.data?.totals ?? { credits: 0, generations: 0, count: 0 };
   const offline = account.connection.state === 'offline';
-  const rangeText = filters.from && filters.to ? `${filters.from} to ${filters.to}` : filters.from ? `from ${filters.from}` : filters.to ? `until ${filters.to}` : 'all time';
+  const day = (key: string) => formatPickedDay(key, now, zone);
+  const rangeText = filters.from && filters.to ? `${day(filters.from)} to ${day(filters.to)}` : filters.from ? `from ${day(filters.from)}` : filters.to ? `until ${day(filters.to)}` : 'all time';
   const seriesText = seriesLabels[series];
   const summary =
     rows.length === 0
@@ -132,7 +134,7 @@ export function AnalyticsView() {
           </span>
         </p>
       )}
-      <AnalyticsControls filters={filters} series={series} catalog={catalog} today={today} defaultFrom={defaultFrom} onChange={setFilters} onSeries={setSeries} />
+      <AnalyticsControls filters={filters} series={series} catalog={catalog} today={today} defaultFrom={defaultFrom} onChange={setFilters} onSeries={setSeries} now={now} zone={zone} />
 
       <section className="panel analytics-summary" aria-label="Totals" data-testid="usage-totals">
         <Figure label="Credits spent" value={totals.credits} unit="credits" testId="total-credits" />
@@ -161,7 +163,7 @@ export function AnalyticsView() {
           <div className="chart-skeleton skeleton-block" aria-hidden="true" />
         ) : rows.length === 0 && usage.status !== 'error' ? (
           <p className="history-empty" data-testid="usage-empty">
-            No use {rangeText === 'all time' ? 'yet' : `from ${filters.from || 'the start'} to ${filters.to || 'today'}`}
+            No use {rangeText === 'all time' ? 'yet' : `from ${filters.from ? day(filters.from) : 'the start'} to ${filters.to ? day(filters.to) : 'today'}`}
             {filters.tool !== '' || filters.modelId !== '' ? ' with these filters' : ''}.
           </p>
         ) : (
@@ -206,9 +208,11 @@ type AnalyticsControlsProps = {
   defaultFrom: string;
   onChange: (patch: Partial<AnalyticsFilters>) => void;
   onSeries: (series: UsageSeries) => void;
+  now: Date;
+  zone: string;
 };
 
-function AnalyticsControls({ filters, series, catalog, today, defaultFrom, onChange, onSeries }: AnalyticsControlsProps) {
+function AnalyticsControls({ filters, series, catalog, today, defaultFrom, onChange, onSeries, now, zone }: AnalyticsControlsProps) {
   const id = useId();
   return (
     <form className="filters analytics-filters" aria-label="Usage filters" onSubmit={(event) => event.preventDefault()}>
@@ -223,11 +227,11 @@ function AnalyticsControls({ filters, series, catalog, today, defaultFrom, onCha
       </fieldset>
       <label className="filter">
         <span className="field-label">From</span>
-        <input className="input" type="date" value={filters.from} max={filters.to || today} onChange={(event) => onChange({ from: event.target.value })} data-testid="analytics-from" />
+        <DayInput value={filters.from} max={filters.to || today} onChange={(from) => onChange({ from })} testId="analytics-from" now={now} zone={zone} />
       </label>
       <label className="filter">
         <span className="field-label">To</span>
-        <input className="input" type="date" value={filters.to} min={filters.from || undefined} onChange={(event) => onChange({ to: event.target.value })} data-testid="analytics-to" />
+        <DayInput value={filters.to} min={filters.from || undefined} onChange={(to) => onChange({ to })} testId="analytics-to" now={now} zone={zone} />
       </label>
       <ToolModelFilter catalog={catalog} tool={filters.tool} modelId={filters.modelId} onChange={onChange} testIdPrefix="analytics" />
       <fieldset className="segmented" data-testid="series">

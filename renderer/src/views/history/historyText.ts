@@ -1,6 +1,6 @@
 /** Pure text for history items (H1): names, settings, charges and the balances they drew, status. */
 import type { Catalog, Draw, Generation, GenerationStatus, ModelKind, Output } from '../../../../shared/api.js';
-import { creditsUnit, displayZone, formatBytes, formatCount, formatInstantInZone } from '../../format.js';
+import { creditsUnit, formatBytes, formatCount, instantInZone } from '../../format.js';
 
 export const statusLabels: Record<GenerationStatus, string> = {
   queued: 'Queued',
@@ -106,55 +106,8 @@ export function kindMarkerText(item: Generation, kind: ModelKind): string | null
   return seconds === undefined ? kindNames[kind] : `${kindNames[kind]} · ${formatCount(Math.round(seconds))} s`;
 }
 
-type LocalParts = { weekday: string; day: string; month: string; year: string; hour: string; minute: string };
-
-/** One Intl formatter per zone: building one is what costs, using one is cheap. */
-const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
-
-/**
- * An instant's wall-clock parts in a zone, through Intl directly: the grid formats a date for every cell that scrolls
- * into view, and a luxon zone conversion costs several times more than this.
- */
-export function localParts(iso: string, zone: string): LocalParts | null {
-  let formatter = zoneFormatters.get(zone);
-  if (formatter === undefined) {
-    const shown = displayZone(zone);
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: shown,
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    zoneFormatters.set(zone, formatter);
-  }
-  const at = Date.parse(iso);
-  if (Number.isNaN(at)) return null;
-  const parts: Record<string, string> = {};
-  for (const part of formatter.formatToParts(at)) parts[part.type] = part.value;
-  return { weekday: parts.weekday ?? '', day: parts.day ?? '', month: parts.month ?? '', year: parts.year ?? '', hour: parts.hour ?? '', minute: parts.minute ?? '' };
-}
-
-/** formatInstantInZone's words ("15:00 on Sat 7 Mar", the year when not this year's), for grid cells. */
-export function instantInZone(iso: string, zone: string, now: Date): string {
-  const local = localParts(iso, zone);
-  const today = localParts(now.toISOString(), zone);
-  if (local === null || today === null) return formatInstantInZone(iso, zone, now);
-  const date = `${local.weekday} ${local.day} ${local.month}${local.year === today.year ? '' : ` ${local.year}`}`;
-  return `${local.hour}:${local.minute} on ${date}`;
-}
-
-/** A grid cell's short date in the zone: "Sat 7 Mar 15:00" ("7 Mar 2025 15:00" in another year). */
-export function shortInstant(iso: string, zone: string, now: Date): string {
-  const local = localParts(iso, zone);
-  const today = localParts(now.toISOString(), zone);
-  if (local === null || today === null) return iso;
-  const date = local.year === today.year ? `${local.weekday} ${local.day} ${local.month}` : `${local.day} ${local.month} ${local.year}`;
-  return `${date} ${local.hour}:${local.minute}`;
-}
+// The grid's fast dates live with every other date format; the history's code keeps importing them from here.
+export { instantInZone, localParts, shortInstant } from '../../format.js';
 
 /** What a screen reader says for a grid cell: the whole prompt, the kind for video and audio, the cost, the time. */
 export function itemLabel(item: Generation, catalog: Catalog | null, zone: string, now: Date): string {
