@@ -24,10 +24,15 @@ export const sceneDays: GenerationRequest[][] = [
   ],
 ];
 
+/** The local account's id in the app, once the host has connected it (a moment after start-up). */
 async function localAccountId(app: WebApp): Promise<string> {
-  const account = (await app.snapshot()).accounts[0];
-  if (!account?.me) throw new Error('the host has no connected account');
-  return account.id;
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const account = (await app.snapshot()).accounts[0];
+    if (account?.me) return account.id;
+    if (Date.now() > deadline) throw new Error('the host has no connected account');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function waitFinished(app: WebApp, accountId: string, generationId: string): Promise<void> {

@@ -52,7 +52,7 @@ export function outlookText(pace: Pace, plan: PacePlan, zone: string, now: Date)
         ...(plan.dailyFree > 0 ? [`each day’s ${formatCount(plan.dailyFree)} free credits`] : []),
         ...(plan.allocation > 0 ? [`each month’s ${amountWithUnit(plan.allocation, unit)}`] : []),
       ];
-      return `At this pace you never run out: ${sources.join(' and ') || 'what you have'} ${sources.length > 1 ? 'cover' : 'covers'} it.`;
+      return `At this pace you never run out: ${sources.join(' and ') || 'your balances'} cover it.`;
     }
     case 'short':
       return outlook.until === null

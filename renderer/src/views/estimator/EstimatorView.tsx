@@ -432,7 +432,7 @@ function PlansTable({ fits, estimate, recommendation }: { fits: PlanFit[]; estim
                   <td className="num" data-testid="plan-topups">
                     {fit.billing === 'generations' ? 'Not available' : fit.topupCredits === null ? (fit.shortBy > 0 ? 'Not available' : '—') : fit.topupCredits === 0 ? 'None' : `${formatCount(fit.topupCredits)} credits`}
                   </td>
-                  <td className="num">{priceText(fit)}</td>
+                  <td className="num plan-price">{priceText(fit)}</td>
                 </tr>
               );
             })}
