@@ -204,3 +204,27 @@ test('The built-in demo generator says what it is: on Generate, beside its outpu
   await koi.click();
   await expect(page.getByTestId('detail-demo-note')).toContainText('Placeholder outputs from the built-in demo generator, not a real model.');
 });
+
+test('At 420 px the navigation folds behind a Menu button that opens, navigates and closes with Esc', async ({ page }) => {
+  await page.setViewportSize({ width: 420, height: 800 });
+  await openApp(page, app);
+  const menu = page.getByRole('button', { name: /^Menu/ });
+  await expect(menu).toHaveAttribute('aria-expanded', 'false');
+  await expect(page.getByTestId('nav-history')).toBeHidden();
+  await menu.click();
+  await expect(menu).toHaveAttribute('aria-expanded', 'true');
+  for (const theme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: theme });
+    await page.screenshot({ path: `${SCREENSHOTS}/navigation-menu-420-${theme}.png` });
+  }
+  await page.getByTestId('nav-history').click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('History');
+  await expect(page.getByTestId('nav-history')).toBeHidden();
+  await expect(menu).toHaveText('Menu · History');
+
+  await menu.click();
+  await page.getByTestId('nav-queue').focus();
+  await page.keyboard.press('Escape');
+  await expect(page.getByTestId('nav-queue')).toBeHidden();
+  await expect(menu).toBeFocused();
+});
