@@ -203,6 +203,17 @@ test('The built-in demo generator says what it is: on Generate, beside its outpu
   await expect(page.getByTestId('history-cell').filter({ hasText: 'a gore scene' }).getByTestId('history-cell-demo')).toHaveCount(0);
   await koi.click();
   await expect(page.getByTestId('detail-demo-note')).toContainText('Placeholder outputs from the built-in demo generator, not a real model.');
+
+  // The detail fits a narrow window too.
+  await page.setViewportSize({ width: 360, height: 800 });
+  const dialog = await page.getByRole('dialog').boundingBox();
+  expect(dialog!.x).toBeGreaterThanOrEqual(0);
+  expect(dialog!.x + dialog!.width).toBeLessThanOrEqual(360);
+  for (const theme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: theme });
+    await page.screenshot({ path: `${SCREENSHOTS}/history-detail-360-${theme}.png` });
+  }
+  expect((await sidewaysOverflow(page)).px).toBeLessThanOrEqual(0);
 });
 
 test('At 420 px the navigation folds behind a Menu button that opens, navigates and closes with Esc', async ({ page }) => {

@@ -1,3 +1,4 @@
+import { useMemo } from 'react';
 import type { Balance } from '../../../../shared/api.js';
 import { amountWithUnit, formatCount, formatDateWithZone, formatDayKey, formatInstantWithZone } from '../../format.js';
 import { computePace, PACE_DAYS, type Pace, type PacePlan } from './pace.js';
@@ -10,6 +11,12 @@ const perDayFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 }
 /** Spending per day over the last 7 local days, and what that pace means for the balances (when they run out, C3 expiry). */
 export function PacePanel({ accountId, balance, plan, zone, now }: PacePanelProps) {
   const usage = usePaceUsage(accountId, balance, zone);
+  // The projection walks up to three years day by day: worked out when its inputs change, not on every minute's render.
+  const planKey = JSON.stringify(plan);
+  const pace = useMemo(
+    () => (usage.status === 'ready' ? computePace(usage.usage, balance, JSON.parse(planKey) as PacePlan, usage.now, zone) : null),
+    [usage, balance, planKey, zone],
+  );
 
   return (
     <section className="section" aria-labelledby="pace-heading">
@@ -25,7 +32,7 @@ export function PacePanel({ accountId, balance, plan, zone, now }: PacePanelProp
             Couldn’t load your usage of the last {PACE_DAYS} days: {usage.error.message}
           </p>
         )}
-        {usage.status === 'ready' && <PaceFigures {...{ balance, plan, zone, now }} pace={computePace(usage.usage, balance, plan, usage.now, zone)} />}
+        {pace !== null && <PaceFigures {...{ balance, plan, zone, now }} pace={pace} />}
       </div>
     </section>
   );

@@ -8,9 +8,9 @@
  * never expire (C4). So a pace that each day's free credits and each month's allocation cover never runs out, however
  * many credits expire unused along the way.
  */
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import type { Balance, Me, Usage } from '../../../../shared/api.js';
-import { lastLocalMidnight, nextAnniversary, nextLocalMidnight } from '../../../../shared/calendar.js';
+import { lastLocalMidnight, nextAnniversary } from '../../../../shared/calendar.js';
 
 export const PACE_DAYS = 7;
 const DAY_MS = 86_400_000;
@@ -132,11 +132,13 @@ function project(start: Balances, perDay: number, plan: PacePlan, now: Date, zon
   let topupAtLastGrant: number | null = null;
   let at = now;
 
+  const midnights = localMidnights(now, zone);
+
   while (at < horizon) {
-    const midnight = nextLocalMidnight(at, zone);
+    const { start: dayStart, end: midnight } = midnights.current(at);
     // A local day's spending is spread over that day (23 or 25 hours long on a DST change), so that running short is
     // dated within it and the rest of today costs its share of a day.
-    const dayLength = midnight.getTime() - lastLocalMidnight(at, zone).getTime();
+    const dayLength = midnight.getTime() - dayStart.getTime();
     const end = expiry !== null && expiry > at && expiry < midnight ? expiry : midnight;
     const need = (perDay * (end.getTime() - at.getTime())) / dayLength;
     const fromFree = Math.min(free, need);
@@ -180,6 +182,36 @@ function project(start: Balances, perDay: number, plan: PacePlan, now: Date, zon
   function covered(topupDrawn: boolean) {
     return { outlook: { kind: 'covered', drawsTopup: topupDrawn, horizon } as const, unusedAtFirstExpiry };
   }
+}
+
+/**
+ * The local days from `from` on, walked forward by arithmetic on the zone's offsets (the projection asks for a thousand
+ * of them; a calendar conversion per day made it the slowest thing on the Dashboard). A day is 24 hours, give or take
+ * the change of offset within it (DST: 23 or 25). `current(at)` is the day holding `at`.
+ */
+function localMidnights(from: Date, zone: string): { current(at: Date): { start: Date; end: Date } } {
+  const tz = IANAZone.create(zone);
+  // Each midnight's offset is asked for once: it is the end of one day and the start of the next.
+  let startOffset = 0;
+  const after = (midnight: number) => {
+    const guess = midnight + DAY_MS;
+    const guessOffset = tz.offset(guess);
+    const next = guess + (startOffset - guessOffset) * 60_000;
+    startOffset = next === guess ? guessOffset : tz.offset(next);
+    return next;
+  };
+  let start = lastLocalMidnight(from, zone).getTime();
+  startOffset = tz.offset(start);
+  let end = after(start);
+  return {
+    current(at: Date) {
+      while (at.getTime() >= end) {
+        start = end;
+        end = after(start);
+      }
+      return { start: new Date(start), end: new Date(end) };
+    },
+  };
 }
 
 /** The next grant after `expiry`: on the anniversary day (A3), a month on when the day is not known. */
