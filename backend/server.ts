@@ -137,6 +137,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   };
 
   const local = new LocalProvider();
+  // The catalog as served says which models the built-in demo generator renders, so the app can say so (a test's own
+  // provider stands in for a real one).
+  const servedCatalog: api.Catalog = {
+    ...catalog,
+    models: catalog.models.map((model) => ({ ...model, demo: options.provider === undefined && model.provider?.kind !== 'sd-webui' })),
+  };
   const remote = new Map<string, GenerationProvider>();
   const providerFor = (modelId: string): GenerationProvider => {
     if (options.provider) return options.provider;
@@ -218,7 +224,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     url: '/v1/catalog',
     auth: 'none',
     response: api.Catalog,
-    handler: async () => catalog,
+    handler: async () => servedCatalog,
   });
   registerAccountRoutes(app, auth, services);
   registerAdminRoutes(app, auth, services);

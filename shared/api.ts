@@ -44,6 +44,12 @@ export const Model = z.object({
   unlimitedDays: z.number().int().positive().optional(),
   /** Where the model runs: the built-in local provider by default, or a Stable-Diffusion-WebUI-compatible server. */
   provider: z.object({ kind: z.literal('sd-webui'), url: z.url() }).optional(),
+  /**
+   * Set by the backend that serves the catalog: true when the model's outputs come from the built-in demo generator
+   * (placeholder pictures and sounds made on the backend's machine, for trying the app), false for a real one. Absent
+   * from older backends: then the app says nothing either way.
+   */
+  demo: z.boolean().optional(),
 });
 export type Model = z.infer<typeof Model>;
 

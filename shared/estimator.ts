@@ -26,6 +26,7 @@
  *   plan that needs the fewest top-up credits is recommended "with N top-up credits" (then the cheaper one of equals).
  */
 import type { Catalog, GenerationSettings, Plan, PlanPeriod, ToolId } from './api.js';
+import { priceText } from './money.js';
 import { priceRequest } from './pricing.js';
 
 export const MIN_BUFFER_PERCENT = 20;
@@ -197,9 +198,9 @@ export type Recommendation =
   | { kind: 'with-topups'; planId: string; fit: CreditPlanFit; topupCredits: number; reason: string }
   | { kind: 'none'; reason: string };
 
+/** What a plan costs a month, as the app writes money: "$30/month" (a yearly plan's price divided by 12). */
 function planPriceText(fit: PlanFit): string {
-  const perMonth = Number.isInteger(fit.monthlyPrice) ? String(fit.monthlyPrice) : fit.monthlyPrice.toFixed(2);
-  return `${perMonth} a month`;
+  return fit.monthlyPrice === 0 ? 'no cost' : priceText(fit.monthlyPrice, 'month');
 }
 
 function count(value: number): string {

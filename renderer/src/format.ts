@@ -3,6 +3,7 @@
  * current instant as an argument (the UI clock passes it in), so the same inputs always give the same words.
  */
 import { DateTime } from 'luxon';
+import { moneyText, priceText, type MoneyPeriod } from '../../shared/money.js';
 
 /** The UI is written in English; numbers and dates follow one locale so that every machine shows the same text. */
 const UI_LOCALE = 'en-US';
@@ -139,6 +140,56 @@ export function startsText(etaS: number): string {
   return Math.round(etaS) <= 0 ? 'now' : `in ${etaText(etaS)}`;
 }
 
+export type LocalParts = { weekday: string; day: string; month: string; year: string; hour: string; minute: string };
+
+/** One Intl formatter per zone: building one is what costs, using one is cheap. */
+const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * An instant's wall-clock parts in a zone, through Intl directly: the grid formats a date for every cell that scrolls
+ * into view, and a luxon zone conversion costs several times more than this.
+ */
+export function localParts(iso: string, zone: string): LocalParts | null {
+  let formatter = zoneFormatters.get(zone);
+  if (formatter === undefined) {
+    const shown = displayZone(zone);
+    formatter = new Intl.DateTimeFormat(UI_LOCALE, {
+      timeZone: shown,
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    zoneFormatters.set(zone, formatter);
+  }
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return null;
+  const parts: Record<string, string> = {};
+  for (const part of formatter.formatToParts(at)) parts[part.type] = part.value;
+  return { weekday: parts.weekday ?? '', day: parts.day ?? '', month: parts.month ?? '', year: parts.year ?? '', hour: parts.hour ?? '', minute: parts.minute ?? '' };
+}
+
+/** formatInstantInZone's words ("15:00 on Sat 7 Mar", the year when not this year's), for grid cells. */
+export function instantInZone(iso: string, zone: string, now: Date): string {
+  const local = localParts(iso, zone);
+  const today = localParts(now.toISOString(), zone);
+  if (local === null || today === null) return formatInstantInZone(iso, zone, now);
+  const date = `${local.weekday} ${local.day} ${local.month}${local.year === today.year ? '' : ` ${local.year}`}`;
+  return `${local.hour}:${local.minute} on ${date}`;
+}
+
+/** A grid cell's short date in the zone: "Sat 7 Mar 15:00" ("7 Mar 2025 15:00" in another year). */
+export function shortInstant(iso: string, zone: string, now: Date): string {
+  const local = localParts(iso, zone);
+  const today = localParts(now.toISOString(), zone);
+  if (local === null || today === null) return iso;
+  const date = local.year === today.year ? `${local.weekday} ${local.day} ${local.month}` : `${local.day} ${local.month} ${local.year}`;
+  return `${date} ${local.hour}:${local.minute}`;
+}
+
 /** A date (no time) in `zone` with the zone named: "Tue 3 Mar (America/New_York)"; the year when not this year. */
 export function formatDateWithZone(iso: string, zone: string, now: Date): string {
   const shownZone = displayZone(zone);
@@ -152,6 +203,14 @@ export function formatDateWithZone(iso: string, zone: string, now: Date): string
 export function formatDayKey(key: string): string {
   const day = DateTime.fromISO(key, { zone: 'UTC', locale: UI_LOCALE });
   return day.isValid ? day.toFormat('EEE d MMM') : key;
+}
+
+/** A picked local day (`2026-12-02`) as the app writes days: "Wed 2 Dec", with the year when it is not this year in `zone`. */
+export function formatPickedDay(key: string, now: Date, zone: string): string {
+  const day = DateTime.fromISO(key, { zone: 'UTC', locale: UI_LOCALE });
+  if (!day.isValid) return key;
+  const sameYear = day.year === DateTime.fromJSDate(now, { zone: displayZone(zone) }).year;
+  return day.toFormat(sameYear ? 'EEE d MMM' : 'EEE d MMM yyyy');
 }
 
 /** The amount in the unit a plan bills in: "144 credits", "1 credit", "1 generation". */
@@ -190,9 +249,9 @@ export function formatBytes(bytes: number): string {
   return `${new Intl.NumberFormat(UI_LOCALE, { maximumFractionDigits: unit === 0 ? 0 : 1 }).format(value)} ${units[unit]}`;
 }
 
-/** A plan's price per billing period: "$8/month", "$480/year", "Free". */
-export function planPriceText(price: number, period: 'month' | 'quarter' | 'year' | null): string {
-  if (price === 0) return 'Free';
-  const amount = new Intl.NumberFormat(UI_LOCALE, { style: 'currency', currency: 'USD', maximumFractionDigits: 2, minimumFractionDigits: 0 }).format(price);
-  return period === null ? amount : `${amount}/${period}`;
+/** A plan's price per billing period: "$8/month", "$480/year", "Free" (shared/money.ts, which the estimator uses too). */
+export function planPriceText(price: number, period: MoneyPeriod | null): string {
+  return priceText(price, period);
 }
+
+export { moneyText };

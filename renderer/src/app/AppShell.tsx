@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type KeyboardEvent, type ReactNode } from 'react';
 import { AccountSwitcher } from '../components/AccountSwitcher.js';
 import { CommandErrorNote } from '../components/CommandErrorNote.js';
 import { ConnectionPill } from '../components/ConnectionPill.js';
@@ -10,11 +10,21 @@ import { selectView, useUiStore, viewShortcuts } from '../store/ui/store.js';
 
 /**
  * The frame around every view: the sidebar (brand and navigation, with each view's shortcut), a top bar that always
- * shows the account switcher, the connection and the theme, the alerts under it, and the view itself in <main>.
+ * shows the account switcher, the connection and the theme, the alerts under it, and the view itself in <main>. In a
+ * narrow window the navigation folds behind a Menu button (styles.css shows the button only there), so the view starts
+ * near the top instead of below three rows of links.
  */
 export function AppShell({ children }: { children: ReactNode }) {
   const current = useUiStore(selectView);
   const navigate = useUiStore((state) => state.navigate);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const currentLabel = viewShortcuts.find((view) => view.id === current)?.label ?? '';
+
+  function onNavKeyDown(event: KeyboardEvent<HTMLElement>) {
+    if (event.key !== 'Escape' || !menuOpen) return;
+    setMenuOpen(false);
+    document.getElementById('nav-toggle')?.focus();
+  }
 
   return (
     <div className="app">
@@ -25,8 +35,18 @@ export function AppShell({ children }: { children: ReactNode }) {
         <div className="brand">
           <span className="brand-mark" aria-hidden="true" />
           <span className="brand-name">Creator Companion</span>
+          <button
+            id="nav-toggle"
+            type="button"
+            className="button nav-toggle"
+            aria-expanded={menuOpen}
+            aria-controls="app-nav"
+            onClick={() => setMenuOpen((open) => !open)}
+          >
+            Menu<span className="nav-toggle-current"> · {currentLabel}</span>
+          </button>
         </div>
-        <nav className="app-nav" aria-label="Main">
+        <nav id="app-nav" className={`app-nav${menuOpen ? ' is-open' : ''}`} aria-label="Main" onKeyDown={onNavKeyDown}>
           <ul>
             {viewShortcuts.map((view) => (
               <li key={view.id}>
@@ -36,7 +56,10 @@ export function AppShell({ children }: { children: ReactNode }) {
                   data-testid={`nav-${view.id}`}
                   aria-current={view.id === current ? 'page' : undefined}
                   aria-keyshortcuts={view.alt}
-                  onClick={() => navigate(view.id)}
+                  onClick={() => {
+                    setMenuOpen(false);
+                    navigate(view.id);
+                  }}
                 >
                   <span>{view.label}</span>
                   <kbd className="nav-shortcut" aria-hidden="true">

@@ -1,6 +1,7 @@
 import type { Catalog, Generation, QueueStatus } from '../../../shared/api.js';
 import { amountWithUnit, drawsText, formatInstantWithZone, startsText } from '../format.js';
 import { CancelButton } from './CancelButton.js';
+import { DemoNote } from './DemoNote.js';
 import { OutputMedia } from './OutputMedia.js';
 
 type GenerationCardProps = {
@@ -51,6 +52,10 @@ export function GenerationCard({ accountId, generation, queue, catalog, timeZone
   const lane = mine?.lane ?? generation.lane;
   const what = `${tool?.name ?? generation.tool} with ${model?.name ?? generation.modelId}`;
   const finishedBadly = generation.status === 'failed' || generation.status === 'blocked';
+  const kind = generation.outputs[0]?.kind ?? model?.kind ?? tool?.kind ?? 'image';
+  const seconds = generation.settings.durationS ?? generation.outputs[0]?.durationS;
+  // A still thumbnail does not say it moves or sounds: video and audio are named, with their length.
+  const kindMarker = kind === 'image' ? null : `${kind === 'video' ? 'Video' : 'Audio'}${seconds === undefined ? '' : ` · ${seconds} s`}`;
 
   return (
     <article className={`card generation generation--${generation.status}`} data-testid="generation-card" data-generation-id={generation.id} aria-label={`${what}: ${statusLabels[generation.status]}`}>
@@ -59,6 +64,11 @@ export function GenerationCard({ accountId, generation, queue, catalog, timeZone
           {statusLabels[generation.status]}
         </span>
         <span className="generation-what">{what}</span>
+        {kindMarker !== null && (
+          <span className="badge badge--kind" data-testid="generation-kind">
+            {kindMarker}
+          </span>
+        )}
         <span className="muted generation-time">{formatInstantWithZone(generation.createdAt, timeZone, now)}</span>
       </header>
       <p className="generation-prompt">{generation.prompt}</p>
@@ -85,6 +95,7 @@ export function GenerationCard({ accountId, generation, queue, catalog, timeZone
       )}
       {generation.status === 'cancelled' && <p data-testid="generation-refund">Cancelled before it started. {refundText(generation)}</p>}
       {generation.status === 'queued' && <CancelButton accountId={accountId} generationId={generation.id} what={what} />}
+      {generation.outputs.length > 0 && model?.demo === true && <DemoNote testId="generation-demo-note" compact />}
       {generation.outputs.length > 0 && (
         <div className="outputs">
           {generation.outputs.map((output, index) => (

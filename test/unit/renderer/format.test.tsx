@@ -12,6 +12,8 @@ import {
   formatDayKey,
   formatGiB,
   planPriceText,
+  formatPickedDay,
+  moneyText,
   formatAge,
   formatCount,
   formatInstantInZone,
@@ -184,6 +186,23 @@ describe('renderer formatting: charges, dates and sizes', () => {
     expect(planPriceText(8, 'month')).toBe('$8/month');
     expect(planPriceText(480, 'year')).toBe('$480/year');
     expect(planPriceText(0, null)).toBe('Free');
+  });
+
+  it('money always with its currency: cents only when there are some, then both digits', () => {
+    expect(moneyText(30)).toBe('$30');
+    expect(moneyText(20 / 3)).toBe('$6.67');
+    expect(moneyText(8.5)).toBe('$8.50');
+    expect(moneyText(1_200)).toBe('$1,200');
+    expect(planPriceText(40, 'month')).toBe('$40/month');
+  });
+
+  it('a picked day as the app writes days, with the year only when it is not this year in the zone', () => {
+    const now = new Date('2026-12-04T20:00:00Z');
+    expect(formatPickedDay('2026-12-02', now, 'America/New_York')).toBe('Wed 2 Dec');
+    expect(formatPickedDay('2025-12-31', now, 'America/New_York')).toBe('Wed 31 Dec 2025');
+    // 01:00Z on 1 Jan is still 31 Dec in New York: "this year" is the zone's.
+    expect(formatPickedDay('2027-01-01', new Date('2027-01-01T01:00:00Z'), 'America/New_York')).toBe('Fri 1 Jan 2027');
+    expect(formatPickedDay('not a day', now, 'UTC')).toBe('not a day');
   });
 });
 

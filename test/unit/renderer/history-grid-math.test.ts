@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   MAX_SCROLL_HEIGHT,
+  ROW_HEIGHT,
   columnsFor,
   drawnTop,
   layerOffset,
@@ -15,14 +16,18 @@ import {
 import { instantInZone, shortInstant } from '../../../renderer/src/views/history/historyText.js';
 import { formatInstantInZone } from '../../../renderer/src/format.js';
 
-const ROW = 232;
+const ROW = ROW_HEIGHT;
 const VIEWPORT = 600;
 
 describe('H1 history grid: the scroll-height guard', () => {
-  it('100,000 items in 5 columns of 232 px rows (4.64 M px) fit: no scaling', () => {
+  it('the grid draws rows of 280 px: a card of 256 px and 12 px above and below', () => {
+    expect(ROW_HEIGHT).toBe(280);
+  });
+
+  it('100,000 items in 5 columns of 280 px rows (5.6 M px) fit: no scaling', () => {
     const rows = rowCount(100_000, 5);
     expect(rows).toBe(20_000);
-    expect(scrollScale(rows * ROW, VIEWPORT)).toEqual({ containerHeight: 4_640_000, scale: 1 });
+    expect(scrollScale(rows * ROW, VIEWPORT)).toEqual({ containerHeight: 5_600_000, scale: 1 });
   });
 
   it('exactly the cap is not scaled; one pixel more is', () => {
@@ -30,11 +35,11 @@ describe('H1 history grid: the scroll-height guard', () => {
     expect(scrollScale(MAX_SCROLL_HEIGHT + 1, VIEWPORT).scale).toBeGreaterThan(1);
   });
 
-  it('100,000 items in one column (23.2 M px) scroll a 15 M px container with a scale factor', () => {
+  it('100,000 items in one column (28 M px) scroll a 15 M px container with a scale factor', () => {
     const virtual = rowCount(100_000, 1) * ROW;
     const { containerHeight, scale } = scrollScale(virtual, VIEWPORT);
     expect(containerHeight).toBe(15_000_000);
-    expect(scale).toBeCloseTo((23_200_000 - VIEWPORT) / (15_000_000 - VIEWPORT), 12);
+    expect(scale).toBeCloseTo((28_000_000 - VIEWPORT) / (15_000_000 - VIEWPORT), 12);
   });
 
   it('both ends meet: the top shows the first row, the largest scroll position shows the last row', () => {

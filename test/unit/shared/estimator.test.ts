@@ -143,7 +143,7 @@ describe('E2 the recommended plan', () => {
     if (recommendation.kind !== 'covers') return;
     expect(recommendation.planId).toBe('ultimate');
     expect(recommendation.reason).toBe(
-      'The cheapest plan that covers your use: Ultimate gives unlimited generations for the 1,100 Generate actions a month you plan (buffer included), at 30 a month.',
+      'The cheapest plan that covers your use: Ultimate gives unlimited generations for the 1,100 Generate actions a month you plan (buffer included), at $30/month.',
     );
   });
 

@@ -81,11 +81,11 @@ function AccountRow({ account, selected }: { account: AccountView; selected: boo
         {account.label}
         {selected && <span className="badge badge--selected">Selected</span>}
       </th>
-      <td>
+      <td data-label="Backend">
         {account.backend.label}
         <span className="muted small"> ({account.backend.kind === 'embedded' ? 'built in' : 'remote'})</span>
       </td>
-      <td>{account.me?.plan.name ?? '—'}</td>
+      <td data-label="Plan">{account.me?.plan.name ?? '—'}</td>
       <td>
         <span className={`pill connection-pill connection-pill--${account.connection.state}`}>
           <span className="connection-dot" aria-hidden="true" />

@@ -1,7 +1,8 @@
 import { useEffect, useId, useMemo } from 'react';
 import type { Catalog, UsageQuery } from '../../../../shared/api.js';
 import type { AccountView, RefundAuditRow } from '../../../../shared/bridge.js';
-import { formatCount, formatInstantInZone } from '../../format.js';
+import { DayInput } from '../../components/DayInput.js';
+import { formatCount, formatInstantInZone, formatPickedDay } from '../../format.js';
 import { selectCatalog, selectSelectedAccount, useHostStore } from '../../store/host/store.js';
 import {
   selectAnalyticsFilters,
@@ -116,7 +117,8 @@ export function AnalyticsView() {
   // A series the plan does not spend (generations on a credit plan) falls back to the plan's own unit.
   const series: UsageSeries = chosenSeries === 'count' || shown[chosenSeries] ? chosenSeries : shown.credits ? 'credits' : 'generations';
   const offline = account.connection.state === 'offline';
-  const rangeText = filters.from && filters.to ? `${filters.from} to ${filters.to}` : filters.from ? `from ${filters.from}` : filters.to ? `until ${filters.to}` : 'all time';
+  const day = (key: string) => formatPickedDay(key, now, zone);
+  const rangeText = filters.from && filters.to ? `${day(filters.from)} to ${day(filters.to)}` : filters.from ? `from ${day(filters.from)}` : filters.to ? `until ${day(filters.to)}` : 'all time';
   const seriesText = seriesLabels[series];
   const summary =
     rows.length === 0
@@ -137,7 +139,7 @@ export function AnalyticsView() {
           </span>
         </p>
       )}
-      <AnalyticsControls filters={filters} series={series} shown={shown} catalog={catalog} today={today} defaultFrom={defaultFrom} onChange={setFilters} onSeries={setSeries} />
+      <AnalyticsControls filters={filters} series={series} shown={shown} catalog={catalog} today={today} defaultFrom={defaultFrom} onChange={setFilters} onSeries={setSeries} now={now} zone={zone} />
 
       <section className="panel analytics-summary" aria-label="Totals" data-testid="usage-totals">
         {shown.credits && <Figure label="Credits spent" value={totals.credits} unit="credits" testId="total-credits" />}
@@ -166,7 +168,7 @@ export function AnalyticsView() {
           <div className="chart-skeleton skeleton-block" aria-hidden="true" />
         ) : rows.length === 0 && usage.status !== 'error' ? (
           <p className="history-empty" data-testid="usage-empty">
-            No use {rangeText === 'all time' ? 'yet' : `from ${filters.from || 'the start'} to ${filters.to || 'today'}`}
+            No use {rangeText === 'all time' ? 'yet' : `from ${filters.from ? day(filters.from) : 'the start'} to ${filters.to ? day(filters.to) : 'today'}`}
             {filters.tool !== '' || filters.modelId !== '' ? ' with these filters' : ''}.
           </p>
         ) : (
@@ -212,9 +214,11 @@ type AnalyticsControlsProps = {
   defaultFrom: string;
   onChange: (patch: Partial<AnalyticsFilters>) => void;
   onSeries: (series: UsageSeries) => void;
+  now: Date;
+  zone: string;
 };
 
-function AnalyticsControls({ filters, series, shown, catalog, today, defaultFrom, onChange, onSeries }: AnalyticsControlsProps) {
+function AnalyticsControls({ filters, series, shown, catalog, today, defaultFrom, onChange, onSeries, now, zone }: AnalyticsControlsProps) {
   const id = useId();
   return (
     <form className="filters analytics-filters" aria-label="Usage filters" onSubmit={(event) => event.preventDefault()}>
@@ -229,11 +233,11 @@ function AnalyticsControls({ filters, series, shown, catalog, today, defaultFrom
       </fieldset>
       <label className="filter">
         <span className="field-label">From</span>
-        <input className="input" type="date" value={filters.from} max={filters.to || today} onChange={(event) => onChange({ from: event.target.value })} data-testid="analytics-from" />
+        <DayInput value={filters.from} max={filters.to || today} onChange={(from) => onChange({ from })} testId="analytics-from" now={now} zone={zone} />
       </label>
       <label className="filter">
         <span className="field-label">To</span>
-        <input className="input" type="date" value={filters.to} min={filters.from || undefined} onChange={(event) => onChange({ to: event.target.value })} data-testid="analytics-to" />
+        <DayInput value={filters.to} min={filters.from || undefined} onChange={(to) => onChange({ to })} testId="analytics-to" now={now} zone={zone} />
       </label>
       <ToolModelFilter catalog={catalog} tool={filters.tool} modelId={filters.modelId} onChange={onChange} testIdPrefix="analytics" />
       <fieldset className="segmented" data-testid="series">

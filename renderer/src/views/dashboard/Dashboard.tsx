@@ -5,6 +5,7 @@ import { SkeletonCards } from '../states/LoadingState.js';
 import { AccountHeader } from './AccountHeader.js';
 import { BalanceCards } from './BalanceCards.js';
 import { FairUsePanel } from './FairUsePanel.js';
+import { pacePlanOf } from './pace.js';
 import { PacePanel } from './PacePanel.js';
 import { UnlimitedUse } from './UnlimitedUse.js';
 
@@ -57,7 +58,7 @@ export function Dashboard() {
           paused={me?.status === 'unlimited_paused'}
         />
       )}
-      {balance !== null && me !== null && <PacePanel key={account.id} accountId={account.id} balance={balance} zone={timeZone} now={now} />}
+      {balance !== null && me !== null && <PacePanel key={account.id} accountId={account.id} balance={balance} plan={pacePlanOf(me, catalog?.dailyFreeCredits ?? 0)} zone={timeZone} now={now} />}
     </div>
   );
 }

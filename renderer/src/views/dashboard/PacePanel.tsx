@@ -1,15 +1,22 @@
+import { useMemo } from 'react';
 import type { Balance } from '../../../../shared/api.js';
 import { amountWithUnit, formatCount, formatDateWithZone, formatDayKey, formatInstantWithZone } from '../../format.js';
-import { computePace, PACE_DAYS } from './pace.js';
+import { computePace, PACE_DAYS, type Pace, type PacePlan } from './pace.js';
 import { usePaceUsage } from './usePace.js';
 
-type PacePanelProps = { accountId: string; balance: Balance; zone: string; now: Date };
+type PacePanelProps = { accountId: string; balance: Balance; plan: PacePlan; zone: string; now: Date };
 
 const perDayFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
 /** Spending per day over the last 7 local days, and what that pace means for the balances (when they run out, C3 expiry). */
-export function PacePanel({ accountId, balance, zone, now }: PacePanelProps) {
+export function PacePanel({ accountId, balance, plan, zone, now }: PacePanelProps) {
   const usage = usePaceUsage(accountId, balance, zone);
+  // The projection walks up to three years day by day: worked out when its inputs change, not on every minute's render.
+  const planKey = JSON.stringify(plan);
+  const pace = useMemo(
+    () => (usage.status === 'ready' ? computePace(usage.usage, balance, JSON.parse(planKey) as PacePlan, usage.now, zone) : null),
+    [usage, balance, planKey, zone],
+  );
 
   return (
     <section className="section" aria-labelledby="pace-heading">
@@ -25,7 +32,7 @@ export function PacePanel({ accountId, balance, zone, now }: PacePanelProps) {
             Couldn’t load your usage of the last {PACE_DAYS} days: {usage.error.message}
           </p>
         )}
-        {usage.status === 'ready' && <PaceFigures {...{ balance, zone, now }} pace={computePace(usage.usage, balance, usage.now, zone)} />}
+        {pace !== null && <PaceFigures {...{ balance, plan, zone, now }} pace={pace} />}
       </div>
     </section>
   );
@@ -36,7 +43,32 @@ function unusedWhat(amount: number, unit: 'credits' | 'generations'): string {
   return amount === 1 ? 'subscription credit' : 'subscription credits';
 }
 
-function PaceFigures({ pace, balance, zone, now }: { pace: ReturnType<typeof computePace>; balance: Balance; zone: string; now: Date }) {
+/** What the pace leads to, in words: when (and whether) the balances run short, and what comes back. */
+export function outlookText(pace: Pace, plan: PacePlan, zone: string, now: Date): string {
+  const { outlook, unit } = pace;
+  const what = unit === 'credits' ? 'credits' : 'generations';
+  const date = (at: Date) => formatDateWithZone(at.toISOString(), zone, now);
+  switch (outlook.kind) {
+    case 'unlimited':
+      return 'Your plan has no generation limit: nothing runs out.';
+    case 'idle':
+      return `Nothing spent in the last ${PACE_DAYS} days: your ${amountWithUnit(pace.left ?? 0, unit)} are not running down.`;
+    case 'covered': {
+      if (outlook.drawsTopup) return `At this pace your top-up credits run down, but they last beyond ${date(outlook.horizon)}.`;
+      const sources = [
+        ...(plan.dailyFree > 0 ? [`each day’s ${formatCount(plan.dailyFree)} free credits`] : []),
+        ...(plan.allocation > 0 ? [`each month’s ${amountWithUnit(plan.allocation, unit)}`] : []),
+      ];
+      return `At this pace you never run out: ${sources.join(' and ') || 'your balances'} cover it.`;
+    }
+    case 'short':
+      return outlook.until === null
+        ? `At this pace your ${what} run out around ${date(outlook.at)}${plan.dailyFree > 0 ? `; after that only the ${formatCount(plan.dailyFree)} free credits of each day remain` : ''}.`
+        : `At this pace your ${what} run out around ${date(outlook.at)}, until ${date(outlook.until)} brings ${amountWithUnit(outlook.refill, unit)}.`;
+  }
+}
+
+function PaceFigures({ pace, balance, plan, zone, now }: { pace: Pace; balance: Balance; plan: PacePlan; zone: string; now: Date }) {
   const max = Math.max(1, ...pace.days.map((day) => day.amount));
   const unitWord = pace.unit === 'credits' ? 'credits' : 'generations';
   const expiringWhat = pace.unit === 'credits' ? 'subscription credits' : 'generations';
@@ -57,20 +89,11 @@ function PaceFigures({ pace, balance, zone, now }: { pace: ReturnType<typeof com
               <span className="pace-bar-fill" style={{ height: `${Math.round((day.amount / max) * 100)}%` }} />
             </span>
             <span className="pace-day-amount tabular">{formatCount(day.amount)}</span>
-            <span className="pace-day-label">{formatDayKey(day.key)}</span>
+            <DayLabel text={formatDayKey(day.key)} />
           </li>
         ))}
       </ol>
-      <p data-testid="pace-runout">
-        {pace.left === null
-          ? 'Your plan has no generation limit: nothing runs out.'
-          : pace.runsOutAt === null
-            ? `Nothing spent in the last ${PACE_DAYS} days: your ${amountWithUnit(pace.left, pace.unit)} are not running down.`
-            : `At this pace your ${amountWithUnit(pace.left, pace.unit)} run out around ${formatDateWithZone(pace.runsOutAt.toISOString(), zone, now)}.`}
-        {pace.unit === 'credits' && pace.runsOutAt !== null && balance.credits.free.amount > 0 && (
-          <span className="muted"> Free credits come back every day, so this is a cautious date.</span>
-        )}
-      </p>
+      <p data-testid="pace-runout">{outlookText(pace, plan, zone, now)}</p>
       {pace.expiresUnused !== null ? (
         <p className="notice notice--warning" data-testid="pace-expiring">
           About {formatCount(pace.expiresUnused.amount)} {unusedWhat(pace.expiresUnused.amount, pace.unit)} will expire unused at renewal, at{' '}
@@ -84,5 +107,16 @@ function PaceFigures({ pace, balance, zone, now }: { pace: ReturnType<typeof com
         )
       )}
     </>
+  );
+}
+
+/** "Sat 28 Nov" as weekday and date, which a narrow window puts on two lines so that seven days fit side by side. */
+function DayLabel({ text }: { text: string }) {
+  const space = text.indexOf(' ');
+  return (
+    <span className="pace-day-label">
+      <span className="pace-day-weekday">{space < 0 ? text : text.slice(0, space)}</span>
+      {space >= 0 && <span className="pace-day-date"> {text.slice(space + 1)}</span>}
+    </span>
   );
 }

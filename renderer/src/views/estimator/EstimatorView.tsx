@@ -12,7 +12,7 @@ import {
   type PlanFit,
   type Recommendation,
 } from '../../../../shared/estimator.js';
-import { formatCount } from '../../format.js';
+import { formatCount, planPriceText } from '../../format.js';
 import { selectCatalog, selectSelectedAccount, useHostStore } from '../../store/host/store.js';
 import {
   RECENT_USE_DAYS,
@@ -26,12 +26,10 @@ import {
 import '../history/history.css';
 import './estimator.css';
 
-const periodNames = { month: 'a month', quarter: 'a quarter', year: 'a year' } as const;
-
+/** A plan's price a month, and what it is billed when that is another period: "$40/month ($480/year)". */
 function priceText(fit: PlanFit): string {
-  const perMonth = Number.isInteger(fit.monthlyPrice) ? formatCount(fit.monthlyPrice) : fit.monthlyPrice.toFixed(2);
-  if (fit.plan.period === null || fit.plan.period === 'month') return fit.plan.price === 0 ? 'Free' : `${perMonth} a month`;
-  return `${perMonth} a month (${formatCount(fit.plan.price)} ${periodNames[fit.plan.period]})`;
+  if (fit.plan.period === null || fit.plan.period === 'month') return planPriceText(fit.plan.price, 'month');
+  return `${planPriceText(fit.monthlyPrice, 'month')} (${planPriceText(fit.plan.price, fit.plan.period)})`;
 }
 
 /**
@@ -434,7 +432,7 @@ function PlansTable({ fits, estimate, recommendation }: { fits: PlanFit[]; estim
                   <td className="num" data-testid="plan-topups">
                     {fit.billing === 'generations' ? 'Not available' : fit.topupCredits === null ? (fit.shortBy > 0 ? 'Not available' : '—') : fit.topupCredits === 0 ? 'None' : `${formatCount(fit.topupCredits)} credits`}
                   </td>
-                  <td className="num">{priceText(fit)}</td>
+                  <td className="num plan-price">{priceText(fit)}</td>
                 </tr>
               );
             })}

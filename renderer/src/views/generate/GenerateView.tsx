@@ -21,6 +21,7 @@ import {
   useGenerateStore,
   type Quality,
 } from '../../store/generate/store.js';
+import { DemoNote } from '../../components/DemoNote.js';
 import { GenerationCard } from '../../components/GenerationCard.js';
 import { CostPreviewPanel } from './CostPreviewPanel.js';
 import { RefusalNote } from './RefusalNote.js';
@@ -160,7 +161,7 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
           This account is suspended: new generations are refused.
         </p>
       )}
-      <div className="form-row form-row--stacked">
+      <div className="form-row">
         <label className="stack-field">
           <span className="field-label">Tool</span>
           <select className="select" data-testid="gen-tool" value={draft.tool} onChange={(event) => {
@@ -193,6 +194,7 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
         </p>
       )}
       {model !== null && !model.pro && <p className="muted field-hint">{formatCount(model.price)} credits{priceUnit} at standard quality.</p>}
+      {model?.demo === true && <DemoNote testId="generate-demo-note" />}
 
       <div className="stack-field">
         <label className="field-label" htmlFor="gen-prompt">
@@ -202,7 +204,7 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
           id="gen-prompt"
           className="textarea"
           data-testid="gen-prompt"
-          rows={4}
+          rows={3}
           maxLength={4000}
           value={draft.prompt}
           onChange={(event) => actions.editDraft({ prompt: event.target.value })}
@@ -316,56 +318,59 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
         <p className="muted field-hint">Workflow requests are charged at the standard rate even inside an unlimited window.</p>
       </fieldset>
 
-      <CostPreviewPanel
-        preview={preview.status !== 'idle' && previewKey !== null && preview.key !== previewKey ? { status: 'loading', key: previewKey, previous: null } : preview}
-        draftProblem={costRequest.ok ? null : costRequest.problem}
-        accountId={account.id}
-        balance={account.balance}
-        catalog={catalog}
-        timeZone={timeZone}
-        now={now}
-      />
+      {/* The price and the button stay in view beside the fields (they stack below them in a narrow window). */}
+      <div className="generate-side">
+        <CostPreviewPanel
+          preview={preview.status !== 'idle' && previewKey !== null && preview.key !== previewKey ? { status: 'loading', key: previewKey, previous: null } : preview}
+          draftProblem={costRequest.ok ? null : costRequest.problem}
+          accountId={account.id}
+          balance={account.balance}
+          catalog={catalog}
+          timeZone={timeZone}
+          now={now}
+        />
 
-      {submitError !== null && (
-        <div className="submit-error" data-testid="submit-error">
-          {submitProblem?.success ? (
-            <RefusalNote
-              problem={submitProblem.data}
-              cost={null}
-              accountId={account.id}
-              balance={account.balance}
-              catalog={catalog}
-              timeZone={timeZone}
-              now={now}
-              testId="submit-refusal"
-              context="submit"
-            />
-          ) : (
-            <p className="notice notice--error" role="alert">
-              Couldn’t start the generation: {submitError.message}
-            </p>
-          )}
-          <button type="button" className="button button--quiet button--small" onClick={actions.dismissSubmitError}>
-            Dismiss
-          </button>
-        </div>
-      )}
-
-      <div className="form-actions">
-        <button
-          type="submit"
-          className="button button--primary button--large"
-          data-testid="generate-submit"
-          disabled={disabledReason !== null}
-          aria-describedby={disabledReason !== null ? 'generate-disabled-reason' : undefined}
-        >
-          {submitting ? 'Starting…' : 'Generate'}
-        </button>
-        {disabledReason !== null && (
-          <span id="generate-disabled-reason" className="muted" data-testid="generate-disabled-reason">
-            {disabledReason}
-          </span>
+        {submitError !== null && (
+          <div className="submit-error" data-testid="submit-error">
+            {submitProblem?.success ? (
+              <RefusalNote
+                problem={submitProblem.data}
+                cost={null}
+                accountId={account.id}
+                balance={account.balance}
+                catalog={catalog}
+                timeZone={timeZone}
+                now={now}
+                testId="submit-refusal"
+                context="submit"
+              />
+            ) : (
+              <p className="notice notice--error" role="alert">
+                Couldn’t start the generation: {submitError.message}
+              </p>
+            )}
+            <button type="button" className="button button--quiet button--small" onClick={actions.dismissSubmitError}>
+              Dismiss
+            </button>
+          </div>
         )}
+
+        <div className="form-actions">
+          <button
+            type="submit"
+            className="button button--primary button--large"
+            data-testid="generate-submit"
+            disabled={disabledReason !== null}
+            aria-describedby={disabledReason !== null ? 'generate-disabled-reason' : undefined}
+          >
+            {submitting ? 'Starting…' : 'Generate'}
+          </button>
+          {disabledReason !== null && (
+            <span id="generate-disabled-reason" className="muted" data-testid="generate-disabled-reason">
+              {disabledReason}
+            </span>
+          )}
+        </div>
       </div>
     </form>
   );

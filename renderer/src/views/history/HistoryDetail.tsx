@@ -8,6 +8,7 @@ import { formatInstantWithZone } from '../../format.js';
 import { selectDetail, selectWorkspaceList, useHistoryStore } from '../../store/history/store.js';
 import { useUiStore } from '../../store/ui/store.js';
 import { AudioIcon } from './MediaThumb.js';
+import { DemoNote, isDemoModel } from '../../components/DemoNote.js';
 import {
   chargeText,
   costPerOutputText,
@@ -159,6 +160,7 @@ function DetailBody({ item, accountId, catalog, zone, online, platform, now, wor
             ))}
           </div>
         )}
+        {output !== undefined && isDemoModel(catalog, item.modelId) && <DemoNote testId="detail-demo-note" compact />}
       </div>
 
       <dl className="detail-facts">

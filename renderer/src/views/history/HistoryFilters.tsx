@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { Catalog, Workspace } from '../../../../shared/api.js';
 import { GenerationStatus } from '../../../../shared/api.js';
+import { DayInput } from '../../components/DayInput.js';
 import type { HistoryFilters as Filters } from '../../store/history/store.js';
 import { statusLabels } from './historyText.js';
 import { ToolModelFilter } from './ToolModelFilter.js';
@@ -14,10 +15,12 @@ type HistoryFiltersProps = {
   onClear: () => void;
   catalog: Catalog | null;
   workspaces: Workspace[];
+  now: Date;
+  zone: string;
 };
 
 /** Search the prompts (debounced) and narrow by tool, model, status, dates (local days) and workspace. */
-export function HistoryFilters({ filters, onChange, onClear, catalog, workspaces }: HistoryFiltersProps) {
+export function HistoryFilters({ filters, onChange, onClear, catalog, workspaces, now, zone }: HistoryFiltersProps) {
   const [text, setText] = useState(filters.q);
   const id = useId();
 
@@ -71,11 +74,11 @@ export function HistoryFilters({ filters, onChange, onClear, catalog, workspaces
       </label>
       <label className="filter">
         <span className="field-label">From</span>
-        <input className="input" type="date" value={filters.from} max={filters.to || undefined} onChange={(event) => onChange({ from: event.target.value })} data-testid="filter-from" />
+        <DayInput value={filters.from} max={filters.to || undefined} onChange={(from) => onChange({ from })} testId="filter-from" now={now} zone={zone} />
       </label>
       <label className="filter">
         <span className="field-label">To</span>
-        <input className="input" type="date" value={filters.to} min={filters.from || undefined} onChange={(event) => onChange({ to: event.target.value })} data-testid="filter-to" />
+        <DayInput value={filters.to} min={filters.from || undefined} onChange={(to) => onChange({ to })} testId="filter-to" now={now} zone={zone} />
       </label>
       <label className="filter">
         <span className="field-label">Workspace</span>

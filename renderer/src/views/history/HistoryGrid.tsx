@@ -4,12 +4,11 @@ import type { Catalog } from '../../../../shared/api.js';
 import type { HistoryItem } from '../../../../shared/bridge.js';
 import { formatCount } from '../../format.js';
 import { useHistoryStore, HISTORY_PAGE_SIZE, gridKey, itemAt, selectGrid, type GridQuery } from '../../store/history/store.js';
-import { columnsFor, layerOffset, moveIndex, offsetToReveal, pagesForRows, rowCount, scrollScale, toScrollTop, toVirtualOffset } from './gridMath.js';
-import { chargeText, itemKind, itemLabel, modelName, shortInstant, statusLabels } from './historyText.js';
-import { MediaThumb } from './MediaThumb.js';
+import { ROW_HEIGHT, columnsFor, layerOffset, moveIndex, offsetToReveal, pagesForRows, rowCount, scrollScale, toScrollTop, toVirtualOffset } from './gridMath.js';
+import { itemKind, itemLabel, kindMarkerText, modelName, shortChargeText, shortInstant, statusLabels } from './historyText.js';
+import { AudioIcon, MediaThumb, VideoIcon } from './MediaThumb.js';
+import { DEMO_NOTE, isDemoModel } from '../../components/DemoNote.js';
 
-/** A row: a 160 px picture, two caption lines and the gap below. */
-export const ROW_HEIGHT = 232;
 const MIN_CELL_WIDTH = 168;
 const GAP = 12;
 /** Pages are asked for at most this often while scrolling, with the rows on screen at that moment. */
@@ -270,6 +269,7 @@ const GridCell = memo(function GridCell({ id, index, column, item, active, catal
       aria-colindex={column + 1}
       aria-selected={active}
       aria-label={item === null ? 'Loading…' : itemLabel(item, catalog, zone, now)}
+      title={item?.prompt}
       className={`history-cell${active ? ' is-active' : ''}${item === null ? ' is-loading' : ''}`}
       data-testid={item === null ? 'history-cell-loading' : 'history-cell'}
       data-generation-id={item?.id}
@@ -292,6 +292,7 @@ function CellSkeleton() {
 
 function CellContent({ item, catalog, zone, online, now }: { item: HistoryItem; catalog: Catalog | null; zone: string; online: boolean; now: Date }) {
   const kind = itemKind(item, catalog);
+  const marker = kindMarkerText(item, kind);
   return (
     <>
       <span className="history-cell-media" aria-hidden="true">
@@ -299,15 +300,32 @@ function CellContent({ item, catalog, zone, online, now }: { item: HistoryItem; 
         <MediaThumb key={item.outputs[0]?.id ?? item.id} item={item} kind={kind} online={online} />
         {item.outputs.length > 1 && <span className="cell-badge cell-badge--count">×{formatCount(item.outputs.length)}</span>}
         {item.pinned && <span className="cell-badge cell-badge--pin">Pinned</span>}
+        {marker !== null && (
+          <span className="cell-badge cell-badge--kind" data-testid="history-cell-kind">
+            {kind === 'video' ? <VideoIcon /> : <AudioIcon size={12} />}
+            {marker}
+          </span>
+        )}
         {item.status !== 'succeeded' && item.outputs.length > 0 && (
           <span className={`cell-badge cell-badge--status status--${item.status}`}>{statusLabels[item.status]}</span>
         )}
       </span>
-      <span className="history-cell-title" aria-hidden="true">
-        {modelName(catalog, item.modelId)}
+      <span className="history-cell-prompt" aria-hidden="true">
+        {item.prompt}
+      </span>
+      <span className="history-cell-model" aria-hidden="true">
+        <span className="history-cell-model-name">{modelName(catalog, item.modelId)}</span>
+        {item.outputs.length > 0 && isDemoModel(catalog, item.modelId) && (
+          <span className="demo-tag" title={DEMO_NOTE} data-testid="history-cell-demo">
+            Demo
+          </span>
+        )}
       </span>
       <span className="history-cell-meta" aria-hidden="true">
-        {shortInstant(item.createdAt, zone, now)} · {item.charge.refunded ? 'refunded' : chargeText(item)}
+        {shortInstant(item.createdAt, zone, now)}
+      </span>
+      <span className="history-cell-cost" aria-hidden="true" data-testid="history-cell-cost">
+        {shortChargeText(item)}
       </span>
     </>
   );

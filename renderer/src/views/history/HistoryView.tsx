@@ -63,7 +63,7 @@ export function HistoryView() {
         </p>
       </header>
       <SyncStatus account={account} now={now} uncached={total === null ? null : { count: uncached, exact: loaded >= total }} />
-      <HistoryFilters filters={filters} onChange={setFilters} onClear={clearFilters} catalog={catalog} workspaces={workspaces} />
+      <HistoryFilters filters={filters} onChange={setFilters} onClear={clearFilters} catalog={catalog} workspaces={workspaces} now={now} zone={zone} />
       <HistoryGrid
         query={query}
         catalog={catalog}

@@ -24,6 +24,15 @@ export function AudioIcon({ size = 40 }: { size?: number }) {
   );
 }
 
+/** A film frame, for video: a still thumbnail alone does not say it moves. */
+export function VideoIcon({ size = 12 }: { size?: number }) {
+  return (
+    <svg className="video-icon" width={size} height={size} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+      <path fill="currentColor" d="M4 5h11a2 2 0 0 1 2 2v2.5l4-2.5v10l-4-2.5V17a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2Z" />
+    </svg>
+  );
+}
+
 /**
  * The first output's thumbnail (H2): loaded from the host's cache through mediaURL, lazily. Offline, an output that is
  * not on this computer cannot be fetched, so it says "Not cached" instead of showing a broken image. Audio has no

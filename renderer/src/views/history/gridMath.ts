@@ -3,11 +3,17 @@
  * guard against Chromium's limit on a scroll container's height.
  *
  * Chromium stops growing a scroll container's content near 16.7 million px, so a virtual list taller than that cannot
- * be scrolled to its end. 100,000 items in rows of 220 px and 5 columns are 4.4
- * million px, well below; a narrow window (1 column) would be 22 million px. Past MAX_SCROLL_HEIGHT the grid scrolls a
+ * be scrolled to its end. 100,000 items in rows of ROW_HEIGHT (280 px) and 5 columns are 5.6
+ * million px, well below; a narrow window (1 column) would be 28 million px. Past MAX_SCROLL_HEIGHT the grid scrolls a
  * container of MAX_SCROLL_HEIGHT px and maps its scroll position onto the virtual one with a scale factor, so that
  * both ends still meet: scrollTop 0 is the first row, the largest scrollTop shows the last row.
  */
+
+/**
+ * A row of cards: 12 px above, a 256 px card (a 140 px picture, two lines of prompt, then the model, the time and the
+ * cost on a line each) and the 12 px gap below. history.css draws the row and the card at these heights.
+ */
+export const ROW_HEIGHT = 280;
 
 /** Safely under Chromium's ~16.7 M px cap. */
 export const MAX_SCROLL_HEIGHT = 15_000_000;

@@ -1,6 +1,6 @@
 /** Pure text for history items (H1): names, settings, charges and the balances they drew, status. */
 import type { Catalog, Draw, Generation, GenerationStatus, ModelKind, Output } from '../../../../shared/api.js';
-import { creditsUnit, displayZone, formatCount, formatInstantInZone } from '../../format.js';
+import { creditsUnit, formatBytes, formatCount, instantInZone } from '../../format.js';
 
 export const statusLabels: Record<GenerationStatus, string> = {
   queued: 'Queued',
@@ -73,79 +73,52 @@ export function costPerOutputText(item: Generation, kind: ModelKind): string | n
   return `${figure} ${each === 1 ? 'credit' : 'credits'} per ${outputNoun(kind, 1)}`;
 }
 
-/** An output's size: "1024 × 1024 px · 312 KB", "5 s · 1.2 MB". */
+/** An output's size: "1024 × 1024 px · 312 KiB", "5 s · 1.2 MiB" (binary units, as everywhere in the app). */
 export function outputSizeText(output: Output): string {
   const parts: string[] = [];
   if (output.width !== undefined && output.height !== undefined) parts.push(`${formatCount(output.width)} × ${formatCount(output.height)} px`);
   if (output.durationS !== undefined) parts.push(`${output.durationS} s`);
-  parts.push(bytesText(output.bytes));
+  parts.push(formatBytes(output.bytes));
   return parts.join(' · ');
 }
 
-export function bytesText(bytes: number): string {
-  if (bytes < 1024) return `${formatCount(bytes)} B`;
-  if (bytes < 1024 * 1024) return `${formatCount(Math.round(bytes / 1024))} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+/** A grid card's cost, short enough never to be cut: "6 credits", "Free · unlimited", "120 credits · refunded". */
+export function shortChargeText(item: Generation): string {
+  const { charge } = item;
+  if (item.unlimited) return 'Free · unlimited';
+  if (charge.generations > 0 && charge.credits === 0) {
+    return `${formatCount(charge.generations)} ${charge.generations === 1 ? 'generation' : 'generations'}${charge.refunded ? ' · restored' : ''}`;
+  }
+  if (charge.credits === 0 && charge.generations === 0 && charge.draws.some((d) => d.balance === 'generations')) return 'Included in plan';
+  const text = `${formatCount(charge.credits)} ${creditsUnit(charge.credits)}`;
+  return charge.refunded ? `${text} · refunded` : text;
 }
 
-type LocalParts = { weekday: string; day: string; month: string; year: string; hour: string; minute: string };
-
-/** One Intl formatter per zone: building one is what costs, using one is cheap. */
-const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
+const kindNames: Record<ModelKind, string> = { image: 'Image', video: 'Video', audio: 'Audio' };
 
 /**
- * An instant's wall-clock parts in a zone, through Intl directly: the grid formats a date for every cell that scrolls
- * into view, and a luxon zone conversion costs several times more than this.
+ * What a card marks a generation as, for the kinds a still picture does not show: "Video · 10 s", "Audio · 30 s"
+ * (the duration asked for, else the first output's); null for images.
  */
-export function localParts(iso: string, zone: string): LocalParts | null {
-  let formatter = zoneFormatters.get(zone);
-  if (formatter === undefined) {
-    const shown = displayZone(zone);
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone: shown,
-      weekday: 'short',
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    zoneFormatters.set(zone, formatter);
-  }
-  const at = Date.parse(iso);
-  if (Number.isNaN(at)) return null;
-  const parts: Record<string, string> = {};
-  for (const part of formatter.formatToParts(at)) parts[part.type] = part.value;
-  return { weekday: parts.weekday ?? '', day: parts.day ?? '', month: parts.month ?? '', year: parts.year ?? '', hour: parts.hour ?? '', minute: parts.minute ?? '' };
+export function kindMarkerText(item: Generation, kind: ModelKind): string | null {
+  if (kind === 'image') return null;
+  const seconds = item.settings.durationS ?? item.outputs[0]?.durationS;
+  return seconds === undefined ? kindNames[kind] : `${kindNames[kind]} · ${formatCount(Math.round(seconds))} s`;
 }
 
-/** formatInstantInZone's words ("15:00 on Sat 7 Mar", the year when not this year's), for grid cells. */
-export function instantInZone(iso: string, zone: string, now: Date): string {
-  const local = localParts(iso, zone);
-  const today = localParts(now.toISOString(), zone);
-  if (local === null || today === null) return formatInstantInZone(iso, zone, now);
-  const date = `${local.weekday} ${local.day} ${local.month}${local.year === today.year ? '' : ` ${local.year}`}`;
-  return `${local.hour}:${local.minute} on ${date}`;
-}
+// The grid's fast dates live with every other date format; the history's code keeps importing them from here.
+export { instantInZone, localParts, shortInstant } from '../../format.js';
 
-/** A grid cell's short date in the zone: "Sat 7 Mar 15:00" ("7 Mar 2025 15:00" in another year). */
-export function shortInstant(iso: string, zone: string, now: Date): string {
-  const local = localParts(iso, zone);
-  const today = localParts(now.toISOString(), zone);
-  if (local === null || today === null) return iso;
-  const date = local.year === today.year ? `${local.weekday} ${local.day} ${local.month}` : `${local.day} ${local.month} ${local.year}`;
-  return `${date} ${local.hour}:${local.minute}`;
-}
-
-/** What a screen reader says for a grid cell. */
+/** What a screen reader says for a grid cell: the whole prompt, the kind for video and audio, the cost, the time. */
 export function itemLabel(item: Generation, catalog: Catalog | null, zone: string, now: Date): string {
-  const prompt = item.prompt.length > 80 ? `${item.prompt.slice(0, 80)}…` : item.prompt;
+  const kind = kindMarkerText(item, itemKind(item, catalog));
   return [
     modelName(catalog, item.modelId),
     toolName(catalog, item.tool),
-    `“${prompt}”`,
+    ...(kind === null ? [] : [kind]),
+    `“${item.prompt}”`,
     statusLabels[item.status],
+    ...(item.outputs.length > 0 && catalog?.models.find((model) => model.id === item.modelId)?.demo === true ? ['placeholder from the built-in demo generator'] : []),
     chargeText(item),
     instantInZone(item.createdAt, zone, now),
   ].join(', ');
