@@ -60,8 +60,7 @@ test('several alerts leave the navigation clickable; the used-up alert leaves af
   await page.setViewportSize({ width: 420, height: 900 });
   await screenshotBothThemes(page, 'alerts-stacked-420');
   expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(420);
-  await page.getByTestId('nav-queue').click();
-  await expect(page.getByTestId('nav-queue')).toHaveAttribute('aria-current', 'page');
+  await openView(page, 'queue');
   await page.setViewportSize(wide);
 
   // Past the account's midnight the free credits are 100 again: the alerts about today's use are no longer true.

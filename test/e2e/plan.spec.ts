@@ -132,7 +132,7 @@ test('the Plan page at 360 px: no sideways scroll, and the confirmation fits', a
   const accountId = (await app.snapshot()).accounts[0]!.id;
   await app.bridge('subscribe', { accountId, planId: 'standard' });
   await openApp(page, app);
-  await page.getByTestId('nav-plan').click();
+  await openView(page, 'plan');
   await expect(page.getByTestId('plan-name')).toHaveText('Standard');
   await noSidewaysScroll(page);
   await screenshotBothThemes(page, 'plan-360');

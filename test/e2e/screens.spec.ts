@@ -5,7 +5,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { SCREENSHOTS, openApp, startWebApp, type WebApp } from './web-app.js';
+import { SCREENSHOTS, openApp, openView, startWebApp, type WebApp } from './web-app.js';
 import { seedScene } from './scene.js';
 
 let app: WebApp;
@@ -27,10 +27,7 @@ async function navViews(page: Page): Promise<string[]> {
 
 /** Opens a view through the navigation (at narrow widths the navigation may first need opening). */
 async function goTo(page: Page, view: string): Promise<void> {
-  const link = page.getByTestId(`nav-${view}`);
-  if (!(await link.isVisible())) await page.getByRole('button', { name: /menu/i }).click();
-  await link.click();
-  await expect(link).toHaveAttribute('aria-current', 'page');
+  await openView(page, view);
   await expect(page.locator('#main [data-testid="loading"]')).toHaveCount(0);
   // Pictures, charts and fetched figures settle.
   await page.waitForLoadState('networkidle').catch(() => undefined);

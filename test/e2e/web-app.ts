@@ -138,9 +138,12 @@ export async function screenshotBothThemes(page: Page, name: string): Promise<vo
   await page.emulateMedia({ colorScheme: 'light' });
 }
 
+/** Opens a view through the navigation, as a person would: in a narrow window the navigation is behind "Menu" first. */
 export async function openView(page: Page, view: string): Promise<void> {
-  await page.getByTestId(`nav-${view}`).click();
-  await expect(page.getByTestId(`nav-${view}`)).toHaveAttribute('aria-current', 'page');
+  const link = page.getByTestId(`nav-${view}`);
+  if (!(await link.isVisible())) await page.getByRole('button', { name: /^Menu/ }).click();
+  await link.click();
+  await expect(link).toHaveAttribute('aria-current', 'page');
 }
 
 export interface GenerateFormInput {
