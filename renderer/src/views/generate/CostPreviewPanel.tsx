@@ -49,7 +49,7 @@ export function CostPreviewPanel({ preview, draftProblem, accountId, balance, ca
         {draftProblem !== null && <p className="muted">{draftProblemWords[draftProblem]}</p>}
         {draftProblem === null && preview.status === 'failed' && (
           <p className="notice notice--error" data-testid="preview-error">
-            Couldn’t work out the price, so Generate is off: {preview.error.message}
+            Couldn’t work out the price, so Generate is off. {preview.error.message}
           </p>
         )}
         {draftProblem === null && estimate === null && preview.status !== 'failed' && <p className="muted">Working out the price…</p>}
