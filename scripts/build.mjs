@@ -1,9 +1,16 @@
 // Builds everything the app runs from dist/: the backend, the web-mode server, Electron main and preload (esbuild),
-// and the renderer (vite).
+// and the renderer (vite). `--if-stale`: only when dist/ was not built from the sources as they are now
+// (scripts/build-stamp.mjs), which is how `npm run web` and `npm start` call it.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { build as viteBuild } from 'vite';
+import { buildIsCurrent, writeStamp } from './build-stamp.mjs';
 
+const root = process.cwd();
+if (process.argv.includes('--if-stale') && buildIsCurrent(root)) {
+  console.log('dist/ is current (built from these sources); not rebuilding');
+  process.exit(0);
+}
 const started = Date.now();
 for (const dir of ['dist/backend', 'dist/web', 'dist/electron']) rmSync(dir, { recursive: true, force: true });
 
@@ -22,4 +29,5 @@ mkdirSync('dist/backend', { recursive: true });
 copyFileSync('backend/catalog.json', 'dist/backend/catalog.json');
 
 await viteBuild({ configFile: 'renderer/vite.config.ts', logLevel: 'warn' });
+writeStamp(root);
 console.log(`built dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
