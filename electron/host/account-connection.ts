@@ -148,9 +148,9 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
   async #connectOnce(): Promise<never> {
     this.#abort = new AbortController();
     const abort = this.#abort;
-    const me = await this.client.me();
     // The catalog comes before the stream: what the first balance means (plan allocations, daily credits) needs it.
-    const catalog = this.#state.catalog ?? (await this.client.catalog());
+    // Asked together with the account: one round trip less before the first balance.
+    const [me, catalog] = await Promise.all([this.client.me(), this.#state.catalog ?? this.client.catalog()]);
     this.#update({ me, catalog });
     let watchdog: NodeJS.Timeout | null = null;
     const feedWatchdog = () => {

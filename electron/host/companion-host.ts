@@ -132,20 +132,24 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   /** Starts the history and every stored account's connection; with no account, starts the embedded backend first. */
   async start(): Promise<void> {
     this.#stopped = false;
+    const accounts = this.settings.accounts();
+    const needsEmbedded = this.options.embedded !== false && (accounts.length === 0 || accounts.some((a) => a.kind === 'embedded'));
+    // The built-in backend's process is spawned first: it boots (most of a cold start) while the history opens here,
+    // after a turn of the event loop (opening it blocks, and a web server started alongside answers its page first).
+    const embedded = needsEmbedded ? this.startEmbedded() : Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       await this.history.start();
     } catch (error) {
       this.#historyProblem = (error as Error).message;
     }
-    const accounts = this.settings.accounts();
-    const needsEmbedded = this.options.embedded !== false && (accounts.length === 0 || accounts.some((a) => a.kind === 'embedded'));
     for (const account of accounts.filter((a) => a.kind === 'remote')) this.#connect(account);
-    if (needsEmbedded) await this.startEmbedded();
+    await embedded;
     this.#publish();
   }
 
   async startEmbedded(): Promise<void> {
-    await this.#embedded?.stop();
+    if (this.#embedded) await this.#embedded.stop();
     this.#embeddedState = { state: 'starting', error: null };
     this.#publish();
     try {

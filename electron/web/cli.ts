@@ -30,7 +30,7 @@ const io = { out: (text: string) => process.stdout.write(text), err: (text: stri
 const values = commandLineOrExit('companion-web', webCommand, process.argv.slice(2), process.env, io);
 const option = (name: string) => stringOption(values, name);
 
-/** Where the built files are: this file is bundled to dist/web/cli.mjs, beside dist/backend and dist/renderer. */
+/** Where the built files are: this file is bundled to dist/web/main.mjs, beside dist/backend and dist/renderer. */
 const distDir = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = option('data') ?? join(homedir(), '.config', 'Creator Companion');
 
@@ -47,14 +47,18 @@ const host = new CompanionHost({
   },
 });
 
-const web = await startWebServer({
+// The web server opens first, then the host starts (spawning the built-in backend) while it does: the page is served
+// at once, showing the last known balances, and goes live as the backend answers.
+const webStarted = startWebServer({
   host,
   rendererDir: join(distDir, 'renderer'),
   port: Number(option('port') ?? 0),
   secret: option('secret'),
 });
+const hostStarted = host.start();
+const web = await webStarted;
 process.stdout.write(`Creator Companion (web mode) at ${web.openURL}\n`);
-await host.start();
+await hostStarted;
 if (host.embeddedURL) process.stdout.write(`embedded backend at ${host.embeddedURL}\n`);
 
 let stopping = false;
