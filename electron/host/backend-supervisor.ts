@@ -23,9 +23,9 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { firstDelayMs: 500, maxDelayMs: 30_000, stableMs: 30_000 };
 
-/** The wait before restart attempt `attempt` (1, 2, 3 ...): doubles from the first delay, capped. */
+/** The wait before restart attempt `attempt` (1, 2, 3 ...): doubles from the first delay, capped (a first delay above the cap is the wait). */
 export function restartDelay(attempt: number, backoff: BackoffOptions = DEFAULT_BACKOFF): number {
-  return Math.min(backoff.maxDelayMs, backoff.firstDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.min(Math.max(backoff.maxDelayMs, backoff.firstDelayMs), backoff.firstDelayMs * 2 ** Math.max(0, attempt - 1));
 }
 
 /** How the process ended, in words a person reads: "it was killed (SIGKILL)", "it exited with code 1". */

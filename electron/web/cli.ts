@@ -19,6 +19,7 @@ export const webCommand: CommandSpec = {
     { name: 'data', type: 'string', value: '<folder>', env: 'COMPANION_APP_DATA', description: "The app's data folder (default ~/.config/Creator Companion)" },
     { name: 'secret', type: 'string', value: '<secret>', env: 'COMPANION_WEB_SECRET', description: 'Access secret of the page (default: a new one each launch)' },
     { name: 'backend-port', type: 'string', value: '<port>', env: 'COMPANION_BACKEND_PORT', description: 'Port of the built-in backend (0 = any free port; default 0)' },
+    { name: 'backend-restart-delay', type: 'string', value: '<ms>', env: 'COMPANION_BACKEND_RESTART_DELAY_MS', description: 'Wait before restarting a built-in backend that stopped (doubles, default 500)' },
     { name: 'admin-token', type: 'string', value: '<token>', env: 'COMPANION_ADMIN_TOKEN', description: "The built-in backend's admin token (tests and demos)" },
     { name: 'test-clock', type: 'string', value: '<ISO time>', env: 'COMPANION_TEST_CLOCK', description: 'Run the built-in backend on a test clock from this time' },
     { name: 'local-name', type: 'string', value: '<name>', env: 'COMPANION_LOCAL_NAME', description: 'Name of the local account made on first run (default My account)' },
@@ -41,6 +42,7 @@ const host = new CompanionHost({
   embeddedTestClock: option('test-clock'),
   embeddedAdminToken: option('admin-token'),
   embeddedPort: Number(option('backend-port') ?? 0),
+  ...(option('backend-restart-delay') ? { embeddedBackoff: { firstDelayMs: Number(option('backend-restart-delay')) } } : {}),
   localAccount: {
     name: option('local-name') ?? 'My account',
     timeZone: option('local-timezone') ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'),
