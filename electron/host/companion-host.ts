@@ -408,7 +408,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
 
   #failureText(account: StoredAccount | undefined, message: string): string {
     if (account?.kind === 'embedded' && this.#embeddedState.state === 'restarting') {
-      return 'The built-in backend stopped and is being restarted; try again in a moment.';
+      return 'The built-in backend stopped and is being restarted.';
     }
     return plainFailure(withoutURLs(message), this.#placeOf(account)).text;
   }

@@ -4,7 +4,7 @@
  */
 import { expect, test } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { openApp, SCREENSHOTS, startWebApp, type WebApp } from './web-app.js';
+import { fillGenerateForm, openApp, openView, SCREENSHOTS, screenshotBothThemes, startWebApp, type WebApp } from './web-app.js';
 
 let app: WebApp;
 
@@ -45,4 +45,32 @@ test('a killed built-in backend is restarted: the dashboard says so in words, th
   const me = snapshot.accounts[0]?.me;
   expect(me?.name).toBe('Ana');
   await app.moveClock({ advanceS: 1 });
+});
+
+test('while the built-in backend is down, Generate says why in words; "Retry now" restarts it at once', async ({ page }) => {
+  await app.stop();
+  // A long first wait: the backend stays down until the person asks.
+  app = await startWebApp({ testClock: '2026-03-07T20:00:00.000Z', timeZone: 'America/New_York', name: 'Ana', backendRestartDelayMs: 600_000 });
+  await openApp(page, app);
+  app.killBackend();
+  await expect(page.getByTestId('connection-error')).toHaveText('The built-in backend stopped; restarting it (attempt 1)…', { timeout: 15_000 });
+  await expect(page.getByTestId('retry-countdown')).toHaveText('Next automatic retry in 10 minutes');
+
+  await openView(page, 'generate');
+  await fillGenerateForm(page, { tool: 'text-to-image', model: 'spark-image', prompt: 'a neon koi fish' });
+  const previewError = page.getByTestId('preview-error');
+  await expect(previewError).toHaveText(
+    'Couldn’t work out the price, so Generate is off. The built-in backend stopped and is being restarted. The price is asked again as soon as the backend answers.',
+    { timeout: 15_000 },
+  );
+  await expect(page.getByTestId('generate-submit')).toBeDisabled();
+  await screenshotBothThemes(page, 'generate-backend-down');
+
+  await openView(page, 'dashboard');
+  await page.getByTestId('retry-now').click();
+  await expect(page.getByTestId('shell-connection')).toHaveText(/Live/, { timeout: 20_000 });
+  await expect(page.getByTestId('balance-free')).toHaveText('100');
+  await openView(page, 'generate');
+  await expect(page.getByTestId('preview-cost')).toHaveText(/credits?$/, { timeout: 15_000 });
+  await expect(page.getByTestId('generate-submit')).toBeEnabled();
 });
