@@ -55,6 +55,9 @@ test('while the built-in backend is down, Generate says why in words; "Retry now
   app.killBackend();
   await expect(page.getByTestId('connection-error')).toHaveText('The built-in backend stopped; restarting it (attempt 1)…', { timeout: 15_000 });
   await expect(page.getByTestId('retry-countdown')).toHaveText('Next automatic retry in 10 minutes');
+  await page.setViewportSize({ width: 420, height: 900 });
+  await screenshotBothThemes(page, 'dashboard-backend-down-420');
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   await openView(page, 'generate');
   await fillGenerateForm(page, { tool: 'text-to-image', model: 'spark-image', prompt: 'a neon koi fish' });
