@@ -1,9 +1,10 @@
 /**
  * `npm run backend -- --port <port> --data <folder> --admin-token <token> [--test-clock <ISO>] [--database <url>]`
- * (docs/API.md "Running the backend"). Every option also reads its environment variable. Prints
- * `listening on http://127.0.0.1:<port>` once requests are accepted; SIGTERM drains and exits 0.
+ * (docs/API.md "Running the backend"); `--help` lists every option (backendCommand). Every option also reads its
+ * environment variable. Prints `listening on http://127.0.0.1:<port>` once requests are accepted; SIGTERM drains and
+ * exits 0. `backup` and `restore` are maintenance commands of their own (backup.ts).
  */
-import { parseArgs } from 'node:util';
+import { booleanOption, commandLineOrExit, stringOption, type CommandSpec } from '../shared/command-line.js';
 import { isMaintenanceCommand, runMaintenance } from './backup.js';
 import { createBackend } from './server.js';
 
@@ -14,32 +15,35 @@ function fail(message: string): never {
 
 if (isMaintenanceCommand(process.argv.slice(2))) process.exit(runMaintenance(process.argv.slice(2)));
 
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string' },
-    data: { type: 'string' },
-    'admin-token': { type: 'string' },
-    'test-clock': { type: 'string' },
-    database: { type: 'string' },
-    catalog: { type: 'string' },
-    config: { type: 'string' },
-    host: { type: 'string' },
-    log: { type: 'boolean' },
-    'exit-with-parent': { type: 'boolean' },
-  },
-  strict: true,
-});
+export const backendCommand: CommandSpec = {
+  usage: 'npm run backend --',
+  summary: 'Runs the Creator Companion backend (docs/API.md "Running the backend"). Each flag may instead come from its environment variable.',
+  options: [
+    { name: 'port', type: 'string', value: '<port>', env: 'COMPANION_PORT', description: 'Port to listen on (0 = any free port; default 0)' },
+    { name: 'host', type: 'string', value: '<address>', env: 'COMPANION_HOST', description: 'Address to listen on (default 127.0.0.1)' },
+    { name: 'data', type: 'string', value: '<folder>', env: 'COMPANION_DATA', description: 'Data folder (SQLite, outputs and uploads); required, also with --database' },
+    { name: 'database', type: 'string', value: '<url>', env: 'COMPANION_DATABASE_URL', description: 'PostgreSQL URL instead of SQLite in --data' },
+    { name: 'admin-token', type: 'string', value: '<token>', env: 'COMPANION_ADMIN_TOKEN', description: 'Token of the admin API, at least 8 characters (required)' },
+    { name: 'test-clock', type: 'string', value: '<ISO time>', env: 'COMPANION_TEST_CLOCK', description: 'Start a test clock at this time (tests and demos)' },
+    { name: 'catalog', type: 'string', value: '<file>', env: 'COMPANION_CATALOG', description: 'Catalog JSON (plans, models, prices) instead of the built-in one' },
+    { name: 'config', type: 'string', value: '<file>', env: 'COMPANION_CONFIG', description: 'Operations config JSON (queue workers, fair-use limits)' },
+    { name: 'log', type: 'boolean', description: 'Log every request to standard output' },
+    { name: 'exit-with-parent', type: 'boolean', description: 'Exit when standard input closes (the app that started it is gone)' },
+  ],
+};
 
-const env = process.env;
-const portText = values.port ?? env.COMPANION_PORT ?? '0';
+const io = { out: (text: string) => process.stdout.write(text), err: (text: string) => process.stderr.write(text), exit: (code: number) => process.exit(code) };
+const values = commandLineOrExit('companion-backend', backendCommand, process.argv.slice(2), process.env, io);
+
+const portText = stringOption(values, 'port') ?? '0';
 const port = Number(portText);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`--port must be 0-65535, got ${portText}`);
-const dataDir = values.data ?? env.COMPANION_DATA;
-const databaseUrl = values.database ?? env.COMPANION_DATABASE_URL;
+const dataDir = stringOption(values, 'data');
+const databaseUrl = stringOption(values, 'database');
 if (!dataDir) fail(`--data <folder> (or COMPANION_DATA) is required${databaseUrl ? ': outputs and uploads are kept there, also with --database' : ''}`);
-const adminToken = values['admin-token'] ?? env.COMPANION_ADMIN_TOKEN;
+const adminToken = stringOption(values, 'admin-token');
 if (!adminToken || adminToken.length < 8) fail('--admin-token (or COMPANION_ADMIN_TOKEN) of at least 8 characters is required');
-const clockText = values['test-clock'] ?? env.COMPANION_TEST_CLOCK;
+const clockText = stringOption(values, 'test-clock');
 const testClock = clockText ? new Date(clockText) : undefined;
 if (testClock && Number.isNaN(testClock.getTime())) fail(`--test-clock must be an ISO 8601 time, got ${clockText}`);
 
@@ -49,9 +53,9 @@ try {
     adminToken,
     databaseUrl,
     testClock,
-    catalogPath: values.catalog ?? env.COMPANION_CATALOG,
-    configPath: values.config ?? env.COMPANION_CONFIG,
-    logger: values.log ?? false,
+    catalogPath: stringOption(values, 'catalog'),
+    configPath: stringOption(values, 'config'),
+    logger: booleanOption(values, 'log'),
   });
   let stopping = false;
   const stop = async (signal: string) => {
@@ -65,13 +69,13 @@ try {
   process.on('SIGINT', () => void stop('SIGINT'));
   // Under Electron's utilityProcess or a parent that dies, stdin/IPC closing means the app is gone.
   process.on('disconnect', () => void stop('parent gone'));
-  if (values['exit-with-parent']) {
+  if (booleanOption(values, 'exit-with-parent')) {
     process.stdin.on('end', () => void stop('parent gone'));
     process.stdin.on('close', () => void stop('parent gone'));
     process.stdin.resume();
   }
   // Handlers first, then the line: a supervisor may send SIGTERM the moment it reads it.
-  const url = await backend.listen(port, values.host ?? env.COMPANION_HOST ?? '127.0.0.1');
+  const url = await backend.listen(port, stringOption(values, 'host') ?? '127.0.0.1');
   process.stdout.write(`listening on ${url}\n`);
 } catch (error) {
   fail((error as Error).message);

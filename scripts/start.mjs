@@ -10,10 +10,17 @@ function electronBinary() {
   return probe.status === 0 && probe.stdout ? probe.stdout.trim() : null;
 }
 
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log('Usage: npm start [-- options]\n\nOpens the Electron window; where the Electron binary is not available, serves the same app in web mode,\nwhich takes these options:\n');
+  const help = spawnSync(process.execPath, ['dist/web/cli.mjs', '--help'], { stdio: 'inherit' });
+  process.exit(help.status ?? 0);
+}
+
 const binary = electronBinary();
 const child = binary
   ? spawn(binary, ['.'], { stdio: 'inherit' })
   : (console.log('The Electron binary is not available here; serving the same app in web mode instead.'),
-    spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'dist/web/cli.mjs', ...process.argv.slice(2)], { stdio: 'inherit' }));
+    spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'dist/web/cli.mjs', ...args], { stdio: 'inherit' }));
 child.on('exit', (code) => process.exit(code ?? 0));
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

@@ -34,8 +34,13 @@ export const ConnectionState = z.object({
   since: isoTime,
   /** When the shown data was last confirmed by the backend; null before the first answer. */
   dataAsOf: isoTime.nullable(),
+  /** What is wrong, in plain words ("Can't reach the built-in backend: it isn't answering."). */
   error: z.string().nullable(),
+  /** The technical cause behind `error` (e.g. "connect ECONNREFUSED"), for a secondary line; never the main message. */
+  detail: z.string().nullable().optional(),
   nextRetryAt: isoTime.nullable(),
+  /** True while an automatic retry is under way (its countdown reached zero). */
+  retrying: z.boolean().optional(),
 });
 export type ConnectionState = z.infer<typeof ConnectionState>;
 
@@ -68,8 +73,15 @@ export const AccountView = z.object({
 export type AccountView = z.infer<typeof AccountView>;
 
 export const EmbeddedState = z.object({
-  state: z.enum(['off', 'starting', 'running', 'failed']),
+  /** restarting: its process ended unexpectedly and the host is starting it again (with backoff). */
+  state: z.enum(['off', 'starting', 'running', 'restarting', 'failed']),
   error: z.string().nullable(),
+  /** The restart attempt under way or next (1 = the first after a crash). */
+  attempt: z.number().int().nonnegative().optional(),
+  /** When the next restart attempt starts; null while one is running. */
+  nextAttemptAt: isoTime.nullable().optional(),
+  /** The last unexpected exit: when, how in plain words ("its process was killed"), and what it last wrote. */
+  lastExit: z.object({ at: isoTime, words: z.string(), detail: z.string().nullable() }).nullable().optional(),
 });
 
 export const AlertThresholds = z.array(z.number().int().min(1).max(100)).max(10);

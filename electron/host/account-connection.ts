@@ -10,6 +10,7 @@ import { ServerEvent, type Balance, type Catalog, type Generation, type Me, type
 import type { ConnectionState } from '../../shared/bridge.js';
 import { createCompanionClient, type CompanionClient } from '../../shared/client.js';
 import { withoutURLs } from './bridge-dispatch.js';
+import { plainFailure } from './display-text.js';
 import { readEventStream } from './event-stream.js';
 
 export interface AccountConnectionOptions {
@@ -20,6 +21,8 @@ export interface AccountConnectionOptions {
   maxDelayMs?: number;
   /** No byte (events or heartbeats) for this long means the connection is dead. */
   silenceTimeoutMs?: number;
+  /** How messages name this backend: "the built-in backend", "the backend at example.com". */
+  place?: string;
 }
 
 export interface AccountLiveState {
@@ -57,7 +60,7 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
 
   constructor(options: AccountConnectionOptions) {
     super();
-    this.#options = { minDelayMs: 250, maxDelayMs: 10_000, silenceTimeoutMs: 45_000, ...options };
+    this.#options = { minDelayMs: 250, maxDelayMs: 10_000, silenceTimeoutMs: 45_000, place: 'the backend', ...options };
     this.client = createCompanionClient({ baseURL: options.baseURL, token: options.token, retries: 0, timeoutMs: 10_000 });
     this.#state = {
       connection: { state: 'connecting', since: new Date().toISOString(), dataAsOf: null, error: null, nextRetryAt: null },
@@ -167,12 +170,17 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
       } catch (error) {
         if (this.#stopped) break;
         const delay = this.#nextDelay();
+        const failure = plainFailure(withoutURLs((error as Error).message), this.#options.place);
         this.#update({}, {
           state: 'offline',
-          error: withoutURLs((error as Error).message),
+          error: failure.text,
+          detail: failure.detail,
+          retrying: false,
           nextRetryAt: new Date(Date.now() + delay).toISOString(),
         });
         await this.#sleep(delay);
+        // The countdown on screen reached zero: say that the retry is under way, not a time in the past.
+        if (!this.#stopped) this.#update({}, { retrying: true, nextRetryAt: null });
       }
     }
   }
@@ -180,9 +188,9 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
   async #connectOnce(): Promise<never> {
     this.#abort = new AbortController();
     const abort = this.#abort;
-    const me = await this.client.me();
     // The catalog comes before the stream: what the first balance means (plan allocations, daily credits) needs it.
-    const catalog = this.#state.catalog ?? (await this.client.catalog());
+    // Asked together with the account: one round trip less before the first balance.
+    const [me, catalog] = await Promise.all([this.client.me(), this.#state.catalog ?? this.client.catalog()]);
     this.#update({ me, catalog });
     let watchdog: NodeJS.Timeout | null = null;
     const feedWatchdog = () => {
@@ -198,7 +206,7 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
         onOpen: () => {
           this.#attempt = 0;
           feedWatchdog();
-          this.#update({}, { state: 'live', error: null, nextRetryAt: null, dataAsOf: new Date().toISOString() });
+          this.#update({}, { state: 'live', error: null, detail: null, retrying: false, nextRetryAt: null, dataAsOf: new Date().toISOString() });
           this.emit('live');
           void this.#fetchQueueAndActive();
         },

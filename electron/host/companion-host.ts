@@ -8,12 +8,14 @@ import { EventEmitter } from 'node:events';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { Balance, Catalog } from '../../shared/api.js';
-import type { Alert, BridgeHandlers, HostSnapshot } from '../../shared/bridge.js';
+import type { Alert, BridgeHandlers, ConnectionState, HostSnapshot } from '../../shared/bridge.js';
 import { createCompanionClient, type CompanionClient } from '../../shared/client.js';
 import { isApiError } from '../../shared/errors.js';
 import { AccountConnection } from './account-connection.js';
 import { AlertEngine, FiredAlertLog } from './alerts.js';
 import { BridgeFailure, withoutURLs } from './bridge-dispatch.js';
+import { BackendSupervisor, type BackoffOptions, type SupervisorState } from './backend-supervisor.js';
+import { backendPlace, embeddedRestartText, plainFailure } from './display-text.js';
 import { EmbeddedBackend, type BackendLauncher } from './embedded-backend.js';
 import { HistoryService, type HistoryHandlers } from './history/history-service.js';
 import { LastKnownStore } from './last-known.js';
@@ -50,6 +52,10 @@ export interface CompanionHostOptions {
   connection?: { minDelayMs?: number; maxDelayMs?: number; silenceTimeoutMs?: number };
   /** Identical charging calls within this time are one call (a double click charges once). Default 2 s. */
   duplicateWindowMs?: number;
+  /** For tests: how the built-in backend's restarts back off (default 0.5 s doubling to 30 s). */
+  embeddedBackoff?: Partial<BackoffOptions>;
+  /** Where the host logs what it survives (a backend that stopped, a restart); default standard error. */
+  log?: (line: string) => void;
 }
 
 const EMBEDDED_ADMIN_SECRET = 'embedded-admin-token';
@@ -94,7 +100,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   readonly #alertTimers = new Map<string, NodeJS.Timeout>();
   readonly #chargingCalls = new Map<string, ChargingCall>();
   readonly #startedAt = new Date().toISOString();
-  #embedded: EmbeddedBackend | null = null;
+  #embedded: BackendSupervisor | null = null;
   #embeddedState: HostSnapshot['embedded'] = { state: 'off', error: null };
   #historyProblem: string | null = null;
   #publishScheduled = false;
@@ -126,35 +132,51 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   /** Starts the history and every stored account's connection; with no account, starts the embedded backend first. */
   async start(): Promise<void> {
     this.#stopped = false;
+    const accounts = this.settings.accounts();
+    const needsEmbedded = this.options.embedded !== false && (accounts.length === 0 || accounts.some((a) => a.kind === 'embedded'));
+    // The built-in backend's process is spawned first: it boots (most of a cold start) while the history opens here,
+    // after a turn of the event loop (opening it blocks, and a web server started alongside answers its page first).
+    const embedded = needsEmbedded ? this.startEmbedded() : Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       await this.history.start();
     } catch (error) {
       this.#historyProblem = (error as Error).message;
     }
-    const accounts = this.settings.accounts();
-    const needsEmbedded = this.options.embedded !== false && (accounts.length === 0 || accounts.some((a) => a.kind === 'embedded'));
     for (const account of accounts.filter((a) => a.kind === 'remote')) this.#connect(account);
-    if (needsEmbedded) await this.startEmbedded();
+    await embedded;
     this.#publish();
   }
 
   async startEmbedded(): Promise<void> {
+    if (this.#embedded) await this.#embedded.stop();
     this.#embeddedState = { state: 'starting', error: null };
     this.#publish();
     try {
       const adminToken = this.#embeddedAdminToken();
-      this.#embedded = new EmbeddedBackend({
-        launcher: this.options.launchBackend,
-        dataDir: join(this.options.dataDir, 'backend'),
-        adminToken,
-        port: this.options.embeddedPort,
-        testClock: this.options.embeddedTestClock,
+      const supervisor = new BackendSupervisor({
+        port: this.options.embeddedPort ?? 0,
+        create: (port) =>
+          new EmbeddedBackend({
+            launcher: this.options.launchBackend,
+            dataDir: join(this.options.dataDir, 'backend'),
+            adminToken,
+            port,
+            testClock: this.options.embeddedTestClock,
+          }),
+        ...(this.options.embeddedBackoff ? { backoff: this.options.embeddedBackoff } : {}),
+        ...(this.options.log ? { log: this.options.log } : {}),
       });
-      const url = await this.#embedded.start();
+      this.#embedded = supervisor;
+      supervisor.on('state', (state) => {
+        this.#embeddedState = embeddedStateOf(state);
+        this.#schedulePublish();
+      });
+      const url = await supervisor.start();
       let local = this.settings.accounts().find((a) => a.kind === 'embedded');
       if (!local || !this.secrets.has(tokenSecret(local.id))) local = await this.#createLocalAccount(url, adminToken);
-      this.#embeddedState = { state: 'running', error: null };
       this.#connect(local, url);
+      supervisor.on('up', (restartedURL) => this.#embeddedRestarted(restartedURL));
     } catch (error) {
       this.#embeddedState = { state: 'failed', error: (error as Error).message };
     }
@@ -163,6 +185,15 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
 
   get embeddedURL(): string | null {
     return this.#embedded?.url ?? null;
+  }
+
+  /** The built-in backend is back: its account reconnects at once, at the new address if the port had to change. */
+  #embeddedRestarted(url: string): void {
+    const local = this.settings.accounts().find((a) => a.kind === 'embedded');
+    if (!local) return;
+    const connection = this.#connections.get(local.id);
+    if (connection && connection.client.baseURL === url) connection.reconnectNow();
+    else this.#connect(local, url);
   }
 
   async stop(): Promise<void> {
@@ -198,7 +229,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
             (problem
               ? { state: 'offline' as const, since: this.#startedAt, dataAsOf: null, error: problem, nextRetryAt: null }
               : { state: 'connecting' as const, since: this.#startedAt, dataAsOf: null, error: null, nextRetryAt: null });
-          return cached && connection.dataAsOf === null ? { ...connection, dataAsOf: cached.dataAsOf } : connection;
+          const shown = account.kind === 'embedded' ? this.#whileEmbeddedRestarts(connection) : connection;
+          return cached && shown.dataAsOf === null ? { ...shown, dataAsOf: cached.dataAsOf } : shown;
         })(),
         me: live?.me ?? cached?.me ?? null,
         balance: live?.balance ?? cached?.balance ?? null,
@@ -220,7 +252,24 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     };
   }
 
-  readonly handlers: BridgeHandlers = {
+  /**
+   * While the host restarts the built-in backend, its account says so (what happened, which attempt, when the next
+   * one starts) instead of the connection's own "isn't answering".
+   */
+  #whileEmbeddedRestarts(connection: ConnectionState): ConnectionState {
+    const embedded = this.#embeddedState;
+    if (embedded.state !== 'restarting') return connection;
+    return {
+      ...connection,
+      state: 'offline',
+      error: embeddedRestartText(embedded.attempt ?? 1),
+      detail: embedded.lastExit ? `It stopped because ${embedded.lastExit.words}.${embedded.lastExit.detail ? ` It last wrote: ${embedded.lastExit.detail}` : ''}` : null,
+      nextRetryAt: embedded.nextAttemptAt ?? null,
+      retrying: !embedded.nextAttemptAt,
+    };
+  }
+
+  readonly handlers: BridgeHandlers = this.#inPlainWords({
     ...this.#historyHandlers(),
 
     getSnapshot: async () => this.snapshot(),
@@ -247,7 +296,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     reconnect: async ({ accountId }) => {
       const account = this.#account(accountId);
       const connection = this.#connections.get(accountId);
-      if (connection) connection.reconnectNow();
+      if (account.kind === 'embedded' && this.#embeddedState.state === 'restarting') this.#embedded?.restartNow();
+      else if (connection) connection.reconnectNow();
       else if (account.kind === 'remote') this.#connect(account);
       else if (this.embeddedURL) this.#connect(account, this.embeddedURL);
       // The built-in backend failed or was stopped: start it again (it connects its account).
@@ -338,7 +388,40 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       if (!file) throw new BridgeFailure('not_found', 'This output is not on this computer and cannot be fetched now');
       return { savedTo: await this.options.saveOutput({ ...file, suggestedName: `${outputId}${extensionOf(file.mime)}` }) };
     },
-  };
+  });
+
+  /**
+   * Every handler's failure to reach a backend (or a backend's 5xx) reaches the renderer in plain words naming that
+   * account's backend ("Can't reach the built-in backend: it isn't answering."), never as a raw error code. The
+   * backend's own refusals pass unchanged: they are written for people and carry their problem+json.
+   */
+  #inPlainWords(handlers: BridgeHandlers): BridgeHandlers {
+    const wrapped: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [name, handler] of Object.entries(handlers) as Array<[string, (input: unknown) => Promise<unknown>]>) {
+      wrapped[name] = async (input) => {
+        try {
+          return await handler(input);
+        } catch (error) {
+          if (!isApiError(error) || (error.code !== 'network_error' && error.status < 500)) throw error;
+          const accountId = (input as { accountId?: unknown } | null)?.accountId;
+          const account = typeof accountId === 'string' ? this.settings.accounts().find((a) => a.id === accountId) : undefined;
+          throw new BridgeFailure(error.code === 'network_error' ? 'unavailable' : 'backend_error', this.#failureText(account, error.message), { apiCode: error.code });
+        }
+      };
+    }
+    return wrapped as unknown as BridgeHandlers;
+  }
+
+  #failureText(account: StoredAccount | undefined, message: string): string {
+    if (account?.kind === 'embedded' && this.#embeddedState.state === 'restarting') {
+      return 'The built-in backend stopped and is being restarted.';
+    }
+    return plainFailure(withoutURLs(message), this.#placeOf(account)).text;
+  }
+
+  #placeOf(account: StoredAccount | undefined): string {
+    return account ? backendPlace(account.kind, hostLabel(account.baseURL)) : 'the backend';
+  }
 
   // ---- accounts ------------------------------------------------------------------------------------------------
 
@@ -353,7 +436,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       if (!isApiError(error)) throw error;
       if (error.code === 'unauthorized') throw new BridgeFailure('invalid_request', `The token was not accepted by ${host}`, { apiCode: error.code });
       if (error.code === 'network_error') {
-        throw new BridgeFailure('unavailable', `Cannot reach ${host}: check the address and that the backend is running (${causeOf(error.message)})`, { apiCode: error.code });
+        const failure = plainFailure(error.message, `the backend at ${host}`);
+        throw new BridgeFailure('unavailable', `${failure.text} Check the address and that the backend is running.`, { apiCode: error.code });
       }
       throw new BridgeFailure('backend_error', `${host} did not answer like a Creator Companion backend (${error.message})`, { apiCode: error.code });
     }
@@ -504,7 +588,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     this.#tokenProblems.delete(account.id);
     if (!baseURL) return;
     this.#tokens.set(account.id, token.value);
-    const connection = new AccountConnection({ baseURL, token: token.value, ...this.options.connection });
+    const connection = new AccountConnection({ baseURL, token: token.value, place: this.#placeOf(account), ...this.options.connection });
     connection.on('change', () => {
       this.#observeForAlerts(account.id);
       this.#schedulePublish();
@@ -542,7 +626,9 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   #syncState(accountId: string): HostSnapshot['accounts'][number]['sync'] {
     try {
       const state = this.history.syncState(accountId);
-      return state?.error ? { ...state, error: withoutURLs(state.error) } : state;
+      if (!state?.error) return state;
+      const account = this.settings.accounts().find((a) => a.id === accountId);
+      return { ...state, error: plainFailure(withoutURLs(state.error), this.#placeOf(account)).text };
     } catch {
       return null;
     }
@@ -658,10 +744,9 @@ function hostLabel(url: string | null): string {
   }
 }
 
-/** "Cannot reach http://x: connect ECONNREFUSED 1.2.3.4:5" -> "connect ECONNREFUSED 1.2.3.4:5". */
-function causeOf(message: string): string {
-  const index = message.indexOf(': ');
-  return index === -1 ? message : message.slice(index + 2);
+/** The supervisor's state as the snapshot tells it. */
+function embeddedStateOf(state: SupervisorState): HostSnapshot['embedded'] {
+  return { state: state.state, error: state.error, attempt: state.attempt, nextAttemptAt: state.nextAttemptAt, lastExit: state.lastExit };
 }
 
 const EXTENSIONS: Record<string, string> = {

@@ -91,3 +91,46 @@ export function trayStatus(snapshot: HostSnapshot): TrayStatus {
   const summary = selected ? balanceLine(selected.me, selected.balance) : null;
   return { tooltip: summary ? `${APP_NAME} — ${summary}` : APP_NAME, accounts };
 }
+
+/** What a failure means, in words (`text`), and its technical cause for a secondary line (`detail`). */
+export interface PlainFailure {
+  text: string;
+  detail: string | null;
+}
+
+/** The causes a person can act on, from the technical message of a failed request or stream. */
+const CAUSES: Array<{ pattern: RegExp; words: (place: string) => string }> = [
+  { pattern: /ECONNREFUSED|ECONNRESET.*connect|cannot connect/i, words: (place) => `Can't reach ${place}: it isn't answering.` },
+  { pattern: /ENOTFOUND|EAI_AGAIN/i, words: (place) => `Can't find ${place}: check its address and this computer's network.` },
+  { pattern: /ETIMEDOUT|timeout|timed out/i, words: (place) => `${capitalized(place)} is taking too long to answer.` },
+  { pattern: /went silent/i, words: (place) => `${capitalized(place)} stopped sending updates.` },
+  { pattern: /ECONNRESET|socket hang up|stream broke|closed the event stream|EPIPE/i, words: (place) => `The connection to ${place} was cut.` },
+  { pattern: /HTTP 401|unauthori[sz]ed/i, words: (place) => `${capitalized(place)} no longer accepts this account's token: remove the account and sign in again.` },
+  { pattern: /HTTP 5\d\d|internal server error/i, words: (place) => `${capitalized(place)} had a problem answering.` },
+  { pattern: /ENETUNREACH|EHOSTUNREACH|network/i, words: (place) => `Can't reach ${place}: check this computer's network.` },
+];
+
+/**
+ * Plain words for a failure to reach a backend ("Can't reach the built-in backend: it isn't answering."), keeping the
+ * technical message (an error code, an address) as the detail; `place` names the backend ("the built-in backend",
+ * "the backend at example.com"). A message with no known cause is shown as it is (the backend's own refusals are
+ * written for people already).
+ */
+export function plainFailure(message: string, place: string): PlainFailure {
+  const cause = CAUSES.find((c) => c.pattern.test(message));
+  return cause ? { text: cause.words(place), detail: message } : { text: message, detail: null };
+}
+
+/** "the built-in backend" or "the backend at example.com": how messages name where an account lives. */
+export function backendPlace(kind: 'embedded' | 'remote', hostLabel: string): string {
+  return kind === 'embedded' ? 'the built-in backend' : `the backend at ${hostLabel}`;
+}
+
+/** What the dashboard says about the built-in backend while the host restarts it. */
+export function embeddedRestartText(attempt: number): string {
+  return `The built-in backend stopped; restarting it (attempt ${formatCount(Math.max(1, attempt))})…`;
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -4,7 +4,6 @@
  * app's data folder. The launcher is injected so that main can use utilityProcess and tests a plain child process.
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 
 /** The part of a child process (or Electron utilityProcess) the host needs. */
@@ -12,7 +11,15 @@ export interface BackendProcess {
   stdout: NodeJS.ReadableStream | null;
   stderr: NodeJS.ReadableStream | null;
   kill(signal?: NodeJS.Signals): boolean;
-  once(event: 'exit', listener: (code: number | null) => void): unknown;
+  /** Electron's utilityProcess gives only the code; a child process also gives the signal that ended it. */
+  once(event: 'exit', listener: (code: number | null, signal?: NodeJS.Signals | null) => void): unknown;
+}
+
+/** How a backend process ended, and the end of what it wrote to its standard error. */
+export interface BackendExit {
+  code: number | null;
+  signal: string | null;
+  stderrTail: string;
 }
 
 export type BackendLauncher = (args: string[], env: Record<string, string>) => BackendProcess;
@@ -41,7 +48,7 @@ export class EmbeddedBackend {
   #process: BackendProcess | null = null;
   #url: string | null = null;
   #stderr: string[] = [];
-  #exited: Promise<void> = Promise.resolve();
+  #exited: Promise<BackendExit> = new Promise(() => {});
 
   constructor(private readonly options: EmbeddedBackendOptions) {}
 
@@ -49,18 +56,29 @@ export class EmbeddedBackend {
     return this.#url;
   }
 
+  /** Settles when the process ends, for whatever reason (stop(), a crash, a kill from outside). */
+  get exited(): Promise<BackendExit> {
+    return this.#exited;
+  }
+
   async start(): Promise<string> {
     const args = ['--port', String(this.options.port ?? 0), '--data', this.options.dataDir, '--admin-token', this.options.adminToken];
     if (this.options.testClock) args.push('--test-clock', this.options.testClock);
     const child = this.options.launcher(args, {});
     this.#process = child;
-    this.#exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.#stderr = [];
+    this.#exited = new Promise<BackendExit>((resolve) =>
+      child.once('exit', (code, signal) => {
+        this.#url = null;
+        resolve({ code, signal: signal ?? null, stderrTail: this.#stderr.join('').trim().slice(-500) });
+      }),
+    );
     child.stderr?.on('data', (chunk: Buffer) => {
       this.#stderr.push(chunk.toString());
       if (this.#stderr.length > 50) this.#stderr.shift();
     });
-    const exited = once(child as unknown as NodeJS.EventEmitter, 'exit').then(([code]) => {
-      throw new Error(`the embedded backend exited with code ${code}: ${this.#stderr.join('').trim().slice(-500)}`);
+    const exited = this.#exited.then((exit) => {
+      throw new Error(`the embedded backend exited with code ${exit.code}: ${exit.stderrTail}`);
     });
     const listening = new Promise<string>((resolve) => {
       if (!child.stdout) throw new Error('the embedded backend has no standard output');
@@ -82,9 +100,7 @@ export class EmbeddedBackend {
     } finally {
       clearTimeout(timer);
     }
-    exited.catch(() => {
-      this.#url = null;
-    });
+    exited.catch(() => {});
     return this.#url;
   }
 

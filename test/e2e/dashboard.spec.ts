@@ -54,6 +54,9 @@ test('A1: moving the test clock past local midnight changes the screen without a
 });
 
 test('stopping the backend shows "Offline" with the age of the data, and keeps the last numbers', async ({ page }) => {
+  // Kept down for the test: the host would otherwise restart it within a second (live-supervise.spec.ts).
+  await app.stop();
+  app = await startWebApp({ testClock: '2026-03-07T20:00:00.000Z', timeZone: 'America/New_York', name: 'Ana', backendRestartDelayMs: 600_000 });
   await openDashboard(page, 'dark');
   await expect(page.getByTestId('balance-free')).toHaveText('100');
   app.killBackend();

@@ -69,7 +69,9 @@ export async function startHistoryWebApp(options: { testClock: string; timeZone:
   const child = spawn(
     process.execPath,
     ['--disable-warning=ExperimentalWarning', 'dist/web/cli.mjs', '--port', '0', '--data', dataDir, '--test-clock', options.testClock,
-      '--admin-token', ADMIN, '--backend-port', String(backendPort), '--local-timezone', options.timeZone, '--local-name', options.name ?? 'Ana'],
+      '--admin-token', ADMIN, '--backend-port', String(backendPort), '--local-timezone', options.timeZone, '--local-name', options.name ?? 'Ana',
+      // killBackend means "down until restartBackend": the host's own restart of its backend waits longer than a test.
+      '--backend-restart-delay', '600000'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const found = await waitForLines(child, { web: /at (http:\/\/\S+#secret=\S+)$/, backend: /^embedded backend at (http:\/\/\S+)$/ }, 'web mode');

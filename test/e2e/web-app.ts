@@ -41,6 +41,8 @@ export interface WebAppOptions {
    * systemConcurrency: 1 } }` to make a queue. Passed as COMPANION_CONFIG, which the embedded backend inherits.
    */
   backendConfig?: Record<string, unknown>;
+  /** The wait before the host restarts a killed built-in backend (default 0.5 s); long keeps it down for a test. */
+  backendRestartDelayMs?: number;
 }
 
 const ADMIN = 'e2e-admin-token-0123456789';
@@ -56,7 +58,8 @@ export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
   const child: ChildProcess = spawn(
     process.execPath,
     ['--disable-warning=ExperimentalWarning', 'dist/web/cli.mjs', '--port', '0', '--data', dataDir, '--test-clock', options.testClock,
-      '--admin-token', ADMIN, '--local-timezone', options.timeZone, '--local-name', options.name ?? 'Ana'],
+      '--admin-token', ADMIN, '--local-timezone', options.timeZone, '--local-name', options.name ?? 'Ana',
+      ...(options.backendRestartDelayMs ? ['--backend-restart-delay', String(options.backendRestartDelayMs)] : [])],
     { stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   let stderr = '';

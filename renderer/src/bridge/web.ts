@@ -29,6 +29,8 @@ import {
 } from '../../../shared/bridge.js';
 
 export const SECRET_STORAGE_KEY = 'companion-secret';
+/** In localStorage: this browser has opened the app with a secret before (so an address without one is a bookmark). */
+export const OPENED_STORAGE_KEY = 'companion-opened-before';
 export const SECRET_HEADER = 'x-companion-secret';
 
 /** What the shim needs from the browser, passed in so that it can run against fakes. */
@@ -42,20 +44,24 @@ const Envelope = z.union([
   z.object({ ok: z.literal(false), error: BridgeError }),
 ]);
 
-function failure(code: BridgeError['code'], message: string): { ok: false; error: BridgeError } {
-  return { ok: false, error: { code, message } };
+function failure(code: BridgeError['code'], message: string, apiCode?: SecretProblem): { ok: false; error: BridgeError } {
+  return { ok: false, error: apiCode ? { code, message, apiCode } : { code, message } };
 }
+
+/** Why the page cannot use the bridge, as `apiCode` of its error (BridgeUnavailable words its heading after it). */
+export type SecretProblem = 'no_secret' | 'address_without_secret' | 'stale_secret';
 
 /**
  * The secret from `#secret=…` (remembered in sessionStorage, and removed from the address bar so it is not left in
  * screenshots, bookmarks or the history), or the one remembered from an earlier load of this tab.
  */
-export function takeSecret(location: Location, history: History, storage: Storage): string | null {
+export function takeSecret(location: Location, history: History, storage: Storage, lasting?: Storage): string | null {
   const params = new URLSearchParams(location.hash.replace(/^#/, ''));
   const fromHash = params.get('secret');
   if (fromHash) {
     try {
       storage.setItem(SECRET_STORAGE_KEY, fromHash);
+      lasting?.setItem(OPENED_STORAGE_KEY, '1');
     } catch {
       // Storage can be disabled; the secret still works for this page load.
     }
@@ -71,16 +77,36 @@ export function takeSecret(location: Location, history: History, storage: Storag
   }
 }
 
+/** Whether this browser opened the app with a secret before. */
+export function openedBefore(lasting: Storage): boolean {
+  try {
+    return lasting.getItem(OPENED_STORAGE_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
 const NO_SECRET_MESSAGE =
   'This page was opened without its access secret. Open the full address printed by “npm run web” (it ends in #secret=…).';
+const ADDRESS_WITHOUT_SECRET_MESSAGE =
+  'This address has no access secret: a bookmark or a copied address keeps only its first part. Open the full address printed by “npm run web” this time (it ends in #secret=…).';
+const STALE_SECRET_MESSAGE =
+  'This address’s access secret is from an earlier launch of Creator Companion: each launch of “npm run web” makes a new one. Open the new address it printed (it ends in #secret=…).';
 
-/** A CompanionBridge that talks to the web-mode server. `secret` null: every call answers `unavailable`. */
-export function createWebBridge(secret: string | null, io: WebIo): CompanionBridge {
+/**
+ * A CompanionBridge that talks to the web-mode server. `secret` null: every call answers `unavailable`, saying whether
+ * the address lost its secret (`openedBefore`: this browser had one before) or never had one.
+ */
+export function createWebBridge(secret: string | null, io: WebIo, options: { openedBefore?: boolean } = {}): CompanionBridge {
   async function call<M extends BridgeMethodName>(
     method: M,
     input: BridgeInput<M>,
   ): Promise<BridgeResult<BridgeOutput<M>>> {
-    if (secret === null) return failure('unavailable', NO_SECRET_MESSAGE);
+    if (secret === null) {
+      return options.openedBefore
+        ? failure('unavailable', ADDRESS_WITHOUT_SECRET_MESSAGE, 'address_without_secret')
+        : failure('unavailable', NO_SECRET_MESSAGE, 'no_secret');
+    }
     let response: Response;
     try {
       response = await io.fetch(`/bridge/${method}`, {
@@ -93,7 +119,9 @@ export function createWebBridge(secret: string | null, io: WebIo): CompanionBrid
     }
     const envelope = Envelope.safeParse(await response.json().catch(() => undefined));
     if (!envelope.success) {
-      if (response.status === 401 || response.status === 403) {
+      // 401: the secret is not this launch's (a bookmark, or a tab kept open across a restart of `npm run web`).
+      if (response.status === 401) return failure('unavailable', STALE_SECRET_MESSAGE, 'stale_secret');
+      if (response.status === 403) {
         return failure('unavailable', 'The web server refused this page’s access secret. Open the address it printed again.');
       }
       return failure('internal_error', `The web server answered ${method} with HTTP ${response.status} and no bridge result.`);
@@ -189,6 +217,10 @@ export function createWebBridge(secret: string | null, io: WebIo): CompanionBrid
 /** Defines `window.companion` in a browser. In Electron the preload has defined it already and this does nothing. */
 export function installWebBridge(): void {
   if ('companion' in window && window.companion !== undefined) return;
-  const secret = takeSecret(window.location, window.history, window.sessionStorage);
-  window.companion = createWebBridge(secret, { fetch: window.fetch.bind(window), EventSource: window.EventSource });
+  const secret = takeSecret(window.location, window.history, window.sessionStorage, window.localStorage);
+  window.companion = createWebBridge(
+    secret,
+    { fetch: window.fetch.bind(window), EventSource: window.EventSource },
+    { openedBefore: openedBefore(window.localStorage) },
+  );
 }

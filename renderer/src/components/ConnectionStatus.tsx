@@ -28,7 +28,9 @@ export function ConnectionStatus({ accountId, connection }: ConnectionStatusProp
   const now = useNow(offline ? 1000 : null);
   const reconnecting = useHostStore(selectReconnectPending);
   const reconnect = useHostStore((state) => state.reconnect);
-  const countdown = offline ? retryCountdownText(connection.nextRetryAt, now) : null;
+  // The host says when a retry is under way; until then the countdown runs to the time it published.
+  const countdown = !offline ? null : connection.retrying ? 'Retrying now…' : retryCountdownText(connection.nextRetryAt, now);
+  const detail = offline ? (connection.detail ?? null) : null;
 
   return (
     <div className={`connection connection--${connection.state}`}>
@@ -48,11 +50,17 @@ export function ConnectionStatus({ accountId, connection }: ConnectionStatusProp
             <p className="connection-hint">
               {connection.error !== null && <span data-testid="connection-error">{connection.error}</span>}
               {connection.error !== null && countdown !== null && ' · '}
-              {countdown}
+              {countdown !== null && <span data-testid="retry-countdown">{countdown}</span>}
             </p>
           )
         ) : (
           <p className="connection-hint">{stateHints[connection.state]}</p>
+        )}
+        {detail !== null && (
+          <details className="connection-detail small muted" data-testid="connection-detail">
+            <summary>Technical details</summary>
+            {detail}
+          </details>
         )}
       </div>
       {offline && (

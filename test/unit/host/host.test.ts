@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HostSnapshot } from '../../../shared/bridge.js';
 import { createCompanionClient } from '../../../shared/client.js';
 import { CompanionHost } from '../../../electron/host/companion-host.js';
-import { EmbeddedBackend, nodeLauncher, type BackendLauncher, type BackendProcess } from '../../../electron/host/embedded-backend.js';
+import { nodeLauncher, type BackendLauncher, type BackendProcess } from '../../../electron/host/embedded-backend.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const backendEntry = join(repo, 'backend', 'cli.ts');
@@ -98,31 +98,25 @@ describe('host services against a real backend', () => {
     expect(after.accounts[0]?.balance?.credits.free.amount).toBe(100);
   });
 
-  it('marks the account offline while the backend is down and reconnects by itself when it is back', async () => {
+  it('restarts a killed built-in backend on the same port; the account says so meanwhile, then is live again by itself', async () => {
     const port = await freePort();
-    const { host, dataDir, children } = await startHost(port);
+    const { host, children } = await startHost(port);
     const live = await waitForSnapshot(host, (s) => s.accounts[0]?.connection.state === 'live' && !!s.accounts[0]?.balance);
     const dataAsOf = live.accounts[0]!.connection.dataAsOf;
     expect(dataAsOf).not.toBeNull();
+    const url = host.embeddedURL;
 
     children[0]!.kill('SIGKILL');
-    const offline = await waitForSnapshot(host, (s) => s.accounts[0]?.connection.state === 'offline');
+    const offline = await waitForSnapshot(host, (s) => s.embedded.state === 'restarting' && s.accounts[0]?.connection.state === 'offline');
     expect(offline.accounts[0]?.balance?.credits.free.amount).toBe(100); // the last known data stays on screen
     expect(offline.accounts[0]?.connection.dataAsOf).toBe(dataAsOf); // with its age
-    expect(offline.accounts[0]?.connection.error).toBeTruthy();
-    expect(offline.accounts[0]?.connection.nextRetryAt).not.toBeNull();
+    expect(offline.accounts[0]?.connection.error).toBe('The built-in backend stopped; restarting it (attempt 1)…');
+    expect(offline.accounts[0]?.connection.detail).toContain('its process was killed');
+    expect(offline.embedded).toMatchObject({ attempt: 1, lastExit: { words: 'its process was killed' } });
 
-    // The same backend (same data folder and port) comes back: the host finds it without being told.
-    const restarted = new EmbeddedBackend({
-      launcher: nodeLauncher(backendEntry, ['--import', 'tsx']),
-      dataDir: join(dataDir, 'backend'),
-      adminToken: ADMIN,
-      port,
-      testClock: '2026-03-07T21:00:00.000Z',
-    });
-    cleanups.push(() => restarted.stop());
-    await restarted.start();
-    const back = await waitForSnapshot(host, (s) => s.accounts[0]?.connection.state === 'live');
+    // The host brings the same backend (same data folder and port) back and reconnects without being told.
+    const back = await waitForSnapshot(host, (s) => s.embedded.state === 'running' && s.accounts[0]?.connection.state === 'live', 30_000);
+    expect(host.embeddedURL).toBe(url);
     expect(back.accounts[0]?.connection.error).toBeNull();
     expect(back.accounts[0]?.balance?.credits.free.amount).toBe(100);
     expect(Date.parse(back.accounts[0]!.connection.dataAsOf!)).toBeGreaterThan(Date.parse(dataAsOf!));

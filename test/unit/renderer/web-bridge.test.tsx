@@ -118,6 +118,24 @@ describe('web bridge shim: method calls', () => {
     if (!result.ok) expect(result.error.code).toBe('internal_error');
   });
 
+  it('says a secret is from an earlier launch when the server does not know it (401)', async () => {
+    const bridge = createWebBridge('yesterdays', io(fakeFetch(() => new Response('Missing or wrong secret', { status: 401 })).fetch));
+
+    const result = await bridge.getSnapshot({});
+
+    expect(result).toMatchObject({ ok: false, error: { code: 'unavailable', apiCode: 'stale_secret', message: expect.stringContaining('from an earlier launch') } });
+  });
+
+  it('tells an address that lost its secret (this browser had one before) from one that never had one', async () => {
+    const server = fakeFetch(() => json({ ok: true, value: snapshot }));
+    const bookmark = await createWebBridge(null, io(server.fetch), { openedBefore: true }).getSnapshot({});
+    const fresh = await createWebBridge(null, io(server.fetch)).getSnapshot({});
+
+    expect(server.calls).toHaveLength(0);
+    expect(bookmark).toMatchObject({ ok: false, error: { apiCode: 'address_without_secret', message: expect.stringContaining('a bookmark') } });
+    expect(fresh).toMatchObject({ ok: false, error: { apiCode: 'no_secret', message: expect.stringContaining('opened without its access secret') } });
+  });
+
   it('calls nothing without a secret and says how to open the page', async () => {
     const server = fakeFetch(() => json({ ok: true, value: snapshot }));
     const bridge = createWebBridge(null, io(server.fetch));

@@ -49,7 +49,8 @@ export function CostPreviewPanel({ preview, draftProblem, accountId, balance, ca
         {draftProblem !== null && <p className="muted">{draftProblemWords[draftProblem]}</p>}
         {draftProblem === null && preview.status === 'failed' && (
           <p className="notice notice--error" data-testid="preview-error">
-            Couldn’t work out the price, so Generate is off: {preview.error.message}
+            Couldn’t work out the price, so Generate is off. {preview.error.message}
+            {preview.error.code === 'unavailable' && ' The price is asked again as soon as the backend answers.'}
           </p>
         )}
         {draftProblem === null && estimate === null && preview.status !== 'failed' && <p className="muted">Working out the price…</p>}

@@ -95,11 +95,13 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
 
   const costRequest = costRequestOf(draft, catalog);
   const requestJson = costRequest.ok ? JSON.stringify(costRequest.request) : null;
-  // The price depends on the balances, the plan and the account's status too: any change of those asks again.
+  // The price depends on the balances, the plan and the account's status too: any change of those asks again, and so
+  // does a connection that comes back (a price that could not be had while offline can be now).
+  const live = account.connection.state === 'live';
   const previewKey =
     requestJson === null
       ? null
-      : JSON.stringify([account.id, requestJson, balanceVersion(account.balance), account.me?.status ?? null, account.me?.plan.id ?? null]);
+      : JSON.stringify([account.id, requestJson, balanceVersion(account.balance), account.me?.status ?? null, account.me?.plan.id ?? null, live]);
 
   useEffect(() => {
     if (previewKey === null || requestJson === null) {

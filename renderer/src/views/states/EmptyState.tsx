@@ -13,6 +13,7 @@ export function EmptyState() {
       <p role="status" aria-live="polite">
         {state === 'starting' && 'No account yet. The built-in backend is starting…'}
         {state === 'running' && 'No account yet. The built-in backend is running and setting up your account…'}
+        {state === 'restarting' && 'No account yet. The built-in backend stopped; restarting it…'}
         {state === 'failed' && 'No account yet. The built-in backend could not start.'}
         {state === 'off' && 'No account yet. Add an account to see its balances here.'}
       </p>
