@@ -63,13 +63,14 @@ function tempDir(): string {
 
 describe('the production build of the backend', () => {
   it('builds the server and the admin command line', () => {
-    expect(bundles).toEqual(expect.arrayContaining(['cli.mjs', 'admin.mjs']));
+    expect(bundles).toEqual(expect.arrayContaining(['cli.mjs', 'main.mjs', 'admin.mjs']));
   });
 
   it('imports nothing but node builtins and the runtime dependencies', () => {
     for (const bundle of bundles) {
       const specifiers = bareSpecifiers(readFileSync(join(repoRoot, 'dist/backend', bundle), 'utf8'));
-      expect(specifiers.length, bundle).toBeGreaterThan(3);
+      // The bundles proper import many packages (a reading that finds none is broken); cli.mjs only enters main.mjs.
+      if (bundle !== 'cli.mjs') expect(specifiers.length, bundle).toBeGreaterThan(3);
       const outside = specifiers.filter((s) => !isBuiltin(s) && !(packageOf(s) in pkg.dependencies));
       expect(outside, `${bundle} imports packages outside "dependencies"`).toEqual([]);
     }
