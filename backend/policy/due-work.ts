@@ -5,8 +5,8 @@
  * at the next due instant, so a backend that was down for days catches up exactly once on its first look.
  */
 import { lastLocalMidnight, localDate, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
-import { postEntry, readBalance } from '../ledger.js';
-import { lockedAccount, readAccount, type AccountRow, type Tx } from '../tx.js';
+import { postEntry, readBalance } from '../storage/ledger.js';
+import { lockedAccount, readAccount, type AccountRow, type Tx } from '../storage/tx.js';
 import { planOf, type PolicyContext } from './context.js';
 import type { SubscriptionRow, Subscriptions } from './subscriptions.js';
 

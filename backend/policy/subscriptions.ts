@@ -6,12 +6,12 @@ import type { Selectable } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Plan } from '../../shared/api.js';
 import { anniversariesBetween, anniversaryDayOf, nextAnniversary } from '../../shared/calendar.js';
-import { newId } from '../accounts.js';
-import { prepared } from '../db/prepared.js';
-import type { SubscriptionsTable } from '../db/schema.js';
-import { postEntry, readBalance } from '../ledger.js';
+import { newId } from '../storage/ids.js';
+import { prepared } from '../storage/prepared.js';
+import type { SubscriptionsTable } from '../storage/schema.js';
+import { postEntry, readBalance } from '../storage/ledger.js';
 import { ApiProblem, notFound } from '../problem.js';
-import { lockAccount, lockedAccount, type Tx } from '../tx.js';
+import { lockAccount, lockedAccount, type Tx } from '../storage/tx.js';
 import { MONTHS_PER_PERIOD, planOf, type PolicyContext } from './context.js';
 
 export type SubscriptionRow = Selectable<SubscriptionsTable>;

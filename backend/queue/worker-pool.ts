@@ -9,15 +9,15 @@ import { join } from 'node:path';
 import type { QueryCreator } from 'kysely';
 import pRetry, { AbortError } from 'p-retry';
 import type { GenerationSettings, ModelKind, ToolId } from '../../shared/api.js';
-import { newId } from '../accounts.js';
-import type { DB } from '../db/schema.js';
-import { toGeneration, type Generations } from '../generations.js';
+import { newId } from '../storage/ids.js';
+import type { DB } from '../storage/schema.js';
+import { toGeneration, type Generations } from '../domain/generations.js';
 import type { PolicyContext } from '../policy/context.js';
 import type { GenerationProvider, ProviderOutput, ProviderSource } from '../providers/provider.js';
 import { TransientProviderError } from '../providers/provider.js';
-import type { GenerationRunner, RunnerHooks } from '../runner.js';
-import { blockedWordIn } from '../runner.js';
-import { lockAccount, recordedWrite } from '../tx.js';
+import type { GenerationRunner, RunnerHooks } from './runner.js';
+import { blockedWordIn } from '../policy/moderation.js';
+import { lockAccount, recordedWrite } from '../storage/tx.js';
 import type { Claim, ClaimedJob, JobQueue } from './job-queue.js';
 
 interface FinishValues {

@@ -40,7 +40,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { GenerationRequest } from '../../shared/api.js';
-import type { Engine } from '../../backend/db/database.js';
+import type { Engine } from '../../backend/storage/database.js';
 import type { GenerationProvider, ProviderOutput, ProviderRequest } from '../../backend/providers/provider.js';
 import { createBackend, type Backend } from '../../backend/server.js';
 import { openStore } from './store.js';

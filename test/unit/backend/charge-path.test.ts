@@ -23,22 +23,22 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GenerationRequest, ServerEvent } from '../../../shared/api.js';
-import { Accounts } from '../../../backend/accounts.js';
+import { Accounts } from '../../../backend/domain/accounts.js';
 import { loadCatalog } from '../../../backend/catalog.js';
 import { TestClock } from '../../../backend/clock.js';
 import { parseOperationsConfig } from '../../../backend/config.js';
-import { openDatabase, type Database } from '../../../backend/db/database.js';
-import { prepared } from '../../../backend/db/prepared.js';
-import { EventLog } from '../../../backend/events.js';
-import { Generations } from '../../../backend/generations.js';
-import { postEntry, readBalances } from '../../../backend/ledger.js';
+import { openDatabase, type Database } from '../../../backend/storage/database.js';
+import { prepared } from '../../../backend/storage/prepared.js';
+import { EventLog } from '../../../backend/storage/events.js';
+import { Generations } from '../../../backend/domain/generations.js';
+import { postEntry, readBalances } from '../../../backend/storage/ledger.js';
 import { Charges, lockedChargeState } from '../../../backend/policy/charges.js';
 import type { PolicyContext } from '../../../backend/policy/context.js';
 import { DueWork } from '../../../backend/policy/due-work.js';
 import { readSubscription, Subscriptions } from '../../../backend/policy/subscriptions.js';
 import { ApiProblem } from '../../../backend/problem.js';
 import { JobQueue } from '../../../backend/queue/job-queue.js';
-import { recordChanges } from '../../../backend/tx.js';
+import { recordChanges } from '../../../backend/storage/tx.js';
 import { startBackend } from '../../support/backend.js';
 import { engines, freshDatabaseUrl, ScriptedProvider, type FreshDatabase } from '../../support/engines.js';
 import { eventually } from '../../support/gated-provider.js';
@@ -363,7 +363,7 @@ describe('closing SQLite in a process with nothing else to do', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'companion-close-'));
     try {
       const code = [
-        `const { openDatabase } = await import(${JSON.stringify(new URL('../../../backend/db/database.ts', import.meta.url).href)});`,
+        `const { openDatabase } = await import(${JSON.stringify(new URL('../../../backend/storage/database.ts', import.meta.url).href)});`,
         `const database = await openDatabase({ dataDir: ${JSON.stringify(dataDir)} });`,
         // Closed once the worker runs, as a backend is at its end.
         'await new Promise((resolve) => setTimeout(resolve, 300));',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountCreate, Balance } from '../../../shared/api.js';
 import { nextLocalMidnight } from '../../../shared/calendar.js';
-import { postEntry } from '../../../backend/ledger.js';
+import { postEntry } from '../../../backend/storage/ledger.js';
 import { catchApiError } from '../../support/api-error.js';
 import {
   eventOfType,

@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, type PostgresCursor, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
+import type { Engine } from './engine.js';
 import { migrateToLatest } from './migrations.js';
 import { statementName } from './prepared.js';
 import type { DB } from './schema.js';
 import { BackgroundCheckpointer, nodeSqliteDialect, openSqlite } from './sqlite-dialect.js';
 
-export type Engine = 'sqlite' | 'postgres';
+export type { Engine } from './engine.js';
 
 export interface Database {
   db: Kysely<DB>;

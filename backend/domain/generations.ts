@@ -3,17 +3,17 @@
  * cost preview, refused or charged, recorded and handed to the runner, all in one transaction per charge.
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Draw, Generation, GenerationRequest } from '../shared/api.js';
-import { newId } from './accounts.js';
-import { onPostgres, prepared, preparedPerShape } from './db/prepared.js';
-import type { DB, GenerationsTable } from './db/schema.js';
-import { belowZero, directionOf, enteredAfter, entryRow, moves, postEntry, type Direction, type EntryRow } from './ledger.js';
-import { lockedChargeState, type Charges } from './policy/charges.js';
-import type { PolicyContext } from './policy/context.js';
-import type { DueWork } from './policy/due-work.js';
-import { suspendedProblem } from './policy/subscriptions.js';
-import { ApiProblem, notFound } from './problem.js';
-import { changeParts, freshChanges, lockAccount, recordChange, writeChanges, type ChangeValues, type Tx } from './tx.js';
+import type { Draw, Generation, GenerationRequest } from '../../shared/api.js';
+import { newId } from '../storage/ids.js';
+import { onPostgres, prepared, preparedPerShape } from '../storage/prepared.js';
+import type { DB, GenerationsTable } from '../storage/schema.js';
+import { belowZero, directionOf, enteredAfter, entryRow, moves, postEntry, type Direction, type EntryRow } from '../storage/ledger.js';
+import { lockedChargeState, type Charges } from '../policy/charges.js';
+import type { PolicyContext } from '../policy/context.js';
+import type { DueWork } from '../policy/due-work.js';
+import { suspendedProblem } from '../policy/subscriptions.js';
+import { ApiProblem, notFound } from '../problem.js';
+import { changeParts, freshChanges, lockAccount, recordChange, writeChanges, type ChangeValues, type Tx } from '../storage/tx.js';
 
 export type GenerationRow = Selectable<GenerationsTable>;
 

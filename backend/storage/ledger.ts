@@ -3,9 +3,9 @@
  * transaction, and the entry records the balance after it.
  */
 import { sql, type Insertable, type QueryCreator, type Transaction } from 'kysely';
-import type { BalanceName, LedgerEntry } from '../shared/api.js';
-import { onPostgres, prepared } from './db/prepared.js';
-import type { DB, LedgerEntriesTable } from './db/schema.js';
+import type { BalanceName, LedgerEntry } from '../../shared/api.js';
+import { onPostgres, prepared } from './prepared.js';
+import type { DB, LedgerEntriesTable } from './schema.js';
 import { recordChange } from './tx.js';
 
 export type LedgerKind = LedgerEntry['kind'];

@@ -1,14 +1,14 @@
 /** Sync, usage analytics (C10), the ledger (C9) and workspaces (H1). */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import * as api from '../../shared/api.js';
-import { localDate } from '../../shared/calendar.js';
-import { newId } from '../accounts.js';
+import * as api from '../../../shared/api.js';
+import { localDate } from '../../../shared/calendar.js';
+import { newId } from '../../storage/ids.js';
 import { defineRoute, IdParams, NoContent, type Authenticator } from '../http.js';
-import { balanceView } from '../policy/balance-view.js';
-import { ApiProblem, notFound } from '../problem.js';
-import type { Services } from '../services.js';
-import { lockAccount, recordChange, type Tx } from '../tx.js';
+import { balanceView } from '../../policy/balance-view.js';
+import { ApiProblem, notFound } from '../../problem.js';
+import type { Services } from '../../services.js';
+import { lockAccount, recordChange, type Tx } from '../../storage/tx.js';
 import { decodeCursor, encodeCursor } from './generations.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
 

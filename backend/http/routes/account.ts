@@ -1,13 +1,13 @@
 /** Account, balance, plan and cost-preview routes (API.md), and the admin routes for accounts and the test clock. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import * as api from '../../shared/api.js';
-import { TestClock } from '../clock.js';
-import { balanceView } from '../policy/balance-view.js';
+import * as api from '../../../shared/api.js';
+import { TestClock } from '../../clock.js';
+import { balanceView } from '../../policy/balance-view.js';
 import { defineRoute, NoContent, type Authenticator } from '../http.js';
-import { ApiProblem, notFound } from '../problem.js';
-import type { Services } from '../services.js';
-import { readAccount } from '../tx.js';
+import { ApiProblem, notFound } from '../../problem.js';
+import type { Services } from '../../services.js';
+import { readAccount } from '../../storage/tx.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
 
 

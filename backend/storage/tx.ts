@@ -10,9 +10,9 @@
  * Kysely runs one transaction at a time on its single connection, which is the same guarantee.
  */
 import { sql, type Compilable, type OperationNodeSource, type QueryCreator, type RawBuilder, type Selectable, type Transaction } from 'kysely';
-import type { Engine } from './db/database.js';
-import { onPostgres, prepared, preparedPerShape } from './db/prepared.js';
-import type { AccountsTable, DB } from './db/schema.js';
+import type { Engine } from './engine.js';
+import { onPostgres, prepared, preparedPerShape } from './prepared.js';
+import type { AccountsTable, DB } from './schema.js';
 
 export type Tx = Transaction<DB>;
 export type ChangeKind = 'generation' | 'workspace' | 'balance';
