@@ -6,7 +6,7 @@ import { isKnownTimeZone, lastLocalMidnight } from '../../shared/calendar.js';
 import type { Clock } from '../clock.js';
 import { newId } from '../storage/ids.js';
 import type { AccountsTable, DB } from '../storage/schema.js';
-import { postEntry } from '../storage/ledger.js';
+import type { StorageEngine } from '../storage/engine.js';
 import type { Subscriptions } from '../policy/subscriptions.js';
 import { ApiProblem, notFound } from '../problem.js';
 
@@ -25,6 +25,7 @@ export function sameSecret(a: string, b: string): boolean {
 export class Accounts {
   constructor(
     private readonly db: Kysely<DB>,
+    private readonly storage: StorageEngine,
     private readonly catalog: Catalog,
     private readonly clock: Clock,
     private readonly subscriptions: Subscriptions,
@@ -64,7 +65,7 @@ export class Accounts {
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('accounts').values(account).execute();
       await trx.insertInto('account_tokens').values({ token_hash: hashToken(token), account_id: account.id, created_at: account.created_at }).execute();
-      await postEntry(trx, account.id, {
+      await this.storage.postEntry(trx, account.id, {
         kind: 'grant',
         balance: 'free',
         amount: this.catalog.dailyFreeCredits,

@@ -22,9 +22,9 @@ import type { z } from 'zod';
 import type { AccountStatus as AccountStatusSchema, Appeal, FairUse as FairUseSchema } from '../../shared/api.js';
 import { newId } from '../storage/ids.js';
 import type { Clock } from '../clock.js';
-import type { Engine } from '../storage/engine.js';
+import type { StorageEngine } from '../storage/engine.js';
 import { ApiProblem, notFound } from '../problem.js';
-import { lockAccount, type Tx } from '../storage/tx.js';
+import type { Tx } from '../storage/tx.js';
 import type { AuditActor, FairUseTables, FlagSource } from '../storage/fair-use-schema.js';
 import { automationSuspicion, clientSharingSuspicion, parseFairUseConfig, streamSharingSuspicion, type FairUseConfig, type FairUseConfigInput } from './fair-use-rules.js';
 
@@ -54,15 +54,13 @@ export interface AuditEntry {
 
 export interface FairUseOptions {
   db: Kysely<FairUseDB>;
-  engine: Engine;
+  storage: StorageEngine;
   clock: Clock;
   config?: FairUseConfigInput;
-  /**
-   * Called after a transaction of this module that changed an account's status has committed (to publish an `account`
-   * event). Not called for work done inside a caller's transaction: there `FairUseState.pausedNow` says so instead.
-   */
-  onStatusChange?: (accountId: string, status: AccountStatus) => void | Promise<void>;
 }
+
+/** Hears of an account's status change once the transaction that made it has committed. */
+export type StatusListener = (accountId: string, status: AccountStatus) => void | Promise<void>;
 
 type StatusChanges = Map<string, AccountStatus>;
 type Executor = Kysely<FairUseDB>;
@@ -70,9 +68,9 @@ type Executor = Kysely<FairUseDB>;
 export class FairUse {
   readonly config: FairUseConfig;
   readonly #db: Kysely<FairUseDB>;
-  readonly #engine: Engine;
+  readonly #storage: StorageEngine;
   readonly #clock: Clock;
-  readonly #onStatusChange: FairUseOptions['onStatusChange'];
+  #onStatusChange: StatusListener | undefined;
   /** Recent unlimited-request times per account (epoch ms, oldest first), at most `#ringSize` each. */
   readonly #recent = new Map<string, number[]>();
   readonly #ringSize: number;
@@ -80,10 +78,17 @@ export class FairUse {
   constructor(options: FairUseOptions) {
     this.config = parseFairUseConfig(options.config);
     this.#db = options.db;
-    this.#engine = options.engine;
+    this.#storage = options.storage;
     this.#clock = options.clock;
-    this.#onStatusChange = options.onStatusChange;
     this.#ringSize = Math.max(this.config.automation.maxRequestsPerWindow + 1, this.config.automation.regularIntervalCount);
+  }
+
+  /**
+   * Called after a transaction of this module that changed an account's status has committed (to publish an `account`
+   * event). Not called for work done inside a caller's transaction: there `FairUseState.pausedNow` says so instead.
+   */
+  onStatusChange(listener: StatusListener): void {
+    this.#onStatusChange = listener;
   }
 
   /**
@@ -236,7 +241,7 @@ export class FairUse {
     const changes: StatusChanges = new Map();
     const locked = async (tx: FairUseTx) => {
       // lockAccount only runs SQL on the accounts table, which FairUseDB shares with DB.
-      await lockAccount(tx as unknown as Tx, this.#engine, accountId);
+      await this.#storage.lockAccount(tx as unknown as Tx, accountId);
       return work(tx, changes);
     };
     if (outer) return locked(outer);

@@ -9,18 +9,16 @@
  * not policy, and must keep moving while a test clock stands still.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { sql, type Kysely, type QueryCreator } from 'kysely';
+import type { Kysely, QueryCreator } from 'kysely';
 import type { Lane, QueueStatus } from '../../shared/api.js';
 import type { OperationsConfig } from '../config.js';
-import { prepared, preparedPerShape } from '../storage/prepared.js';
+import { preparedPerShape } from '../storage/prepared.js';
 import type { DB } from '../storage/schema.js';
 import type { GenerationRow, Generations } from '../domain/generations.js';
 import type { PolicyContext } from '../policy/context.js';
 import { atSystemLimit, dispatchOrder, LANES, laneSlots, pickNext, slowdownOn, slowedAccounts, type LocalLoad, type Running, type Waiting } from '../policy/dispatch.js';
-import { lockAccount, recordChange, recordedWrite, tryLockAccount } from '../storage/tx.js';
+import { recordedWrite } from '../storage/tx.js';
 
-const DISPATCH_LOCK = 72_261;
-const dispatchLock = prepared(() => sql`select pg_advisory_xact_lock(${sql.lit(DISPATCH_LOCK)})`);
 
 interface ClaimValues {
   id: string;
@@ -275,12 +273,12 @@ export class JobQueue {
    * 'full' at the system-wide limit, 'gone' when the job was taken or U3 now holds it back.
    */
   async #claim(workerId: string, pick: Waiting, wait: boolean): Promise<ClaimedJob | 'account busy' | 'full' | 'gone'> {
-    const { engine } = this.ctx;
+    const { storage } = this.ctx;
     const limit = this.#config.systemConcurrency;
     return this.#dispatchDb.transaction().execute(async (trx) => {
-      if (wait) await lockAccount(trx, engine, pick.account_id);
-      else if (!(await tryLockAccount(trx, engine, pick.account_id))) return 'account busy';
-      if (engine === 'postgres') await dispatchLock.execute(trx, {});
+      if (wait) await storage.lockAccount(trx, pick.account_id);
+      else if (!(await storage.tryLockAccount(trx, pick.account_id))) return 'account busy';
+      await storage.lockDispatch(trx);
       const nowMs = Date.now();
       const values: ClaimValues = {
         id: pick.id,
@@ -290,7 +288,7 @@ export class JobQueue {
         heartbeatMs: nowMs,
         waitMs: Math.max(0, Math.round(nowMs - pick.enqueued_us / 1000)),
       };
-      const claimed = await claimJob(trx, values, pick.account_id, [{ kind: 'generation', entityId: pick.id, op: 'upsert' }]);
+      const claimed = await storage.recordedWrite(claimJob, trx, values, pick.account_id, [{ kind: 'generation', entityId: pick.id, op: 'upsert' }]);
       if (!claimed) {
         // Why not: the system-wide limit, or the job is gone (taken, or its account started an unlimited job, U3).
         const running = await trx.selectFrom('generations').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'running').executeTakeFirst();
@@ -314,7 +312,7 @@ export class JobQueue {
     return db.transaction().execute(async (trx) => {
       const owner = await trx.selectFrom('generations').select('account_id').where('id', '=', id).executeTakeFirst();
       if (!owner) return 'skipped';
-      await lockAccount(trx, this.ctx.engine, owner.account_id);
+      await this.ctx.storage.lockAccount(trx, owner.account_id);
       const row = await trx.selectFrom('generations').select(['account_id', 'status', 'worker_id', 'attempts']).where('id', '=', id).executeTakeFirst();
       if (!row || row.status !== 'running' || (expectWorker !== null && row.worker_id !== expectWorker)) return 'skipped';
       if (countAttempt && Number(row.attempts) >= this.#config.maxAttempts) {
@@ -328,7 +326,7 @@ export class JobQueue {
         .where('status', '=', 'running')
         .where('worker_id', row.worker_id === null ? 'is' : '=', row.worker_id)
         .execute();
-      await recordChange(trx, row.account_id, 'generation', id, 'upsert');
+      await this.ctx.storage.recordChange(trx, row.account_id, 'generation', id, 'upsert');
       return 'requeued';
     });
   }

@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, type PostgresCursor, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
-import type { Engine } from './engine.js';
+import type { Engine, StorageEngine } from './engine.js';
+import { storageEngines } from './engines.js';
 import { migrateToLatest } from './migrations.js';
 import { statementName } from './prepared.js';
 import type { DB } from './schema.js';
@@ -19,6 +20,8 @@ export interface Database {
    */
   workerDb: Kysely<DB>;
   engine: Engine;
+  /** What differs between the engines, chosen here once (storage/engine.ts). */
+  storage: StorageEngine;
   close(): Promise<void>;
 }
 
@@ -112,5 +115,5 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     await close();
     throw error;
   }
-  return { db, workerDb: workerDb ?? db, engine, close };
+  return { db, workerDb: workerDb ?? db, engine, storage: storageEngines[engine], close };
 }

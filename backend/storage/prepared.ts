@@ -12,7 +12,7 @@
  * On PostgreSQL each such query is also a named statement on the server (see `statementName`): parsed and planned once
  * per connection, then only bound and run.
  */
-import { createQueryId, PostgresAdapter, type Compilable, type DialectAdapter, type Kysely, type QueryResult, type RawBuilder, type RootOperationNode } from 'kysely';
+import { createQueryId, type Compilable, type DialectAdapter, type Kysely, type QueryResult, type RawBuilder, type RootOperationNode } from 'kysely';
 import type { DB } from './schema.js';
 
 /** Stands in for a value while the query is built and compiled; each run puts the real value in its place. */
@@ -135,9 +135,4 @@ export function preparedPerShape<S, V extends object, R>(build: (shape: S) => Bu
     }
     return query;
   };
-}
-
-/** Whether a database or transaction runs on PostgreSQL, for the few statements written for one engine only. */
-export function onPostgres(executor: Kysely<DB>): boolean {
-  return executor.getExecutor().adapter instanceof PostgresAdapter;
 }

@@ -15,7 +15,6 @@ import { writeFileAtomic } from '../../providers/atomic-write.js';
 import { imageInfo } from '../../providers/local.js';
 import { clientKey } from '../../policy/fair-use-rules.js';
 import type { Services } from '../../services.js';
-import { recordChange } from '../../storage/tx.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
 
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
@@ -187,7 +186,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
         }
         await trx.updateTable('generations').set({ deleted_at: s.ctx.clock.now().toISOString() }).where('id', '=', params.id).execute();
         await trx.deleteFrom('workspace_items').where('generation_id', '=', params.id).execute();
-        await recordChange(trx, account.id, 'generation', params.id, 'delete');
+        await s.ctx.storage.recordChange(trx, account.id, 'generation', params.id, 'delete');
       });
       return reply.code(204).send();
     },

@@ -96,9 +96,9 @@ describe.each(engines)('ledger properties (%s)', (engine) => {
         async (commands, zone, startOffsetS) => {
           // Fresh services with their own clock per run; they share the database, each run with its own account.
           const clock = new TestClock(new Date(Date.UTC(2026, 0, 1) + startOffsetS * 1000));
-          const ctx: PolicyContext = { db, engine: database.engine, catalog, clock, events: new EventLog(db, clock), config: parseOperationsConfig({}) };
+          const ctx: PolicyContext = { db, storage: database.storage, catalog, clock, events: new EventLog(db, clock), config: parseOperationsConfig({}) };
           const subscriptions = new Subscriptions(ctx);
-          const accounts = new Accounts(db, catalog, clock, subscriptions);
+          const accounts = new Accounts(db, database.storage, catalog, clock, subscriptions);
           const charges = new Charges(ctx);
           const dueWork = new DueWork(ctx, subscriptions, async () => {});
           const generations = new Generations(ctx, charges, dueWork);
