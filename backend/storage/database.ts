@@ -5,7 +5,7 @@ import pg from 'pg';
 import type { Engine, StorageEngine } from './engine.js';
 import { storageEngines } from './engines.js';
 import { migrateToLatest } from './migrations.js';
-import { statementName } from './prepared.js';
+import { PREPARED_MARK } from './prepared.js';
 import type { DB } from './schema.js';
 import { BackgroundCheckpointer, nodeSqliteDialect, openSqlite } from './sqlite-dialect.js';
 
@@ -37,17 +37,34 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 const IDLE_CONNECTION_MS = 5 * 60_000;
 
 /**
- * The pool as Kysely sees it, with a prepared query's SQL run as a named statement: each connection parses and plans it
- * once, and after that only binds and runs it.
+ * How many prepared queries' SQL texts a pool names (one per query, dialect and shape, so few): past it a query's SQL
+ * is parsed on every run again, so that no connection keeps statements without bound.
+ */
+const NAMED_STATEMENTS = 500;
+
+/**
+ * The pool as Kysely sees it, with a prepared query's SQL (marked, see `PREPARED_MARK`) run as a named statement: each
+ * connection parses and plans it once, and after that only binds and runs it. The names belong to this pool.
  */
 function namingStatements(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (sql: string): string | undefined => {
+    let name = names.get(sql);
+    if (!name && names.size < NAMED_STATEMENTS) {
+      name = `companion_${names.size + 1}`;
+      names.set(sql, name);
+    }
+    return name;
+  };
   return {
     connect: async () => {
       const client = await pool.connect();
       const query = (text: string | PostgresCursor<unknown>, values?: ReadonlyArray<unknown>) => {
         if (typeof text !== 'string') return client.query(text as unknown as pg.Submittable);
-        const name = statementName(text);
-        return client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] });
+        if (!text.startsWith(PREPARED_MARK)) return client.query({ text, values: values as unknown[] });
+        const sql = text.slice(PREPARED_MARK.length);
+        const name = nameOf(sql);
+        return client.query(name ? { name, text: sql, values: values as unknown[] } : { text: sql, values: values as unknown[] });
       };
       return { query: query as unknown as PostgresPoolClient['query'], release: () => client.release() };
     },
