@@ -77,7 +77,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const log = new Logger(app.log);
 
   // Storage, then policy, then the domain services and their views, then the queue machinery.
-  const database = await openDatabase({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
+  const database = await openDatabase({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, log });
   const { db, storage } = database;
   const events = new EventLog(db, clock);
   const ctx: PolicyContext = { db, storage, catalog, clock, events, config };

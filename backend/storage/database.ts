@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, type PostgresCursor, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
+import type { Logger } from '../log.js';
 import type { Engine, StorageEngine } from './engine.js';
 import { storageEngines } from './engines.js';
 import { migrateToLatest } from './migrations.js';
@@ -74,7 +75,9 @@ function namingStatements(pool: pg.Pool): PostgresPool {
 }
 
 /** Opens (and migrates) SQLite in `dataDir`, or PostgreSQL when `databaseUrl` names one. */
-export async function openDatabase(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<Database> {
+export async function openDatabase(options: { dataDir: string; databaseUrl?: string | undefined; log?: Logger | undefined }): Promise<Database> {
+  const survived = (error: Error, message: string) =>
+    options.log ? options.log.survived('database', error, message) : process.stderr.write(`companion-backend: ${message}: ${error.message}\n`);
   let db: Kysely<DB>;
   let workerDb: Kysely<DB> | undefined;
   let engine: Engine;
@@ -91,7 +94,7 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     const pooled = (max: number) => {
       const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: IDLE_CONNECTION_MS });
       // An idle connection the server drops is replaced on the next query; without a listener it would end the process.
-      pool.on('error', (error) => process.stderr.write(`companion-backend: a PostgreSQL connection failed: ${error.message}\n`));
+      pool.on('error', (error) => survived(error, 'an idle PostgreSQL connection failed; the next query opens another'));
       pool.on('connect', () => (open += 1));
       pool.on('remove', () => {
         open -= 1;
@@ -117,7 +120,7 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     mkdirSync(options.dataDir, { recursive: true });
     const path = join(options.dataDir, 'companion.sqlite');
     const sqlite = openSqlite(path);
-    checkpointer = new BackgroundCheckpointer(sqlite, path);
+    checkpointer = new BackgroundCheckpointer(sqlite, path, { failed: (error) => survived(error, 'a background checkpoint failed; the next round tries again') });
     db = new Kysely<DB>({ dialect: nodeSqliteDialect(sqlite) });
   }
   const close = async () => {
