@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs
 import { dirname, join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
-import { migrationNames } from './db/migrations.js';
+import { migrationNames } from './storage/migrations.js';
 
 const DATABASE_FILE = 'companion.sqlite';
 

@@ -1,5 +1,7 @@
-import type { FastifyReply } from 'fastify';
-import type { z } from 'zod';
+/**
+ * The errors the backend's rules raise, each with the HTTP status and stable code it leaves the API with. Plain data:
+ * every layer may throw one; http/problem-json.ts sends it.
+ */
 import type { ErrorCode, Problem } from '../shared/api.js';
 
 const titles: Record<ErrorCode, string> = {
@@ -47,19 +49,3 @@ export class ApiProblem extends Error {
 
 export const notFound = (what: string) => new ApiProblem(404, 'not_found', `${what} was not found`);
 export const unauthorized = () => new ApiProblem(401, 'unauthorized', 'A valid bearer token is required');
-
-export function invalidRequest(error: z.ZodError, where: string): ApiProblem {
-  const errors = error.issues.map((issue) => ({
-    path: [where, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
-  return new ApiProblem(400, 'invalid_request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
-}
-
-export function sendProblem(reply: FastifyReply, problem: ApiProblem): FastifyReply {
-  const headers: Record<string, string> = { 'content-type': 'application/problem+json' };
-  if (problem.status === 429 && typeof problem.extra.retryAfterS === 'number') {
-    headers['retry-after'] = String(Math.max(1, Math.ceil(problem.extra.retryAfterS)));
-  }
-  return reply.code(problem.status).headers(headers).send(problem.toProblem());
-}

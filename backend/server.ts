@@ -1,37 +1,40 @@
 /**
- * The backend service: wires storage, policy, events, the runner and routes into one fastify instance.
+ * The composition root: builds every part of the backend once, in the order they depend on each other, and hands each
+ * what it needs through its constructor. Nothing here decides anything; see docs/ARCHITECTURE.md, "The backend inside".
  */
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import * as api from '../shared/api.js';
-import { Accounts, sameSecret } from './accounts.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type * as api from '../shared/api.js';
 import { loadCatalog } from './catalog.js';
 import { SystemClock, TestClock, type Clock } from './clock.js';
-import { openDatabase, type Database } from './db/database.js';
-import { EventLog } from './events.js';
-import { Generations } from './generations.js';
-import { defineRoute, type Authenticator } from './http.js';
-import { Idempotency } from './idempotency.js';
-import { balanceView } from './policy/balance-view.js';
+import { loadOperationsConfig, parseOperationsConfig, type OperationsConfig, type OperationsConfigInput } from './config.js';
+import { Accounts } from './domain/accounts.js';
+import { Generations } from './domain/generations.js';
+import { Views } from './domain/views.js';
+import { bearerAuthenticator } from './http/auth.js';
+import { answerErrorsAsProblems } from './http/problem-json.js';
+import { registerAccountRoutes } from './http/routes/account.js';
+import { registerAdminRoutes } from './http/routes/admin.js';
+import { registerGenerationRoutes } from './http/routes/generations.js';
+import { registerHistoryRoutes } from './http/routes/history.js';
+import { registerSystemRoutes } from './http/routes/system.js';
+import { registerEventStream } from './http/sse.js';
+import { Logger } from './log.js';
 import { Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
 import { DueWork } from './policy/due-work.js';
 import { FairUse } from './policy/fair-use.js';
 import { Subscriptions } from './policy/subscriptions.js';
-import { ApiProblem, notFound, sendProblem, unauthorized } from './problem.js';
-import { LocalProvider } from './providers/local.js';
+import { ProviderDirectory } from './providers/directory.js';
 import type { GenerationProvider } from './providers/provider.js';
-import { registerAccountRoutes } from './routes/account.js';
-import { registerAdminRoutes } from './routes/admin.js';
-import { registerGenerationRoutes } from './routes/generations.js';
-import { registerHistoryRoutes } from './routes/history.js';
-import { loadOperationsConfig, parseOperationsConfig, type OperationsConfigInput } from './config.js';
+import { DueWorkTimer } from './queue/due-work-timer.js';
 import { JobQueue } from './queue/job-queue.js';
+import { QueueEvents } from './queue/queue-events.js';
 import { WorkerPool } from './queue/worker-pool.js';
-import { SdWebUiProvider } from './providers/sd-webui.js';
 import type { Services } from './services.js';
-import { registerEventStream } from './sse.js';
-import { VERSION } from './version.js';
+import { openDatabase, type Database } from './storage/database.js';
+import { EventLog } from './storage/events.js';
+import { Idempotency } from './storage/idempotency.js';
 
 export interface BackendOptions {
   dataDir: string;
@@ -53,115 +56,56 @@ export interface Backend {
   database: Database;
   catalog: api.Catalog;
   services: Services;
+  /** Failures the backend survived, logged and counted by kind. */
+  log: Logger;
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
 
-/** The shortest pause between two rounds of `queue` events. */
-const QUEUE_EVENT_PAUSE_MS = 50;
+/** The operator's configuration file, with the values given in code over it. */
+function operationsConfig(options: BackendOptions): OperationsConfig {
+  const file = loadOperationsConfig(options.configPath);
+  if (!options.config) return file;
+  return parseOperationsConfig({ queue: { ...file.queue, ...options.config.queue }, fairUse: { ...file.fairUse, ...options.config.fairUse } });
+}
 
 export async function createBackend(options: BackendOptions): Promise<Backend> {
   const catalog = loadCatalog(options.catalogPath);
+  const config = operationsConfig(options);
   const clock: Clock = options.testClock ? new TestClock(options.testClock) : new SystemClock();
-  const database = await openDatabase({ dataDir: options.dataDir, databaseUrl: options.databaseUrl });
-  const { db, engine } = database;
+  // Ids in paths are checked by the routes' schemas (at most 200 characters): fastify must let them through to be.
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: 'idle', routerOptions: { maxParamLength: 1000 } });
+  const log = new Logger(app.log);
+
+  // Storage, then policy, then the domain services and their views, then the queue machinery.
+  const database = await openDatabase({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, log });
+  const { db, storage } = database;
   const events = new EventLog(db, clock);
-  const fileConfig = loadOperationsConfig(options.configPath);
-  const config = options.config
-    ? parseOperationsConfig({ queue: { ...fileConfig.queue, ...options.config.queue }, fairUse: { ...fileConfig.fairUse, ...options.config.fairUse } })
-    : fileConfig;
-  const ctx: PolicyContext = { db, engine, catalog, clock, events, config };
+  const ctx: PolicyContext = { db, storage, catalog, clock, events, config };
   const subscriptions = new Subscriptions(ctx);
-  const accounts = new Accounts(db, catalog, clock, subscriptions);
   const charges = new Charges(ctx);
-  const balance = (accountId: string) => db.transaction().execute((trx) => balanceView(ctx, trx, accountId));
-  const publishBalance = async (accountId: string) => {
-    await events.publish(accountId, { type: 'balance', data: await balance(accountId) });
-  };
-  const dueWork = new DueWork(ctx, subscriptions, publishBalance);
+  const fairUse = new FairUse({ db, storage, clock, config: config.fairUse });
+  const accounts = new Accounts(db, storage, catalog, clock, subscriptions);
+  const views = new Views(ctx, accounts, fairUse);
+  // An account's status is part of its view, which reads fair use: so fair use hears of its listener after both exist.
+  fairUse.onStatusChange((accountId) => views.publishAccount(accountId));
+  const dueWork = new DueWork(ctx, subscriptions, (accountId) => views.publishBalance(accountId));
   const generations = new Generations(ctx, charges, dueWork);
-
-  const generation = (accountId: string, id: string) => db.transaction().execute(async (trx) => generations.view(trx, await generations.get(trx, accountId, id)));
-  const publishGeneration = async (accountId: string, id: string, current?: api.Generation) => {
-    await events.publish(accountId, { type: 'generation', data: current ?? (await generation(accountId, id)) });
-  };
-  const me = async (accountId: string, executor: typeof db = db) => ({ ...(await accounts.me(accountId, executor)), fairUse: await fairUse.fairUseView(accountId, executor) });
-  const publishAccount = async (accountId: string) => {
-    await events.publish(accountId, { type: 'account', data: await me(accountId) });
-  };
-  const fairUse = new FairUse({ db, engine, clock, config: config.fairUse, onStatusChange: (accountId) => publishAccount(accountId) });
   const queue = new JobQueue(ctx, generations, database.workerDb);
-  let closing = false;
-
-  // SSE `queue` events: every account with work in the queues hears about a change, coalesced to one round per 50 ms;
-  // rounds never overlap, and one reading of the queues serves every account of the round. A round reads the whole
-  // queue, which with thousands waiting is slow, and rounds one after the other took most of the process, so that the
-  // workers fell behind (docs/PERFORMANCE.md#the-queue-and-the-workers). The pause after a round is at least three
-  // times as long as the round: the rounds take at most a quarter of the time, and the positions of a long queue move
-  // a few times a second.
-  let queueTimer: NodeJS.Timeout | null = null;
-  let queueRound: Promise<void> | null = null;
-  let queueAgain = false;
-  let queuePauseMs = QUEUE_EVENT_PAUSE_MS;
-  // An account whose last job just ended hears one more round (its queue now empty), so no client is left showing work
-  // that is gone.
-  let previousAudience: string[] = [];
-  const publishQueues = async () => {
-    const started = performance.now();
-    const statusFor = await queue.overview(config.queue.workers);
-    const inQueue = await queue.accountsInQueue();
-    const audience = new Set([...inQueue, ...previousAudience]);
-    previousAudience = inQueue;
-    await Promise.all([...audience].map((accountId) => events.publish(accountId, { type: 'queue', data: statusFor(accountId) })));
-    queuePauseMs = Math.max(QUEUE_EVENT_PAUSE_MS, 3 * (performance.now() - started));
-  };
-  const queueChanged = () => {
-    if (closing) return;
-    if (queueRound) {
-      queueAgain = true;
-      return;
-    }
-    if (queueTimer) return;
-    queueTimer = setTimeout(() => {
-      queueTimer = null;
-      queueRound = publishQueues()
-        .catch((error) => app.log.error(error, 'queue event failed'))
-        .finally(() => {
-          queueRound = null;
-          if (queueAgain) {
-            queueAgain = false;
-            queueChanged();
-          }
-        });
-    }, queuePauseMs);
-  };
-
-  const local = new LocalProvider();
-  // The catalog as served says which models the built-in demo generator renders, so the app can say so (a test's own
-  // provider stands in for a real one).
-  const servedCatalog: api.Catalog = {
-    ...catalog,
-    models: catalog.models.map((model) => ({ ...model, demo: options.provider === undefined && model.provider?.kind !== 'sd-webui' })),
-  };
-  const remote = new Map<string, GenerationProvider>();
-  const providerFor = (modelId: string): GenerationProvider => {
-    if (options.provider) return options.provider;
-    const model = catalog.models.find((m) => m.id === modelId);
-    if (model?.provider?.kind !== 'sd-webui') return local;
-    const url = model.provider.url;
-    if (!remote.has(url)) remote.set(url, new SdWebUiProvider({ baseURL: url, timeoutMs: config.queue.jobTimeoutS * 1000 }));
-    return remote.get(url)!;
-  };
+  const queueEvents = new QueueEvents(queue, events, config.queue.workers, log);
+  const providers = new ProviderDirectory(catalog, config.queue.jobTimeoutS * 1000, options.provider);
   const runner = new WorkerPool(
     { ...ctx, db: database.workerDb },
     queue,
     generations,
-    { generationChanged: publishGeneration, balanceChanged: publishBalance, queueChanged },
-    { outputsDir: join(options.dataDir, 'outputs'), providerFor, exclusiveDatabase: engine === 'sqlite' },
+    {
+      generationChanged: (accountId, id, current) => generations.publish(accountId, id, current),
+      balanceChanged: (accountId) => views.publishBalance(accountId),
+      queueChanged: () => queueEvents.changed(),
+    },
+    { outputsDir: join(options.dataDir, 'outputs'), providerFor: (modelId) => providers.providerFor(modelId), exclusiveDatabase: storage.exclusive, log },
   );
-  // The due-work timer (set below, once listening): a zone change can bring an account's next midnight forward.
-  let timer: NodeJS.Timeout | undefined;
-  let rescheduleDueWork = () => {};
+  const dueWorkTimer = new DueWorkTimer(dueWork, clock, log);
   const services: Services = {
     ctx,
     accounts,
@@ -173,106 +117,30 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     runner,
     queue,
     fairUse,
-    me,
-    publishAccount,
     dataDir: options.dataDir,
-    balance,
-    generation,
-    publishBalance,
-    publishGeneration,
-    dueScheduleChanged: () => rescheduleDueWork(),
+    me: (accountId, executor) => views.me(accountId, executor),
+    balance: (accountId) => views.balance(accountId),
+    generation: (accountId, id) => generations.viewOf(accountId, id),
+    publishAccount: (accountId) => views.publishAccount(accountId),
+    publishBalance: (accountId) => views.publishBalance(accountId),
+    publishGeneration: (accountId, id, current) => generations.publish(accountId, id, current),
+    dueScheduleChanged: () => dueWorkTimer.reschedule(),
   };
 
-  // Ids in paths are checked by the routes' schemas (at most 200 characters): fastify must let them through to be.
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: 'idle', routerOptions: { maxParamLength: 1000 } });
-
-  const auth: Authenticator = {
-    async account(request: FastifyRequest) {
-      const token = bearer(request);
-      const account = token ? await accounts.authenticate(token) : null;
-      if (!account) throw unauthorized();
-      return account;
-    },
-    admin(request: FastifyRequest) {
-      const token = bearer(request);
-      if (!token || !sameSecret(token, options.adminToken)) throw unauthorized();
-    },
-  };
-
-  app.setErrorHandler((error, request, reply) => {
-    if (error instanceof ApiProblem) return sendProblem(reply, error);
-    const status = (error as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) {
-      const code = status === 404 ? 'not_found' : status === 429 ? 'rate_limited' : 'invalid_request';
-      const kept = status === 404 || status === 413 || status === 415 ? status : 400;
-      return sendProblem(reply, new ApiProblem(kept, code, (error as Error).message));
-    }
-    request.log.error(error);
-    return sendProblem(reply, new ApiProblem(500, 'internal_error', 'The backend failed to answer this request'));
-  });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)));
-
-  defineRoute(app, auth, {
-    method: 'GET',
-    url: '/v1/health',
-    auth: 'none',
-    response: api.Health,
-    handler: async () => ({ status: 'ok' as const, version: VERSION }),
-  });
-  defineRoute(app, auth, {
-    method: 'GET',
-    url: '/v1/catalog',
-    auth: 'none',
-    response: api.Catalog,
-    handler: async () => servedCatalog,
-  });
+  // HTTP last: it only calls the parts above.
+  const auth = bearerAuthenticator(accounts, options.adminToken);
+  answerErrorsAsProblems(app);
+  registerSystemRoutes(app, auth, { catalog: providers.servedCatalog(), queue, workers: config.queue.workers });
   registerAccountRoutes(app, auth, services);
   registerAdminRoutes(app, auth, services);
   registerGenerationRoutes(app, auth, services);
   registerHistoryRoutes(app, auth, services);
-  defineRoute(app, auth, {
-    method: 'GET',
-    url: '/v1/queue',
-    auth: 'account',
-    response: api.QueueStatus,
-    handler: async ({ account }) => queue.status(account.id, config.queue.workers),
-  });
-
   const openStreams = new Set<() => void>();
-  registerEventStream(
-    app,
-    auth,
-    { events, applyDueWork: (id) => dueWork.apply(id), balance, streamsChanged: (id, open) => void fairUse.observeStreams(id, open).catch(() => {}) },
-    openStreams,
-  );
-
-  // Due work (A1, A3, C2, C3): when the test clock moves, and at the next due instant of any account.
-  clock.onMove(() => dueWork.applyForAll());
-  const scheduleDueWork = async () => {
-    if (closing || clock.isTestClock) return;
-    const due = await dueWork.nextDueAt();
-    const waitMs = due ? Math.min(Math.max(due.getTime() - clock.now().getTime(), 0) + 50, 3_600_000) : 3_600_000;
-    timer = setTimeout(() => {
-      // Fired: no timer is waiting until the next one is set, so a reschedule meanwhile leaves this round alone.
-      timer = undefined;
-      dueWork
-        .applyForAll()
-        .catch((error) => app.log.error(error, 'due work failed'))
-        .finally(() => void scheduleDueWork());
-    }, waitMs);
-    timer.unref();
-  };
-  rescheduleDueWork = () => {
-    // Only a timer already set is replaced: before listening (and on a test clock) there is none to move.
-    if (timer === undefined || closing) return;
-    clearTimeout(timer);
-    timer = undefined;
-    scheduleDueWork().catch((error) => app.log.error(error, 'scheduling due work failed'));
-  };
-
+  const streamsChanged = (accountId: string, open: number) =>
+    void fairUse.observeStreams(accountId, open).catch((error: unknown) => log.survived('fair-use', error, 'the check of open streams failed'));
+  registerEventStream(app, auth, { events, applyDueWork: (id) => dueWork.apply(id), balance: (id) => views.balance(id), streamsChanged }, openStreams);
   app.addHook('preClose', async () => {
-    closing = true;
-    if (timer) clearTimeout(timer);
+    dueWorkTimer.stop();
     for (const close of [...openStreams]) close();
   });
 
@@ -286,27 +154,20 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     database,
     catalog,
     services,
+    log,
     async listen(port: number, host = '127.0.0.1') {
       await app.listen({ port, host });
       const address = app.server.address();
       const actual = typeof address === 'object' && address ? address.port : port;
-      void scheduleDueWork();
+      dueWorkTimer.start();
       return `http://${host}:${actual}`;
     },
     async close() {
-      closing = true;
-      if (queueTimer) clearTimeout(queueTimer);
+      dueWorkTimer.stop();
       await runner.stop();
-      await queueRound;
+      await queueEvents.stop();
       await app.close();
       await database.close();
     },
   };
-}
-
-function bearer(request: FastifyRequest): string | null {
-  const header = request.headers.authorization;
-  if (!header) return null;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match?.[1] ?? null;
 }

@@ -1,17 +1,17 @@
 /** Everything a route needs, built once per backend. */
 import type { Kysely } from 'kysely';
 import type { Balance, Generation, Me } from '../shared/api.js';
-import type { DB } from './db/schema.js';
+import type { DB } from './storage/schema.js';
 import type { FairUse } from './policy/fair-use.js';
 import type { JobQueue } from './queue/job-queue.js';
-import type { Accounts } from './accounts.js';
-import type { Generations } from './generations.js';
-import type { Idempotency } from './idempotency.js';
+import type { Accounts } from './domain/accounts.js';
+import type { Generations } from './domain/generations.js';
+import type { Idempotency } from './storage/idempotency.js';
 import type { Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
 import type { DueWork } from './policy/due-work.js';
 import type { Subscriptions } from './policy/subscriptions.js';
-import type { GenerationRunner } from './runner.js';
+import type { GenerationRunner } from './queue/runner.js';
 
 export interface Services {
   ctx: PolicyContext;

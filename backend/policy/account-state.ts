@@ -3,10 +3,10 @@
  * (with the model's window, see charges.ts) and so does the balance an account sees (balance-view.ts).
  */
 import type { Kysely } from 'kysely';
-import { prepared } from '../db/prepared.js';
-import type { DB } from '../db/schema.js';
-import type { Balances } from '../ledger.js';
-import type { AccountRow, Tx } from '../tx.js';
+import { prepared } from '../storage/prepared.js';
+import type { DB } from '../storage/schema.js';
+import type { Balances } from '../storage/ledger.js';
+import type { AccountRow, Tx } from '../storage/tx.js';
 import type { SubscriptionRow } from './subscriptions.js';
 
 export interface AccountState {

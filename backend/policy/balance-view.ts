@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Balance } from '../../shared/api.js';
 import { lastLocalMidnight, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
 import { notFound } from '../problem.js';
-import type { Tx } from '../tx.js';
+import type { Tx } from '../storage/tx.js';
 import { readAccountState } from './account-state.js';
 import { planOf, type PolicyContext } from './context.js';
 import type { SubscriptionRow } from './subscriptions.js';

@@ -2,14 +2,14 @@ import type { Kysely } from 'kysely';
 import type { Catalog, Plan } from '../../shared/api.js';
 import type { Clock } from '../clock.js';
 import type { OperationsConfig } from '../config.js';
-import type { Engine } from '../db/database.js';
-import type { DB } from '../db/schema.js';
-import type { EventLog } from '../events.js';
+import type { StorageEngine } from '../storage/engine.js';
+import type { DB } from '../storage/schema.js';
+import type { EventLog } from '../storage/events.js';
 
 /** What policy code works with: storage, the catalog, the injected clock and the event log. */
 export interface PolicyContext {
   db: Kysely<DB>;
-  engine: Engine;
+  storage: StorageEngine;
   catalog: Catalog;
   clock: Clock;
   events: EventLog;

@@ -5,8 +5,8 @@
  * at the next due instant, so a backend that was down for days catches up exactly once on its first look.
  */
 import { lastLocalMidnight, localDate, nextAnniversary, nextLocalMidnight } from '../../shared/calendar.js';
-import { postEntry, readBalance } from '../ledger.js';
-import { lockedAccount, readAccount, type AccountRow, type Tx } from '../tx.js';
+import { readBalance } from '../storage/ledger.js';
+import { readAccount, type AccountRow, type Tx } from '../storage/tx.js';
 import { planOf, type PolicyContext } from './context.js';
 import type { SubscriptionRow, Subscriptions } from './subscriptions.js';
 
@@ -19,7 +19,7 @@ export class DueWork {
 
   async apply(accountId: string): Promise<void> {
     const changed = await this.ctx.db.transaction().execute(async (trx) => {
-      const account = await lockedAccount(trx, this.ctx.engine, accountId);
+      const account = await this.ctx.storage.lockedAccount(trx, accountId);
       if (!account) return false;
       const changedBalances = await this.applyLocked(trx, account);
       const closed = await this.closeEndedWindows(trx, accountId);
@@ -84,9 +84,9 @@ export class DueWork {
     const left = await readBalance(trx, accountId, 'free');
     const daily = this.ctx.catalog.dailyFreeCredits;
     if (left > 0) {
-      await postEntry(trx, accountId, { kind: 'expire', balance: 'free', amount: -left, reason: `C2: unused free credits end at local midnight ${day}`, at: dueMidnight });
+      await this.ctx.storage.postEntry(trx, accountId, { kind: 'expire', balance: 'free', amount: -left, reason: `C2: unused free credits end at local midnight ${day}`, at: dueMidnight });
     }
-    await postEntry(trx, accountId, { kind: 'grant', balance: 'free', amount: daily, reason: `C2: daily free credits for ${day}`, at: dueMidnight });
+    await this.ctx.storage.postEntry(trx, accountId, { kind: 'grant', balance: 'free', amount: daily, reason: `C2: daily free credits for ${day}`, at: dueMidnight });
     return true;
   }
 

@@ -18,14 +18,15 @@
  * sharing is seen across restarts and across backend processes.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { AccountStatus as AccountStatusSchema, Appeal, FairUse as FairUseSchema } from '../../shared/api.js';
-import { newId } from '../accounts.js';
+import { newId } from '../storage/ids.js';
 import type { Clock } from '../clock.js';
-import type { Engine } from '../db/database.js';
+import type { StorageEngine } from '../storage/engine.js';
 import { ApiProblem, notFound } from '../problem.js';
-import { lockAccount, type Tx } from '../tx.js';
-import type { AuditActor, FairUseTables, FlagSource } from './fair-use-schema.js';
+import type { Tx } from '../storage/tx.js';
+import type { AuditActor, FairUseTables, FlagSource } from '../storage/fair-use-schema.js';
+import { automationSuspicion, clientSharingSuspicion, parseFairUseConfig, streamSharingSuspicion, type FairUseConfig, type FairUseConfigInput } from './fair-use-rules.js';
 
 export type AccountStatus = z.infer<typeof AccountStatusSchema>;
 export type FairUseView = z.infer<typeof FairUseSchema>;
@@ -33,84 +34,6 @@ export type FairUseView = z.infer<typeof FairUseSchema>;
 /** The tables this module reads and writes: its own, and the account's status. */
 export type FairUseDB = FairUseTables & { accounts: { id: string; status: string } };
 export type FairUseTx = Transaction<FairUseDB>;
-
-// ---- configuration (U6: operator configuration, validated at start-up) --------------------------------------------
-const positive = z.number().positive();
-const count = z.number().int().positive();
-export const FairUseConfig = z.strictObject({
-  automation: z.strictObject({
-    /** More than `maxRequestsPerWindow` unlimited requests within `windowS` seconds is automation. */
-    windowS: positive,
-    maxRequestsPerWindow: count,
-    /** How many consecutive requests (so one interval fewer) are checked for an inhumanly regular rhythm. */
-    regularIntervalCount: z.number().int().min(3),
-    /** Intervals whose coefficient of variation (standard deviation / mean) is below this are inhumanly regular. */
-    maxIntervalCv: z.number().nonnegative(),
-  }),
-  sharing: z.strictObject({
-    /** More than `maxDistinctClients` different clients within `windowS` seconds is credential sharing. */
-    windowS: positive,
-    maxDistinctClients: count,
-    /** More than this many open event streams at once is credential sharing. */
-    maxConcurrentStreams: count,
-  }),
-});
-export type FairUseConfig = z.infer<typeof FairUseConfig>;
-export interface FairUseConfigInput {
-  automation?: Partial<FairUseConfig['automation']>;
-  sharing?: Partial<FairUseConfig['sharing']>;
-}
-
-export const DEFAULT_FAIR_USE_CONFIG: FairUseConfig = {
-  automation: { windowS: 60, maxRequestsPerWindow: 30, regularIntervalCount: 20, maxIntervalCv: 0.03 },
-  sharing: { windowS: 3600, maxDistinctClients: 3, maxConcurrentStreams: 3 },
-};
-
-/** The defaults with the operator's overrides, or a clear error naming what is wrong. */
-export function parseFairUseConfig(input: FairUseConfigInput = {}): FairUseConfig {
-  const merged = {
-    automation: { ...DEFAULT_FAIR_USE_CONFIG.automation, ...input.automation },
-    sharing: { ...DEFAULT_FAIR_USE_CONFIG.sharing, ...input.sharing },
-  };
-  const parsed = FairUseConfig.safeParse(merged);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${['fairUse', ...i.path.map(String)].join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid fair-use configuration: ${issues}`);
-  }
-  return parsed.data;
-}
-
-// ---- detection (pure) ----------------------------------------------------------------------------------------------
-/** "60 s", "5 min", "1 h": how a window reads in a pause reason. */
-export function formatSpan(seconds: number): string {
-  if (seconds % 3600 === 0) return `${seconds / 3600} h`;
-  if (seconds % 60 === 0 && seconds > 60) return `${seconds / 60} min`;
-  return `${seconds} s`;
-}
-
-/**
- * U7 automation, from the account's recent unlimited-request times (epoch ms, oldest first, the newest being the request
- * now): the reason to pause, or null. Intervals of zero (a test clock standing still between requests) say nothing
- * about a rhythm, so a rhythm needs a mean interval above zero; the rate check still counts such requests.
- */
-export function automationSuspicion(times: readonly number[], config: FairUseConfig['automation']): string | null {
-  const now = times.at(-1);
-  if (now === undefined) return null;
-  const inWindow = times.filter((t) => t >= now - config.windowS * 1000).length;
-  if (inWindow > config.maxRequestsPerWindow) return `Automation suspected: ${inWindow} requests in ${formatSpan(config.windowS)}`;
-
-  const n = config.regularIntervalCount;
-  if (times.length < n) return null;
-  const last = times.slice(-n);
-  const intervals = last.slice(1).map((t, i) => t - last[i]!);
-  const mean = intervals.reduce((sum, x) => sum + x, 0) / intervals.length;
-  if (mean <= 0) return null;
-  const variance = intervals.reduce((sum, x) => sum + (x - mean) ** 2, 0) / intervals.length;
-  const cv = Math.sqrt(variance) / mean;
-  if (cv >= config.maxIntervalCv) return null;
-  // Truncated, so the reason never shows a value at or above the threshold it fell below.
-  return `Automation suspected: ${n} requests at near-identical intervals (cv ${(Math.floor(cv * 100) / 100).toFixed(2)})`;
-}
 
 // ---- the service ---------------------------------------------------------------------------------------------------
 export interface FairUseState {
@@ -131,15 +54,13 @@ export interface AuditEntry {
 
 export interface FairUseOptions {
   db: Kysely<FairUseDB>;
-  engine: Engine;
+  storage: StorageEngine;
   clock: Clock;
   config?: FairUseConfigInput;
-  /**
-   * Called after a transaction of this module that changed an account's status has committed (to publish an `account`
-   * event). Not called for work done inside a caller's transaction: there `FairUseState.pausedNow` says so instead.
-   */
-  onStatusChange?: (accountId: string, status: AccountStatus) => void | Promise<void>;
 }
+
+/** Hears of an account's status change once the transaction that made it has committed. */
+export type StatusListener = (accountId: string, status: AccountStatus) => void | Promise<void>;
 
 type StatusChanges = Map<string, AccountStatus>;
 type Executor = Kysely<FairUseDB>;
@@ -147,9 +68,9 @@ type Executor = Kysely<FairUseDB>;
 export class FairUse {
   readonly config: FairUseConfig;
   readonly #db: Kysely<FairUseDB>;
-  readonly #engine: Engine;
+  readonly #storage: StorageEngine;
   readonly #clock: Clock;
-  readonly #onStatusChange: FairUseOptions['onStatusChange'];
+  #onStatusChange: StatusListener | undefined;
   /** Recent unlimited-request times per account (epoch ms, oldest first), at most `#ringSize` each. */
   readonly #recent = new Map<string, number[]>();
   readonly #ringSize: number;
@@ -157,10 +78,17 @@ export class FairUse {
   constructor(options: FairUseOptions) {
     this.config = parseFairUseConfig(options.config);
     this.#db = options.db;
-    this.#engine = options.engine;
+    this.#storage = options.storage;
     this.#clock = options.clock;
-    this.#onStatusChange = options.onStatusChange;
     this.#ringSize = Math.max(this.config.automation.maxRequestsPerWindow + 1, this.config.automation.regularIntervalCount);
+  }
+
+  /**
+   * Called after a transaction of this module that changed an account's status has committed (to publish an `account`
+   * event). Not called for work done inside a caller's transaction: there `FairUseState.pausedNow` says so instead.
+   */
+  onStatusChange(listener: StatusListener): void {
+    this.#onStatusChange = listener;
   }
 
   /**
@@ -180,10 +108,7 @@ export class FairUse {
         const since = await this.#lastRestoredAt(tx, accountId);
         const times = this.#recordRequest(accountId, at.getTime(), since);
         const clients = await this.#recordClient(tx, accountId, observation.clientKey, at, since);
-        const { sharing } = this.config;
-        const reason =
-          automationSuspicion(times, this.config.automation) ??
-          (clients > sharing.maxDistinctClients ? `Credential sharing suspected: ${clients} different clients within ${formatSpan(sharing.windowS)}` : null);
+        const reason = automationSuspicion(times, this.config.automation) ?? clientSharingSuspicion(clients, this.config.sharing);
         if (!reason) return { status, reason: null, pausedNow: false };
         await this.#pause(tx, accountId, status, reason, 'automatic', changes);
         return { status: 'unlimited_paused', reason, pausedNow: true };
@@ -194,9 +119,9 @@ export class FairUse {
 
   /** Call whenever the number of the account's open event streams changes: too many at once is credential sharing. */
   async observeStreams(accountId: string, openStreams: number): Promise<FairUseState> {
-    const max = this.config.sharing.maxConcurrentStreams;
-    if (openStreams <= max) return this.#state(this.#db, accountId, await this.#status(this.#db, accountId));
-    return this.pause(accountId, `Credential sharing suspected: ${openStreams} sessions at once`, 'automatic');
+    const reason = streamSharingSuspicion(openStreams, this.config.sharing);
+    if (!reason) return this.#state(this.#db, accountId, await this.#status(this.#db, accountId));
+    return this.pause(accountId, reason, 'automatic');
   }
 
   /** Pauses unlimited access unless a pause is already pending review or the account is suspended (then nothing). */
@@ -316,7 +241,7 @@ export class FairUse {
     const changes: StatusChanges = new Map();
     const locked = async (tx: FairUseTx) => {
       // lockAccount only runs SQL on the accounts table, which FairUseDB shares with DB.
-      await lockAccount(tx as unknown as Tx, this.#engine, accountId);
+      await this.#storage.lockAccount(tx as unknown as Tx, accountId);
       return work(tx, changes);
     };
     if (outer) return locked(outer);
@@ -463,7 +388,7 @@ function toAppeal(row: {
   };
 }
 
-// Same cursor format as the other pages (routes/generations.ts): base64url JSON of the sort key.
+// Same cursor format as the other pages (http/routes/generations.ts): base64url JSON of the sort key.
 function encodeCursor(parts: [string, string]): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
 }

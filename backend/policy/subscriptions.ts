@@ -6,12 +6,13 @@ import type { Selectable } from 'kysely';
 import { DateTime } from 'luxon';
 import type { Plan } from '../../shared/api.js';
 import { anniversariesBetween, anniversaryDayOf, nextAnniversary } from '../../shared/calendar.js';
-import { newId } from '../accounts.js';
-import { prepared } from '../db/prepared.js';
-import type { SubscriptionsTable } from '../db/schema.js';
-import { postEntry, readBalance } from '../ledger.js';
+import { newId } from '../storage/ids.js';
+import { prepared } from '../storage/prepared.js';
+import type { SubscriptionsTable } from '../storage/schema.js';
+import type { StorageEngine } from '../storage/engine.js';
+import { readBalance } from '../storage/ledger.js';
 import { ApiProblem, notFound } from '../problem.js';
-import { lockAccount, lockedAccount, type Tx } from '../tx.js';
+import type { Tx } from '../storage/tx.js';
 import { MONTHS_PER_PERIOD, planOf, type PolicyContext } from './context.js';
 
 export type SubscriptionRow = Selectable<SubscriptionsTable>;
@@ -35,20 +36,20 @@ export async function readSubscription(trx: Tx, accountId: string): Promise<Subs
 }
 
 /** Expires what is left of the monthly allocation (C3, G5: no rollover). */
-async function expireAllocation(trx: Tx, accountId: string, at: Date, reason: string): Promise<void> {
+async function expireAllocation(storage: StorageEngine, trx: Tx, accountId: string, at: Date, reason: string): Promise<void> {
   for (const balance of ['subscription', 'generations'] as const) {
     const left = await readBalance(trx, accountId, balance);
-    if (left > 0) await postEntry(trx, accountId, { kind: 'expire', balance, amount: -left, reason, at });
+    if (left > 0) await storage.postEntry(trx, accountId, { kind: 'expire', balance, amount: -left, reason, at });
   }
 }
 
 /** Grants a plan's monthly allocation: credits (C3) or generations (G1; none to grant when unlimited). */
-async function grantAllocation(trx: Tx, accountId: string, plan: Plan, at: Date, reason: string): Promise<void> {
+async function grantAllocation(storage: StorageEngine, trx: Tx, accountId: string, plan: Plan, at: Date, reason: string): Promise<void> {
   if (plan.billing === 'credits' && (plan.monthlyCredits ?? 0) > 0) {
-    await postEntry(trx, accountId, { kind: 'grant', balance: 'subscription', amount: plan.monthlyCredits ?? 0, reason, at });
+    await storage.postEntry(trx, accountId, { kind: 'grant', balance: 'subscription', amount: plan.monthlyCredits ?? 0, reason, at });
   }
   if (plan.billing === 'generations' && plan.monthlyGenerations != null && plan.monthlyGenerations > 0) {
-    await postEntry(trx, accountId, { kind: 'grant', balance: 'generations', amount: plan.monthlyGenerations, reason, at });
+    await storage.postEntry(trx, accountId, { kind: 'grant', balance: 'generations', amount: plan.monthlyGenerations, reason, at });
   }
 }
 
@@ -70,7 +71,7 @@ export class Subscriptions {
 
   /** A4: subscribing or changing plan takes effect at once: the new allocation now, the anniversary day moves to today. */
   async subscribe(trx: Tx, accountId: string, planId: string): Promise<void> {
-    const { catalog, clock, engine } = this.ctx;
+    const { catalog, clock, storage } = this.ctx;
     const plan = catalog.plans.find((p) => p.id === planId);
     if (!plan) throw new ApiProblem(400, 'invalid_request', `Unknown plan ${planId}`, { errors: [{ path: 'body.planId', message: 'unknown plan' }] });
     if (!plan.period) {
@@ -78,7 +79,7 @@ export class Subscriptions {
         errors: [{ path: 'body.planId', message: 'not a subscription plan' }],
       });
     }
-    const account = await lockedAccount(trx, engine, accountId);
+    const account = await storage.lockedAccount(trx, accountId);
     if (!account) throw notFound(`Account ${accountId}`);
     if (account.status === 'suspended') throw suspendedProblem();
     const current = await readSubscription(trx, accountId);
@@ -101,19 +102,19 @@ export class Subscriptions {
       last_grant_at: now.toISOString(),
     };
     if (current) {
-      await expireAllocation(trx, accountId, now, `A4: ${planOf(catalog, current.plan_id).name} allocation replaced by ${plan.name}`);
+      await expireAllocation(this.ctx.storage, trx, accountId, now, `A4: ${planOf(catalog, current.plan_id).name} allocation replaced by ${plan.name}`);
       await trx.updateTable('subscriptions').set(row).where('account_id', '=', accountId).execute();
     } else {
       await trx.insertInto('subscriptions').values(row).execute();
     }
     await trx.updateTable('accounts').set({ plan_id: planId }).where('id', '=', accountId).execute();
     await openUnlimitedWindows(trx, accountId, plan, now, zone, true);
-    await grantAllocation(trx, accountId, plan, now, `${current ? 'A4: upgrade' : 'A3: subscription start'}: ${plan.name} monthly allocation`);
+    await grantAllocation(this.ctx.storage, trx, accountId, plan, now, `${current ? 'A4: upgrade' : 'A3: subscription start'}: ${plan.name} monthly allocation`);
   }
 
   /** Cancelling keeps the plan until the end of the paid period (A4). */
   async cancel(trx: Tx, accountId: string): Promise<void> {
-    await lockAccount(trx, this.ctx.engine, accountId);
+    await this.ctx.storage.lockAccount(trx, accountId);
     const current = await readSubscription(trx, accountId);
     if (!current) throw new ApiProblem(409, 'not_cancellable', 'There is no subscription to cancel');
     if (current.status === 'cancelled') return;
@@ -122,7 +123,7 @@ export class Subscriptions {
 
   /** C4: top-ups only with an active subscription; they never expire. */
   async buyTopup(trx: Tx, accountId: string, credits: number): Promise<void> {
-    const account = await lockedAccount(trx, this.ctx.engine, accountId);
+    const account = await this.ctx.storage.lockedAccount(trx, accountId);
     if (!account) throw notFound(`Account ${accountId}`);
     if (account.status === 'suspended') throw suspendedProblem();
     const current = await readSubscription(trx, accountId);
@@ -130,7 +131,7 @@ export class Subscriptions {
     if (planOf(this.ctx.catalog, account.plan_id).billing !== 'credits') {
       throw new ApiProblem(403, 'subscription_required', 'Top-up credits need a credit-billed subscription');
     }
-    await postEntry(trx, accountId, { kind: 'topup', balance: 'topup', amount: credits, reason: `C4: top-up of ${credits} credits`, at: this.ctx.clock.now() });
+    await this.ctx.storage.postEntry(trx, accountId, { kind: 'topup', balance: 'topup', amount: credits, reason: `C4: top-up of ${credits} credits`, at: this.ctx.clock.now() });
   }
 
   /**
@@ -148,7 +149,7 @@ export class Subscriptions {
       const at = instant.toISOString();
       if (at >= sub.period_ends_at) {
         if (sub.status === 'cancelled') {
-          await expireAllocation(trx, accountId, instant, `A4: ${plan.name} ended after cancellation`);
+          await expireAllocation(this.ctx.storage, trx, accountId, instant, `A4: ${plan.name} ended after cancellation`);
           await trx.deleteFrom('subscriptions').where('account_id', '=', accountId).execute();
           await trx.updateTable('accounts').set({ plan_id: 'free' }).where('id', '=', accountId).execute();
           return true;
@@ -157,8 +158,8 @@ export class Subscriptions {
         sub = { ...sub, period_ends_at: renewedEnd };
         await openUnlimitedWindows(trx, accountId, plan, instant, zone, false);
       }
-      await expireAllocation(trx, accountId, instant, `C3: unused ${plan.name} allocation expires at the next grant`);
-      await grantAllocation(trx, accountId, plan, instant, `A3: ${plan.name} monthly allocation for ${at.slice(0, 10)}`);
+      await expireAllocation(this.ctx.storage, trx, accountId, instant, `C3: unused ${plan.name} allocation expires at the next grant`);
+      await grantAllocation(this.ctx.storage, trx, accountId, plan, instant, `A3: ${plan.name} monthly allocation for ${at.slice(0, 10)}`);
       sub = { ...sub, last_grant_at: at };
     }
     await trx

@@ -9,17 +9,16 @@
  * not policy, and must keep moving while a test clock stands still.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { sql, type Kysely, type QueryCreator } from 'kysely';
+import type { Kysely, QueryCreator } from 'kysely';
 import type { Lane, QueueStatus } from '../../shared/api.js';
 import type { OperationsConfig } from '../config.js';
-import { prepared, preparedPerShape } from '../db/prepared.js';
-import type { DB } from '../db/schema.js';
-import type { GenerationRow, Generations } from '../generations.js';
+import { preparedPerShape } from '../storage/prepared.js';
+import type { DB } from '../storage/schema.js';
+import type { GenerationRow, Generations } from '../domain/generations.js';
 import type { PolicyContext } from '../policy/context.js';
-import { lockAccount, recordChange, recordedWrite, tryLockAccount } from '../tx.js';
+import { atSystemLimit, dispatchOrder, LANES, laneSlots, pickNext, slowdownOn, slowedAccounts, type LocalLoad, type Running, type Waiting } from '../policy/dispatch.js';
+import { recordedWrite } from '../storage/tx.js';
 
-const DISPATCH_LOCK = 72_261;
-const dispatchLock = prepared(() => sql`select pg_advisory_xact_lock(${sql.lit(DISPATCH_LOCK)})`);
 
 interface ClaimValues {
   id: string;
@@ -89,7 +88,6 @@ const recentEnqueues = preparedPerShape((count: number) => (db, v: { since: numb
   for (let i = 1; i < count; i++) query = query.unionAll(recent(v.accounts[i]!));
   return query;
 });
-const LANES: Lane[] = ['fast', 'standard', 'relaxed'];
 /** How long a reading of the queue may serve further claims (see `JobQueue.#choose`). */
 const VIEW_MS = 25;
 
@@ -97,7 +95,7 @@ const VIEW_MS = 25;
 interface DispatchView {
   at: number;
   /** Only ever grows while the reading is used: at the system-wide limit when read, no candidates were read. */
-  running: Array<{ account_id: string; unlimited: number }>;
+  running: Running[];
   candidates: Waiting[];
 }
 
@@ -120,21 +118,7 @@ export interface Claim {
   moreWaiting: boolean;
 }
 
-export interface LocalLoad {
-  /** Jobs this process runs now, and how many of them are Relaxed. */
-  running: number;
-  relaxed: number;
-}
-
-interface Waiting {
-  id: string;
-  account_id: string;
-  lane: string;
-  unlimited: number;
-  /** Set on every queued job (migration 0005 gave older ones a stamp before every newer one). */
-  enqueued_us: number;
-  not_before_ms: number | null;
-}
+export type { LocalLoad } from '../policy/dispatch.js';
 
 export class JobQueue {
   readonly #config: OperationsConfig['queue'];
@@ -162,23 +146,21 @@ export class JobQueue {
   private async ordered(executor: PolicyContext['db'], options: { dispatch: boolean; limit: number }): Promise<Waiting[]> {
     const waiting: Waiting[] = [];
     for (const lane of LANES) waiting.push(...(await this.waitingIn(executor, lane, options)));
-    const byStamp = (a: { key: number; job: Waiting }, b: { key: number; job: Waiting }) => a.key - b.key || a.job.id.localeCompare(b.job.id);
-    const { windowS, threshold, delayS } = this.#config.slowdown;
-    const slowed = new Set<string>();
-    if (waiting.length > 0 && delayS > 0) {
-      const since = (Date.now() - windowS * 1000) * 1000;
-      const accounts = [...new Set(waiting.map((w) => w.account_id))];
-      for (let i = 0; i < accounts.length; i += SLOWDOWN_ACCOUNTS) {
-        const some = accounts.slice(i, i + SLOWDOWN_ACCOUNTS);
-        for (const row of await recentEnqueues(some.length).rows(executor, { since, limit: threshold + 1, accounts: some })) {
-          if (Number(row.n) > threshold) slowed.add(row.account_id);
-        }
-      }
+    const slowed = waiting.length > 0 && slowdownOn(this.#config) ? slowedAccounts(await this.recentEnqueuesOf(executor, waiting), this.#config) : new Set<string>();
+    return dispatchOrder(waiting, slowed, this.#config);
+  }
+
+  /** U8's reading: each waiting account's enqueues within the slowdown window, counted up to one past the threshold. */
+  private async recentEnqueuesOf(executor: PolicyContext['db'], waiting: Waiting[]): Promise<Array<{ account_id: string; n: number }>> {
+    const { windowS, threshold } = this.#config.slowdown;
+    const since = (Date.now() - windowS * 1000) * 1000;
+    const accounts = [...new Set(waiting.map((w) => w.account_id))];
+    const counts: Array<{ account_id: string; n: number }> = [];
+    for (let i = 0; i < accounts.length; i += SLOWDOWN_ACCOUNTS) {
+      const some = accounts.slice(i, i + SLOWDOWN_ACCOUNTS);
+      for (const row of await recentEnqueues(some.length).rows(executor, { since, limit: threshold + 1, accounts: some })) counts.push({ account_id: row.account_id, n: Number(row.n) });
     }
-    return waiting
-      .map((job) => ({ key: job.enqueued_us + (slowed.has(job.account_id) ? delayS * 1_000_000 : 0), job }))
-      .sort(byStamp)
-      .map(({ job }) => job);
+    return counts;
   }
 
   /**
@@ -266,37 +248,12 @@ export class JobQueue {
   async #read(): Promise<DispatchView> {
     const db = this.#dispatchDb;
     const running = await db.selectFrom('generations').select(['account_id', 'unlimited']).where('status', '=', 'running').execute();
-    // U8: the system-wide limit, across every process on this database.
-    const full = running.length >= this.#config.systemConcurrency;
+    const full = atSystemLimit(running.length, this.#config);
     return { at: Date.now(), running, candidates: full ? [] : await this.ordered(db, { dispatch: true, limit: CANDIDATES }) };
   }
 
   #pickFrom(view: DispatchView, slots: number, local: LocalLoad, passedOver: ReadonlySet<string>): { pick: Waiting | undefined; moreWaiting: boolean } {
-    const cfg = this.#config;
-    if (view.running.length >= cfg.systemConcurrency) return { pick: undefined, moreWaiting: true };
-    // U3: one running unlimited generation per account.
-    const busyUnlimited = new Set(view.running.filter((r) => Number(r.unlimited) === 1).map((r) => r.account_id));
-    const nowMs = Date.now();
-    let relaxed: Waiting | undefined;
-    let other: Waiting | undefined;
-    const { candidates } = view;
-    for (const job of candidates) {
-      if (passedOver.has(job.account_id)) continue;
-      if (job.not_before_ms !== null && job.not_before_ms > nowMs) continue;
-      if (job.unlimited === 1 && busyUnlimited.has(job.account_id)) continue;
-      if (job.lane === 'relaxed') relaxed ??= job;
-      else other ??= job;
-      if (relaxed && other) break;
-    }
-    // U5: Relaxed keeps its reserved slots (never starved) and never takes more than relaxedMaxSlots, so Fast and
-    // standard work never wait behind it; they may borrow an idle reserved slot only while no Relaxed work waits.
-    const reserve = Math.min(cfg.relaxedMinSlots, slots - 1);
-    let pick: Waiting | undefined;
-    if (relaxed && local.relaxed < reserve) pick = relaxed;
-    else if (other && (local.running - local.relaxed < slots - reserve || (!relaxed && local.running < slots))) pick = other;
-    else if (relaxed && !other && local.relaxed < cfg.relaxedMaxSlots && local.running < slots) pick = relaxed;
-    if (!pick || local.running >= slots) return { pick: undefined, moreWaiting: candidates.length > 0 };
-    return { pick, moreWaiting: candidates.length > 1 };
+    return pickNext(view, slots, local, passedOver, this.#config, Date.now());
   }
 
   /** What a claim changed in the reading it chose from: its job runs now; or, when the choice was wrong, no reading. */
@@ -316,12 +273,12 @@ export class JobQueue {
    * 'full' at the system-wide limit, 'gone' when the job was taken or U3 now holds it back.
    */
   async #claim(workerId: string, pick: Waiting, wait: boolean): Promise<ClaimedJob | 'account busy' | 'full' | 'gone'> {
-    const { engine } = this.ctx;
+    const { storage } = this.ctx;
     const limit = this.#config.systemConcurrency;
     return this.#dispatchDb.transaction().execute(async (trx) => {
-      if (wait) await lockAccount(trx, engine, pick.account_id);
-      else if (!(await tryLockAccount(trx, engine, pick.account_id))) return 'account busy';
-      if (engine === 'postgres') await dispatchLock.execute(trx, {});
+      if (wait) await storage.lockAccount(trx, pick.account_id);
+      else if (!(await storage.tryLockAccount(trx, pick.account_id))) return 'account busy';
+      await storage.lockDispatch(trx);
       const nowMs = Date.now();
       const values: ClaimValues = {
         id: pick.id,
@@ -331,7 +288,7 @@ export class JobQueue {
         heartbeatMs: nowMs,
         waitMs: Math.max(0, Math.round(nowMs - pick.enqueued_us / 1000)),
       };
-      const claimed = await claimJob(trx, values, pick.account_id, [{ kind: 'generation', entityId: pick.id, op: 'upsert' }]);
+      const claimed = await storage.recordedWrite(claimJob, trx, values, pick.account_id, [{ kind: 'generation', entityId: pick.id, op: 'upsert' }]);
       if (!claimed) {
         // Why not: the system-wide limit, or the job is gone (taken, or its account started an unlimited job, U3).
         const running = await trx.selectFrom('generations').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'running').executeTakeFirst();
@@ -355,7 +312,7 @@ export class JobQueue {
     return db.transaction().execute(async (trx) => {
       const owner = await trx.selectFrom('generations').select('account_id').where('id', '=', id).executeTakeFirst();
       if (!owner) return 'skipped';
-      await lockAccount(trx, this.ctx.engine, owner.account_id);
+      await this.ctx.storage.lockAccount(trx, owner.account_id);
       const row = await trx.selectFrom('generations').select(['account_id', 'status', 'worker_id', 'attempts']).where('id', '=', id).executeTakeFirst();
       if (!row || row.status !== 'running' || (expectWorker !== null && row.worker_id !== expectWorker)) return 'skipped';
       if (countAttempt && Number(row.attempts) >= this.#config.maxAttempts) {
@@ -369,7 +326,7 @@ export class JobQueue {
         .where('status', '=', 'running')
         .where('worker_id', row.worker_id === null ? 'is' : '=', row.worker_id)
         .execute();
-      await recordChange(trx, row.account_id, 'generation', id, 'upsert');
+      await this.ctx.storage.recordChange(trx, row.account_id, 'generation', id, 'upsert');
       return 'requeued';
     });
   }
@@ -416,12 +373,9 @@ export class JobQueue {
     const fallbackRunMs = allRun.length ? allRun.reduce((a, b) => a + b, 0) / allRun.length : 1000;
     const running = await db.selectFrom('generations').select(['id', 'account_id', 'lane']).where('status', '=', 'running').execute();
     const waiting = await this.ordered(db, { dispatch: false, limit: 10_000 });
-    const reserve = Math.min(this.#config.relaxedMinSlots, slots - 1);
-    // A lane runs as many jobs at once as it has slots, and never more than the system-wide limit allows.
-    const laneSlots = (lane: string) => Math.max(1, Math.min(this.#config.systemConcurrency, lane === 'relaxed' ? this.#config.relaxedMaxSlots : slots - reserve));
     const runMs = (lane: Lane) => measured[lane].runMs ?? fallbackRunMs;
     const seconds = (ms: number) => Math.round(ms) / 1000;
-    const etaFor = (lane: Lane, position: number) => seconds(Math.ceil(position / laneSlots(lane)) * runMs(lane));
+    const etaFor = (lane: Lane, position: number) => seconds(Math.ceil(position / laneSlots(lane, slots, this.#config)) * runMs(lane));
     const laneStatus = (lane: Lane) => {
       const laneWaiting = waiting.filter((w) => w.lane === lane).length;
       return { waiting: laneWaiting, running: running.filter((r) => r.lane === lane).length, etaS: etaFor(lane, laneWaiting + 1) };

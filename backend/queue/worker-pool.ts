@@ -9,16 +9,17 @@ import { join } from 'node:path';
 import type { QueryCreator } from 'kysely';
 import pRetry, { AbortError } from 'p-retry';
 import type { GenerationSettings, ModelKind, ToolId } from '../../shared/api.js';
-import { newId } from '../accounts.js';
-import type { DB } from '../db/schema.js';
-import { toGeneration, type Generations } from '../generations.js';
+import { newId } from '../storage/ids.js';
+import type { DB } from '../storage/schema.js';
+import { toGeneration, type Generations } from '../domain/generations.js';
 import type { PolicyContext } from '../policy/context.js';
 import type { GenerationProvider, ProviderOutput, ProviderSource } from '../providers/provider.js';
 import { TransientProviderError } from '../providers/provider.js';
-import type { GenerationRunner, RunnerHooks } from '../runner.js';
-import { blockedWordIn } from '../runner.js';
-import { lockAccount, recordedWrite } from '../tx.js';
+import type { GenerationRunner, RunnerHooks } from './runner.js';
+import { blockedWordIn } from '../policy/moderation.js';
+import { recordedWrite } from '../storage/tx.js';
 import type { Claim, ClaimedJob, JobQueue } from './job-queue.js';
+import type { Logger } from '../log.js';
 
 interface FinishValues {
   id: string;
@@ -44,6 +45,8 @@ export interface WorkerPoolOptions {
   providerFor: (modelId: string) => GenerationProvider;
   /** Set for a single process that owns its database (SQLite): every running job at start belongs to a dead process. */
   exclusiveDatabase: boolean;
+  /** Where the failures the pool survives are logged and counted. */
+  log: Logger;
 }
 
 export class WorkerPool implements GenerationRunner {
@@ -81,8 +84,12 @@ export class WorkerPool implements GenerationRunner {
   async recover(): Promise<void> {
     await this.#reclaimOrphans(this.options.exclusiveDatabase);
     const { heartbeatS, staleAfterS } = this.ctx.config.queue;
-    this.#timers.push(setInterval(() => void this.queue.heartbeat(this.workerId, [...this.#running.keys()]).catch(() => {}), heartbeatS * 1000));
-    this.#timers.push(setInterval(() => void this.#reclaimOrphans(false).catch(() => {}), (staleAfterS * 1000) / 2));
+    const { log } = this.options;
+    // A missed heartbeat or reclaim is tried again at the next tick; the pool keeps running.
+    const heartbeat = () => this.queue.heartbeat(this.workerId, [...this.#running.keys()]).catch((error: unknown) => log.survived('heartbeat', error, 'a heartbeat failed'));
+    const reclaim = () => this.#reclaimOrphans(false).catch((error: unknown) => log.survived('reclaim', error, 'reclaiming stale jobs failed'));
+    this.#timers.push(setInterval(() => void heartbeat(), heartbeatS * 1000));
+    this.#timers.push(setInterval(() => void reclaim(), (staleAfterS * 1000) / 2));
     // Polling finds work queued by other processes and Relaxed work whose start delay has passed.
     this.#timers.push(
       setInterval(() => {
@@ -101,7 +108,7 @@ export class WorkerPool implements GenerationRunner {
       return;
     }
     this.#dispatching = this.#dispatch()
-      .catch(() => {})
+      .catch((error: unknown) => this.options.log.survived('dispatch', error, 'a dispatch round failed; the next poke or poll tries again'))
       .finally(() => {
         this.#dispatching = null;
         if (this.#again) {
@@ -117,7 +124,9 @@ export class WorkerPool implements GenerationRunner {
       let claim: Claim;
       try {
         claim = await this.queue.claimNext(this.workerId, this.slots, local);
-      } catch {
+      } catch (error) {
+        // The job stays queued; the next poke or poll claims it.
+        this.options.log.survived('claim', error, 'a claim failed');
         return;
       }
       this.#moreWaiting = claim.moreWaiting;
@@ -126,7 +135,8 @@ export class WorkerPool implements GenerationRunner {
       const abort = new AbortController();
       const entry = { job, abort, done: Promise.resolve() };
       entry.done = this.#run(job, abort.signal)
-        .catch(() => {})
+        // The job stays running without a heartbeat, and the reclaim of stale jobs takes it back.
+        .catch((error: unknown) => this.options.log.survived('worker', error, `running generation ${job.id} failed`))
         .finally(() => {
           this.#running.delete(job.id);
           this.hooks.queueChanged();
@@ -135,7 +145,7 @@ export class WorkerPool implements GenerationRunner {
         });
       this.#running.set(job.id, entry);
       this.hooks.queueChanged();
-      if (!this.#stopped) await this.hooks.generationChanged(job.accountId, job.id).catch(() => {});
+      if (!this.#stopped) await this.hooks.generationChanged(job.accountId, job.id).catch((error: unknown) => this.options.log.survived('announce', error, `announcing generation ${job.id} failed`));
       if (!claim.moreWaiting) return;
     }
   }
@@ -186,10 +196,10 @@ export class WorkerPool implements GenerationRunner {
     }
     const runMs = Math.round(performance.now() - started);
     const finished = await db.transaction().execute(async (trx) => {
-      await lockAccount(trx, this.ctx.engine, job.accountId);
+      await this.ctx.storage.lockAccount(trx, job.accountId);
       const now = this.ctx.clock.now().toISOString();
       const values: FinishValues = { id: job.id, workerId: this.workerId, finishedAt: now, runMs };
-      const succeeded = await finishJob(trx, values, job.accountId, [{ kind: 'generation', entityId: job.id, op: 'upsert' }]);
+      const succeeded = await this.ctx.storage.recordedWrite(finishJob, trx, values, job.accountId, [{ kind: 'generation', entityId: job.id, op: 'upsert' }]);
       if (!succeeded) return null;
       const outputRows = outputs.map((output, idx) => ({
         id: newId('out'),
@@ -258,7 +268,8 @@ export class WorkerPool implements GenerationRunner {
     await raceTimeout(all, graceMs);
     for (const { job, abort } of [...this.#running.values()]) {
       abort.abort();
-      await this.queue.requeueOrFail(job.id, this.workerId, false).catch(() => {});
+      // Not requeued now: the next start (or another process's reclaim) takes the job back.
+      await this.queue.requeueOrFail(job.id, this.workerId, false).catch((error: unknown) => this.options.log.survived('requeue', error, `requeueing generation ${job.id} at shutdown failed`));
     }
     await raceTimeout(all, 1000);
   }

@@ -40,7 +40,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { GenerationRequest } from '../../shared/api.js';
-import type { Engine } from '../../backend/db/database.js';
+import type { Engine } from '../../backend/storage/database.js';
 import type { GenerationProvider, ProviderOutput, ProviderRequest } from '../../backend/providers/provider.js';
 import { createBackend, type Backend } from '../../backend/server.js';
 import { openStore } from './store.js';
@@ -521,7 +521,7 @@ export async function runDebitBench(): Promise<void> {
 
 /** A name for a statement from its SQL text: its verb and first table, e.g. `insert ledger_entries` (BENCH_SQL: the SQL). */
 function describeSql(text: string): string {
-  const sql = text.replace(/\s+/g, ' ').trim().toLowerCase();
+  const sql = text.replace('/* prepared */ ', '').replace(/\s+/g, ' ').trim().toLowerCase();
   const verb = /^(\w+)/.exec(sql)?.[1] ?? '?';
   const table = /(?:from|into|update)\s+"?(\w+)"?/.exec(sql)?.[1];
   if (verb === 'select' && / for update/.test(sql)) return `select ${table ?? ''} for update`;

@@ -31,7 +31,7 @@ import type { GenerationRequest } from '../../shared/api.js';
 import { LocalProvider } from '../../backend/providers/local.js';
 import type { GenerationProvider, ProviderOutput, ProviderRequest } from '../../backend/providers/provider.js';
 import type { OperationsConfigInput } from '../../backend/config.js';
-import type { Engine } from '../../backend/db/database.js';
+import type { Engine } from '../../backend/storage/database.js';
 import { createBackend, type Backend } from '../../backend/server.js';
 import { openStore } from './store.js';
 

@@ -1,7 +1,7 @@
 /** The database a bench runs on: SQLite in the backend's data directory, or a fresh PostgreSQL database. */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import type { Engine } from '../../backend/db/database.js';
+import type { Engine } from '../../backend/storage/database.js';
 
 export interface Store {
   databaseUrl: string | undefined;

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { Balance, Generation, GenerationStatus, LedgerEntry, SyncChange } from '../../shared/api.js';
 import type { CompanionClient } from '../../shared/client.js';
-import type { Engine } from '../../backend/db/database.js';
+import type { Engine } from '../../backend/storage/database.js';
 import { LocalProvider } from '../../backend/providers/local.js';
 import type { GenerationProvider, ProviderOutput, ProviderRequest } from '../../backend/providers/provider.js';
 import { encodeWavMono16 } from '../../backend/providers/wav.js';

@@ -23,22 +23,21 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GenerationRequest, ServerEvent } from '../../../shared/api.js';
-import { Accounts } from '../../../backend/accounts.js';
+import { Accounts } from '../../../backend/domain/accounts.js';
 import { loadCatalog } from '../../../backend/catalog.js';
 import { TestClock } from '../../../backend/clock.js';
 import { parseOperationsConfig } from '../../../backend/config.js';
-import { openDatabase, type Database } from '../../../backend/db/database.js';
-import { prepared } from '../../../backend/db/prepared.js';
-import { EventLog } from '../../../backend/events.js';
-import { Generations } from '../../../backend/generations.js';
-import { postEntry, readBalances } from '../../../backend/ledger.js';
+import { openDatabase, type Database } from '../../../backend/storage/database.js';
+import { prepared } from '../../../backend/storage/prepared.js';
+import { EventLog } from '../../../backend/storage/events.js';
+import { Generations } from '../../../backend/domain/generations.js';
+import { readBalances } from '../../../backend/storage/ledger.js';
 import { Charges, lockedChargeState } from '../../../backend/policy/charges.js';
 import type { PolicyContext } from '../../../backend/policy/context.js';
 import { DueWork } from '../../../backend/policy/due-work.js';
 import { readSubscription, Subscriptions } from '../../../backend/policy/subscriptions.js';
 import { ApiProblem } from '../../../backend/problem.js';
 import { JobQueue } from '../../../backend/queue/job-queue.js';
-import { recordChanges } from '../../../backend/tx.js';
 import { startBackend } from '../../support/backend.js';
 import { engines, freshDatabaseUrl, ScriptedProvider, type FreshDatabase } from '../../support/engines.js';
 import { eventually } from '../../support/gated-provider.js';
@@ -50,11 +49,11 @@ const START = new Date('2026-03-10T09:00:00.000Z');
 
 /** The policy services over one database, with a test clock that moves without applying any due work by itself. */
 function servicesOn(database: Database, clock: TestClock) {
-  const ctx: PolicyContext = { db: database.db, engine: database.engine, catalog, clock, events: new EventLog(database.db, clock), config: parseOperationsConfig({}) };
+  const ctx: PolicyContext = { db: database.db, storage: database.storage, catalog, clock, events: new EventLog(database.db, clock), config: parseOperationsConfig({}) };
   const subscriptions = new Subscriptions(ctx);
   const dueWork = new DueWork(ctx, subscriptions, async () => {});
   const generations = new Generations(ctx, new Charges(ctx), dueWork);
-  return { ctx, subscriptions, dueWork, generations, accounts: new Accounts(database.db, catalog, clock, subscriptions), queue: new JobQueue(ctx, generations) };
+  return { ctx, subscriptions, dueWork, generations, accounts: new Accounts(database.db, database.storage, catalog, clock, subscriptions), queue: new JobQueue(ctx, generations) };
 }
 
 /** Runs `test` on a fresh PostgreSQL database, opened as the backend opens it; closes and drops it afterwards. */
@@ -100,14 +99,14 @@ describe.each(engines)('the charge path on %s', (engine) => {
     const { account } = await s.accounts.create({ name: 'Changes', timeZone: 'UTC' });
     const before = await database.db.selectFrom('accounts').select('change_seq').where('id', '=', account.id).executeTakeFirstOrThrow();
     await database.db.transaction().execute(async (trx) => {
-      await recordChanges(trx, account.id, [
+      await database.storage.recordChanges(trx, account.id, [
         { kind: 'generation', entityId: 'gen_a', op: 'upsert' },
         { kind: 'balance', entityId: 'balance', op: 'upsert' },
       ]);
       // The same entity changed the same way again: already covered.
-      await recordChanges(trx, account.id, [{ kind: 'generation', entityId: 'gen_a', op: 'upsert' }]);
+      await database.storage.recordChanges(trx, account.id, [{ kind: 'generation', entityId: 'gen_a', op: 'upsert' }]);
       // Deleted afterwards: that is news, with a later number.
-      await recordChanges(trx, account.id, [{ kind: 'generation', entityId: 'gen_a', op: 'delete' }]);
+      await database.storage.recordChanges(trx, account.id, [{ kind: 'generation', entityId: 'gen_a', op: 'delete' }]);
     });
     const after = await database.db.selectFrom('accounts').select('change_seq').where('id', '=', account.id).executeTakeFirstOrThrow();
     expect(Number(after.change_seq) - Number(before.change_seq)).toBe(3);
@@ -121,7 +120,7 @@ describe.each(engines)('the charge path on %s', (engine) => {
   it('C5, C6, U1: a charge reads the account, its subscription, every balance and the open window in one statement, the same as read apart', async () => {
     const { account } = await s.accounts.create({ name: 'State', timeZone: 'Europe/Berlin' });
     const apart = async () => database.db.transaction().execute(async (trx) => ({ subscription: await readSubscription(trx, account.id), balances: await readBalances(trx, account.id) }));
-    const together = (modelId = 'spark-image', at = clock.now()) => database.db.transaction().execute((trx) => lockedChargeState(trx, engine, account.id, modelId, at));
+    const together = (modelId = 'spark-image', at = clock.now()) => database.db.transaction().execute((trx) => lockedChargeState(trx, database.storage, account.id, modelId, at));
 
     // No subscription yet, and balances never posted to read as 0.
     let state = await together();
@@ -145,7 +144,7 @@ describe.each(engines)('the charge path on %s', (engine) => {
     expect((await together('motion-video'))?.window).toBeNull();
     expect((await together('spark-image', new Date(Date.parse(windows[0]!.ends_at) + 1)))?.window).toBeNull();
     expect((await together('spark-image', new Date(Date.parse(windows[0]!.starts_at) - 1)))?.window).toBeNull();
-    expect(await database.db.transaction().execute((trx) => lockedChargeState(trx, engine, 'acct_missing', 'spark-image', clock.now()))).toBeUndefined();
+    expect(await database.db.transaction().execute((trx) => lockedChargeState(trx, database.storage, 'acct_missing', 'spark-image', clock.now()))).toBeUndefined();
   });
 
   it('prepared queries: one compiled statement serves every run with its own values, whole rows included', async () => {
@@ -237,8 +236,8 @@ describe.each(engines)('the charge path on %s', (engine) => {
     const { account } = await s.accounts.create({ name: 'Below zero', timeZone: 'UTC' });
     const entriesBefore = await ledgerOf(account.id);
     const attempt = database.db.transaction().execute(async (trx) => {
-      await postEntry(trx, account.id, { kind: 'grant', balance: 'free', amount: 5, reason: 'test: a grant first', at: clock.now() });
-      await postEntry(trx, account.id, { kind: 'debit', balance: 'topup', amount: -1, reason: 'test: more than there is', at: clock.now() });
+      await database.storage.postEntry(trx, account.id, { kind: 'grant', balance: 'free', amount: 5, reason: 'test: a grant first', at: clock.now() });
+      await database.storage.postEntry(trx, account.id, { kind: 'debit', balance: 'topup', amount: -1, reason: 'test: more than there is', at: clock.now() });
     });
     await expect(attempt).rejects.toThrow('Ledger entry would take topup below zero (0 + -1)');
     expect(await ledgerOf(account.id)).toEqual(entriesBefore);
@@ -363,7 +362,7 @@ describe('closing SQLite in a process with nothing else to do', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'companion-close-'));
     try {
       const code = [
-        `const { openDatabase } = await import(${JSON.stringify(new URL('../../../backend/db/database.ts', import.meta.url).href)});`,
+        `const { openDatabase } = await import(${JSON.stringify(new URL('../../../backend/storage/database.ts', import.meta.url).href)});`,
         `const database = await openDatabase({ dataDir: ${JSON.stringify(dataDir)} });`,
         // Closed once the worker runs, as a backend is at its end.
         'await new Promise((resolve) => setTimeout(resolve, 300));',

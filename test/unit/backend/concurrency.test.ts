@@ -17,7 +17,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationRequest } from '../../../shared/api.js';
 import { createCompanionClient, type CompanionClient } from '../../../shared/client.js';
-import type { Engine } from '../../../backend/db/database.js';
+import type { Engine } from '../../../backend/storage/database.js';
 import { allLedgerEntries, engines, expectLedgerExplains, freshDatabaseUrl, type FreshDatabase } from '../../support/engines.js';
 import { startProcess, type RunningProcess } from '../../support/process.js';
 

@@ -21,7 +21,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Generation, GenerationRequest, LedgerEntry } from '../../../shared/api.js';
 import { createCompanionClient, type CompanionClient } from '../../../shared/client.js';
 import { ApiError } from '../../../shared/errors.js';
-import type { Engine } from '../../../backend/db/database.js';
+import type { Engine } from '../../../backend/storage/database.js';
 import { allLedgerEntries, expectLedgerExplains, freshDatabaseUrl, type FreshDatabase } from '../../support/engines.js';
 import { startProcess, type RunningProcess } from '../../support/process.js';
 

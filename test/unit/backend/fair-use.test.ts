@@ -9,16 +9,17 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../../../shared/api.js';
-import { Accounts } from '../../../backend/accounts.js';
+import { Accounts } from '../../../backend/domain/accounts.js';
 import { loadCatalog } from '../../../backend/catalog.js';
 import { TestClock } from '../../../backend/clock.js';
 import { parseOperationsConfig } from '../../../backend/config.js';
-import { openDatabase, type Database } from '../../../backend/db/database.js';
-import type { DB } from '../../../backend/db/schema.js';
-import { EventLog } from '../../../backend/events.js';
+import { openDatabase, type Database } from '../../../backend/storage/database.js';
+import type { DB } from '../../../backend/storage/schema.js';
+import { EventLog } from '../../../backend/storage/events.js';
 import type { PolicyContext } from '../../../backend/policy/context.js';
-import { FairUse, parseFairUseConfig, type AccountStatus, type FairUseConfigInput, type FairUseState } from '../../../backend/policy/fair-use.js';
-import { createFairUseTables, type FairUseTables } from '../../../backend/policy/fair-use-schema.js';
+import { FairUse, type AccountStatus, type FairUseState } from '../../../backend/policy/fair-use.js';
+import { parseFairUseConfig, type FairUseConfigInput } from '../../../backend/policy/fair-use-rules.js';
+import { createFairUseTables, type FairUseTables } from '../../../backend/storage/fair-use-schema.js';
 import { Subscriptions } from '../../../backend/policy/subscriptions.js';
 import { ApiProblem } from '../../../backend/problem.js';
 import { engines, freshDatabaseUrl } from '../../support/engines.js';
@@ -58,11 +59,12 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
   /** A fresh account, a test clock at START and a fair-use service recording the status changes it announces. */
   async function setup(config: FairUseConfigInput = {}) {
     const clock = new TestClock(START);
-    const ctx: PolicyContext = { db: database.db, engine, catalog, clock, events: new EventLog(database.db, clock), config: parseOperationsConfig({}) };
-    const accounts = new Accounts(database.db, catalog, clock, new Subscriptions(ctx));
+    const ctx: PolicyContext = { db: database.db, storage: database.storage, catalog, clock, events: new EventLog(database.db, clock), config: parseOperationsConfig({}) };
+    const accounts = new Accounts(database.db, database.storage, catalog, clock, new Subscriptions(ctx));
     const { account } = await accounts.create({ name: 'Ada', timeZone: 'UTC' });
     const announced: Array<[string, AccountStatus]> = [];
-    const fairUse = new FairUse({ db, engine, clock, config, onStatusChange: (id, status) => void announced.push([id, status]) });
+    const fairUse = new FairUse({ db, storage: database.storage, clock, config });
+    fairUse.onStatusChange((id, status) => void announced.push([id, status]));
     const accountId = account.id;
     const status = async () => (await db.selectFrom('accounts').select('status').where('id', '=', accountId).executeTakeFirstOrThrow()).status;
     const flags = () => db.selectFrom('fair_use_flags').selectAll().where('account_id', '=', accountId).orderBy('seq').execute();
@@ -163,7 +165,7 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
     it('U7: client sightings are stored, so a restarted backend still counts the earlier clients', async () => {
       const { fairUse, accountId, clock } = await setup();
       for (const clientKey of ['laptop', 'phone', 'tablet']) await fairUse.observeUnlimitedRequest(accountId, { clientKey });
-      const restarted = new FairUse({ db, engine, clock });
+      const restarted = new FairUse({ db, storage: database.storage, clock });
       expect((await restarted.observeUnlimitedRequest(accountId, { clientKey: 'office-pc' })).status).toBe('unlimited_paused');
     });
 

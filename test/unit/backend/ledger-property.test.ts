@@ -11,13 +11,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationRequest } from '../../../shared/api.js';
 import { planCreditDraws, priceRequest } from '../../../shared/pricing.js';
-import { Accounts } from '../../../backend/accounts.js';
+import { Accounts } from '../../../backend/domain/accounts.js';
 import { loadCatalog } from '../../../backend/catalog.js';
 import { TestClock } from '../../../backend/clock.js';
 import { parseOperationsConfig } from '../../../backend/config.js';
-import { openDatabase, type Database } from '../../../backend/db/database.js';
-import { EventLog } from '../../../backend/events.js';
-import { Generations } from '../../../backend/generations.js';
+import { openDatabase, type Database } from '../../../backend/storage/database.js';
+import { EventLog } from '../../../backend/storage/events.js';
+import { Generations } from '../../../backend/domain/generations.js';
 import { Charges } from '../../../backend/policy/charges.js';
 import type { PolicyContext } from '../../../backend/policy/context.js';
 import { DueWork } from '../../../backend/policy/due-work.js';
@@ -96,9 +96,9 @@ describe.each(engines)('ledger properties (%s)', (engine) => {
         async (commands, zone, startOffsetS) => {
           // Fresh services with their own clock per run; they share the database, each run with its own account.
           const clock = new TestClock(new Date(Date.UTC(2026, 0, 1) + startOffsetS * 1000));
-          const ctx: PolicyContext = { db, engine: database.engine, catalog, clock, events: new EventLog(db, clock), config: parseOperationsConfig({}) };
+          const ctx: PolicyContext = { db, storage: database.storage, catalog, clock, events: new EventLog(db, clock), config: parseOperationsConfig({}) };
           const subscriptions = new Subscriptions(ctx);
-          const accounts = new Accounts(db, catalog, clock, subscriptions);
+          const accounts = new Accounts(db, database.storage, catalog, clock, subscriptions);
           const charges = new Charges(ctx);
           const dueWork = new DueWork(ctx, subscriptions, async () => {});
           const generations = new Generations(ctx, charges, dueWork);

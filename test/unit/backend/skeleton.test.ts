@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AccountCreate, Balance } from '../../../shared/api.js';
 import { nextLocalMidnight } from '../../../shared/calendar.js';
-import { postEntry } from '../../../backend/ledger.js';
 import { catchApiError } from '../../support/api-error.js';
 import {
   eventOfType,
@@ -273,7 +272,7 @@ describe('test clock, local midnights and the event stream (America/New_York)', 
     const { account, client } = await t.createAccount('Ada', 'America/New_York');
     // No route spends credits yet: record the spend the way the ledger does (C9), in the backend's own database.
     await t.backend.database.db.transaction().execute((trx) =>
-      postEntry(trx, account.id, { kind: 'debit', balance: 'free', amount: -60, reason: 'test: spend 60', at: new Date(START) }),
+      t.backend.database.storage.postEntry(trx, account.id, { kind: 'debit', balance: 'free', amount: -60, reason: 'test: spend 60', at: new Date(START) }),
     );
     expect((await client.balance()).credits.free.amount).toBe(40);
     await t.admin.admin.moveClock({ now: '2026-03-08T06:00:00Z' });

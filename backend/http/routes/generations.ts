@@ -6,26 +6,19 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import rangeParser from 'range-parser';
-import * as api from '../../shared/api.js';
-import { newId } from '../accounts.js';
-import { toGeneration } from '../generations.js';
+import * as api from '../../../shared/api.js';
+import { newId } from '../../storage/ids.js';
+import { toGeneration } from '../../domain/generations.js';
 import { defineRoute, IdParams, NoContent, type Authenticator } from '../http.js';
-import { ApiProblem, notFound } from '../problem.js';
-import { writeFileAtomic } from '../providers/atomic-write.js';
-import { imageInfo } from '../providers/local.js';
-import type { Services } from '../services.js';
-import { recordChange } from '../tx.js';
+import { ApiProblem, notFound } from '../../problem.js';
+import { writeFileAtomic } from '../../providers/atomic-write.js';
+import { imageInfo } from '../../providers/local.js';
+import { clientKey } from '../../policy/fair-use-rules.js';
+import type { Services } from '../../services.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
 
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 const EXTENSION: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
-
-/** Which client a request came from, for U7's credential-sharing check: the app's installation id, else address and agent. */
-function clientKey(request: { headers: Record<string, unknown>; ip: string }): string {
-  const installation = request.headers['x-companion-client'];
-  if (typeof installation === 'string' && installation.length > 0) return `app:${installation.slice(0, 100)}`;
-  return `${request.ip}|${String(request.headers['user-agent'] ?? '').slice(0, 200)}`;
-}
 
 export function encodeCursor(parts: Array<string | number>): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
@@ -193,7 +186,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
         }
         await trx.updateTable('generations').set({ deleted_at: s.ctx.clock.now().toISOString() }).where('id', '=', params.id).execute();
         await trx.deleteFrom('workspace_items').where('generation_id', '=', params.id).execute();
-        await recordChange(trx, account.id, 'generation', params.id, 'delete');
+        await s.ctx.storage.recordChange(trx, account.id, 'generation', params.id, 'delete');
       });
       return reply.code(204).send();
     },

@@ -1,50 +1,19 @@
 /**
- * Transaction helpers shared by every writer.
- *
- * Concurrency (docs/ARCHITECTURE.md, "Decisions"): every transaction that changes an account's balances, history or
- * sync log first locks that account's row. On PostgreSQL that is `SELECT ... FOR UPDATE`: two
- * backend processes charging one account queue on the lock, each sees the other's committed balance, and the per-account
- * change sequence is handed out in commit order (so /v1/sync never skips a change). Row locks were chosen over
- * SERIALIZABLE retries because charges contend on one hot row per account: retries would spin under exactly the load
- * (many parallel charges of one account) where correctness matters most. On SQLite one process owns the file and
- * Kysely runs one transaction at a time on its single connection, which is the same guarantee.
+ * Transaction helpers shared by every writer: the records of what changed (for /v1/sync), written by the engine's own
+ * statements (storage/engines.ts).
  */
 import { sql, type Compilable, type OperationNodeSource, type QueryCreator, type RawBuilder, type Selectable, type Transaction } from 'kysely';
-import type { Engine } from './db/database.js';
-import { onPostgres, prepared, preparedPerShape } from './db/prepared.js';
-import type { AccountsTable, DB } from './db/schema.js';
+import { prepared, preparedPerShape, type PreparedQuery } from './prepared.js';
+import type { AccountsTable, DB } from './schema.js';
 
 export type Tx = Transaction<DB>;
 export type ChangeKind = 'generation' | 'workspace' | 'balance';
-
-const lockRow = prepared((db, v: { id: string }) => db.selectFrom('accounts').select('id').where('id', '=', v.id).forUpdate());
-
-export async function lockAccount(trx: Tx, engine: Engine, accountId: string): Promise<void> {
-  if (engine === 'postgres') await lockRow.execute(trx, { id: accountId });
-}
-
-/** Locks an account if nobody holds its lock now (PostgreSQL); false when it is held. SQLite: always true. */
-export async function tryLockAccount(trx: Tx, engine: Engine, accountId: string): Promise<boolean> {
-  if (engine !== 'postgres') return true;
-  const row = await trx.selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().skipLocked().executeTakeFirst();
-  return row !== undefined;
-}
 
 export type AccountRow = Selectable<AccountsTable>;
 
 /** An account's row as this transaction sees it. */
 export async function readAccount(trx: Tx, accountId: string): Promise<AccountRow> {
   return trx.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
-}
-
-const accountRow = {
-  sqlite: prepared((db, v: { id: string }) => db.selectFrom('accounts').selectAll().where('id', '=', v.id)),
-  postgres: prepared((db, v: { id: string }) => db.selectFrom('accounts').selectAll().where('id', '=', v.id).forUpdate()),
-};
-
-/** Locks an account (as `lockAccount`) and reads its row in the same statement; undefined when there is no such account. */
-export async function lockedAccount(trx: Tx, engine: Engine, accountId: string): Promise<AccountRow | undefined> {
-  return accountRow[engine].first(trx, { id: accountId });
 }
 
 const advanceSequence = prepared((db, v: { accountId: string; by: number }) =>
@@ -114,19 +83,19 @@ function writtenWithChanges<R>(db: QueryCreator<DB>, write: Compilable<R> & Oper
 }
 
 /**
- * A prepared write of one row (`update ... returning`) that records changes when it changed the row: one statement on
- * PostgreSQL (see `writtenWithChanges`), the write and then `writeChanges` on SQLite. Answers the row, or undefined
- * when the write changed none (and nothing was recorded).
+ * A prepared write of one row (`update ... returning`) that records changes when it changed the row, in both forms:
+ * `alone`, the write (SQLite follows it with `writeChanges`), and `withChanges`, the write and its record in one
+ * statement (PostgreSQL, see `writtenWithChanges`). The engine picks one (`StorageEngine.recordedWrite`).
  */
-export function recordedWrite<V extends object, R>(build: (db: QueryCreator<DB>, v: V) => Compilable<R> & OperationNodeSource) {
-  const alone = prepared((db, v: V) => build(db, v));
-  const recorded = preparedPerShape((count: number) => (db, v: { write: V; record: ChangeValues }) => writtenWithChanges(db, build(db, v.write), v.record, count));
-  return async (trx: Tx, write: V, accountId: string, changes: Change[]): Promise<R | undefined> => {
-    const fresh = freshChanges(trx, accountId, changes);
-    if (onPostgres(trx) && fresh.length > 0) return recorded(fresh.length).first(trx, { write, record: { accountId, changes: fresh } });
-    const row = await alone.first(trx, write);
-    if (row) await writeChanges(trx, accountId, fresh);
-    return row;
+export interface RecordedWrite<V extends object, R> {
+  alone: PreparedQuery<V, R>;
+  withChanges: (count: number) => PreparedQuery<{ write: V; record: ChangeValues }, R>;
+}
+
+export function recordedWrite<V extends object, R>(build: (db: QueryCreator<DB>, v: V) => Compilable<R> & OperationNodeSource): RecordedWrite<V, R> {
+  return {
+    alone: prepared((db, v: V) => build(db, v)),
+    withChanges: preparedPerShape((count: number) => (db, v: { write: V; record: ChangeValues }) => writtenWithChanges(db, build(db, v.write), v.record, count)),
   };
 }
 
@@ -157,30 +126,23 @@ export function freshChanges(trx: Tx, accountId: string, changes: Change[]): Cha
   return fresh;
 }
 
-/**
- * Records that entities changed, for /v1/sync: one row per entity, moved to the account's next sequence numbers (one
- * bump of the account's counter and one insert for all of them), and none for what this transaction already recorded.
- */
-export async function recordChanges(trx: Tx, accountId: string, changes: Change[]): Promise<void> {
-  await writeChanges(trx, accountId, freshChanges(trx, accountId, changes));
-}
+/** How an engine writes the changes that `freshChanges` returned. */
+export type ChangeWriter = (trx: Tx, accountId: string, fresh: Change[]) => Promise<void>;
 
-/** Writes changes that `freshChanges` returned (see `recordChanges`). */
-export async function writeChanges(trx: Tx, accountId: string, fresh: Change[]): Promise<void> {
+/** SQLite: one bump of the account's counter, then one insert of every change with its number. */
+export const writeChangesInTwo: ChangeWriter = async (trx, accountId, fresh) => {
   const count = fresh.length;
   if (count === 0) return;
-  if (onPostgres(trx)) {
-    const rows = await advanceAndInsertChanges(count).rows(trx, { accountId, changes: fresh });
-    if (rows.length === 0) throw new Error(`Account ${accountId} is missing`);
-    return;
-  }
   const row = await advanceSequence.first(trx, { accountId, by: count });
   if (!row) throw new Error(`Account ${accountId} is missing`);
   const first = Number(row.change_seq) - count + 1;
   await insertChanges(count).execute(trx, { accountId, changes: fresh.map((change, i) => ({ ...change, seq: first + i })) });
-}
+};
 
-/** Records that one entity changed (see `recordChanges`). */
-export async function recordChange(trx: Tx, accountId: string, kind: ChangeKind, entityId: string, op: 'upsert' | 'delete'): Promise<void> {
-  await recordChanges(trx, accountId, [{ kind, entityId, op }]);
-}
+/** PostgreSQL: the bump and the insert in one statement (see `changeParts`). */
+export const writeChangesInOne: ChangeWriter = async (trx, accountId, fresh) => {
+  const count = fresh.length;
+  if (count === 0) return;
+  const rows = await advanceAndInsertChanges(count).rows(trx, { accountId, changes: fresh });
+  if (rows.length === 0) throw new Error(`Account ${accountId} is missing`);
+};

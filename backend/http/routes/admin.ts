@@ -6,13 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import * as api from '../../shared/api.js';
-import { hashToken } from '../accounts.js';
+import * as api from '../../../shared/api.js';
+import { hashToken } from '../../domain/accounts.js';
 import { defineRoute, IdParams, type Authenticator } from '../http.js';
-import { postEntry } from '../ledger.js';
-import { ApiProblem, notFound } from '../problem.js';
-import type { Services } from '../services.js';
-import { lockedAccount } from '../tx.js';
+import { ApiProblem, notFound } from '../../problem.js';
+import type { Services } from '../../services.js';
 
 /** The public name of a token: 16 hex digits of its hash (64 bits, so two tokens never share one in practice). */
 export function tokenIdOf(token: string): string {
@@ -85,11 +83,11 @@ export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, s
     handler: async ({ params, body }) => {
       await s.dueWork.apply(params.id);
       await db.transaction().execute(async (trx) => {
-        const account = await lockedAccount(trx, s.ctx.engine, params.id);
+        const account = await s.ctx.storage.lockedAccount(trx, params.id);
         if (!account) throw notFound(`Account ${params.id}`);
         if (account.status === 'suspended') throw new ApiProblem(403, 'account_suspended', 'A suspended account cannot be granted credits');
         const reason = `C4: ${body.credits} top-up credits granted by an operator${body.reason ? `: ${body.reason}` : ''}`;
-        await postEntry(trx, params.id, { kind: 'topup', balance: 'topup', amount: body.credits, reason, at: s.ctx.clock.now() });
+        await s.ctx.storage.postEntry(trx, params.id, { kind: 'topup', balance: 'topup', amount: body.credits, reason, at: s.ctx.clock.now() });
       });
       await s.publishBalance(params.id);
       return s.balance(params.id);

@@ -9,8 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { DB } from './db/schema.js';
-import { ApiProblem } from './problem.js';
+import type { DB } from './schema.js';
+import { ApiProblem } from '../problem.js';
 import type { Tx } from './tx.js';
 
 export interface StoredAnswer {

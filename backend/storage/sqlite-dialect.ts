@@ -51,7 +51,9 @@ const FALLBACK_CHECKPOINT_PAGES = 30_000;
 export class BackgroundCheckpointer {
   readonly #worker: Worker;
 
-  constructor(db: DatabaseSync, path: string, { busyMs = 10, idleMs = 200 } = {}) {
+  /** `failed` hears of a checkpoint that failed: the next round tries again, and SQLite's own checkpoint is the fallback. */
+  constructor(db: DatabaseSync, path: string, options: { failed: (error: Error) => void; busyMs?: number; idleMs?: number }) {
+    const { busyMs = 10, idleMs = 200, failed } = options;
     db.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES};`);
     const code = `
       const { parentPort, workerData } = require('node:worker_threads');
@@ -64,7 +66,7 @@ export class BackgroundCheckpointer {
       let timer;
       const round = () => {
         let log = lastLog;
-        try { log = checkpoint.get().log; } catch {}
+        try { log = checkpoint.get().log; } catch (error) { parentPort.postMessage({ failed: String(error && error.message || error) }); }
         // The log's length in pages moves whenever something was written since the last round.
         waitMs = log === lastLog ? Math.min(waitMs * 2, workerData.idleMs) : workerData.busyMs;
         lastLog = log;
@@ -74,6 +76,9 @@ export class BackgroundCheckpointer {
       parentPort.once('message', () => { clearTimeout(timer); db.close(); parentPort.close(); });
     `;
     this.#worker = new Worker(code, { eval: true, workerData: { path, busyMs, idleMs }, execArgv: ['--disable-warning=ExperimentalWarning'] });
+    this.#worker.on('message', (message: { failed?: string }) => {
+      if (message.failed) failed(new Error(`a background checkpoint failed: ${message.failed}`));
+    });
     this.#worker.unref();
   }
 

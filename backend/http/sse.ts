@@ -4,8 +4,8 @@
  * current balance first, tagged with the latest event id, so it can resume from there.
  */
 import type { FastifyInstance } from 'fastify';
-import type { AccountRow } from './accounts.js';
-import type { EventLog, StoredEvent } from './events.js';
+import type { AccountRow } from '../domain/accounts.js';
+import type { EventLog, StoredEvent } from '../storage/events.js';
 import type { Authenticator } from './http.js';
 
 const HEARTBEAT_MS = 15_000;

@@ -2,18 +2,17 @@
  * Generations, the charging side (H1 records, C5-C8, G2-G6): a request is validated, priced by the same quote as the
  * cost preview, refused or charged, recorded and handed to the runner, all in one transaction per charge.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Draw, Generation, GenerationRequest } from '../shared/api.js';
-import { newId } from './accounts.js';
-import { onPostgres, prepared, preparedPerShape } from './db/prepared.js';
-import type { DB, GenerationsTable } from './db/schema.js';
-import { belowZero, directionOf, enteredAfter, entryRow, moves, postEntry, type Direction, type EntryRow } from './ledger.js';
-import { lockedChargeState, type Charges } from './policy/charges.js';
-import type { PolicyContext } from './policy/context.js';
-import type { DueWork } from './policy/due-work.js';
-import { suspendedProblem } from './policy/subscriptions.js';
-import { ApiProblem, notFound } from './problem.js';
-import { changeParts, freshChanges, lockAccount, recordChange, writeChanges, type ChangeValues, type Tx } from './tx.js';
+import type { Kysely, Selectable } from 'kysely';
+import type { Draw, Generation, GenerationRequest } from '../../shared/api.js';
+import { newId } from '../storage/ids.js';
+import type { DB, GenerationsTable } from '../storage/schema.js';
+import { lockedChargeState, type Charges } from '../policy/charges.js';
+import type { PolicyContext } from '../policy/context.js';
+import type { DueWork } from '../policy/due-work.js';
+import { quote as quoteOf } from '../policy/quote.js';
+import { suspendedProblem } from '../policy/subscriptions.js';
+import { ApiProblem, notFound } from '../problem.js';
+import { freshChanges, type Tx } from '../storage/tx.js';
 
 export type GenerationRow = Selectable<GenerationsTable>;
 
@@ -26,38 +25,6 @@ export function enqueueStamp(): number {
 }
 
 export const FINISHED = new Set(['succeeded', 'failed', 'blocked', 'cancelled']);
-
-const insertGeneration = prepared((db, row: GenerationRow) => db.insertInto('generations').values(row));
-
-interface ChargeWriteValues {
-  generation: GenerationRow;
-  changes: ChangeValues;
-  entries: EntryRow[];
-}
-type ChargeWritten = { changes: number } & Record<`after${number}`, number | null>;
-
-/**
- * PostgreSQL: a new generation, its changes (/v1/sync) and the ledger entries that pay for it, in one statement (a
- * data-modifying WITH): one round trip under the account's lock where separate statements took three. The parts write
- * different rows, so none needs to see another's work but through what it returns. The outer select tells what each
- * part did: how many changes were written, and per entry the balance after it, null when the balance did not cover it.
- * One prepared statement per shape: how many changes, and the direction of each entry.
- */
-const chargeWrite = preparedPerShape(
-  ({ changes, directions }: { changes: number; directions: Direction[] }) =>
-    (db, v: ChargeWriteValues) => {
-      const { advanced, changed } = changeParts(db, v.changes, changes);
-      const parts = [sql`generation as (${db.insertInto('generations').values(v.generation)})`, sql`advanced as (${advanced})`, sql`changed as (${changed})`];
-      const results = [sql`(select count(*) from changed) as changes`];
-      directions.forEach((direction, i) => {
-        const entry = v.entries[i]!;
-        parts.push(sql`${sql.id(`moved${i}`)} as (${moves[direction](db, entry)})`, sql`${sql.id(`entered${i}`)} as (${enteredAfter(`moved${i}`, entry)})`);
-        results.push(sql`(select after from ${sql.table(`entered${i}`)}) as ${sql.id(`after${i}`)}`);
-      });
-      return sql<ChargeWritten>`with ${sql.join(parts)} select ${sql.join(results)}`;
-    },
-  ({ changes, directions }) => `${changes}:${directions.join(',')}`,
-);
 
 export class Generations {
   constructor(
@@ -86,14 +53,14 @@ export class Generations {
    * back with everything else, and the next look at the account applies them again.
    */
   async create(trx: Tx, accountId: string, request: GenerationRequest): Promise<GenerationRow> {
-    let state = await lockedChargeState(trx, this.ctx.engine, accountId, request.modelId, this.ctx.clock.now());
+    let state = await lockedChargeState(trx, this.ctx.storage, accountId, request.modelId, this.ctx.clock.now());
     if (!state) throw notFound(`Account ${accountId}`);
     if (state.account.status === 'suspended') throw suspendedProblem();
     if (this.dueWork.isDue(state.account, state.subscription) && (await this.dueWork.applyLocked(trx, state.account))) {
-      state = (await lockedChargeState(trx, this.ctx.engine, accountId, request.modelId, this.ctx.clock.now()))!;
+      state = (await lockedChargeState(trx, this.ctx.storage, accountId, request.modelId, this.ctx.clock.now()))!;
     }
     await this.checkSource(trx, accountId, request.settings.sourceId);
-    const quote = await this.charges.quote(trx, state.account, request, state);
+    const quote = quoteOf(await this.charges.quoteState(trx, state), request, this.ctx.catalog, this.ctx.clock.now());
     if (quote.refusal) throw quote.refusal;
     const id = newId('gen');
     const row: GenerationRow = {
@@ -130,17 +97,8 @@ export class Generations {
       { kind: 'balance', entityId: 'balance', op: 'upsert' },
     ]);
     const entries = this.charges.debitEntries(quote, id, `${request.modelId} ${request.tool} x${request.settings.outputs}`);
-    if (onPostgres(trx)) {
-      const values = { generation: row, changes: { accountId, changes }, entries: entries.map((entry) => entryRow(accountId, entry)) };
-      const written = (await chargeWrite({ changes: changes.length, directions: entries.map(directionOf) }).first(trx, values))!;
-      if (Number(written.changes) !== changes.length) throw new Error(`Account ${accountId} is missing`);
-      for (const [i, entry] of entries.entries()) if (written[`after${i}`] === null) throw await belowZero(trx, accountId, entry);
-    } else {
-      await insertGeneration.execute(trx, row);
-      await writeChanges(trx, accountId, changes);
-      // Each entry's own record of the balance change finds it already made.
-      for (const entry of entries) await postEntry(trx, accountId, entry);
-    }
+    // One posting path for both engines: the entries together with the generation they pay for and its changes.
+    await this.ctx.storage.post(trx, accountId, entries, { generation: row, changes });
     return row;
   }
 
@@ -170,7 +128,7 @@ export class Generations {
     /** A worker ends only the job it still holds (another may have taken it over as stale). */
     expectWorker?: string,
   ): Promise<boolean> {
-    await lockAccount(trx, this.ctx.engine, accountId);
+    await this.ctx.storage.lockAccount(trx, accountId);
     const row = await trx.selectFrom('generations').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
     // A finished generation stays finished: it is refunded at most once.
     if (!row || FINISHED.has(row.status) || !allowedFrom.includes(row.status)) return false;
@@ -178,7 +136,7 @@ export class Generations {
     const now = this.ctx.clock.now().toISOString();
     await trx.updateTable('generations').set({ status, error, finished_at: now, refunded: 1 }).where('id', '=', id).execute();
     if (row.refunded === 0) await this.charges.refund(trx, accountId, id, JSON.parse(row.draws) as Draw[], `refund of ${status} generation ${id}`);
-    await recordChange(trx, accountId, 'generation', id, 'upsert');
+    await this.ctx.storage.recordChange(trx, accountId, 'generation', id, 'upsert');
     return true;
   }
 
@@ -191,6 +149,16 @@ export class Generations {
   async view(trx: Tx, row: GenerationRow): Promise<Generation> {
     const outputs = await trx.selectFrom('outputs').selectAll().where('generation_id', '=', row.id).orderBy('idx').execute();
     return toGeneration(row, outputs, await this.workspaceIdsOf(trx, row.id));
+  }
+
+  /** The API shape of one of the account's generations, read in a transaction of its own. */
+  async viewOf(accountId: string, id: string): Promise<Generation> {
+    return this.ctx.db.transaction().execute(async (trx) => this.view(trx, await this.get(trx, accountId, id)));
+  }
+
+  /** Announces a generation to its account's stream; `current`: as it now is, when the caller has it at hand. */
+  async publish(accountId: string, id: string, current?: Generation): Promise<void> {
+    await this.ctx.events.publish(accountId, { type: 'generation', data: current ?? (await this.viewOf(accountId, id)) });
   }
 
   async views(trx: Tx, rows: GenerationRow[]): Promise<Generation[]> {

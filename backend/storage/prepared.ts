@@ -9,10 +9,10 @@
  * stand-ins have the keys of the first values given, so a whole row can be passed (`.values(v)`), also from inside
  * the values (`.values(v.row)`, `v.entries[1]`): later values must have the same shape.
  *
- * On PostgreSQL each such query is also a named statement on the server (see `statementName`): parsed and planned once
+ * On PostgreSQL each such query is also a named statement on the server (see `PREPARED_MARK`): parsed and planned once
  * per connection, then only bound and run.
  */
-import { createQueryId, PostgresAdapter, type Compilable, type DialectAdapter, type Kysely, type QueryResult, type RawBuilder, type RootOperationNode } from 'kysely';
+import { createQueryId, type Compilable, type DialectAdapter, type Kysely, type QueryResult, type RawBuilder, type RootOperationNode } from 'kysely';
 import type { DB } from './schema.js';
 
 /** Stands in for a value while the query is built and compiled; each run puts the real value in its place. */
@@ -63,21 +63,11 @@ interface Compiled {
 }
 
 /**
- * The server-side name of each prepared query's SQL (PostgreSQL), by its text: one per query, dialect and shape, so
- * few; past `NAMED_STATEMENTS` a query's SQL is parsed on every run again, so that no connection keeps statements
- * without bound.
+ * Marks a prepared query's SQL, so that the PostgreSQL pool (storage/database.ts) can run it as a named statement:
+ * parsed and planned once per connection, then only bound and run. SQL built per call comes in unbounded variety and
+ * is never named. SQLite ignores the comment.
  */
-const statementNames = new Map<string, string>();
-const NAMED_STATEMENTS = 500;
-
-/**
- * The name under which a connection keeps this SQL as a prepared statement, when it is a prepared query's; undefined
- * for any other SQL (built per call, in unbounded variety). An unnamed statement is parsed and planned on every run,
- * which measurably slows even a point lookup (docs/PERFORMANCE.md#the-charge-path).
- */
-export function statementName(sql: string): string | undefined {
-  return statementNames.get(sql);
-}
+export const PREPARED_MARK = '/* prepared */ ';
 
 /** Builds a query from stand-ins: with Kysely's builders, or as SQL text (`sql`) for what they cannot express. */
 type Build<V, R> = (db: Kysely<DB>, values: V) => Compilable<R> | RawBuilder<R>;
@@ -95,8 +85,7 @@ export class PreparedQuery<V extends object, R> {
     if (!compiled) {
       const built = this.build(executor, standInsLike(values, []) as V);
       const { sql, query, parameters } = 'isRawBuilder' in built ? built.compile(executor) : built.compile();
-      compiled = { sql, query, parameters: parameters.map((p) => (p instanceof StandIn ? { path: p.path } : { constant: p })) };
-      if (!statementNames.has(sql) && statementNames.size < NAMED_STATEMENTS) statementNames.set(sql, `companion_${statementNames.size + 1}`);
+      compiled = { sql: PREPARED_MARK + sql, query, parameters: parameters.map((p) => (p instanceof StandIn ? { path: p.path } : { constant: p })) };
       this.#compiled.set(adapter, compiled);
     }
     const parameters = compiled.parameters.map((p) => ('path' in p ? valueAt(values, p.path) : p.constant));
@@ -135,9 +124,4 @@ export function preparedPerShape<S, V extends object, R>(build: (shape: S) => Bu
     }
     return query;
   };
-}
-
-/** Whether a database or transaction runs on PostgreSQL, for the few statements written for one engine only. */
-export function onPostgres(executor: Kysely<DB>): boolean {
-  return executor.getExecutor().adapter instanceof PostgresAdapter;
 }

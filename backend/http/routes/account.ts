@@ -1,13 +1,13 @@
 /** Account, balance, plan and cost-preview routes, and the admin routes for accounts and the test clock (docs/API.md). */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import * as api from '../../shared/api.js';
-import { TestClock } from '../clock.js';
-import { balanceView } from '../policy/balance-view.js';
+import * as api from '../../../shared/api.js';
+import { TestClock } from '../../clock.js';
+import { balanceView } from '../../policy/balance-view.js';
 import { defineRoute, NoContent, type Authenticator } from '../http.js';
-import { ApiProblem, notFound } from '../problem.js';
-import type { Services } from '../services.js';
-import { readAccount } from '../tx.js';
+import { ApiProblem, notFound } from '../../problem.js';
+import { quote as quoteOf } from '../../policy/quote.js';
+import type { Services } from '../../services.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
 
 
@@ -120,8 +120,9 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     handler: async ({ account, body }) => {
       await s.dueWork.apply(account.id);
       return db.transaction().execute(async (trx) => {
-        const row = await readAccount(trx, account.id);
-        const quote = await s.charges.quote(trx, row, body);
+        const state = await s.charges.readQuoteState(trx, account.id, body.modelId);
+        if (!state) throw notFound('Account');
+        const quote = quoteOf(state, body, s.ctx.catalog, s.ctx.clock.now());
         const estimate: api.CostEstimate = { cost: quote.cost, unit: quote.unit, draws: quote.draws, lane: quote.lane, unlimited: quote.unlimited };
         if (quote.refusal) estimate.refusal = quote.refusal.toProblem();
         return estimate;

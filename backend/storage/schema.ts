@@ -1,6 +1,6 @@
 /** Table shapes as Kysely sees them. Times are ISO 8601 UTC strings on both engines, so they sort as text. */
 import type { Generated } from 'kysely';
-import type { FairUseTables } from '../policy/fair-use-schema.js';
+import type { FairUseTables } from './fair-use-schema.js';
 
 export interface AccountsTable {
   id: string;

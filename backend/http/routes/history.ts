@@ -1,14 +1,14 @@
 /** Sync, usage analytics (C10), the ledger (C9) and workspaces (H1). */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import * as api from '../../shared/api.js';
-import { localDate } from '../../shared/calendar.js';
-import { newId } from '../accounts.js';
+import * as api from '../../../shared/api.js';
+import { localDate } from '../../../shared/calendar.js';
+import { newId } from '../../storage/ids.js';
 import { defineRoute, IdParams, NoContent, type Authenticator } from '../http.js';
-import { balanceView } from '../policy/balance-view.js';
-import { ApiProblem, notFound } from '../problem.js';
-import type { Services } from '../services.js';
-import { lockAccount, recordChange, type Tx } from '../tx.js';
+import { balanceView } from '../../policy/balance-view.js';
+import { ApiProblem, notFound } from '../../problem.js';
+import type { Services } from '../../services.js';
+import type { Tx } from '../../storage/tx.js';
 import { decodeCursor, encodeCursor } from './generations.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
 
@@ -150,11 +150,11 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
     handler: async ({ account, body, request, reply }) => {
       const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/workspaces', body, (remember) =>
         db.transaction().execute(async (trx) => {
-          await lockAccount(trx, s.ctx.engine, account.id);
+          await s.ctx.storage.lockAccount(trx, account.id);
           const now = s.ctx.clock.now().toISOString();
           const id = newId('wsp');
           await trx.insertInto('workspaces').values({ id, account_id: account.id, name: body.name, created_at: now, updated_at: now, deleted_at: null }).execute();
-          await recordChange(trx, account.id, 'workspace', id, 'upsert');
+          await s.ctx.storage.recordChange(trx, account.id, 'workspace', id, 'upsert');
           const stored = { status: 201, body: await workspaceView(trx, account.id, id) };
           await remember(trx, stored);
           return stored;
@@ -167,13 +167,13 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
   /** Runs a change to one of the caller's workspaces and answers with the workspace after it. */
   async function changeWorkspace(accountId: string, id: string, change: (trx: Tx, now: string) => Promise<void>): Promise<api.Workspace | null> {
     return db.transaction().execute(async (trx) => {
-      await lockAccount(trx, s.ctx.engine, accountId);
+      await s.ctx.storage.lockAccount(trx, accountId);
       if (!(await workspaceView(trx, accountId, id))) throw notFound(`Workspace ${id}`);
       const now = s.ctx.clock.now().toISOString();
       await change(trx, now);
       await trx.updateTable('workspaces').set({ updated_at: now }).where('id', '=', id).execute();
       const after = await workspaceView(trx, accountId, id);
-      await recordChange(trx, accountId, 'workspace', id, after ? 'upsert' : 'delete');
+      await s.ctx.storage.recordChange(trx, accountId, 'workspace', id, after ? 'upsert' : 'delete');
       return after;
     });
   }
@@ -221,7 +221,7 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
           .values({ workspace_id: params.id, generation_id: body.generationId, account_id: account.id, added_at: now })
           .onConflict((oc) => oc.columns(['workspace_id', 'generation_id']).doNothing())
           .execute();
-        await recordChange(trx, account.id, 'generation', body.generationId, 'upsert');
+        await s.ctx.storage.recordChange(trx, account.id, 'generation', body.generationId, 'upsert');
       }))!,
   });
 
@@ -235,7 +235,7 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
       (await changeWorkspace(account.id, params.id, async (trx) => {
         const removed = await trx.deleteFrom('workspace_items').where('workspace_id', '=', params.id).where('generation_id', '=', params.generationId).executeTakeFirst();
         if (Number(removed.numDeletedRows) === 0) throw notFound(`Generation ${params.generationId} in workspace ${params.id}`);
-        await recordChange(trx, account.id, 'generation', params.generationId, 'upsert');
+        await s.ctx.storage.recordChange(trx, account.id, 'generation', params.generationId, 'upsert');
       }))!,
   });
 }

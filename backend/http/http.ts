@@ -5,8 +5,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AccountRow } from './accounts.js';
-import { ApiProblem, invalidRequest } from './problem.js';
+import type { AccountRow } from '../domain/accounts.js';
+import { ApiProblem } from '../problem.js';
+import { invalidRequest } from './problem-json.js';
 
 export type Auth = 'none' | 'account' | 'admin';
 

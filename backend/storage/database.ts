@@ -2,12 +2,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, type PostgresCursor, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
+import type { Logger } from '../log.js';
+import type { Engine, StorageEngine } from './engine.js';
+import { storageEngines } from './engines.js';
 import { migrateToLatest } from './migrations.js';
-import { statementName } from './prepared.js';
+import { PREPARED_MARK } from './prepared.js';
 import type { DB } from './schema.js';
 import { BackgroundCheckpointer, nodeSqliteDialect, openSqlite } from './sqlite-dialect.js';
 
-export type Engine = 'sqlite' | 'postgres';
+export type { Engine } from './engine.js';
 
 export interface Database {
   db: Kysely<DB>;
@@ -18,6 +21,8 @@ export interface Database {
    */
   workerDb: Kysely<DB>;
   engine: Engine;
+  /** What differs between the engines, chosen here once (storage/engine.ts). */
+  storage: StorageEngine;
   close(): Promise<void>;
 }
 
@@ -33,17 +38,34 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 const IDLE_CONNECTION_MS = 5 * 60_000;
 
 /**
- * The pool as Kysely sees it, with a prepared query's SQL run as a named statement: each connection parses and plans it
- * once, and after that only binds and runs it.
+ * How many prepared queries' SQL texts a pool names (one per query, dialect and shape, so few): past it a query's SQL
+ * is parsed on every run again, so that no connection keeps statements without bound.
+ */
+const NAMED_STATEMENTS = 500;
+
+/**
+ * The pool as Kysely sees it, with a prepared query's SQL (marked, see `PREPARED_MARK`) run as a named statement: each
+ * connection parses and plans it once, and after that only binds and runs it. The names belong to this pool.
  */
 function namingStatements(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (sql: string): string | undefined => {
+    let name = names.get(sql);
+    if (!name && names.size < NAMED_STATEMENTS) {
+      name = `companion_${names.size + 1}`;
+      names.set(sql, name);
+    }
+    return name;
+  };
   return {
     connect: async () => {
       const client = await pool.connect();
       const query = (text: string | PostgresCursor<unknown>, values?: ReadonlyArray<unknown>) => {
         if (typeof text !== 'string') return client.query(text as unknown as pg.Submittable);
-        const name = statementName(text);
-        return client.query(name ? { name, text, values: values as unknown[] } : { text, values: values as unknown[] });
+        if (!text.startsWith(PREPARED_MARK)) return client.query({ text, values: values as unknown[] });
+        const sql = text.slice(PREPARED_MARK.length);
+        const name = nameOf(sql);
+        return client.query(name ? { name, text: sql, values: values as unknown[] } : { text: sql, values: values as unknown[] });
       };
       return { query: query as unknown as PostgresPoolClient['query'], release: () => client.release() };
     },
@@ -53,7 +75,9 @@ function namingStatements(pool: pg.Pool): PostgresPool {
 }
 
 /** Opens (and migrates) SQLite in `dataDir`, or PostgreSQL when `databaseUrl` names one. */
-export async function openDatabase(options: { dataDir: string; databaseUrl?: string | undefined }): Promise<Database> {
+export async function openDatabase(options: { dataDir: string; databaseUrl?: string | undefined; log?: Logger | undefined }): Promise<Database> {
+  const survived = (error: Error, message: string) =>
+    options.log ? options.log.survived('database', error, message) : process.stderr.write(`companion-backend: ${message}: ${error.message}\n`);
   let db: Kysely<DB>;
   let workerDb: Kysely<DB> | undefined;
   let engine: Engine;
@@ -70,7 +94,7 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     const pooled = (max: number) => {
       const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: IDLE_CONNECTION_MS });
       // An idle connection the server drops is replaced on the next query; without a listener it would end the process.
-      pool.on('error', (error) => process.stderr.write(`companion-backend: a PostgreSQL connection failed: ${error.message}\n`));
+      pool.on('error', (error) => survived(error, 'an idle PostgreSQL connection failed; the next query opens another'));
       pool.on('connect', () => (open += 1));
       pool.on('remove', () => {
         open -= 1;
@@ -96,7 +120,7 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     mkdirSync(options.dataDir, { recursive: true });
     const path = join(options.dataDir, 'companion.sqlite');
     const sqlite = openSqlite(path);
-    checkpointer = new BackgroundCheckpointer(sqlite, path);
+    checkpointer = new BackgroundCheckpointer(sqlite, path, { failed: (error) => survived(error, 'a background checkpoint failed; the next round tries again') });
     db = new Kysely<DB>({ dialect: nodeSqliteDialect(sqlite) });
   }
   const close = async () => {
@@ -111,5 +135,5 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     await close();
     throw error;
   }
-  return { db, workerDb: workerDb ?? db, engine, close };
+  return { db, workerDb: workerDb ?? db, engine, storage: storageEngines[engine], close };
 }

@@ -4,9 +4,9 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
-import type { ServerEvent } from '../shared/api.js';
-import type { Clock } from './clock.js';
-import type { DB } from './db/schema.js';
+import type { ServerEvent } from '../../shared/api.js';
+import type { Clock } from '../clock.js';
+import type { DB } from './schema.js';
 
 export interface StoredEvent {
   id: number;

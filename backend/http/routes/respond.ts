@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { StoredAnswer } from '../idempotency.js';
+import type { StoredAnswer } from '../../storage/idempotency.js';
 
 /** Sends an answer that may have been stored for an Idempotency-Key replay (problem+json when it is a refusal). */
 export function sendAnswer(reply: FastifyReply, answer: StoredAnswer): FastifyReply {

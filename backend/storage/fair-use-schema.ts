@@ -1,7 +1,7 @@
 /**
  * Storage of fair use (U7): pauses (flags), appeals, the audit trail of every decision, and the clients seen per account
  * (for credential-sharing detection). Written once with Kysely's schema builder for SQLite and PostgreSQL, in the
- * conventions of db/migrations.ts: text ids, ISO 8601 UTC text times, integer numbers.
+ * conventions of storage/migrations.ts: text ids, ISO 8601 UTC text times, integer numbers.
  *
  * `createFairUseTables` is the body of a migration; `FairUseTables` is what the DB interface gains.
  */

@@ -4,8 +4,8 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
-import { createFairUseTables } from '../policy/fair-use-schema.js';
-import type { Engine } from './database.js';
+import { createFairUseTables } from './fair-use-schema.js';
+import type { Engine } from './engine.js';
 import type { DB } from './schema.js';
 
 function autoId(engine: Engine) {
