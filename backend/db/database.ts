@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, type PostgresCursor, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import { migrateToLatest } from './migrations.js';
 import { statementName } from './prepared.js';
+import { ownerOnlyDatabaseFiles, ownerOnlyFolder } from './private-files.js';
 import type { DB } from './schema.js';
 import { BackgroundCheckpointer, nodeSqliteDialect, openSqlite } from './sqlite-dialect.js';
 
@@ -93,8 +93,9 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     workerDb = pooled(5);
   } else {
     engine = 'sqlite';
-    mkdirSync(options.dataDir, { recursive: true });
+    ownerOnlyFolder(options.dataDir);
     const path = join(options.dataDir, 'companion.sqlite');
+    ownerOnlyDatabaseFiles(path);
     const sqlite = openSqlite(path);
     checkpointer = new BackgroundCheckpointer(sqlite, path);
     db = new Kysely<DB>({ dialect: nodeSqliteDialect(sqlite) });

@@ -14,6 +14,7 @@ import { isApiError } from '../../shared/errors.js';
 import { AccountConnection } from './account-connection.js';
 import { AlertEngine, FiredAlertLog } from './alerts.js';
 import { BridgeFailure, withoutURLs } from './bridge-dispatch.js';
+import { ownerOnlyFolder } from '../../backend/db/private-files.js';
 import { EmbeddedBackend, type BackendLauncher } from './embedded-backend.js';
 import { HistoryService, type HistoryHandlers } from './history/history-service.js';
 import { LastKnownStore } from './last-known.js';
@@ -104,6 +105,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   constructor(private readonly options: CompanionHostOptions) {
     super();
     this.platform = options.platform ?? WEB_PLATFORM;
+    // Tokens, history and the built-in backend's database live here: the folder is the user's alone.
+    ownerOnlyFolder(options.dataDir);
     this.settings = new SettingsStore(options.dataDir);
     this.#lastKnown = new LastKnownStore(options.dataDir);
     this.secrets = new SecretStore(options.dataDir, options.cipher ?? null);

@@ -50,9 +50,11 @@ export class EmbeddedBackend {
   }
 
   async start(): Promise<string> {
-    const args = ['--port', String(this.options.port ?? 0), '--data', this.options.dataDir, '--admin-token', this.options.adminToken];
+    const args = ['--port', String(this.options.port ?? 0), '--data', this.options.dataDir];
     if (this.options.testClock) args.push('--test-clock', this.options.testClock);
-    const child = this.options.launcher(args, {});
+    // The admin token goes through the child's environment, which only its owner can read: a command line is shown
+    // to every local user by `ps`.
+    const child = this.options.launcher(args, { COMPANION_ADMIN_TOKEN: this.options.adminToken });
     this.#process = child;
     this.#exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.stderr?.on('data', (chunk: Buffer) => {

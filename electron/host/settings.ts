@@ -65,7 +65,7 @@ export class SettingsStore {
   readonly #conf: Conf<SettingsData>;
 
   constructor(dataDir: string) {
-    this.#conf = new Conf<SettingsData>({ cwd: dataDir, configName: 'settings', defaults, clearInvalidConfig: false });
+    this.#conf = new Conf<SettingsData>({ cwd: dataDir, configName: 'settings', defaults, configFileMode: 0o600, clearInvalidConfig: false });
   }
 
   get<K extends keyof SettingsData>(key: K): SettingsData[K] {
