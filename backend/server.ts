@@ -12,6 +12,7 @@ import { EventLog } from './events.js';
 import { Generations } from './generations.js';
 import { defineRoute, type Authenticator } from './http.js';
 import { Idempotency } from './idempotency.js';
+import { registerRequestLimits } from './limits.js';
 import { balanceView } from './policy/balance-view.js';
 import { Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
@@ -67,7 +68,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const events = new EventLog(db, clock);
   const fileConfig = loadOperationsConfig(options.configPath);
   const config = options.config
-    ? parseOperationsConfig({ queue: { ...fileConfig.queue, ...options.config.queue }, fairUse: { ...fileConfig.fairUse, ...options.config.fairUse } })
+    ? parseOperationsConfig({ queue: { ...fileConfig.queue, ...options.config.queue }, fairUse: { ...fileConfig.fairUse, ...options.config.fairUse }, limits: { ...fileConfig.limits, ...options.config.limits } })
     : fileConfig;
   const ctx: PolicyContext = { db, engine, catalog, clock, events, config };
   const subscriptions = new Subscriptions(ctx);
@@ -152,7 +153,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     charges,
     generations,
     dueWork,
-    idempotency: new Idempotency(db),
+    idempotency: new Idempotency(db, config.limits.idempotencyTtlS),
     runner,
     queue,
     fairUse,
@@ -193,6 +194,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     return sendProblem(reply, new ApiProblem(500, 'internal_error', 'The backend failed to answer this request'));
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)));
+  await registerRequestLimits(app, config.limits);
 
   defineRoute(app, auth, {
     method: 'GET',
@@ -223,7 +225,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   registerEventStream(
     app,
     auth,
-    { events, applyDueWork: (id) => dueWork.apply(id), balance, streamsChanged: (id, open) => void fairUse.observeStreams(id, open).catch(() => {}) },
+    { events, applyDueWork: (id) => dueWork.apply(id), balance, maxStreamsPerAccount: config.limits.enabled ? config.limits.eventStreamsPerAccount : Infinity, streamsChanged: (id, open) => void fairUse.observeStreams(id, open).catch(() => {}) },
     openStreams,
   );
 

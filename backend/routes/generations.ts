@@ -10,6 +10,7 @@ import * as api from '../../shared/api.js';
 import { newId } from '../accounts.js';
 import { toGeneration } from '../generations.js';
 import { defineRoute, IdParams, NoContent, type Authenticator } from '../http.js';
+import { Quotas } from '../limits.js';
 import { ApiProblem, notFound } from '../problem.js';
 import { writeFileAtomic } from '../providers/atomic-write.js';
 import { imageInfo } from '../providers/local.js';
@@ -56,6 +57,7 @@ export function enhancePrompt(prompt: string, kind: api.ModelKind): string {
 
 export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticator, s: Services): void {
   const { db, catalog } = s.ctx;
+  const quotas = new Quotas(s.ctx.config.limits, db, s.ctx.clock);
 
   async function submit(accountId: string, request: api.GenerationRequest, route: string, key: string | undefined, client: string) {
     // Due grants and the free reset are applied inside the charge's own transaction (Generations.create).
@@ -213,6 +215,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
         throw new ApiProblem(415, 'invalid_request', 'Send the image bytes with Content-Type image/png, image/jpeg or image/webp');
       }
       const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/uploads', bytes, async (remember) => {
+        await quotas.upload(account.id, bytes.length);
         const info = await imageInfo(bytes);
         if (!info || info.mime !== declared) {
           throw new ApiProblem(400, 'invalid_request', info ? `The bytes are ${info.mime}, not ${declared}` : 'The bytes are not a readable PNG, JPEG or WebP image');
@@ -242,7 +245,8 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     auth: 'account',
     body: api.EnhanceRequest,
     response: api.EnhanceResponse,
-    handler: async ({ body }) => {
+    handler: async ({ account, body }) => {
+      quotas.enhancement(account.id);
       const kind = catalog.tools.find((t) => t.id === body.tool)?.kind ?? 'image';
       return { prompt: enhancePrompt(body.prompt, kind) };
     },
