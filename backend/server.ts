@@ -12,6 +12,7 @@ import { EventLog } from './events.js';
 import { Generations } from './generations.js';
 import { defineRoute, type Authenticator } from './http.js';
 import { Idempotency } from './idempotency.js';
+import { clientError, frameworkError, registerInputGuards } from './input-guards.js';
 import { registerRequestLimits } from './limits.js';
 import { balanceView } from './policy/balance-view.js';
 import { Charges } from './policy/charges.js';
@@ -167,7 +168,15 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   };
 
   // Ids in paths are checked by the routes' schemas (at most 200 characters): fastify must let them through to be.
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: 'idle', routerOptions: { maxParamLength: 1000 } });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 1000 },
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
+  });
+  registerInputGuards(app);
 
   const auth: Authenticator = {
     async account(request: FastifyRequest) {

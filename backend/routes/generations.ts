@@ -10,6 +10,7 @@ import * as api from '../../shared/api.js';
 import { newId } from '../accounts.js';
 import { toGeneration } from '../generations.js';
 import { defineRoute, IdParams, NoContent, type Authenticator } from '../http.js';
+import { decodeCursorOf } from '../input-guards.js';
 import { Quotas } from '../limits.js';
 import { ApiProblem, notFound } from '../problem.js';
 import { writeFileAtomic } from '../providers/atomic-write.js';
@@ -30,16 +31,6 @@ function clientKey(request: { headers: Record<string, unknown>; ip: string }): s
 
 export function encodeCursor(parts: Array<string | number>): string {
   return Buffer.from(JSON.stringify(parts)).toString('base64url');
-}
-
-export function decodeCursor(cursor: string, length: number): Array<string | number> {
-  try {
-    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(parts) && parts.length === length && parts.every((p) => typeof p === 'string' || typeof p === 'number')) return parts;
-  } catch {
-    // fall through to the error below
-  }
-  throw new ApiProblem(400, 'invalid_request', 'The cursor is not one this backend gave out', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
 }
 
 const ENHANCEMENTS: Record<api.ModelKind, string> = {
@@ -143,7 +134,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
         );
       }
       if (query.cursor) {
-        const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
+        const [createdAt, id] = decodeCursorOf(query.cursor, ['string', 'string'] as const);
         q = q.where((eb) => eb.or([eb('generations.created_at', '<', createdAt), eb.and([eb('generations.created_at', '=', createdAt), eb('generations.id', '<', id)])]));
       }
       const rows = await q.orderBy('generations.created_at', 'desc').orderBy('generations.id', 'desc').limit(limit + 1).execute();
