@@ -5,7 +5,10 @@
  * - characters a database cannot store as they were sent (NUL: SQLite cut the text at it, PostgreSQL refused it
  *   with a 500; lone UTF-16 surrogates, which become U+FFFD on the way in) and the other control characters but tab,
  *   line feed and carriage return, anywhere in the body, the query or the path: 400 invalid_request naming the field;
- * - JSON that is not valid UTF-8 (otherwise decoded with replacement characters): 400;
+ * - JSON that is not valid UTF-8 (otherwise decoded with replacement characters), or with a number beyond doubles
+ *   (`1e400`, read as Infinity): 400;
+ * - a bad percent escape in the query (otherwise kept as it was sent): 400;
+ * - an Idempotency-Key that is not 1-200 visible ASCII characters, on any route: 400;
  * - a body of a type no route reads (text/plain included): 415;
  * - the framework's own refusals: a bad escape in the URL (400), a path parameter too long (414), and on the socket
  *   headers too large (431) or a request that is not HTTP (400).
@@ -46,17 +49,49 @@ function parseJson(_request: FastifyRequest, body: Buffer, done: (error: Error |
   } catch {
     return done(invalid('body', 'is not valid UTF-8'));
   }
+  let value: unknown;
   try {
-    done(null, JSON.parse(text));
+    value = JSON.parse(text);
   } catch {
-    done(invalid('body', 'is not valid JSON'));
+    return done(invalid('body', 'is not valid JSON'));
+  }
+  const infinite = nonFiniteAt(value, 'body');
+  if (infinite) return done(invalid(infinite, 'is a number beyond the range of doubles'));
+  done(null, value);
+}
+
+function nonFiniteAt(value: unknown, path: string): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : path;
+  if (value === null || typeof value !== 'object') return null;
+  for (const [key, inner] of Object.entries(value)) {
+    const found = nonFiniteAt(inner, `${path}.${key}`);
+    if (found) return found;
+  }
+  return null;
+}
+
+function badQueryEscape(url: string): boolean {
+  const query = url.indexOf('?');
+  if (query === -1) return false;
+  try {
+    decodeURIComponent(url.slice(query + 1).replace(/\+/g, ' '));
+    return false;
+  } catch {
+    return true;
   }
 }
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 export function registerInputGuards(app: FastifyInstance): void {
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, parseJson);
   app.addHook('preValidation', async (request) => {
+    if (badQueryEscape(request.url)) throw invalid('query', 'holds an invalid escape');
+    const key = request.headers['idempotency-key'];
+    if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
+      throw invalid('headers.idempotency-key', 'must be 1 to 200 visible ASCII characters');
+    }
     const found = unstorableAt(request.params, 'params') ?? unstorableAt(request.query, 'query') ?? unstorableAt(request.body, 'body');
     if (found) throw invalid(found, 'holds a character that cannot be stored (NUL, a control character or an unpaired surrogate)');
   });

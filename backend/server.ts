@@ -14,6 +14,7 @@ import { defineRoute, type Authenticator } from './http.js';
 import { Idempotency } from './idempotency.js';
 import { clientError, frameworkError, registerInputGuards } from './input-guards.js';
 import { registerRequestLimits } from './limits.js';
+import { recordRoutes } from './route-list.js';
 import { balanceView } from './policy/balance-view.js';
 import { Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
@@ -176,6 +177,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
   });
+  recordRoutes(app);
   registerInputGuards(app);
 
   const auth: Authenticator = {
