@@ -48,6 +48,13 @@ export const LimitsConfig = z
         bytesPerDay: z.number().int().positive().default(1024 ** 3),
       })
       .prefault({}),
+    /** Uploaded images: the most pixels one may have (read from its header before it is decoded), and decodes at once. */
+    images: z
+      .object({
+        maxInputPixels: z.number().int().positive().default(40_000_000),
+        concurrentDecodes: z.number().int().min(1).max(64).default(2),
+      })
+      .prefault({}),
     /** Event streams one account may have open at once. */
     eventStreamsPerAccount: z.number().int().positive().default(10),
     /** How long the answer to an Idempotency-Key is kept; after that the key is new again. */

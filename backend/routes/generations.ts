@@ -11,10 +11,10 @@ import { newId } from '../accounts.js';
 import { toGeneration } from '../generations.js';
 import { defineRoute, IdParams, NoContent, type Authenticator } from '../http.js';
 import { decodeCursorOf } from '../input-guards.js';
+import { ImageGuard } from '../image-guard.js';
 import { Quotas } from '../limits.js';
 import { ApiProblem, notFound } from '../problem.js';
 import { writeFileAtomic } from '../providers/atomic-write.js';
-import { imageInfo } from '../providers/local.js';
 import type { Services } from '../services.js';
 import { recordChange } from '../tx.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
@@ -49,6 +49,7 @@ export function enhancePrompt(prompt: string, kind: api.ModelKind): string {
 export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticator, s: Services): void {
   const { db, catalog } = s.ctx;
   const quotas = new Quotas(s.ctx.config.limits, db, s.ctx.clock);
+  const images = new ImageGuard(s.ctx.config.limits.images);
 
   async function submit(accountId: string, request: api.GenerationRequest, route: string, key: string | undefined, client: string) {
     // Due grants and the free reset are applied inside the charge's own transaction (Generations.create).
@@ -207,10 +208,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
       }
       const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/uploads', bytes, async (remember) => {
         await quotas.upload(account.id, bytes.length);
-        const info = await imageInfo(bytes);
-        if (!info || info.mime !== declared) {
-          throw new ApiProblem(400, 'invalid_request', info ? `The bytes are ${info.mime}, not ${declared}` : 'The bytes are not a readable PNG, JPEG or WebP image');
-        }
+        const info = await images.check(bytes, declared);
         const id = newId('upl');
         const path = join(s.dataDir, 'uploads', account.id, `${id}.${EXTENSION[declared]}`);
         await mkdir(dirname(path), { recursive: true });
