@@ -129,6 +129,8 @@ export function createCompanionClient(options: CompanionClientOptions) {
       createAccount: (body: api.AccountCreate, idempotencyKey?: string) =>
         charging(api.AccountCreated, '/v1/admin/accounts', body, idempotencyKey),
       moveClock: (body: api.ClockMove) => post(api.ClockState, '/v1/admin/clock', body),
+      /** A new token for an existing account (its other tokens keep working): how a lost token is replaced. */
+      issueToken: (accountId: string) => post(api.AccountCreated, `/v1/admin/accounts/${seg(accountId)}/tokens`, {}),
       listAppeals: (query: z.input<typeof api.PageQuery> = {}) => get(api.AppealPage, '/v1/admin/appeals', query),
       decideAppeal: (id: string, body: z.input<typeof api.AppealDecision>) =>
         post(api.Appeal, `/v1/admin/appeals/${seg(id)}/decision`, body),

@@ -130,6 +130,22 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     },
   });
 
+  // A new token for an existing account, for an app that lost the one it had (its secrets file was damaged): the
+  // account, its balances and history stay. The token is answered once and stored only hashed.
+  defineRoute(app, auth, {
+    method: 'POST',
+    url: '/v1/admin/accounts/:id/tokens',
+    auth: 'admin',
+    params: z.object({ id: z.string().min(1).max(200) }),
+    response: api.AccountCreated,
+    status: 201,
+    handler: async ({ params }) => {
+      await s.accounts.get(params.id);
+      const token = await issueToken(db, params.id, s.ctx.clock.now());
+      return { account: await s.me(params.id), token };
+    },
+  });
+
   // U7: one appeal per pause; reviewers list and decide appeals, and may flag an account themselves.
   defineRoute(app, auth, {
     method: 'POST',

@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { AccountSwitcher } from '../components/AccountSwitcher.js';
 import { CommandErrorNote } from '../components/CommandErrorNote.js';
+import { FileNotices } from '../components/FileNotices.js';
 import { ConnectionPill } from '../components/ConnectionPill.js';
 import { SecretsNote } from '../components/SecretsNote.js';
 import { ThemeSelect } from '../components/ThemeSelect.js';
@@ -57,6 +58,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         </header>
         <main id="main" className="app-main" tabIndex={-1}>
           <CommandErrorNote />
+          <FileNotices />
           {children}
         </main>
         <footer className="app-footer">

@@ -56,6 +56,7 @@ const templates: Record<string, Template> = {
   'POST /v1/me/appeals': { auth: 'account', body: { message: 'please' } },
   'GET /v1/admin/appeals': { auth: 'admin', query: { ...pageQuery(['', '']), status: ['closed', '%00'] } },
   'POST /v1/admin/appeals/:id/decision': { auth: 'admin', params: { id: 'missing' }, body: { decision: 'restore', reason: 'ok' } },
+  'POST /v1/admin/accounts/:id/tokens': { auth: 'admin', params: { id: 'missing' } },
   'POST /v1/admin/accounts/:id/flags': { auth: 'admin', params: { id: 'account' }, body: { reason: 'abuse' } },
   'POST /v1/admin/clock': { auth: 'admin', body: { advanceS: 60 }, fractionsAllowed: ['advanceS'] },
   'POST /v1/generations': { auth: 'account', body: { ...estimateBody, prompt: 'a lighthouse' } },

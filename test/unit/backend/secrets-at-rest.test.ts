@@ -60,6 +60,26 @@ describe.each(engines)('secrets at rest on %s', (engine) => {
   });
 });
 
+describe('POST /v1/admin/accounts/:id/tokens', () => {
+  let t: TestBackend;
+  beforeAll(async () => {
+    t = await startBackendOn('sqlite');
+  });
+  afterAll(() => t?.stop());
+
+  it('gives an existing account a new token that works beside the old one; unknown ids are 404, account tokens 401', async () => {
+    const first = await t.createAccount('Lost token', 'Europe/Paris');
+    const issued = await t.admin.admin.issueToken(first.account.id);
+    expect(issued.account.id).toBe(first.account.id);
+    expect(issued.token).not.toBe(first.token);
+    for (const token of [first.token, issued.token]) expect((await t.client(token).me()).id).toBe(first.account.id);
+    const unknown = await fetch(`${t.url}/v1/admin/accounts/acc_unknown/tokens`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}` } });
+    expect([unknown.status, ((await unknown.json()) as { code: string }).code]).toEqual([404, 'not_found']);
+    const asAccount = await fetch(`${t.url}/v1/admin/accounts/${first.account.id}/tokens`, { method: 'POST', headers: { authorization: `Bearer ${first.token}` } });
+    expect(asAccount.status).toBe(401);
+  });
+});
+
 describe('the SQLite database files', () => {
   const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
