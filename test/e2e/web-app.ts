@@ -41,6 +41,8 @@ export interface WebAppOptions {
    * systemConcurrency: 1 } }` to make a queue. Passed as COMPANION_CONFIG, which the embedded backend inherits.
    */
   backendConfig?: Record<string, unknown>;
+  /** Puts files in the app's data folder before the app starts (e.g. a damaged settings file). */
+  prepareData?: (dataDir: string) => void;
 }
 
 const ADMIN = 'e2e-admin-token-0123456789';
@@ -48,6 +50,7 @@ const ADMIN = 'e2e-admin-token-0123456789';
 export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'companion-e2e-'));
   const env = { ...process.env };
+  options.prepareData?.(dataDir);
   if (options.backendConfig) {
     const configFile = join(dataDir, 'backend-config.json');
     writeFileSync(configFile, JSON.stringify(options.backendConfig));
