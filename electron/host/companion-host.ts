@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Balance, Catalog } from '../../shared/api.js';
 import type { Alert, BridgeHandlers, FileNotice, HostSnapshot } from '../../shared/bridge.js';
@@ -17,7 +18,7 @@ import { BridgeFailure, withoutURLs } from './bridge-dispatch.js';
 import { ownerOnlyFolder } from '../../backend/db/private-files.js';
 import { notice } from './damaged-files.js';
 import { EmbeddedBackend, type BackendLauncher } from './embedded-backend.js';
-import { openHistory, recoverLocalAccount, secretsNotice, settingsNotice } from './file-recovery.js';
+import { lostLocalNotice, openHistory, recoverLocalAccount, secretsNotice, settingsNotice } from './file-recovery.js';
 import { HistoryService, type HistoryHandlers } from './history/history-service.js';
 import { LastKnownStore } from './last-known.js';
 import { SecretStore, type SecretCipher } from './secrets.js';
@@ -154,6 +155,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     this.#publish();
     try {
       const adminToken = this.#embeddedAdminToken();
+      const hadDatabase = existsSync(join(this.options.dataDir, 'backend', 'companion.sqlite'));
       this.#embedded = new EmbeddedBackend({
         launcher: this.options.launchBackend,
         dataDir: join(this.options.dataDir, 'backend'),
@@ -163,7 +165,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       });
       const url = await this.#embedded.start();
       let local = this.settings.accounts().find((a) => a.kind === 'embedded');
-      if (local && !this.secrets.has(tokenSecret(local.id))) local = await this.#reissueLocalToken(url, adminToken, local);
+      if (local && this.secrets.read(tokenSecret(local.id)).state !== 'ok') local = await this.#reissueLocalToken(url, adminToken, local);
+      if (!local && hadDatabase && this.#notices.length > 0) this.#notices.push(lostLocalNotice());
       if (!local) local = await this.#createLocalAccount(url, adminToken);
       this.#embeddedState = { state: 'running', error: null };
       this.#connect(local, url);

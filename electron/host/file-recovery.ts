@@ -35,6 +35,14 @@ export function historyNotice(aside: string | null): FileNotice {
   return notice('history-damaged', `The offline history could not be opened, so a new one was started; it is filled again from your backends as they connect.${kept}`);
 }
 
+/** Both files that named the built-in account were lost while its database is there: a new account is made, and said so. */
+export function lostLocalNotice(): FileNotice {
+  return notice(
+    'local-account-lost',
+    'Your earlier account on this computer could not be found, because both its settings and its tokens were damaged, so a new account was made. The earlier account and its history are still in the built-in backend’s database.',
+  );
+}
+
 /** Puts back the built-in account from its token in the secrets when the settings lost it; whether one was found. */
 export function recoverLocalAccount(settings: SettingsStore, secrets: SecretStore): boolean {
   if (settings.accounts().some((a) => a.kind === 'embedded')) return false;

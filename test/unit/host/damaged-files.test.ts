@@ -107,6 +107,40 @@ describe('secrets.json', () => {
   }, 90_000);
 });
 
+describe('settings.json and secrets.json both unreadable', () => {
+  it('a new built-in account is made, and the user is told the earlier one is still in the database', async () => {
+    const dataDir = tempDir();
+    cleanups.push(() => removeDir(dataDir));
+    const first = embeddedHost(dataDir);
+    const { remoteId } = await liveLocal(first);
+    await first.stop();
+
+    writeFileSync(join(dataDir, 'settings.json'), '{');
+    writeFileSync(join(dataDir, 'secrets.json'), '{');
+    const again = embeddedHost(dataDir);
+    const { snapshot, remoteId: after } = await liveLocal(again);
+    expect(after).not.toBe(remoteId);
+    expect(noticeText(snapshot, 'local-account-lost')).toContain('The earlier account and its history are still in the built-in backend’s database.');
+  }, 90_000);
+});
+
+describe('secrets.json with a damaged entry', () => {
+  it('the built-in account whose token entry cannot be read gets a new token for the same account', async () => {
+    const dataDir = tempDir();
+    cleanups.push(() => removeDir(dataDir));
+    const first = embeddedHost(dataDir);
+    const { remoteId } = await liveLocal(first);
+    await first.stop();
+
+    const secrets = JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as Record<string, unknown>;
+    secrets[`account-token:local-${remoteId}`] = { value: 42 };
+    writeFileSync(join(dataDir, 'secrets.json'), JSON.stringify(secrets));
+    const again = embeddedHost(dataDir);
+    const { remoteId: after } = await liveLocal(again);
+    expect(after).toBe(remoteId);
+  }, 90_000);
+});
+
 describe('history.sqlite', () => {
   it('overwritten: set aside, a fresh store opened, and sync fills it from the backend', async () => {
     const backend = await startBackend({ testClock: '2026-03-10T14:00:00.000Z' });
