@@ -120,7 +120,19 @@ function bearerOf(request: FastifyRequest): string | null {
 
 type RequestClass = 'admin' | 'reads' | 'writes' | 'anonymous';
 
+const classified = new WeakMap<FastifyRequest, { kind: RequestClass; key: string }>();
+
+/** The request's counter, worked out once per request (the plugin asks for its key, max and window apart). */
 function classify(request: FastifyRequest): { kind: RequestClass; key: string } {
+  let found = classified.get(request);
+  if (!found) {
+    found = classifyNow(request);
+    classified.set(request, found);
+  }
+  return found;
+}
+
+function classifyNow(request: FastifyRequest): { kind: RequestClass; key: string } {
   const token = bearerOf(request);
   if (request.url.startsWith('/v1/admin/')) return { kind: 'admin', key: `admin|${request.ip}` };
   if (!token) return { kind: 'anonymous', key: `anonymous|${request.ip}` };
