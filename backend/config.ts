@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { LimitsConfig } from './http/limits.js';
 
 export const OperationsConfig = z.object({
   queue: z
@@ -51,6 +52,8 @@ export const OperationsConfig = z.object({
         .prefault({}),
     })
     .prefault({}),
+  /** Rate limits and quotas: see backend/limits.ts. */
+  limits: LimitsConfig,
 });
 export type OperationsConfig = z.infer<typeof OperationsConfig>;
 export type OperationsConfigInput = z.input<typeof OperationsConfig>;

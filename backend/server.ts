@@ -19,6 +19,9 @@ import { registerGenerationRoutes } from './http/routes/generations.js';
 import { registerHistoryRoutes } from './http/routes/history.js';
 import { registerSystemRoutes } from './http/routes/system.js';
 import { registerEventStream } from './http/sse.js';
+import { clientError, frameworkError, registerInputGuards } from './http/input-guards.js';
+import { registerRequestLimits } from './http/limits.js';
+import { recordRoutes } from './http/route-list.js';
 import { Logger } from './log.js';
 import { Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
@@ -66,7 +69,7 @@ export interface Backend {
 function operationsConfig(options: BackendOptions): OperationsConfig {
   const file = loadOperationsConfig(options.configPath);
   if (!options.config) return file;
-  return parseOperationsConfig({ queue: { ...file.queue, ...options.config.queue }, fairUse: { ...file.fairUse, ...options.config.fairUse } });
+  return parseOperationsConfig({ queue: { ...file.queue, ...options.config.queue }, fairUse: { ...file.fairUse, ...options.config.fairUse }, limits: { ...file.limits, ...options.config.limits } });
 }
 
 export async function createBackend(options: BackendOptions): Promise<Backend> {
@@ -74,7 +77,16 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const config = operationsConfig(options);
   const clock: Clock = options.testClock ? new TestClock(options.testClock) : new SystemClock();
   // Ids in paths are checked by the routes' schemas (at most 200 characters): fastify must let them through to be.
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024, forceCloseConnections: 'idle', routerOptions: { maxParamLength: 1000 } });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 1000 },
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
+  });
+  recordRoutes(app);
+  registerInputGuards(app);
   const log = new Logger(app.log);
 
   // Storage, then policy, then the domain services and their views, then the queue machinery.
@@ -113,7 +125,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     charges,
     generations,
     dueWork,
-    idempotency: new Idempotency(db),
+    idempotency: new Idempotency(db, config.limits.idempotencyTtlS),
     runner,
     queue,
     fairUse,
@@ -130,6 +142,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   // HTTP last: it only calls the parts above.
   const auth = bearerAuthenticator(accounts, options.adminToken);
   answerErrorsAsProblems(app);
+  await registerRequestLimits(app, config.limits);
   registerSystemRoutes(app, auth, { catalog: providers.servedCatalog(), queue, workers: config.queue.workers });
   registerAccountRoutes(app, auth, services);
   registerAdminRoutes(app, auth, services);
@@ -138,7 +151,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const openStreams = new Set<() => void>();
   const streamsChanged = (accountId: string, open: number) =>
     void fairUse.observeStreams(accountId, open).catch((error: unknown) => log.survived('fair-use', error, 'the check of open streams failed'));
-  registerEventStream(app, auth, { events, applyDueWork: (id) => dueWork.apply(id), balance: (id) => views.balance(id), streamsChanged }, openStreams);
+  const maxStreamsPerAccount = config.limits.enabled ? config.limits.eventStreamsPerAccount : Infinity;
+  registerEventStream(app, auth, { events, applyDueWork: (id) => dueWork.apply(id), balance: (id) => views.balance(id), maxStreamsPerAccount, streamsChanged }, openStreams);
   app.addHook('preClose', async () => {
     dueWorkTimer.stop();
     for (const close of [...openStreams]) close();

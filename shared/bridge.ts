@@ -100,6 +100,10 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
+/** A file of the app's that could not be read and was set aside: what happened and what was kept, in plain words. */
+export const FileNotice = z.object({ id: z.string(), message: z.string() });
+export type FileNotice = z.infer<typeof FileNotice>;
+
 export const HostSnapshot = z.object({
   accounts: z.array(AccountView),
   selectedAccountId: z.string().nullable(),
@@ -110,6 +114,8 @@ export const HostSnapshot = z.object({
   platform: z.object({ kind: z.enum(['electron', 'web']), tray: z.boolean(), startAtLogin: z.boolean() }),
   /** False where the platform stores secrets without encryption; the UI warns about it. */
   secretsEncrypted: z.boolean(),
+  /** Damaged files found at start (set aside, never deleted), for a banner; absent or empty when all was well. */
+  notices: z.array(FileNotice).optional(),
 });
 export type HostSnapshot = z.infer<typeof HostSnapshot>;
 

@@ -137,6 +137,7 @@ export function createCompanionClient(options: CompanionClientOptions) {
       flagAccount: (id: string, body: z.input<typeof api.FlagRequest>) =>
         post(api.Me, `/v1/admin/accounts/${seg(id)}/flags`, body),
       listAccounts: (query: z.input<typeof api.PageQuery> = {}) => get(api.AdminAccountPage, '/v1/admin/accounts', query),
+      /** A new token for an existing account (its other tokens keep working): also how a lost token is replaced. */
       issueToken: (accountId: string) => post(api.TokenIssued, `/v1/admin/accounts/${seg(accountId)}/tokens`, {}),
       revokeToken: (tokenId: string) => del(api.TokenRevoked, `/v1/admin/tokens/${seg(tokenId)}`),
       grantTopup: (accountId: string, body: z.input<typeof api.TopupGrant>) => post(api.Balance, `/v1/admin/accounts/${seg(accountId)}/topups`, body),

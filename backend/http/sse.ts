@@ -7,8 +7,11 @@ import type { FastifyInstance } from 'fastify';
 import type { AccountRow } from '../domain/accounts.js';
 import type { EventLog, StoredEvent } from '../storage/events.js';
 import type { Authenticator } from './http.js';
+import { rateLimited } from './limits.js';
 
 const HEARTBEAT_MS = 15_000;
+/** When a refused stream may try again: streams close when their apps do, seconds to minutes apart. */
+const STREAM_RETRY_S = 30;
 const openPerAccount = new Map<string, number>();
 
 export function registerEventStream(
@@ -18,6 +21,8 @@ export function registerEventStream(
     events: EventLog;
     applyDueWork(accountId: string): Promise<void>;
     balance(accountId: string): Promise<unknown>;
+    /** Streams one account may have open at once; one more is refused with 429. */
+    maxStreamsPerAccount: number;
     /** U7: how many streams an account has open (several at once suggests shared credentials). */
     streamsChanged(accountId: string, open: number): void;
   },
@@ -25,6 +30,9 @@ export function registerEventStream(
 ): void {
   app.get('/v1/events', async (request, reply) => {
     const account: AccountRow = await auth.account(request);
+    if ((openPerAccount.get(account.id) ?? 0) >= deps.maxStreamsPerAccount) {
+      throw rateLimited(STREAM_RETRY_S, `This account has ${deps.maxStreamsPerAccount} event streams open, the most it may; close one first`);
+    }
     const header = request.headers['last-event-id'];
     const query = (request.query as Record<string, unknown>).lastEventId;
     const resumeFrom = Number.parseInt(String(header ?? query ?? ''), 10);

@@ -23,6 +23,7 @@ import type { AccountStatus as AccountStatusSchema, Appeal, FairUse as FairUseSc
 import { newId } from '../storage/ids.js';
 import type { Clock } from '../clock.js';
 import type { StorageEngine } from '../storage/engine.js';
+import { decodeCursorOf, encodeCursor } from '../cursor.js';
 import { ApiProblem, notFound } from '../problem.js';
 import type { Tx } from '../storage/tx.js';
 import type { AuditActor, FairUseTables, FlagSource } from '../storage/fair-use-schema.js';
@@ -167,7 +168,7 @@ export class FairUse {
     let q = this.#appealRows(this.#db);
     if (query.status) q = q.where('a.status', '=', query.status);
     if (query.cursor) {
-      const [createdAt, id] = decodeCursor(query.cursor);
+      const [createdAt, id] = decodeCursorOf(query.cursor, ['string', 'string'] as const);
       q = q.where((eb) => eb.or([eb('a.created_at', '>', createdAt), eb.and([eb('a.created_at', '=', createdAt), eb('a.id', '>', id)])]));
     }
     const rows = await q.orderBy('a.created_at').orderBy('a.id').limit(limit + 1).execute();
@@ -389,16 +390,3 @@ function toAppeal(row: {
 }
 
 // Same cursor format as the other pages (http/routes/generations.ts): base64url JSON of the sort key.
-function encodeCursor(parts: [string, string]): string {
-  return Buffer.from(JSON.stringify(parts)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(parts) && parts.length === 2 && parts.every((p) => typeof p === 'string')) return parts as [string, string];
-  } catch {
-    // fall through to the error below
-  }
-  throw new ApiProblem(400, 'invalid_request', 'The cursor is not one this backend gave out', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
-}

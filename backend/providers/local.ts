@@ -137,9 +137,10 @@ function describeOutput(path: string, file: RenderedFile): ProviderOutput {
  */
 export async function imageInfo(
   bytes: Buffer,
+  limitInputPixels?: number,
 ): Promise<{ mime: 'image/png' | 'image/jpeg' | 'image/webp'; width: number; height: number } | null> {
   try {
-    const image = sharp(bytes);
+    const image = sharp(bytes, limitInputPixels === undefined ? {} : { limitInputPixels });
     const metadata = await image.metadata();
     const mime = referenceMimes[metadata.format];
     if (mime === undefined) return null;

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, type PostgresCursor, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
@@ -7,6 +6,7 @@ import type { Engine, StorageEngine } from './engine.js';
 import { storageEngines } from './engines.js';
 import { migrateToLatest } from './migrations.js';
 import { PREPARED_MARK } from './prepared.js';
+import { ownerOnlyDatabaseFiles, ownerOnlyFolder } from './private-files.js';
 import type { DB } from './schema.js';
 import { BackgroundCheckpointer, nodeSqliteDialect, openSqlite } from './sqlite-dialect.js';
 
@@ -117,8 +117,9 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     workerDb = pooled(5);
   } else {
     engine = 'sqlite';
-    mkdirSync(options.dataDir, { recursive: true });
+    ownerOnlyFolder(options.dataDir);
     const path = join(options.dataDir, 'companion.sqlite');
+    ownerOnlyDatabaseFiles(path);
     const sqlite = openSqlite(path);
     checkpointer = new BackgroundCheckpointer(sqlite, path, { failed: (error) => survived(error, 'a background checkpoint failed; the next round tries again') });
     db = new Kysely<DB>({ dialect: nodeSqliteDialect(sqlite) });

@@ -32,8 +32,17 @@ function isUniqueViolation(error: unknown): boolean {
 
 class KeyTaken extends Error {}
 
+/** How often expired keys are deleted, at most: at the first insert after this long. */
+const PRUNE_EVERY_MS = 60_000;
+
 export class Idempotency {
-  constructor(private readonly db: Kysely<DB>) {}
+  #prunedAt = 0;
+
+  /** `ttlS`: how long an answer is kept; an older key is treated as new, and is deleted soon after. */
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly ttlS = 24 * 3600,
+  ) {}
 
   /**
    * Runs `work` once per (owner, key). `work` calls `remember(trx, answer)` inside its own transaction, as its last
@@ -51,6 +60,7 @@ export class Idempotency {
       throw new ApiProblem(400, 'invalid_request', 'Idempotency-Key is at most 200 characters', { errors: [{ path: 'headers.idempotency-key', message: 'at most 200 characters' }] });
     }
     const hash = requestHash(route, body);
+    await this.pruneNowAndThen();
     const stored = await this.stored(owner, key, route, hash);
     if (stored) return stored;
 
@@ -69,7 +79,8 @@ export class Idempotency {
       return await work(insert);
     } catch (error) {
       if (error instanceof KeyTaken || isUniqueViolation(error)) return (await this.stored(owner, key, route, hash))!;
-      if (error instanceof ApiProblem && error.status < 500) {
+      // A rate limit passes: it is not remembered, so the same key may try again once the wait is over.
+      if (error instanceof ApiProblem && error.status < 500 && error.code !== 'rate_limited') {
         const answer = { status: error.status, body: error.toProblem() };
         try {
           await this.db.transaction().execute((trx) => insert(trx, answer));
@@ -85,6 +96,10 @@ export class Idempotency {
   private async stored(owner: string, key: string, route: string, hash: string): Promise<StoredAnswer | null> {
     const existing = await this.db.selectFrom('idempotency_keys').selectAll().where('account_id', '=', owner).where('key', '=', key).executeTakeFirst();
     if (!existing) return null;
+    if (existing.created_at < this.#expiredBefore()) {
+      await this.db.deleteFrom('idempotency_keys').where('account_id', '=', owner).where('key', '=', key).where('created_at', '=', existing.created_at).execute();
+      return null;
+    }
     if (existing.request_hash !== hash || existing.route !== route) {
       throw new ApiProblem(409, 'idempotency_conflict', 'This Idempotency-Key was used with another request');
     }
@@ -94,5 +109,16 @@ export class Idempotency {
       return null;
     }
     return { status: existing.status, body: JSON.parse(existing.response), replayed: true };
+  }
+
+  #expiredBefore(): string {
+    return new Date(Date.now() - this.ttlS * 1000).toISOString();
+  }
+
+  /** Deletes the expired keys, at most once a minute: the table holds only a day of answers. */
+  private async pruneNowAndThen(): Promise<void> {
+    if (Date.now() - this.#prunedAt < Math.min(PRUNE_EVERY_MS, this.ttlS * 1000)) return;
+    this.#prunedAt = Date.now();
+    await this.db.deleteFrom('idempotency_keys').where('created_at', '<', this.#expiredBefore()).execute();
   }
 }

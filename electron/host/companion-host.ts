@@ -6,9 +6,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Balance, Catalog } from '../../shared/api.js';
-import type { Alert, BridgeHandlers, ConnectionState, HostSnapshot } from '../../shared/bridge.js';
+import type { Alert, BridgeHandlers, ConnectionState, FileNotice, HostSnapshot } from '../../shared/bridge.js';
 import { createCompanionClient, type CompanionClient } from '../../shared/client.js';
 import { isApiError } from '../../shared/errors.js';
 import { AccountConnection } from './account-connection.js';
@@ -16,7 +17,10 @@ import { AlertEngine, FiredAlertLog } from './alerts.js';
 import { BridgeFailure, withoutURLs } from './bridge-dispatch.js';
 import { BackendSupervisor, type BackoffOptions, type SupervisorState } from './backend-supervisor.js';
 import { backendPlace, embeddedRestartText, plainFailure } from './display-text.js';
+import { ownerOnlyFolder } from '../../backend/storage/private-files.js';
+import { notice } from './damaged-files.js';
 import { EmbeddedBackend, type BackendLauncher } from './embedded-backend.js';
+import { lostLocalNotice, openHistory, recoverLocalAccount, secretsNotice, settingsNotice } from './file-recovery.js';
 import { HistoryService, type HistoryHandlers } from './history/history-service.js';
 import { LastKnownStore } from './last-known.js';
 import { SecretStore, type SecretCipher } from './secrets.js';
@@ -103,6 +107,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   #embedded: BackendSupervisor | null = null;
   #embeddedState: HostSnapshot['embedded'] = { state: 'off', error: null };
   #historyProblem: string | null = null;
+  /** Damaged files found at start, and what was done about them, for the user. */
+  readonly #notices: FileNotice[] = [];
   #publishScheduled = false;
   #stopped = false;
   readonly #lastKnown: LastKnownStore;
@@ -110,9 +116,14 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   constructor(private readonly options: CompanionHostOptions) {
     super();
     this.platform = options.platform ?? WEB_PLATFORM;
+    // Tokens, history and the built-in backend's database live here: the folder is the user's alone.
+    ownerOnlyFolder(options.dataDir);
     this.settings = new SettingsStore(options.dataDir);
     this.#lastKnown = new LastKnownStore(options.dataDir);
     this.secrets = new SecretStore(options.dataDir, options.cipher ?? null);
+    const recoveredLocal = this.settings.damage ? recoverLocalAccount(this.settings, this.secrets) : false;
+    if (this.settings.damage) this.#notices.push(settingsNotice(this.settings.damage, recoveredLocal));
+    if (this.secrets.damagedFile !== null) this.#notices.push(secretsNotice(this.secrets.damagedFile));
     this.alerts = new AlertEngine({
       log: new FiredAlertLog(join(options.dataDir, 'alerts.json')),
       preferences: () => ({ enabled: this.settings.get('alertsEnabled'), thresholds: this.settings.get('alertThresholds') }),
@@ -139,7 +150,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     const embedded = needsEmbedded ? this.startEmbedded() : Promise.resolve();
     await new Promise((resolve) => setImmediate(resolve));
     try {
-      await this.history.start();
+      const rebuilt = await openHistory(this.history);
+      if (rebuilt) this.#notices.push(rebuilt);
     } catch (error) {
       this.#historyProblem = (error as Error).message;
     }
@@ -154,6 +166,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     this.#publish();
     try {
       const adminToken = this.#embeddedAdminToken();
+      const hadDatabase = existsSync(join(this.options.dataDir, 'backend', 'companion.sqlite'));
       const supervisor = new BackendSupervisor({
         port: this.options.embeddedPort ?? 0,
         create: (port) =>
@@ -174,7 +187,9 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       });
       const url = await supervisor.start();
       let local = this.settings.accounts().find((a) => a.kind === 'embedded');
-      if (!local || !this.secrets.has(tokenSecret(local.id))) local = await this.#createLocalAccount(url, adminToken);
+      if (local && this.secrets.read(tokenSecret(local.id)).state !== 'ok') local = await this.#reissueLocalToken(url, adminToken, local);
+      if (!local && hadDatabase && this.#notices.length > 0) this.#notices.push(lostLocalNotice());
+      if (!local) local = await this.#createLocalAccount(url, adminToken);
       this.#connect(local, url);
       supervisor.on('up', (restartedURL) => this.#embeddedRestarted(restartedURL));
     } catch (error) {
@@ -249,6 +264,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       settings: { ...this.settings.preferences(), dataFolder: this.options.dataDir },
       platform: this.platform,
       secretsEncrypted: this.secrets.encrypted,
+      notices: [...this.#notices],
     };
   }
 
@@ -550,6 +566,24 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     const token = randomBytes(32).toString('base64url');
     this.secrets.set(EMBEDDED_ADMIN_SECRET, token);
     return token;
+  }
+
+  /**
+   * The built-in account lost its token (the secrets file was damaged) while its database is still there: its backend
+   * gives the same account a new token. Only when the backend no longer has the account is a new one made.
+   */
+  async #reissueLocalToken(url: string, adminToken: string, local: StoredAccount): Promise<StoredAccount | undefined> {
+    if (!local.remoteId) return undefined;
+    const admin = createCompanionClient({ baseURL: url, token: adminToken });
+    try {
+      const { token } = await admin.admin.issueToken(local.remoteId);
+      this.secrets.set(tokenSecret(local.id), token);
+      return local;
+    } catch (error) {
+      if ((error as { status?: number }).status !== 404) throw error;
+      this.#notices.push(notice('local-account-missing', 'The built-in backend no longer has your account on this computer, so a new one was made.'));
+      return undefined;
+    }
   }
 
   async #createLocalAccount(url: string, adminToken: string): Promise<StoredAccount> {

@@ -62,9 +62,11 @@ export class EmbeddedBackend {
   }
 
   async start(): Promise<string> {
-    const args = ['--port', String(this.options.port ?? 0), '--data', this.options.dataDir, '--admin-token', this.options.adminToken];
+    const args = ['--port', String(this.options.port ?? 0), '--data', this.options.dataDir];
     if (this.options.testClock) args.push('--test-clock', this.options.testClock);
-    const child = this.options.launcher(args, {});
+    // The admin token goes through the child's environment, which only its owner can read: a command line is shown
+    // to every local user by `ps`.
+    const child = this.options.launcher(args, { COMPANION_ADMIN_TOKEN: this.options.adminToken });
     this.#process = child;
     this.#stderr = [];
     this.#exited = new Promise<BackendExit>((resolve) =>

@@ -7,8 +7,8 @@
  * damaged file) is reported as `unreadable` with the reason, never thrown: the account then shows what to do.
  */
 import Conf from 'conf';
-import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { setAside } from './damaged-files.js';
 
 /** The part of Electron's safeStorage the host needs; main passes the real one in. */
 export interface SecretCipher {
@@ -41,9 +41,7 @@ export class SecretStore {
       conf = open();
     } catch {
       // A damaged file is kept beside (never deleted: it may still be recoverable by hand) and the store starts empty.
-      const file = join(dataDir, `${CONFIG_NAME}.json`);
-      damaged = `${file}.damaged-${Date.now()}`;
-      if (existsSync(file)) renameSync(file, damaged);
+      damaged = setAside(join(dataDir, `${CONFIG_NAME}.json`));
       conf = open();
     }
     this.#conf = conf;
@@ -89,6 +87,11 @@ export class SecretStore {
 
   delete(name: string): void {
     this.#conf.delete(name);
+  }
+
+  /** The names of every stored secret (not their values). */
+  names(): string[] {
+    return Object.keys(this.#conf.store);
   }
 
   has(name: string): boolean {

@@ -2,9 +2,11 @@
  * Small settings and the account list, kept with `conf` (the library electron-store builds on; same file format).
  * Tokens are never stored here: they live in the SecretStore, apart from settings.
  */
+import { join } from 'node:path';
 import Conf from 'conf';
 import { z } from 'zod';
 import { AlertThresholds, Theme, type Settings } from '../../shared/bridge.js';
+import { copyAside, setAside } from './damaged-files.js';
 
 export interface StoredAccount {
   id: string;
@@ -61,11 +63,55 @@ export function thresholdProblem(thresholds: readonly number[]): string | null {
   return null;
 }
 
+const StoredAccountSchema = z.object({
+  id: z.string().min(1),
+  label: z.string(),
+  customLabel: z.boolean().optional(),
+  kind: z.enum(['embedded', 'remote']),
+  baseURL: z.string().nullable(),
+  remoteId: z.string().nullable(),
+});
+
+/** What was wrong with the settings file at start, once it was set aside (the damaged copy's path). */
+export type SettingsDamage = { kind: 'unreadable'; aside: string | null } | { kind: 'partly-unreadable'; aside: string | null; droppedAccounts: number };
+
+/** The readable part of a stored settings object: the accounts whose entries are whole; null when all of it is. */
+function readablePart(store: unknown): { data: Partial<SettingsData>; droppedAccounts: number } | null {
+  if (typeof store !== 'object' || store === null || Array.isArray(store)) return { data: {}, droppedAccounts: 0 };
+  const record = store as Record<string, unknown>;
+  const accounts = Array.isArray(record.accounts) ? record.accounts : null;
+  const readable = (accounts ?? []).filter((entry) => StoredAccountSchema.safeParse(entry).success) as StoredAccount[];
+  const selected = record.selectedAccountId;
+  const selectionFine = selected === null || selected === undefined || typeof selected === 'string';
+  if (accounts && readable.length === accounts.length && selectionFine) return null;
+  return {
+    data: { ...(record as Partial<SettingsData>), accounts: readable, selectedAccountId: selectionFine ? ((selected as string | null | undefined) ?? null) : null },
+    droppedAccounts: (accounts?.length ?? 0) - readable.length,
+  };
+}
+
 export class SettingsStore {
   readonly #conf: Conf<SettingsData>;
+  /** Set when the file could not be read, or only in part, at start; the host tells the user. */
+  readonly damage: SettingsDamage | null = null;
 
   constructor(dataDir: string) {
-    this.#conf = new Conf<SettingsData>({ cwd: dataDir, configName: 'settings', defaults, clearInvalidConfig: false });
+    const open = () => new Conf<SettingsData>({ cwd: dataDir, configName: 'settings', defaults, configFileMode: 0o600, clearInvalidConfig: false });
+    const file = join(dataDir, 'settings.json');
+    let conf: Conf<SettingsData>;
+    try {
+      conf = open();
+    } catch {
+      this.damage = { kind: 'unreadable', aside: setAside(file) };
+      conf = open();
+    }
+    const repaired = readablePart(conf.store);
+    if (repaired) {
+      // The damaged file is copied aside before it is rewritten with what could be read of it.
+      this.damage ??= { kind: 'partly-unreadable', aside: copyAside(file), droppedAccounts: repaired.droppedAccounts };
+      conf.store = { ...defaults, ...repaired.data };
+    }
+    this.#conf = conf;
   }
 
   get<K extends keyof SettingsData>(key: K): SettingsData[K] {

@@ -33,8 +33,8 @@ if (!app.requestSingleInstanceLock()) {
   void main();
 }
 
-const utilityLauncher: BackendLauncher = (args) => {
-  const child = utilityProcess.fork(join(distDir, 'backend', 'cli.mjs'), args, { stdio: 'pipe', serviceName: 'Companion backend' });
+const utilityLauncher: BackendLauncher = (args, env) => {
+  const child = utilityProcess.fork(join(distDir, 'backend', 'cli.mjs'), args, { stdio: 'pipe', serviceName: 'Companion backend', env: { ...process.env, ...env } });
   return {
     stdout: child.stdout,
     stderr: child.stderr,

@@ -20,6 +20,7 @@ import type { BridgeEventName, BridgeHandlers, HostSnapshot } from '../../shared
 import { dispatchBridgeCall } from '../host/bridge-dispatch.js';
 import { mediaAnswer, parseMediaPath, type MediaFile, type MediaVariant } from '../host/media-file.js';
 import { CONTENT_SECURITY_POLICY } from './content-security.js';
+import { decodePathPart, parseRequestUrl, utf8OrNull } from './request-parts.js';
 
 export { CONTENT_SECURITY_POLICY, ELECTRON_CONTENT_SECURITY_POLICY, MEDIA_SCHEME } from './content-security.js';
 
@@ -84,7 +85,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', origin);
+    const url = parseRequestUrl(req.url, origin);
+    if (!url) return plain(res, 400, 'The URL cannot be read');
     if (req.headers.host !== new URL(origin).host && req.headers.host !== `localhost:${new URL(origin).port}`) {
       return plain(res, 421, 'Misdirected request');
     }
@@ -102,7 +104,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (url.pathname.startsWith('/bridge/')) {
       if (req.method !== 'POST') return plain(res, 405, 'Use POST');
       if (!secretMatches(req.headers['x-companion-secret'] as string | undefined)) return plain(res, 401, 'Missing or wrong secret');
-      const method = decodeURIComponent(url.pathname.slice('/bridge/'.length));
+      const method = decodePathPart(url.pathname.slice('/bridge/'.length));
+      if (method === null) return json(res, 400, { ok: false, error: { code: 'invalid_request', message: 'The method name holds a bad escape' } });
       const body = await readJson(req);
       if (body === INVALID) return json(res, 400, { ok: false, error: { code: 'invalid_request', message: 'The body must be JSON' } });
       return json(res, 200, await dispatchBridgeCall(options.host.handlers, method, body));
@@ -147,7 +150,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   }
 
   async function serveStatic(pathname: string, res: ServerResponse): Promise<void> {
-    const relative = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    const decoded = decodePathPart(pathname);
+    if (decoded === null) return plain(res, 400, 'The path holds a bad escape');
+    const relative = normalize(decoded).replace(/^([/\\])+/, '');
     let file = join(rendererDir, relative || 'index.html');
     if (!file.startsWith(rendererDir + sep) && file !== rendererDir) return plain(res, 404, 'Not found');
     let info = await stat(file).catch(() => null);
@@ -203,8 +208,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return {};
+  const text = utf8OrNull(Buffer.concat(chunks));
+  if (text === null) return INVALID;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     return INVALID;
   }

@@ -241,6 +241,8 @@ async function startInProcess(engine: Engine): Promise<InProcessBackend> {
       databaseUrl: store.databaseUrl,
       testClock: new Date(TEST_CLOCK),
       provider,
+      // The benchmark measures charging at rates no real client sends: no rate limits.
+      config: { limits: { enabled: false } },
     });
   } catch (error) {
     await cleanUp();
@@ -599,6 +601,7 @@ async function serve(): Promise<void> {
     databaseUrl: values.database,
     testClock: new Date(TEST_CLOCK),
     provider: instantProvider,
+    config: { limits: { enabled: false } },
   });
   process.on('SIGUSR2', () => process.stdout.write(`statements ${JSON.stringify(statements.take())}\n`));
   process.on('SIGTERM', () => {

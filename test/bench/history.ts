@@ -321,7 +321,7 @@ async function benchFirstPage(dataDir: string, accountId: string): Promise<void>
 
 // ---- 2. sync against a backend in its own process ---------------------------------------------------------------------
 async function seedBackend(dataDir: string, adminToken: string, count: number): Promise<{ accountId: string; token: string }> {
-  const backend = await createBackend({ dataDir, adminToken, testClock: new Date(NOW) });
+  const backend = await createBackend({ dataDir, adminToken, testClock: new Date(NOW), config: { limits: { enabled: false } } });
   try {
     const { account, token } = await backend.services.accounts.create({ name: 'Bench', timeZone: 'Europe/Berlin', planId: 'basic' });
     const db = backend.database.db;

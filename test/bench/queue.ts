@@ -100,7 +100,7 @@ interface Harness {
 async function harness(provider: GenerationProvider, config: OperationsConfigInput, databaseUrl?: string): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'companion-bench-queue-'));
   const adminToken = `admin_${randomBytes(16).toString('hex')}`;
-  const backend = await createBackend({ dataDir, adminToken, databaseUrl, testClock: new Date(TEST_CLOCK), provider, config });
+  const backend = await createBackend({ dataDir, adminToken, databaseUrl, testClock: new Date(TEST_CLOCK), provider, config: { ...config, limits: { enabled: false } } });
   const url = await backend.listen(0);
   const post = async (token: string, path: string, body: unknown) => {
     const response = await fetch(`${url}${path}`, {

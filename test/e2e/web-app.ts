@@ -43,6 +43,8 @@ export interface WebAppOptions {
   backendConfig?: Record<string, unknown>;
   /** The wait before the host restarts a killed built-in backend (default 0.5 s); long keeps it down for a test. */
   backendRestartDelayMs?: number;
+  /** Puts files in the app's data folder before the app starts (e.g. a damaged settings file). */
+  prepareData?: (dataDir: string) => void;
 }
 
 const ADMIN = 'e2e-admin-token-0123456789';
@@ -50,6 +52,7 @@ const ADMIN = 'e2e-admin-token-0123456789';
 export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'companion-e2e-'));
   const env = { ...process.env };
+  options.prepareData?.(dataDir);
   if (options.backendConfig) {
     const configFile = join(dataDir, 'backend-config.json');
     writeFileSync(configFile, JSON.stringify(options.backendConfig));

@@ -77,18 +77,16 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<T
       catalogPath: options.catalogPath,
       databaseUrl: options.databaseUrl,
       ...(options.provider ? { provider: options.provider } : {}),
-      ...(options.runner || options.config
-        ? {
-            config: {
-              ...options.config,
-              queue: {
-                ...options.config?.queue,
-                ...(options.runner?.concurrency ? { workers: options.runner.concurrency } : {}),
-                ...(options.runner?.timeoutMs ? { jobTimeoutS: options.runner.timeoutMs / 1000 } : {}),
-              },
-            },
-          }
-        : {}),
+      // Rate limits are off unless a test sets them: the suites send bursts that a real client would not.
+      config: {
+        limits: { enabled: false },
+        ...options.config,
+        queue: {
+          ...options.config?.queue,
+          ...(options.runner?.concurrency ? { workers: options.runner.concurrency } : {}),
+          ...(options.runner?.timeoutMs ? { jobTimeoutS: options.runner.timeoutMs / 1000 } : {}),
+        },
+      },
     });
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });

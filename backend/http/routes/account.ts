@@ -8,6 +8,7 @@ import { defineRoute, NoContent, type Authenticator } from '../http.js';
 import { ApiProblem, notFound } from '../../problem.js';
 import { quote as quoteOf } from '../../policy/quote.js';
 import type { Services } from '../../services.js';
+import { issueToken, replayable, storable } from '../token-answers.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
 
 
@@ -139,11 +140,11 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     handler: async ({ body, request, reply }) => {
       const answer = await s.idempotency.run('admin', idempotencyKey(request.headers), 'POST /v1/admin/accounts', body, async (remember) => {
         const { account, token } = await s.accounts.create(body);
-        const stored = { status: 201, body: api.AccountCreated.parse({ account: await s.me(account.id), token }) };
-        await db.transaction().execute((trx) => remember(trx, stored));
-        return stored;
+        const fresh = { status: 201, body: api.AccountCreated.parse({ account: await s.me(account.id), token }) };
+        await db.transaction().execute((trx) => remember(trx, storable(fresh, account.id)));
+        return fresh;
       });
-      return sendAnswer(reply, answer);
+      return sendAnswer(reply, await replayable(answer, (accountId) => issueToken(db, accountId, s.ctx.clock.now())));
     },
   });
 

@@ -11,6 +11,7 @@ import { hashToken } from '../../domain/accounts.js';
 import { defineRoute, IdParams, type Authenticator } from '../http.js';
 import { ApiProblem, notFound } from '../../problem.js';
 import type { Services } from '../../services.js';
+import { decodeCursorOf, encodeCursor } from '../../cursor.js';
 
 /** The public name of a token: 16 hex digits of its hash (64 bits, so two tokens never share one in practice). */
 export function tokenIdOf(token: string): string {
@@ -30,7 +31,7 @@ export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, s
       const limit = query.limit ?? 100;
       let q = db.selectFrom('accounts').select(['id', 'name', 'time_zone', 'plan_id', 'status', 'created_at']);
       if (query.cursor) {
-        const [createdAt, id] = decodeCursor(query.cursor);
+        const [createdAt, id] = decodeCursorOf(query.cursor, ['string', 'string'] as const);
         q = q.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));
       }
       const rows = await q.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
@@ -93,19 +94,4 @@ export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, s
       return s.balance(params.id);
     },
   });
-}
-
-// The same cursor format as the other pages: base64url JSON of the sort key.
-function encodeCursor(parts: [string, string]): string {
-  return Buffer.from(JSON.stringify(parts)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(parts) && parts.length === 2 && parts.every((p) => typeof p === 'string')) return parts as [string, string];
-  } catch {
-    // fall through to the problem below
-  }
-  throw new ApiProblem(400, 'invalid_request', 'The cursor is not one this backend gave out', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
 }

@@ -12,27 +12,15 @@ import { toGeneration } from '../../domain/generations.js';
 import { defineRoute, IdParams, NoContent, type Authenticator } from '../http.js';
 import { ApiProblem, notFound } from '../../problem.js';
 import { writeFileAtomic } from '../../providers/atomic-write.js';
-import { imageInfo } from '../../providers/local.js';
 import { clientKey } from '../../policy/fair-use-rules.js';
 import type { Services } from '../../services.js';
+import { decodeCursorOf, encodeCursor } from '../../cursor.js';
+import { ImageGuard } from '../../providers/image-guard.js';
+import { Quotas } from '../limits.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
 
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 const EXTENSION: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
-
-export function encodeCursor(parts: Array<string | number>): string {
-  return Buffer.from(JSON.stringify(parts)).toString('base64url');
-}
-
-export function decodeCursor(cursor: string, length: number): Array<string | number> {
-  try {
-    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(parts) && parts.length === length && parts.every((p) => typeof p === 'string' || typeof p === 'number')) return parts;
-  } catch {
-    // fall through to the error below
-  }
-  throw new ApiProblem(400, 'invalid_request', 'The cursor is not one this backend gave out', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
-}
 
 const ENHANCEMENTS: Record<api.ModelKind, string> = {
   image: 'highly detailed, soft natural light, sharp focus, balanced composition',
@@ -49,6 +37,8 @@ export function enhancePrompt(prompt: string, kind: api.ModelKind): string {
 
 export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticator, s: Services): void {
   const { db, catalog } = s.ctx;
+  const quotas = new Quotas(s.ctx.config.limits, db, s.ctx.clock);
+  const images = new ImageGuard(s.ctx.config.limits.images);
 
   async function submit(accountId: string, request: api.GenerationRequest, route: string, key: string | undefined, client: string) {
     // Due grants and the free reset are applied inside the charge's own transaction (Generations.create).
@@ -134,7 +124,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
         );
       }
       if (query.cursor) {
-        const [createdAt, id] = decodeCursor(query.cursor, 2) as [string, string];
+        const [createdAt, id] = decodeCursorOf(query.cursor, ['string', 'string'] as const);
         q = q.where((eb) => eb.or([eb('generations.created_at', '<', createdAt), eb.and([eb('generations.created_at', '=', createdAt), eb('generations.id', '<', id)])]));
       }
       const rows = await q.orderBy('generations.created_at', 'desc').orderBy('generations.id', 'desc').limit(limit + 1).execute();
@@ -206,10 +196,8 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
         throw new ApiProblem(415, 'invalid_request', 'Send the image bytes with Content-Type image/png, image/jpeg or image/webp');
       }
       const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/uploads', bytes, async (remember) => {
-        const info = await imageInfo(bytes);
-        if (!info || info.mime !== declared) {
-          throw new ApiProblem(400, 'invalid_request', info ? `The bytes are ${info.mime}, not ${declared}` : 'The bytes are not a readable PNG, JPEG or WebP image');
-        }
+        await quotas.upload(account.id, bytes.length);
+        const info = await images.check(bytes, declared);
         const id = newId('upl');
         const path = join(s.dataDir, 'uploads', account.id, `${id}.${EXTENSION[declared]}`);
         await mkdir(dirname(path), { recursive: true });
@@ -235,7 +223,8 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     auth: 'account',
     body: api.EnhanceRequest,
     response: api.EnhanceResponse,
-    handler: async ({ body }) => {
+    handler: async ({ account, body }) => {
+      quotas.enhancement(account.id);
       const kind = catalog.tools.find((t) => t.id === body.tool)?.kind ?? 'image';
       return { prompt: enhancePrompt(body.prompt, kind) };
     },

@@ -9,7 +9,7 @@ import { balanceView } from '../../policy/balance-view.js';
 import { ApiProblem, notFound } from '../../problem.js';
 import type { Services } from '../../services.js';
 import type { Tx } from '../../storage/tx.js';
-import { decodeCursor, encodeCursor } from './generations.js';
+import { decodeCursorOf, encodeCursor } from '../../cursor.js';
 import { idempotencyKey, sendAnswer } from './respond.js';
 
 
@@ -102,7 +102,7 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
     handler: async ({ account, query }) => {
       const limit = query.limit ?? 100;
       let q = db.selectFrom('ledger_entries').selectAll().where('account_id', '=', account.id);
-      if (query.cursor) q = q.where('id', '<', Number(decodeCursor(query.cursor, 1)[0]));
+      if (query.cursor) q = q.where('id', '<', decodeCursorOf(query.cursor, ['integer'] as const)[0]);
       const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
       const page = rows.slice(0, limit);
       return {
@@ -131,7 +131,7 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
       const limit = query.limit ?? 100;
       return db.transaction().execute(async (trx) => {
         let q = trx.selectFrom('workspaces').select('id').where('account_id', '=', account.id).where('deleted_at', 'is', null);
-        if (query.cursor) q = q.where('id', '>', String(decodeCursor(query.cursor, 1)[0]));
+        if (query.cursor) q = q.where('id', '>', decodeCursorOf(query.cursor, ['string'] as const)[0]);
         const rows = await q.orderBy('id').limit(limit + 1).execute();
         const page = rows.slice(0, limit);
         const items = [];

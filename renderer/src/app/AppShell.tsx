@@ -1,6 +1,7 @@
 import { useState, type KeyboardEvent, type ReactNode } from 'react';
 import { AccountSwitcher } from '../components/AccountSwitcher.js';
 import { CommandErrorNote } from '../components/CommandErrorNote.js';
+import { FileNotices } from '../components/FileNotices.js';
 import { ConnectionPill } from '../components/ConnectionPill.js';
 import { PurchaseDialog } from '../components/PurchaseDialog.js';
 import { SecretsNote } from '../components/SecretsNote.js';
@@ -82,6 +83,7 @@ export function AppShell({ children }: { children: ReactNode }) {
         <Toasts />
         <main id="main" className="app-main" tabIndex={-1}>
           <CommandErrorNote />
+          <FileNotices />
           {children}
         </main>
         <footer className="app-footer">

@@ -89,7 +89,7 @@ describe('secret store', () => {
     const folder = dir();
     writeFileSync(join(folder, 'secrets.json'), '{ this is not json');
     const store = new SecretStore(folder, fakeCipher());
-    expect(store.damagedFile).toMatch(/secrets\.json\.damaged-\d+$/);
+    expect(store.damagedFile).toMatch(/secrets\.json\.damaged-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
     expect(existsSync(store.damagedFile!)).toBe(true);
     expect(store.read('anything')).toEqual({ state: 'missing' });
     store.set('x', TOKEN);

@@ -1,4 +1,4 @@
-import type { AccountView, HostSnapshot, Theme } from '../../../../../../shared/bridge.js';
+import type { AccountView, FileNotice, HostSnapshot, Theme } from '../../../../../../shared/bridge.js';
 import type { HostStore } from '../../store.js';
 
 export function selectSnapshot(state: HostStore): HostSnapshot | null {
@@ -59,6 +59,13 @@ export function selectTheme(state: HostStore): Theme {
 
 export function selectEmbedded(state: HostStore): HostSnapshot['embedded'] | null {
   return state.snapshot?.embedded ?? null;
+}
+
+const noNotices: FileNotice[] = [];
+
+/** Damaged files the host found at start, for the banner. */
+export function selectFileNotices(state: HostStore): FileNotice[] {
+  return state.snapshot?.notices ?? noNotices;
 }
 
 /** False only when the host said so: unknown (no snapshot yet) is not a reason to warn. */
