@@ -10,7 +10,7 @@ export function loadCatalog(path = DEFAULT_CATALOG_PATH): Catalog {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`Cannot read the catalog ${path}: ${(error as Error).message}`);
+    throw new Error(`Cannot read the catalog ${path}: ${(error as Error).message}`, { cause: error });
   }
   const parsed = Catalog.safeParse(raw);
   if (!parsed.success) {

@@ -72,7 +72,7 @@ export function loadOperationsConfig(path: string | undefined): OperationsConfig
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`Cannot read the configuration ${path}: ${(error as Error).message}`);
+    throw new Error(`Cannot read the configuration ${path}: ${(error as Error).message}`, { cause: error });
   }
   return parseOperationsConfig(raw, `configuration ${path}`);
 }

@@ -7,6 +7,8 @@
  * feed, and it never loads under plain Node. This module imports no `electron` so that tests can check the setting.
  */
 
+// The build defines this name (esbuild `define`); the underscores keep it from meeting any real identifier.
+// oxlint-disable-next-line no-underscore-dangle
 declare const __COMPANION_UPDATE_URL__: string | undefined;
 
 /** The feed URL from the environment, else from the build; null (off) when neither names an http(s) URL. */

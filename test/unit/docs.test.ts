@@ -103,6 +103,7 @@ export function issueNumbersInComments(text: string): string[] {
 describe('the scanners this test relies on', () => {
   it('find an outside document and its bare name, and let imports of the shared/ folder through', () => {
     // Written in parts, so that this file does not say what it looks for.
+    // oxlint-disable no-useless-concat
     const outside = '../shared/' + 'POLI' + 'CY.md';
     expect(outsideReferences(`// see ${outside}`)).toEqual([outside]);
     expect(outsideReferences('/** as ' + 'AP' + 'I.md says */')).toEqual(['AP' + 'I.md']);
@@ -113,6 +114,7 @@ describe('the scanners this test relies on', () => {
     expect(issueNumbersInComments(' * Concurrency (' + 'issue 3): row locks')).toEqual(['issue' + ' 3']);
     expect(issueNumbersInComments('const x = 1; // fixed in #' + '12')).toEqual(['#' + '12']);
     expect(issueNumbersInComments("background: '#" + "336699' })")).toEqual([]);
+    // oxlint-enable no-useless-concat
   });
 
   it('read the Tested-by line of every rule section, continuation lines included', () => {

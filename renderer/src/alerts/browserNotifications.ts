@@ -19,7 +19,8 @@ export async function requestNotificationPermission(): Promise<NotificationPermi
 export function showBrowserNotification(alert: Alert): void {
   if (notificationPermission() !== 'granted') return;
   try {
-    // `tag` makes the browser replace rather than stack a notification with the same id.
+    // `tag` makes the browser replace rather than stack a notification with the same id; showing it is the point.
+    // oxlint-disable-next-line no-new
     new Notification(alert.title, { body: alert.body, tag: alert.id });
   } catch {
     // Some browsers only allow notifications from a service worker; the in-app toast is still shown.

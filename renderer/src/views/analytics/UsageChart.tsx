@@ -42,6 +42,8 @@ export function UsageChart({ bars, unit, summary }: UsageChartProps) {
         <CartesianGrid vertical={false} />
         <XAxis dataKey="label" tickLine={false} interval="preserveStartEnd" minTickGap={12} />
         <YAxis allowDecimals={false} tickLine={false} axisLine={false} width={56} tickFormatter={(value: number) => formatCount(value)} />
+        {/* recharts calls `content` as a render function; the component it renders is defined once, above. */}
+        {/* oxlint-disable-next-line react/no-unstable-nested-components */}
         <Tooltip cursor={{ className: 'chart-cursor' }} content={(props) => <BarTooltip active={props.active} payload={props.payload} label={props.label} unit={unit} />} />
         <Bar dataKey="value" name={unit} className="chart-bar" radius={[4, 4, 0, 0]} maxBarSize={48} isAnimationActive={false} />
       </BarChart>
