@@ -28,6 +28,7 @@ export const backendCommand: CommandSpec = {
     { name: 'catalog', type: 'string', value: '<file>', env: 'COMPANION_CATALOG', description: 'Catalog JSON (plans, models, prices) instead of the built-in one' },
     { name: 'config', type: 'string', value: '<file>', env: 'COMPANION_CONFIG', description: 'Operations config JSON (queue workers, fair-use limits)' },
     { name: 'log', type: 'boolean', description: 'Log every request to standard output' },
+    { name: 'docs', type: 'string', value: 'on|off', env: 'COMPANION_DOCS', description: 'The API reference page at /docs (default on; /v1/openapi.json is always served)' },
     { name: 'exit-with-parent', type: 'boolean', description: 'Exit when standard input closes (the app that started it is gone)' },
   ],
 };
@@ -43,6 +44,8 @@ const databaseUrl = stringOption(values, 'database');
 if (!dataDir) fail(`--data <folder> (or COMPANION_DATA) is required${databaseUrl ? ': outputs and uploads are kept there, also with --database' : ''}`);
 const adminToken = stringOption(values, 'admin-token');
 if (!adminToken || adminToken.length < 8) fail('--admin-token (or COMPANION_ADMIN_TOKEN) of at least 8 characters is required');
+const docsText = stringOption(values, 'docs') ?? 'on';
+if (docsText !== 'on' && docsText !== 'off') fail(`--docs must be on or off, got ${docsText}`);
 const clockText = stringOption(values, 'test-clock');
 const testClock = clockText ? new Date(clockText) : undefined;
 if (testClock && Number.isNaN(testClock.getTime())) fail(`--test-clock must be an ISO 8601 time, got ${clockText}`);
@@ -56,6 +59,7 @@ try {
     catalogPath: stringOption(values, 'catalog'),
     configPath: stringOption(values, 'config'),
     logger: booleanOption(values, 'log'),
+    docs: docsText === 'on',
   });
   let stopping = false;
   const stop = async (signal: string) => {

@@ -21,6 +21,7 @@ import { registerSystemRoutes } from './http/routes/system.js';
 import { registerEventStream } from './http/sse.js';
 import { clientError, frameworkError, registerInputGuards } from './http/input-guards.js';
 import { registerRequestLimits } from './http/limits.js';
+import { registerOpenApiRoutes } from './http/openapi.js';
 import { recordRoutes } from './http/route-list.js';
 import { Logger } from './log.js';
 import { Charges } from './policy/charges.js';
@@ -51,6 +52,8 @@ export interface BackendOptions {
   /** Operator configuration (U6): a file, and/or values that override it. */
   configPath?: string | undefined;
   config?: OperationsConfigInput;
+  /** The API reference page at /docs (on unless the operator turns it off); /v1/openapi.json is always served. */
+  docs?: boolean;
 }
 
 export interface Backend {
@@ -153,6 +156,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     void fairUse.observeStreams(accountId, open).catch((error: unknown) => log.survived('fair-use', error, 'the check of open streams failed'));
   const maxStreamsPerAccount = config.limits.enabled ? config.limits.eventStreamsPerAccount : Infinity;
   registerEventStream(app, auth, { events, applyDueWork: (id) => dueWork.apply(id), balance: (id) => views.balance(id), maxStreamsPerAccount, streamsChanged }, openStreams);
+  // The document of every route: after all of them are defined.
+  registerOpenApiRoutes(app, { referencePage: options.docs ?? true });
   app.addHook('preClose', async () => {
     dueWorkTimer.stop();
     for (const close of [...openStreams]) close();

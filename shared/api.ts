@@ -193,6 +193,7 @@ export const errorCodes = [
   'not_cancellable',
   'not_implemented',
   'internal_error',
+  'not_ready',
 ] as const;
 export const ErrorCode = z.enum(errorCodes);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -34,6 +34,8 @@ export interface StartBackendOptions {
   runner?: { concurrency?: number; timeoutMs?: number };
   /** Operator configuration (U6) for this backend: queue slots, limits, fair-use thresholds. */
   config?: OperationsConfigInput;
+  /** The reference page at /docs (on by default, as in a real deployment). */
+  docs?: boolean;
 }
 
 export interface TestAccount {
@@ -77,6 +79,7 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<T
       catalogPath: options.catalogPath,
       databaseUrl: options.databaseUrl,
       ...(options.provider ? { provider: options.provider } : {}),
+      ...(options.docs === undefined ? {} : { docs: options.docs }),
       // Rate limits are off unless a test sets them: the suites send bursts that a real client would not.
       config: {
         limits: { enabled: false },

@@ -9,7 +9,7 @@ import { ApiProblem, notFound } from '../../problem.js';
 import { quote as quoteOf } from '../../policy/quote.js';
 import type { Services } from '../../services.js';
 import { issueToken, replayable, storable } from '../token-answers.js';
-import { idempotencyKey, sendAnswer } from './respond.js';
+import { IDEMPOTENCY_HEADER, idempotencyKey, sendAnswer } from './respond.js';
 
 
 export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator, s: Services): void {
@@ -60,6 +60,9 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     auth: 'account',
     body: api.SubscribeRequest,
     response: NoContent,
+    answers: { 200: api.Me },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['insufficient_credits', 'subscription_required', 'account_suspended', 'not_found', 'idempotency_conflict'],
     handler: async ({ account, body, request, reply }) => {
       await s.dueWork.apply(account.id);
       const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/me/subscription', body, async (remember) =>
@@ -83,6 +86,7 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     url: '/v1/me/subscription',
     auth: 'account',
     response: api.Me,
+    problems: ['subscription_required', 'not_cancellable', 'account_suspended'],
     handler: async ({ account }) => {
       await s.dueWork.apply(account.id);
       await db.transaction().execute((trx) => s.subscriptions.cancel(trx, account.id));
@@ -97,6 +101,9 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     auth: 'account',
     body: api.TopupRequest,
     response: NoContent,
+    answers: { 201: api.Balance },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['subscription_required', 'account_suspended', 'idempotency_conflict'],
     handler: async ({ account, body, request, reply }) => {
       await s.dueWork.apply(account.id);
       const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/me/topups', body, async (remember) =>
@@ -118,6 +125,7 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     auth: 'account',
     body: api.CostEstimateRequest,
     response: api.CostEstimate,
+    problems: ['not_found'],
     handler: async ({ account, body }) => {
       await s.dueWork.apply(account.id);
       return db.transaction().execute(async (trx) => {
@@ -137,6 +145,9 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     auth: 'admin',
     body: api.AccountCreate,
     response: NoContent,
+    answers: { 201: api.AccountCreated },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['idempotency_conflict'],
     handler: async ({ body, request, reply }) => {
       const answer = await s.idempotency.run('admin', idempotencyKey(request.headers), 'POST /v1/admin/accounts', body, async (remember) => {
         const { account, token } = await s.accounts.create(body);
@@ -155,6 +166,9 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     auth: 'account',
     body: api.AppealRequest,
     response: NoContent,
+    answers: { 201: api.Appeal },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['idempotency_conflict'],
     handler: async ({ account, body, request, reply }) => {
       const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/me/appeals', body, async (remember) => {
         const appeal = await s.fairUse.appeal(account.id, body.message);
@@ -211,6 +225,7 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     auth: 'admin',
     body: api.ClockMove,
     response: api.ClockState,
+    problems: ['not_found'],
     handler: async ({ body }) => {
       const clock = s.ctx.clock;
       if (!(clock instanceof TestClock)) throw notFound('The test clock (start the backend with --test-clock)');

@@ -80,6 +80,7 @@ export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, s
     params: IdParams,
     body: api.TopupGrant,
     response: api.Balance,
+    problems: ['account_suspended'],
     status: 201,
     handler: async ({ params, body }) => {
       await s.dueWork.apply(params.id);

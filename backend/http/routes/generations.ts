@@ -10,6 +10,7 @@ import * as api from '../../../shared/api.js';
 import { newId } from '../../storage/ids.js';
 import { toGeneration } from '../../domain/generations.js';
 import { defineRoute, IdParams, NoContent, type Authenticator } from '../http.js';
+import { documentRoute } from '../openapi.js';
 import { ApiProblem, notFound } from '../../problem.js';
 import { writeFileAtomic } from '../../providers/atomic-write.js';
 import { clientKey } from '../../policy/fair-use-rules.js';
@@ -17,7 +18,7 @@ import type { Services } from '../../services.js';
 import { decodeCursorOf, encodeCursor } from '../../cursor.js';
 import { ImageGuard } from '../../providers/image-guard.js';
 import { Quotas } from '../limits.js';
-import { idempotencyKey, sendAnswer } from './respond.js';
+import { IDEMPOTENCY_HEADER, idempotencyKey, sendAnswer } from './respond.js';
 
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 const EXTENSION: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
@@ -75,6 +76,9 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     auth: 'account',
     body: api.GenerationRequest,
     response: NoContent,
+    answers: { 202: api.Generation },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['insufficient_credits', 'subscription_required', 'generation_limit_reached', 'fast_limit_reached', 'unlimited_paused', 'account_suspended', 'idempotency_conflict'],
     handler: async ({ account, body, request, reply }) =>
       sendAnswer(reply, await submit(account.id, body, 'POST /v1/generations', idempotencyKey(request.headers), clientKey(request))),
   });
@@ -85,6 +89,9 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     auth: 'account',
     params: IdParams,
     response: NoContent,
+    answers: { 202: api.Generation },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['insufficient_credits', 'subscription_required', 'generation_limit_reached', 'fast_limit_reached', 'unlimited_paused', 'account_suspended', 'idempotency_conflict'],
     handler: async ({ account, params, request, reply }) => {
       const original = await db.transaction().execute((trx) => s.generations.get(trx, account.id, params.id));
       const again: api.GenerationRequest = {
@@ -149,6 +156,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     url: '/v1/generations/:id/cancel',
     auth: 'account',
     params: IdParams,
+    problems: ['not_cancellable'],
     response: api.Generation,
     handler: async ({ account, params }) => {
       const cancelled = await db.transaction().execute(async (trx) => {
@@ -168,6 +176,8 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     auth: 'account',
     params: IdParams,
     response: NoContent,
+    answers: { 204: null },
+    problems: ['not_cancellable'],
     handler: async ({ account, params, reply }) => {
       await db.transaction().execute(async (trx) => {
         const row = await s.generations.get(trx, account.id, params.id);
@@ -189,6 +199,10 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     url: '/v1/uploads',
     auth: 'account',
     response: NoContent,
+    rawBody: Object.keys(EXTENSION),
+    answers: { 201: api.Upload },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['idempotency_conflict'],
     handler: async ({ account, request, reply }) => {
       const declared = String(request.headers['content-type'] ?? '').split(';')[0]!.trim();
       const bytes = request.body;
@@ -230,6 +244,22 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     },
   });
 
+  // Raw bytes with ranges and conditional requests: defined by hand, and so documented by hand.
+  const bytes = { type: 'string', contentMediaType: 'application/octet-stream' };
+  documentRoute(app, {
+    method: 'GET',
+    url: '/v1/outputs/:id',
+    auth: 'account',
+    summary: "An output's bytes (Range and If-None-Match supported)",
+    params: IdParams,
+    headers: { Range: 'One byte range, e.g. bytes=0-1023', 'If-Range': 'The ETag the range is for', 'If-None-Match': 'The ETag already held (304 when it matches)' },
+    answers: {
+      200: { description: 'The whole file, in its own content type', content: { 'application/octet-stream': bytes }, headers: { ETag: 'The sha256 of the file', 'Accept-Ranges': 'bytes' } },
+      206: { description: 'The requested range', content: { 'application/octet-stream': bytes }, headers: { 'Content-Range': 'bytes start-end/size' } },
+      304: { description: 'Not modified (the ETag matched)' },
+      416: { description: 'The range is outside the file', headers: { 'Content-Range': 'bytes */size' } },
+    },
+  });
   app.get('/v1/outputs/:id', async (request, reply) => {
     const account = await auth.account(request);
     const params = IdParams.safeParse(request.params);

@@ -10,7 +10,7 @@ import { ApiProblem, notFound } from '../../problem.js';
 import type { Services } from '../../services.js';
 import type { Tx } from '../../storage/tx.js';
 import { decodeCursorOf, encodeCursor } from '../../cursor.js';
-import { idempotencyKey, sendAnswer } from './respond.js';
+import { IDEMPOTENCY_HEADER, idempotencyKey, sendAnswer } from './respond.js';
 
 
 async function workspaceView(trx: Tx, accountId: string, id: string): Promise<api.Workspace | null> {
@@ -147,6 +147,9 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
     auth: 'account',
     body: api.WorkspaceCreate,
     response: NoContent,
+    answers: { 201: api.Workspace },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['idempotency_conflict'],
     handler: async ({ account, body, request, reply }) => {
       const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/workspaces', body, (remember) =>
         db.transaction().execute(async (trx) => {
@@ -197,6 +200,7 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
     auth: 'account',
     params: IdParams,
     response: NoContent,
+    answers: { 204: null },
     handler: async ({ account, params, reply }) => {
       await changeWorkspace(account.id, params.id, async (trx, now) => {
         await trx.deleteFrom('workspace_items').where('workspace_id', '=', params.id).execute();

@@ -7,6 +7,9 @@ export function sendAnswer(reply: FastifyReply, answer: StoredAnswer): FastifyRe
   return reply.code(answer.status).send(answer.body);
 }
 
+/** The header of routes that may be retried safely (docs/API.md, "Idempotency"), for the API document. */
+export const IDEMPOTENCY_HEADER = { 'Idempotency-Key': 'Makes a retry safe: the same key and body answer with the first result, a different body with 409' } as const;
+
 export function idempotencyKey(headers: Record<string, unknown>): string | undefined {
   const value = headers['idempotency-key'];
   return typeof value === 'string' && value.length > 0 ? value : undefined;
