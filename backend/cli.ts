@@ -5,6 +5,7 @@
  * exits 0. `backup` and `restore` are maintenance commands of their own (backup.ts).
  */
 import { booleanOption, commandLineOrExit, stringOption, type CommandSpec } from '../shared/command-line.js';
+import { LOG_LEVELS } from './log.js';
 import { isMaintenanceCommand, runMaintenance } from './backup.js';
 import { createBackend } from './server.js';
 
@@ -27,7 +28,9 @@ export const backendCommand: CommandSpec = {
     { name: 'test-clock', type: 'string', value: '<ISO time>', env: 'COMPANION_TEST_CLOCK', description: 'Start a test clock at this time (tests and demos)' },
     { name: 'catalog', type: 'string', value: '<file>', env: 'COMPANION_CATALOG', description: 'Catalog JSON (plans, models, prices) instead of the built-in one' },
     { name: 'config', type: 'string', value: '<file>', env: 'COMPANION_CONFIG', description: 'Operations config JSON (queue workers, fair-use limits)' },
-    { name: 'log', type: 'boolean', description: 'Log every request to standard output' },
+    { name: 'log-level', type: 'string', value: '<level>', env: 'COMPANION_LOG_LEVEL', description: 'fatal, error, warn, info (default), debug (adds prompts), trace or silent' },
+    { name: 'log-file', type: 'string', value: '<file>', env: 'COMPANION_LOG_FILE', description: 'Write the JSON log lines to this file, rotated at 10 MiB (5 kept), instead of standard output' },
+    { name: 'log', type: 'boolean', description: 'Log to standard output (the default; kept for older scripts)' },
     { name: 'docs', type: 'string', value: 'on|off', env: 'COMPANION_DOCS', description: 'The API reference page at /docs (default on; /v1/openapi.json is always served)' },
     { name: 'exit-with-parent', type: 'boolean', description: 'Exit when standard input closes (the app that started it is gone)' },
   ],
@@ -46,6 +49,9 @@ const adminToken = stringOption(values, 'admin-token');
 if (!adminToken || adminToken.length < 8) fail('--admin-token (or COMPANION_ADMIN_TOKEN) of at least 8 characters is required');
 const docsText = stringOption(values, 'docs') ?? 'on';
 if (docsText !== 'on' && docsText !== 'off') fail(`--docs must be on or off, got ${docsText}`);
+const logLevel = stringOption(values, 'log-level') ?? 'info';
+if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
+const logFile = stringOption(values, 'log-file');
 const clockText = stringOption(values, 'test-clock');
 const testClock = clockText ? new Date(clockText) : undefined;
 if (testClock && Number.isNaN(testClock.getTime())) fail(`--test-clock must be an ISO 8601 time, got ${clockText}`);
@@ -58,7 +64,7 @@ try {
     testClock,
     catalogPath: stringOption(values, 'catalog'),
     configPath: stringOption(values, 'config'),
-    logger: booleanOption(values, 'log'),
+    log: { level: logLevel, ...(logFile ? { file: logFile } : {}) },
     docs: docsText === 'on',
   });
   let stopping = false;

@@ -3,7 +3,7 @@
  * what it needs through its constructor. Nothing here decides anything; see docs/ARCHITECTURE.md, "The backend inside".
  */
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type * as api from '../shared/api.js';
 import { loadCatalog } from './catalog.js';
 import { SystemClock, TestClock, type Clock } from './clock.js';
@@ -23,7 +23,8 @@ import { clientError, frameworkError, registerInputGuards } from './http/input-g
 import { registerRequestLimits } from './http/limits.js';
 import { registerOpenApiRoutes } from './http/openapi.js';
 import { recordRoutes } from './http/route-list.js';
-import { Logger } from './log.js';
+import { createLog, Logger, type LogOptions } from './log.js';
+import { registerRequestLog, requestIdOf } from './http/request-log.js';
 import { Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
 import { DueWork } from './policy/due-work.js';
@@ -46,7 +47,9 @@ export interface BackendOptions {
   databaseUrl?: string | undefined;
   testClock?: Date | undefined;
   catalogPath?: string | undefined;
+  /** Logs as JSON lines (log.ts): to standard output at info with `true`, as `log` says, or not at all (tests). */
   logger?: boolean;
+  log?: LogOptions;
   /** The generation provider for every model (tests); otherwise per model from the catalog, the local one by default. */
   provider?: GenerationProvider;
   /** Operator configuration (U6): a file, and/or values that override it. */
@@ -80,8 +83,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const config = operationsConfig(options);
   const clock: Clock = options.testClock ? new TestClock(options.testClock) : new SystemClock();
   // Ids in paths are checked by the routes' schemas (at most 200 characters): fastify must let them through to be.
+  const logging = options.log ? createLog(options.log) : options.logger ? createLog({}) : null;
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(logging ? { loggerInstance: logging.logger as FastifyBaseLogger } : { logger: false }),
+    // One line per request of our own (request-log.ts) instead of fastify's two.
+    disableRequestLogging: true,
+    genReqId: requestIdOf,
+    requestIdLogLabel: 'requestId',
     bodyLimit: 1024 * 1024,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 1000 },
@@ -89,6 +97,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     clientErrorHandler: clientError,
   });
   recordRoutes(app);
+  registerRequestLog(app);
   registerInputGuards(app);
   const log = new Logger(app.log);
 
@@ -187,6 +196,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       await queueEvents.stop();
       await app.close();
       await database.close();
+      logging?.close();
     },
   };
 }

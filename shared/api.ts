@@ -219,6 +219,8 @@ export const Problem = z.looseObject({
   shortfall: amount.optional(),
   resetsAt: isoTime.nullable().optional(),
   options: z.array(WayOut).optional(),
+  /** The request's id (its X-Request-Id), by which the backend's log finds it. */
+  instance: z.string().optional(),
 });
 export type Problem = z.infer<typeof Problem>;
 

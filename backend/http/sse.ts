@@ -61,6 +61,7 @@ export function registerEventStream(
       'cache-control': 'no-store',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
+      'x-request-id': request.id,
     });
     raw.write('retry: 1000\n\n');
 

@@ -10,6 +10,7 @@ import type { Me } from '../../shared/api.js';
 import { createCompanionClient, type CompanionClient } from '../../shared/client.js';
 import type { GenerationProvider } from '../../backend/providers/provider.js';
 import type { OperationsConfigInput } from '../../backend/config.js';
+import type { LogOptions } from '../../backend/log.js';
 import { createBackend, type Backend } from '../../backend/server.js';
 
 export {
@@ -36,6 +37,8 @@ export interface StartBackendOptions {
   config?: OperationsConfigInput;
   /** The reference page at /docs (on by default, as in a real deployment). */
   docs?: boolean;
+  /** Log lines (silent unless a test reads them). */
+  log?: LogOptions;
 }
 
 export interface TestAccount {
@@ -80,6 +83,7 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<T
       databaseUrl: options.databaseUrl,
       ...(options.provider ? { provider: options.provider } : {}),
       ...(options.docs === undefined ? {} : { docs: options.docs }),
+      ...(options.log ? { log: options.log } : {}),
       // Rate limits are off unless a test sets them: the suites send bursts that a real client would not.
       config: {
         limits: { enabled: false },

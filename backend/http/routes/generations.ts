@@ -79,8 +79,11 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     answers: { 202: api.Generation },
     headers: IDEMPOTENCY_HEADER,
     problems: ['insufficient_credits', 'subscription_required', 'generation_limit_reached', 'fast_limit_reached', 'unlimited_paused', 'account_suspended', 'idempotency_conflict'],
-    handler: async ({ account, body, request, reply }) =>
-      sendAnswer(reply, await submit(account.id, body, 'POST /v1/generations', idempotencyKey(request.headers), clientKey(request))),
+    handler: async ({ account, body, request, reply }) => {
+      // A prompt is the creator's own words: in the log only when the operator asked for debug lines.
+      request.log.debug({ prompt: body.prompt, modelId: body.modelId }, 'generation requested');
+      return sendAnswer(reply, await submit(account.id, body, 'POST /v1/generations', idempotencyKey(request.headers), clientKey(request)));
+    },
   });
 
   defineRoute(app, auth, {

@@ -3,7 +3,10 @@ import type { StoredAnswer } from '../../storage/idempotency.js';
 
 /** Sends an answer that may have been stored for an Idempotency-Key replay (problem+json when it is a refusal). */
 export function sendAnswer(reply: FastifyReply, answer: StoredAnswer): FastifyReply {
-  if (answer.status >= 400) reply.header('content-type', 'application/problem+json');
+  if (answer.status >= 400) {
+    reply.header('content-type', 'application/problem+json');
+    return reply.code(answer.status).send({ ...(answer.body as object), instance: reply.request.id });
+  }
   return reply.code(answer.status).send(answer.body);
 }
 
