@@ -32,6 +32,7 @@ export const backendCommand: CommandSpec = {
     { name: 'log-file', type: 'string', value: '<file>', env: 'COMPANION_LOG_FILE', description: 'Write the JSON log lines to this file, rotated at 10 MiB (5 kept), instead of standard output' },
     { name: 'log', type: 'boolean', description: 'Log to standard output (the default; kept for older scripts)' },
     { name: 'docs', type: 'string', value: 'on|off', env: 'COMPANION_DOCS', description: 'The API reference page at /docs (default on; /v1/openapi.json is always served)' },
+    { name: 'metrics-port', type: 'string', value: '<port>', env: 'COMPANION_METRICS_PORT', description: 'Also serve /metrics on this port of 127.0.0.1 without a token (default: only /metrics with the admin token)' },
     { name: 'exit-with-parent', type: 'boolean', description: 'Exit when standard input closes (the app that started it is gone)' },
   ],
 };
@@ -52,6 +53,9 @@ if (docsText !== 'on' && docsText !== 'off') fail(`--docs must be on or off, got
 const logLevel = stringOption(values, 'log-level') ?? 'info';
 if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
 const logFile = stringOption(values, 'log-file');
+const metricsPortText = stringOption(values, 'metrics-port');
+const metricsPort = metricsPortText === undefined ? undefined : Number(metricsPortText);
+if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535)) fail(`--metrics-port must be 0-65535, got ${metricsPortText}`);
 const clockText = stringOption(values, 'test-clock');
 const testClock = clockText ? new Date(clockText) : undefined;
 if (testClock && Number.isNaN(testClock.getTime())) fail(`--test-clock must be an ISO 8601 time, got ${clockText}`);
@@ -66,12 +70,15 @@ try {
     configPath: stringOption(values, 'config'),
     log: { level: logLevel, ...(logFile ? { file: logFile } : {}) },
     docs: docsText === 'on',
+    metricsPort,
   });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`companion-backend: ${signal}, draining\n`);
+    // Not ready first (a load balancer stops sending requests), then the listener closes after the requests in flight.
+    backend.drain();
     await backend.close();
     process.exit(0);
   };
@@ -87,6 +94,7 @@ try {
   // Handlers first, then the line: a supervisor may send SIGTERM the moment it reads it.
   const url = await backend.listen(port, stringOption(values, 'host') ?? '127.0.0.1');
   process.stdout.write(`listening on ${url}\n`);
+  if (backend.metricsUrl) process.stdout.write(`metrics on ${backend.metricsUrl}\n`);
 } catch (error) {
   fail((error as Error).message);
 }

@@ -2,6 +2,7 @@
  * The composition root: builds every part of the backend once, in the order they depend on each other, and hands each
  * what it needs through its constructor. Nothing here decides anything; see docs/ARCHITECTURE.md, "The backend inside".
  */
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type * as api from '../shared/api.js';
@@ -22,6 +23,8 @@ import { registerEventStream } from './http/sse.js';
 import { clientError, frameworkError, registerInputGuards } from './http/input-guards.js';
 import { registerRequestLimits } from './http/limits.js';
 import { registerOpenApiRoutes } from './http/openapi.js';
+import { Metrics, registerMetrics, serveMetricsPort } from './http/metrics.js';
+import { Readiness } from './http/readiness.js';
 import { recordRoutes } from './http/route-list.js';
 import { createLog, Logger, type LogOptions } from './log.js';
 import { registerRequestLog, requestIdOf } from './http/request-log.js';
@@ -57,6 +60,8 @@ export interface BackendOptions {
   config?: OperationsConfigInput;
   /** The API reference page at /docs (on unless the operator turns it off); /v1/openapi.json is always served. */
   docs?: boolean;
+  /** Also serve /metrics without a token on this port of 127.0.0.1 (0: any free one); the admin route is always there. */
+  metricsPort?: number | undefined;
 }
 
 export interface Backend {
@@ -67,7 +72,13 @@ export interface Backend {
   services: Services;
   /** Failures the backend survived, logged and counted by kind. */
   log: Logger;
+  metrics: Metrics;
+  readiness: Readiness;
+  /** The URL of the separate metrics port, once listening (metricsPort). */
+  metricsUrl: string | null;
   listen(port: number, host?: string): Promise<string>;
+  /** Not ready from now on (GET /v1/ready answers 503), while requests are still served: the first step of stopping. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -155,12 +166,15 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const auth = bearerAuthenticator(accounts, options.adminToken);
   answerErrorsAsProblems(app);
   await registerRequestLimits(app, config.limits);
-  registerSystemRoutes(app, auth, { catalog: providers.servedCatalog(), queue, workers: config.queue.workers });
+  const readiness = new Readiness({ database, dataDir: options.dataDir });
+  const openStreams = new Set<() => void>();
+  const metrics = new Metrics({ database, queue, workers: config.queue.workers, log, streams: () => openStreams.size });
+  registerMetrics(app, auth, metrics);
+  registerSystemRoutes(app, auth, { catalog: providers.servedCatalog(), queue, workers: config.queue.workers, readiness });
   registerAccountRoutes(app, auth, services);
   registerAdminRoutes(app, auth, services);
   registerGenerationRoutes(app, auth, services);
   registerHistoryRoutes(app, auth, services);
-  const openStreams = new Set<() => void>();
   const streamsChanged = (accountId: string, open: number) =>
     void fairUse.observeStreams(accountId, open).catch((error: unknown) => log.survived('fair-use', error, 'the check of open streams failed'));
   const maxStreamsPerAccount = config.limits.enabled ? config.limits.eventStreamsPerAccount : Infinity;
@@ -176,27 +190,44 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   await dueWork.applyForAll();
   await runner.recover();
 
-  return {
+  let metricsServer: Server | null = null;
+  const backend: Backend = {
     app,
     clock,
     database,
     catalog,
     services,
     log,
+    metrics,
+    readiness,
+    metricsUrl: null,
     async listen(port: number, host = '127.0.0.1') {
       await app.listen({ port, host });
       const address = app.server.address();
       const actual = typeof address === 'object' && address ? address.port : port;
+      if (options.metricsPort !== undefined) {
+        metricsServer = await serveMetricsPort(metrics, options.metricsPort, log);
+        const bound = metricsServer.address();
+        backend.metricsUrl = `http://127.0.0.1:${typeof bound === 'object' && bound ? bound.port : options.metricsPort}/metrics`;
+      }
       dueWorkTimer.start();
       return `http://${host}:${actual}`;
     },
+    drain() {
+      readiness.drain();
+    },
     async close() {
+      readiness.drain();
+      const metricsClosed = metricsServer ? new Promise<void>((resolve) => metricsServer!.close(() => resolve())) : Promise.resolve();
+      metricsServer?.closeAllConnections();
       dueWorkTimer.stop();
       await runner.stop();
       await queueEvents.stop();
       await app.close();
+      await metricsClosed;
       await database.close();
       logging?.close();
     },
   };
+  return backend;
 }

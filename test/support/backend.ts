@@ -39,6 +39,8 @@ export interface StartBackendOptions {
   docs?: boolean;
   /** Log lines (silent unless a test reads them). */
   log?: LogOptions;
+  /** Also serve /metrics on a port of 127.0.0.1 without a token (0: any free one). */
+  metricsPort?: number;
 }
 
 export interface TestAccount {
@@ -84,6 +86,7 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<T
       ...(options.provider ? { provider: options.provider } : {}),
       ...(options.docs === undefined ? {} : { docs: options.docs }),
       ...(options.log ? { log: options.log } : {}),
+      ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
       // Rate limits are off unless a test sets them: the suites send bursts that a real client would not.
       config: {
         limits: { enabled: false },
