@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -24,23 +24,26 @@ export function requestIdOf(request: IncomingMessage): string {
   return typeof given === 'string' && ACCEPTED_ID.test(given) ? given : randomUUID();
 }
 
+/** The request's line, once it is answered (an event stream: once it ends, sse.ts; fastify's hooks skip those). */
+export function logRequest(request: FastifyRequest, status: number, durationMs: number): void {
+  request.log.info(
+    {
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      status,
+      durationMs: Math.round(durationMs * 10) / 10,
+      accountId: request.accountId,
+      ...(request.admin ? { admin: true } : {}),
+    },
+    'request',
+  );
+}
+
 export function registerRequestLog(app: FastifyInstance): void {
   app.decorateRequest('accountId', null);
   app.decorateRequest('admin', false);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? null,
-        status: reply.statusCode,
-        durationMs: Math.round(reply.elapsedTime * 10) / 10,
-        accountId: request.accountId,
-        ...(request.admin ? { admin: true } : {}),
-      },
-      'request',
-    );
-  });
+  app.addHook('onResponse', async (request, reply) => logRequest(request, reply.statusCode, reply.elapsedTime));
 }

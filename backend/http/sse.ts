@@ -11,6 +11,7 @@ import type { EventLog, StoredEvent } from '../storage/events.js';
 import type { Authenticator } from './http.js';
 import { rateLimited } from './limits.js';
 import { documentRoute } from './openapi.js';
+import { logRequest } from './request-log.js';
 
 const HEARTBEAT_MS = 15_000;
 /** When a refused stream may try again: streams close when their apps do, seconds to minutes apart. */
@@ -54,6 +55,7 @@ export function registerEventStream(
     const query = (request.query as Record<string, unknown>).lastEventId;
     const resumeFrom = Number.parseInt(String(header ?? query ?? ''), 10);
 
+    const opened = performance.now();
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -87,6 +89,7 @@ export function registerEventStream(
       else openPerAccount.delete(account.id);
       deps.streamsChanged(account.id, left);
       if (!raw.writableEnded) raw.end();
+      logRequest(request, 200, performance.now() - opened);
     };
     open.add(close);
     const count = (openPerAccount.get(account.id) ?? 0) + 1;

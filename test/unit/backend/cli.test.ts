@@ -123,6 +123,36 @@ describe('backend command line', () => {
     expect(backend.stderr()).toContain('--test-clock must be an ISO 8601 time, got next tuesday');
   });
 
+  it('logs a JSON line per request on standard output by default, with the id it answered with', async () => {
+    const backend = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN]);
+    const [, url] = await backend.waitForOutput(LISTENING);
+    const answer = await fetch(`${url as string}/v1/health`, { headers: { 'x-request-id': 'cli-probe-1' } });
+    expect(answer.headers.get('x-request-id')).toBe('cli-probe-1');
+    const [line] = await backend.waitForOutput(/^\{.*"requestId":"cli-probe-1".*\}$/m);
+    expect(JSON.parse(line as string)).toMatchObject({ level: 30, msg: 'request', route: '/v1/health', status: 200 });
+  });
+
+  it('writes its log to COMPANION_LOG_FILE, serves metrics on --metrics-port and no /docs with --docs off', async () => {
+    const logFile = join(dataDir, 'logs', 'backend.log');
+    const backend = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--metrics-port', '0', '--docs', 'off'], cleanEnv({ COMPANION_LOG_FILE: logFile }));
+    const [, url] = await backend.waitForOutput(LISTENING);
+    const [, metricsUrl] = await backend.waitForOutput(/^metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m);
+    expect((await fetch(`${url as string}/docs`)).status).toBe(404);
+    const metrics = await fetch(metricsUrl as string);
+    expect(await metrics.text()).toContain('companion_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"} 1');
+    expect(readFileSync(logFile, 'utf8')).toContain('"status":404');
+    expect(backend.stdout()).not.toContain('"msg"');
+  });
+
+  it('exits non-zero naming the flag when --log-level or --docs is not one it knows', async () => {
+    const level = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--log-level', 'loud']);
+    expect((await level.exited()).code).toBeGreaterThan(0);
+    expect(level.stderr()).toContain('--log-level must be one of fatal, error, warn, info, debug, trace, silent, got loud');
+    const docs = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--docs', 'maybe']);
+    expect((await docs.exited()).code).toBeGreaterThan(0);
+    expect(docs.stderr()).toContain('--docs must be on or off, got maybe');
+  });
+
   it('exits non-zero naming the catalog file and the bad field when COMPANION_CATALOG has a price of -1', async () => {
     const catalog = JSON.parse(readFileSync(join(repoRoot, 'backend/catalog.json'), 'utf8')) as { models: Array<{ id: string; price: number }> };
     (catalog.models[0] as { price: number }).price = -1;

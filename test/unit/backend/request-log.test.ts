@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RotatingLogFile } from '../../../backend/log-file.js';
-import { startBackend, type TestAccount, type TestBackend } from '../../support/backend.js';
+import { openEventStream, startBackend, type TestAccount, type TestBackend } from '../../support/backend.js';
 
 interface Line {
   level: number;
@@ -94,6 +94,19 @@ describe('the request log', () => {
     const all = log.text.join('');
     for (const secret of [t.adminToken, created.token, ada.token]) expect(all).not.toContain(secret);
     expect(all).not.toMatch(/bearer /i);
+  });
+
+  it('logs an event stream once it ends, with its account, as one line', async () => {
+    const stream = await openEventStream(t.url, ada.token);
+    await stream.next();
+    await stream.close();
+    const line = await vi.waitFor(() => {
+      const found = log.lines().filter((l) => l.msg === 'request' && l.route === '/v1/events');
+      if (found.length === 0) throw new Error('the stream is not logged yet');
+      return found;
+    });
+    expect(line).toHaveLength(1);
+    expect(line[0]).toMatchObject({ status: 200, accountId: ada.account.id });
   });
 
   it('leaves prompts out at info level', async () => {
