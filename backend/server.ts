@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { join } from 'node:path';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type * as api from '../shared/api.js';
 import { loadCatalog } from './catalog.js';
 import { SystemClock, TestClock, type Clock } from './clock.js';
@@ -98,9 +98,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const app = Fastify({
     ...(logging ? { loggerInstance: logging.logger as FastifyBaseLogger } : { logger: false }),
     // One line per request of our own (request-log.ts) instead of fastify's two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: requestIdOf,
-    requestIdLogLabel: 'requestId',
     bodyLimit: 1024 * 1024,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 1000 },

@@ -89,6 +89,23 @@ function jsonSchema(schema: z.ZodType | JsonSchema, io: 'input' | 'output'): Jso
   return rest;
 }
 
+/** The part of the API a route belongs to, by its first path segment under /v1 (the sections of docs/API.md). */
+const sections: Record<string, string> = {
+  me: 'account',
+  estimates: 'account',
+  generations: 'generations',
+  uploads: 'generations',
+  prompts: 'generations',
+  outputs: 'generations',
+  sync: 'history',
+  usage: 'history',
+  ledger: 'history',
+  workspaces: 'history',
+  events: 'events',
+  admin: 'admin',
+};
+const tagOf = (url: string) => sections[url.split('/')[2] ?? ''] ?? 'service';
+
 const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
 function parametersOf(doc: RouteDoc): JsonSchema[] {
@@ -128,7 +145,7 @@ function operationOf(doc: RouteDoc): JsonSchema {
   return {
     operationId: `${doc.method.toLowerCase()}${doc.url.replace(/[/:]+([a-zA-Z0-9]?)/g, (_m, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`,
     summary: doc.summary ?? `${doc.method} ${doc.url}`,
-    tags: [doc.url.split('/')[2] ?? doc.url.split('/')[1] ?? 'service'],
+    tags: [tagOf(doc.url)],
     security,
     parameters: parametersOf(doc),
     ...(requestContent ? { requestBody: { required: true, content: requestContent } } : {}),
@@ -151,7 +168,6 @@ export function openApiDocument(app: FastifyInstance): JsonSchema {
       version: VERSION,
       description: 'Credits, generations, unlimited windows and queues. Errors are application/problem+json with a stable `code` (listed per operation in `x-problem-codes`).',
     },
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
     components: {
       securitySchemes: {

@@ -73,6 +73,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/generations',
+    summary: 'Start a generation: charged now, queued, refunded if it fails',
     auth: 'account',
     body: api.GenerationRequest,
     response: NoContent,
@@ -89,6 +90,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/generations/:id/rerun',
+    summary: 'Run a generation again with the same settings (charged again)',
     auth: 'account',
     params: IdParams,
     response: NoContent,
@@ -111,6 +113,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/generations',
+    summary: 'The history of generations, newest first, filtered',
     auth: 'account',
     query: api.GenerationQuery,
     response: api.GenerationPage,
@@ -148,6 +151,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/generations/:id',
+    summary: 'One generation',
     auth: 'account',
     params: IdParams,
     response: api.Generation,
@@ -157,6 +161,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/generations/:id/cancel',
+    summary: 'Cancel a queued generation (refunded)',
     auth: 'account',
     params: IdParams,
     problems: ['not_cancellable'],
@@ -176,6 +181,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'DELETE',
     url: '/v1/generations/:id',
+    summary: 'Remove a finished generation from the history',
     auth: 'account',
     params: IdParams,
     response: NoContent,
@@ -200,6 +206,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/uploads',
+    summary: 'Upload a reference image (raw bytes)',
     auth: 'account',
     response: NoContent,
     rawBody: Object.keys(EXTENSION),
@@ -237,6 +244,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/prompts/enhance',
+    summary: 'A richer prompt, free of charge',
     auth: 'account',
     body: api.EnhanceRequest,
     response: api.EnhanceResponse,

@@ -42,6 +42,11 @@ describe('the API document', () => {
     expect(served.filter((r) => !documented.includes(r))).toEqual([]);
   });
 
+  it('names every operation once', () => {
+    const ids = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((op) => (op as unknown as { operationId: string }).operationId));
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('validates against the OpenAPI 3.1 schema', async () => {
     expect(document.openapi).toBe('3.1.0');
     const result = await new Validator().validate(structuredClone(document) as never);
