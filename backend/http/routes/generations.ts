@@ -18,7 +18,7 @@ import type { Services } from '../../services.js';
 import { decodeCursorOf, encodeCursor } from '../../cursor.js';
 import { ImageGuard } from '../../providers/image-guard.js';
 import { Quotas } from '../limits.js';
-import { IDEMPOTENCY_HEADER, idempotencyKey, sendAnswer } from './respond.js';
+import { CLIENT_HEADER, IDEMPOTENCY_HEADER, idempotencyKey, sendAnswer } from './respond.js';
 
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 const EXTENSION: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
@@ -78,7 +78,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     body: api.GenerationRequest,
     response: NoContent,
     answers: { 202: api.Generation },
-    headers: IDEMPOTENCY_HEADER,
+    headers: { ...IDEMPOTENCY_HEADER, ...CLIENT_HEADER },
     problems: ['insufficient_credits', 'subscription_required', 'generation_limit_reached', 'fast_limit_reached', 'unlimited_paused', 'account_suspended', 'idempotency_conflict'],
     handler: async ({ account, body, request, reply }) => {
       // A prompt is the creator's own words: in the log only when the operator asked for debug lines.
@@ -95,7 +95,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     params: IdParams,
     response: NoContent,
     answers: { 202: api.Generation },
-    headers: IDEMPOTENCY_HEADER,
+    headers: { ...IDEMPOTENCY_HEADER, ...CLIENT_HEADER },
     problems: ['insufficient_credits', 'subscription_required', 'generation_limit_reached', 'fast_limit_reached', 'unlimited_paused', 'account_suspended', 'idempotency_conflict'],
     handler: async ({ account, params, request, reply }) => {
       const original = await db.transaction().execute((trx) => s.generations.get(trx, account.id, params.id));

@@ -153,6 +153,17 @@ describe('backend command line', () => {
     expect(docs.stderr()).toContain('--docs must be on or off, got maybe');
   });
 
+  it('has every flag of its --help in the README and in docs/OPERATING.md', async () => {
+    const help = cli(['--help']);
+    await help.exited();
+    const flags = [...help.stdout().matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1] as string).filter((flag) => flag !== '--help');
+    expect(flags).toEqual(expect.arrayContaining(['--log-level', '--log-file', '--metrics-port', '--docs']));
+    for (const doc of ['README.md', 'docs/OPERATING.md']) {
+      const text = readFileSync(join(repoRoot, doc), 'utf8');
+      expect(flags.filter((flag) => !text.includes(`| \`${flag}`)), doc).toEqual([]);
+    }
+  });
+
   it('exits non-zero naming the catalog file and the bad field when COMPANION_CATALOG has a price of -1', async () => {
     const catalog = JSON.parse(readFileSync(join(repoRoot, 'backend/catalog.json'), 'utf8')) as { models: Array<{ id: string; price: number }> };
     (catalog.models[0] as { price: number }).price = -1;
