@@ -33,6 +33,7 @@ export const backendCommand: CommandSpec = {
     { name: 'log', type: 'boolean', description: 'Log to standard output (the default; kept for older scripts)' },
     { name: 'docs', type: 'string', value: 'on|off', env: 'COMPANION_DOCS', description: 'The API reference page at /docs (default on; /v1/openapi.json is always served)' },
     { name: 'metrics-port', type: 'string', value: '<port>', env: 'COMPANION_METRICS_PORT', description: 'Also serve /metrics on this port of 127.0.0.1 without a token (default: only /metrics with the admin token)' },
+    { name: 'drain-delay', type: 'string', value: '<seconds>', env: 'COMPANION_DRAIN_DELAY_S', description: 'On SIGTERM, answer /v1/ready with 503 for this long before closing, so a load balancer stops sending requests (default 0)' },
     { name: 'exit-with-parent', type: 'boolean', description: 'Exit when standard input closes (the app that started it is gone)' },
   ],
 };
@@ -56,6 +57,9 @@ const logFile = stringOption(values, 'log-file');
 const metricsPortText = stringOption(values, 'metrics-port');
 const metricsPort = metricsPortText === undefined ? undefined : Number(metricsPortText);
 if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535)) fail(`--metrics-port must be 0-65535, got ${metricsPortText}`);
+const drainDelayText = stringOption(values, 'drain-delay') ?? '0';
+const drainDelayS = Number(drainDelayText);
+if (!Number.isFinite(drainDelayS) || drainDelayS < 0 || drainDelayS > 3600) fail(`--drain-delay must be 0-3600 seconds, got ${drainDelayText}`);
 const clockText = stringOption(values, 'test-clock');
 const testClock = clockText ? new Date(clockText) : undefined;
 if (testClock && Number.isNaN(testClock.getTime())) fail(`--test-clock must be an ISO 8601 time, got ${clockText}`);
@@ -77,8 +81,10 @@ try {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`companion-backend: ${signal}, draining\n`);
-    // Not ready first (a load balancer stops sending requests), then the listener closes after the requests in flight.
+    // Not ready first, for as long as the operator said (a load balancer stops sending requests), then the listener
+    // closes after the requests in flight.
     backend.drain();
+    if (drainDelayS > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayS * 1000));
     await backend.close();
     process.exit(0);
   };

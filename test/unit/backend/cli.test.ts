@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCompanionClient } from '../../../shared/client.js';
 import { openEventStream } from '../../support/event-stream.js';
 import { startProcess, type RunningProcess } from '../../support/process.js';
@@ -61,6 +61,25 @@ describe('backend command line', () => {
     }
     expect(exits).toEqual(Array.from({ length: 5 }, () => ({ code: 0, signal: null })));
   }, 60_000);
+
+  it('answers /v1/ready with 503 during --drain-delay after SIGTERM while still serving, then exits 0', async () => {
+    const backend = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--drain-delay', '3']);
+    const [, url] = await backend.waitForOutput(LISTENING);
+    expect((await fetch(`${url as string}/v1/ready`)).status).toBe(200);
+    backend.child.kill('SIGTERM');
+    // The signal takes a moment to arrive; within the 3 s delay the answer must turn.
+    const draining = await vi.waitFor(
+      async () => {
+        const answer = await fetch(`${url as string}/v1/ready`);
+        if (answer.status !== 503) throw new Error(`still ${answer.status}`);
+        return answer;
+      },
+      { timeout: 2_500, interval: 50 },
+    );
+    expect(await draining.json()).toMatchObject({ code: 'not_ready' });
+    expect((await fetch(`${url as string}/v1/health`)).status).toBe(200);
+    await expect(backend.exited(15_000)).resolves.toEqual({ code: 0, signal: null });
+  });
 
   it('exits 0 on SIGTERM while an event stream is open', async () => {
     const backend = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN]);
