@@ -93,8 +93,8 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const catalog = loadCatalog(options.catalogPath);
   const config = operationsConfig(options);
   const clock: Clock = options.testClock ? new TestClock(options.testClock) : new SystemClock();
-  // Ids in paths are checked by the routes' schemas (at most 200 characters): fastify must let them through to be.
   const logging = options.log ? createLog(options.log) : options.logger ? createLog({}) : null;
+  // Ids in paths are checked by the routes' schemas (at most 200 characters): fastify must let them through to be.
   const app = Fastify({
     ...(logging ? { loggerInstance: logging.logger as FastifyBaseLogger } : { logger: false }),
     // One line per request of our own (request-log.ts) instead of fastify's two.
