@@ -27,11 +27,15 @@ export interface MetricsSources {
 }
 
 const LANES = ['fast', 'relaxed', 'standard', 'system'] as const;
+/** How far below the highest ledger id a scrape looks again for entries that committed late. */
+const LATE_COMMIT_WINDOW = 1_000;
 
 export class Metrics {
   readonly registry = new Registry();
   private readonly requests: Histogram<'method' | 'route' | 'status'>;
-  private lastEntry = 0;
+  /** Ledger ids counted lately: with concurrent writers an entry may commit after one with a higher id was read. */
+  private readonly countedEntries = new Set<number>();
+  private highestEntry = 0;
   private lastFinished: [string, string] = ['', ''];
   private readonly survivedSeen: Record<string, number> = {};
 
@@ -130,18 +134,24 @@ export class Metrics {
   }
 
   private async readLedger(entries: Counter<'kind' | 'balance'>, credits: Counter<'kind' | 'balance'>): Promise<void> {
+    // Read again from a little below the highest id counted, skipping what was counted: a late commit is found.
+    const floor = Math.max(0, this.highestEntry - LATE_COMMIT_WINDOW);
     const rows = await this.sources.database.db
       .selectFrom('ledger_entries')
       .select(['id', 'kind', 'balance', 'amount'])
-      .where('id', '>', this.lastEntry)
+      .where('id', '>', floor)
       .orderBy('id')
       .limit(100_000)
       .execute();
     for (const row of rows) {
+      if (this.countedEntries.has(row.id)) continue;
+      this.countedEntries.add(row.id);
       entries.inc({ kind: row.kind, balance: row.balance });
       credits.inc({ kind: row.kind, balance: row.balance }, Math.abs(row.amount));
-      this.lastEntry = row.id;
+      this.highestEntry = Math.max(this.highestEntry, row.id);
     }
+    const keepFrom = this.highestEntry - LATE_COMMIT_WINDOW;
+    for (const id of this.countedEntries) if (id <= keepFrom) this.countedEntries.delete(id);
   }
 
   private async readFinishedJobs(jobs: Histogram<'model' | 'status'>): Promise<void> {

@@ -84,6 +84,20 @@ describe.each(engines)('metrics on %s', (engine) => {
     expect(sample(again, 'companion_ledger_entries_total', { kind: 'debit' })).toBe(sample(after, 'companion_ledger_entries_total', { kind: 'debit' }));
   });
 
+  it('counts an entry that commits after one with a higher id was counted, and each once', async () => {
+    const { account } = await t.createAccount('Late', 'UTC');
+    const { db } = t.backend.database;
+    const highest = Number((await db.selectFrom('ledger_entries').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()).id);
+    const entry = (id: number) => ({ id, account_id: account.id, at: '2026-01-01T00:00:00.000Z', kind: 'grant', balance: 'late-probe', amount: 5, after: 5, generation_id: null, reason: 'metrics probe' });
+    await db.insertInto('ledger_entries').values(entry(highest + 10)).execute();
+    expect(sample(await scrape(t), 'companion_ledger_entries_total', { kind: 'grant', balance: 'late-probe' })).toBe(1);
+    // The writer that took the lower id commits now.
+    await db.insertInto('ledger_entries').values(entry(highest + 5)).execute();
+    const text = await scrape(t);
+    expect(sample(text, 'companion_ledger_entries_total', { kind: 'grant', balance: 'late-probe' })).toBe(2);
+    expect(sample(text, 'companion_ledger_credits_total', { kind: 'grant', balance: 'late-probe' })).toBe(10);
+  });
+
   it('counts the failures survived, by kind', async () => {
     t.backend.log.survived('probe', new Error('a probe failure'), 'survived for the test');
     expect(sample(await scrape(t), 'companion_survived_errors_total', { kind: 'probe' })).toBe(1);
