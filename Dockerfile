@@ -35,7 +35,8 @@ EXPOSE 8080
 # node itself is PID 1 (exec form, no shell in between), so SIGTERM reaches the backend, which drains and exits 0.
 # Give it the time to: docker stop --time 30, or stop_grace_period in compose.yaml.
 STOPSIGNAL SIGTERM
-# Alive check; switch "health" to "ready" once the backend serves /v1/ready. The slim image has no curl: node fetches.
+# Ready check (the database answers, migrations are current, the data folder takes writes; 503 while draining). The
+# slim image has no curl: node fetches.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.COMPANION_PORT}/v1/health`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.COMPANION_PORT}/v1/ready`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "--disable-warning=ExperimentalWarning", "dist/backend/cli.mjs"]

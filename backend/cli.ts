@@ -5,6 +5,7 @@
  * exits 0. `backup` and `restore` are maintenance commands of their own (backup.ts).
  */
 import { booleanOption, commandLineOrExit, stringOption, type CommandSpec } from '../shared/command-line.js';
+import { LOG_LEVELS } from './log.js';
 import { isMaintenanceCommand, runMaintenance } from './backup.js';
 import { createBackend } from './server.js';
 
@@ -27,7 +28,12 @@ export const backendCommand: CommandSpec = {
     { name: 'test-clock', type: 'string', value: '<ISO time>', env: 'COMPANION_TEST_CLOCK', description: 'Start a test clock at this time (tests and demos)' },
     { name: 'catalog', type: 'string', value: '<file>', env: 'COMPANION_CATALOG', description: 'Catalog JSON (plans, models, prices) instead of the built-in one' },
     { name: 'config', type: 'string', value: '<file>', env: 'COMPANION_CONFIG', description: 'Operations config JSON (queue workers, fair-use limits)' },
-    { name: 'log', type: 'boolean', description: 'Log every request to standard output' },
+    { name: 'log-level', type: 'string', value: '<level>', env: 'COMPANION_LOG_LEVEL', description: 'fatal, error, warn, info (default), debug (adds prompts), trace or silent' },
+    { name: 'log-file', type: 'string', value: '<file>', env: 'COMPANION_LOG_FILE', description: 'Write the JSON log lines to this file, rotated at 10 MiB (5 kept), instead of standard output' },
+    { name: 'log', type: 'boolean', description: 'Log to standard output (the default; kept for older scripts)' },
+    { name: 'docs', type: 'string', value: 'on|off', env: 'COMPANION_DOCS', description: 'The API reference page at /docs (default on; /v1/openapi.json is always served)' },
+    { name: 'metrics-port', type: 'string', value: '<port>', env: 'COMPANION_METRICS_PORT', description: 'Also serve /metrics on this port of 127.0.0.1 without a token (default: only /metrics with the admin token)' },
+    { name: 'drain-delay', type: 'string', value: '<seconds>', env: 'COMPANION_DRAIN_DELAY_S', description: 'On SIGTERM, answer /v1/ready with 503 for this long before closing, so a load balancer stops sending requests (default 0)' },
     { name: 'exit-with-parent', type: 'boolean', description: 'Exit when standard input closes (the app that started it is gone)' },
   ],
 };
@@ -43,6 +49,17 @@ const databaseUrl = stringOption(values, 'database');
 if (!dataDir) fail(`--data <folder> (or COMPANION_DATA) is required${databaseUrl ? ': outputs and uploads are kept there, also with --database' : ''}`);
 const adminToken = stringOption(values, 'admin-token');
 if (!adminToken || adminToken.length < 8) fail('--admin-token (or COMPANION_ADMIN_TOKEN) of at least 8 characters is required');
+const docsText = stringOption(values, 'docs') ?? 'on';
+if (docsText !== 'on' && docsText !== 'off') fail(`--docs must be on or off, got ${docsText}`);
+const logLevel = stringOption(values, 'log-level') ?? 'info';
+if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
+const logFile = stringOption(values, 'log-file');
+const metricsPortText = stringOption(values, 'metrics-port');
+const metricsPort = metricsPortText === undefined ? undefined : Number(metricsPortText);
+if (metricsPort !== undefined && (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65_535)) fail(`--metrics-port must be 0-65535, got ${metricsPortText}`);
+const drainDelayText = stringOption(values, 'drain-delay') ?? '0';
+const drainDelayS = Number(drainDelayText);
+if (!Number.isFinite(drainDelayS) || drainDelayS < 0 || drainDelayS > 3600) fail(`--drain-delay must be 0-3600 seconds, got ${drainDelayText}`);
 const clockText = stringOption(values, 'test-clock');
 const testClock = clockText ? new Date(clockText) : undefined;
 if (testClock && Number.isNaN(testClock.getTime())) fail(`--test-clock must be an ISO 8601 time, got ${clockText}`);
@@ -55,13 +72,19 @@ try {
     testClock,
     catalogPath: stringOption(values, 'catalog'),
     configPath: stringOption(values, 'config'),
-    logger: booleanOption(values, 'log'),
+    log: { level: logLevel, ...(logFile ? { file: logFile } : {}) },
+    docs: docsText === 'on',
+    metricsPort,
   });
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`companion-backend: ${signal}, draining\n`);
+    // Not ready first, for as long as the operator said (a load balancer stops sending requests), then the listener
+    // closes after the requests in flight.
+    backend.drain();
+    if (drainDelayS > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayS * 1000));
     await backend.close();
     process.exit(0);
   };
@@ -77,6 +100,7 @@ try {
   // Handlers first, then the line: a supervisor may send SIGTERM the moment it reads it.
   const url = await backend.listen(port, stringOption(values, 'host') ?? '127.0.0.1');
   process.stdout.write(`listening on ${url}\n`);
+  if (backend.metricsUrl) process.stdout.write(`metrics on ${backend.metricsUrl}\n`);
 } catch (error) {
   fail((error as Error).message);
 }

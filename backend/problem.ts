@@ -19,6 +19,7 @@ const titles: Record<ErrorCode, string> = {
   not_cancellable: 'Not cancellable',
   not_implemented: 'Not implemented',
   internal_error: 'Internal error',
+  not_ready: 'Not ready',
 };
 
 /** An error that leaves the API as problem+json with a stable code. */

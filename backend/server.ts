@@ -2,8 +2,9 @@
  * The composition root: builds every part of the backend once, in the order they depend on each other, and hands each
  * what it needs through its constructor. Nothing here decides anything; see docs/ARCHITECTURE.md, "The backend inside".
  */
+import type { Server } from 'node:http';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type * as api from '../shared/api.js';
 import { loadCatalog } from './catalog.js';
 import { SystemClock, TestClock, type Clock } from './clock.js';
@@ -21,8 +22,12 @@ import { registerSystemRoutes } from './http/routes/system.js';
 import { registerEventStream } from './http/sse.js';
 import { clientError, frameworkError, registerInputGuards } from './http/input-guards.js';
 import { registerRequestLimits } from './http/limits.js';
+import { registerOpenApiRoutes } from './http/openapi.js';
+import { Metrics, registerMetrics, serveMetricsPort } from './http/metrics.js';
+import { Readiness } from './http/readiness.js';
 import { recordRoutes } from './http/route-list.js';
-import { Logger } from './log.js';
+import { createLog, Logger, type LogOptions } from './log.js';
+import { registerRequestLog, requestIdOf } from './http/request-log.js';
 import { Charges } from './policy/charges.js';
 import type { PolicyContext } from './policy/context.js';
 import { DueWork } from './policy/due-work.js';
@@ -45,12 +50,18 @@ export interface BackendOptions {
   databaseUrl?: string | undefined;
   testClock?: Date | undefined;
   catalogPath?: string | undefined;
+  /** Logs as JSON lines (log.ts): to standard output at info with `true`, as `log` says, or not at all (tests). */
   logger?: boolean;
+  log?: LogOptions;
   /** The generation provider for every model (tests); otherwise per model from the catalog, the local one by default. */
   provider?: GenerationProvider;
   /** Operator configuration (U6): a file, and/or values that override it. */
   configPath?: string | undefined;
   config?: OperationsConfigInput;
+  /** The API reference page at /docs (on unless the operator turns it off); /v1/openapi.json is always served. */
+  docs?: boolean;
+  /** Also serve /metrics without a token on this port of 127.0.0.1 (0: any free one); the admin route is always there. */
+  metricsPort?: number | undefined;
 }
 
 export interface Backend {
@@ -61,7 +72,13 @@ export interface Backend {
   services: Services;
   /** Failures the backend survived, logged and counted by kind. */
   log: Logger;
+  metrics: Metrics;
+  readiness: Readiness;
+  /** The URL of the separate metrics port, once listening (metricsPort). */
+  metricsUrl: string | null;
   listen(port: number, host?: string): Promise<string>;
+  /** Not ready from now on (GET /v1/ready answers 503), while requests are still served: the first step of stopping. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -76,9 +93,13 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const catalog = loadCatalog(options.catalogPath);
   const config = operationsConfig(options);
   const clock: Clock = options.testClock ? new TestClock(options.testClock) : new SystemClock();
+  const logging = options.log ? createLog(options.log) : options.logger ? createLog({}) : null;
   // Ids in paths are checked by the routes' schemas (at most 200 characters): fastify must let them through to be.
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(logging ? { loggerInstance: logging.logger as FastifyBaseLogger } : { logger: false }),
+    // One line per request of our own (request-log.ts) instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: requestIdOf,
     bodyLimit: 1024 * 1024,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 1000 },
@@ -86,6 +107,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     clientErrorHandler: clientError,
   });
   recordRoutes(app);
+  registerRequestLog(app);
   registerInputGuards(app);
   const log = new Logger(app.log);
 
@@ -143,16 +165,21 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const auth = bearerAuthenticator(accounts, options.adminToken);
   answerErrorsAsProblems(app);
   await registerRequestLimits(app, config.limits);
-  registerSystemRoutes(app, auth, { catalog: providers.servedCatalog(), queue, workers: config.queue.workers });
+  const readiness = new Readiness({ database, dataDir: options.dataDir });
+  const openStreams = new Set<() => void>();
+  const metrics = new Metrics({ database, queue, workers: config.queue.workers, log, streams: () => openStreams.size });
+  registerMetrics(app, auth, metrics);
+  registerSystemRoutes(app, auth, { catalog: providers.servedCatalog(), queue, workers: config.queue.workers, readiness });
   registerAccountRoutes(app, auth, services);
   registerAdminRoutes(app, auth, services);
   registerGenerationRoutes(app, auth, services);
   registerHistoryRoutes(app, auth, services);
-  const openStreams = new Set<() => void>();
   const streamsChanged = (accountId: string, open: number) =>
     void fairUse.observeStreams(accountId, open).catch((error: unknown) => log.survived('fair-use', error, 'the check of open streams failed'));
   const maxStreamsPerAccount = config.limits.enabled ? config.limits.eventStreamsPerAccount : Infinity;
   registerEventStream(app, auth, { events, applyDueWork: (id) => dueWork.apply(id), balance: (id) => views.balance(id), maxStreamsPerAccount, streamsChanged }, openStreams);
+  // The document of every route: after all of them are defined.
+  registerOpenApiRoutes(app, { referencePage: options.docs ?? true });
   app.addHook('preClose', async () => {
     dueWorkTimer.stop();
     for (const close of [...openStreams]) close();
@@ -162,26 +189,44 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   await dueWork.applyForAll();
   await runner.recover();
 
-  return {
+  let metricsServer: Server | null = null;
+  const backend: Backend = {
     app,
     clock,
     database,
     catalog,
     services,
     log,
+    metrics,
+    readiness,
+    metricsUrl: null,
     async listen(port: number, host = '127.0.0.1') {
       await app.listen({ port, host });
       const address = app.server.address();
       const actual = typeof address === 'object' && address ? address.port : port;
+      if (options.metricsPort !== undefined) {
+        metricsServer = await serveMetricsPort(metrics, options.metricsPort, log);
+        const bound = metricsServer.address();
+        backend.metricsUrl = `http://127.0.0.1:${typeof bound === 'object' && bound ? bound.port : options.metricsPort}/metrics`;
+      }
       dueWorkTimer.start();
       return `http://${host}:${actual}`;
     },
+    drain() {
+      readiness.drain();
+    },
     async close() {
+      readiness.drain();
+      const metricsClosed = metricsServer ? new Promise<void>((resolve) => metricsServer!.close(() => resolve())) : Promise.resolve();
+      metricsServer?.closeAllConnections();
       dueWorkTimer.stop();
       await runner.stop();
       await queueEvents.stop();
       await app.close();
+      await metricsClosed;
       await database.close();
+      logging?.close();
     },
   };
+  return backend;
 }

@@ -193,6 +193,7 @@ export const errorCodes = [
   'not_cancellable',
   'not_implemented',
   'internal_error',
+  'not_ready',
 ] as const;
 export const ErrorCode = z.enum(errorCodes);
 export type ErrorCode = z.infer<typeof ErrorCode>;
@@ -218,6 +219,8 @@ export const Problem = z.looseObject({
   shortfall: amount.optional(),
   resetsAt: isoTime.nullable().optional(),
   options: z.array(WayOut).optional(),
+  /** The request's id (its X-Request-Id), by which the backend's log finds it. */
+  instance: z.string().optional(),
 });
 export type Problem = z.infer<typeof Problem>;
 
@@ -428,6 +431,9 @@ export const TokenRevoked = z.object({ tokenId: z.string(), revoked: z.literal(t
 export const TopupGrant = z.object({ credits: z.number().int().min(1).max(1_000_000), reason: z.string().trim().min(1).max(500).optional() });
 
 export const Health = z.object({ status: z.literal('ok'), version: z.string() });
+/** GET /v1/ready: the database answers, its migrations are current, the data folder takes writes (503 not_ready otherwise). */
+export const Ready = z.object({ status: z.literal('ready'), checks: z.object({ database: z.literal('ok'), migrations: z.literal('ok'), storage: z.literal('ok') }) });
+export type Ready = z.infer<typeof Ready>;
 
 // ---- server-sent events --------------------------------------------------------------------------------------
 export const QueueEvent = QueueStatus;

@@ -88,6 +88,7 @@ export function createCompanionClient(options: CompanionClientOptions) {
   return {
     baseURL: options.baseURL,
     health: () => get(api.Health, '/v1/health'),
+    ready: () => get(api.Ready, '/v1/ready'),
     catalog: () => get(api.Catalog, '/v1/catalog'),
     me: () => get(api.Me, '/v1/me'),
     balance: () => get(api.Balance, '/v1/me/balance'),

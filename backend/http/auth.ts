@@ -17,11 +17,13 @@ export function bearerAuthenticator(accounts: Accounts, adminToken: string): Aut
       const token = bearer(request);
       const account = token ? await accounts.authenticate(token) : null;
       if (!account) throw unauthorized();
+      request.accountId = account.id;
       return account;
     },
     admin(request) {
       const token = bearer(request);
       if (!token || !sameSecret(token, adminToken)) throw unauthorized();
+      request.admin = true;
     },
   };
 }

@@ -6,7 +6,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AccountRow } from '../domain/accounts.js';
+import type { ErrorCode } from '../../shared/api.js';
 import { ApiProblem } from '../problem.js';
+import { documentRoute, type DocAnswer, type RouteDoc } from './openapi.js';
 import { invalidRequest } from './problem-json.js';
 
 export type Auth = 'none' | 'account' | 'admin';
@@ -29,6 +31,16 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   params?: P;
   response: R;
   status?: number;
+  /** For the API document (openapi.ts): a one-line summary. */
+  summary?: string;
+  /** Problem codes this route answers with beyond those every route may (openapi.ts, problemsOf). */
+  problems?: readonly ErrorCode[];
+  /** What a route that sends its own reply (response NoContent) answers: status → body schema (null: no body). */
+  answers?: Readonly<Record<number, z.ZodType | null>>;
+  /** Request headers the route reads, with what they mean. */
+  headers?: Readonly<Record<string, string>>;
+  /** A body of raw bytes instead of JSON: its content types. */
+  rawBody?: readonly string[];
   handler: (ctx: RouteContext<z.infer<B>, z.infer<Q>, z.infer<P>, A>) => Promise<z.infer<R>>;
 }
 
@@ -49,6 +61,7 @@ export function defineRoute<B extends z.ZodType, Q extends z.ZodType, P extends 
   auth: Authenticator,
   spec: RouteSpec<B, Q, P, R, A>,
 ): void {
+  documentRoute(app, docOf(spec));
   app.route({
     method: spec.method,
     url: spec.url,
@@ -74,6 +87,29 @@ export function defineRoute<B extends z.ZodType, Q extends z.ZodType, P extends 
       return reply.code(spec.status ?? 200).send(checked.data);
     },
   });
+}
+
+function answerOf(status: number, schema: z.ZodType | null): DocAnswer {
+  if (!schema) return { description: status === 204 ? 'Done; no body' : 'No body' };
+  return { description: status === 201 ? 'Created' : status === 202 ? 'Accepted' : 'OK', content: { 'application/json': schema } };
+}
+
+/** What the API document says of a route, from the same schemas that check it. */
+function docOf(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType, Auth>): RouteDoc {
+  const answers = spec.answers ?? { [spec.status ?? 200]: spec.response };
+  return {
+    method: spec.method,
+    url: spec.url,
+    auth: spec.auth,
+    summary: spec.summary,
+    params: spec.params,
+    query: spec.query,
+    headers: spec.headers,
+    body: spec.body,
+    rawBody: spec.rawBody && Object.fromEntries(spec.rawBody.map((type) => [type, { type: 'string', contentMediaType: type }])),
+    answers: Object.fromEntries(Object.entries(answers).map(([status, schema]) => [status, answerOf(Number(status), schema)])),
+    problems: spec.problems,
+  };
 }
 
 /** The response schema of routes that answer through sendAnswer (a stored answer, already checked when it was made). */

@@ -16,7 +16,9 @@ export function sendProblem(reply: FastifyReply, problem: ApiProblem): FastifyRe
   if (problem.status === 429 && typeof problem.extra.retryAfterS === 'number') {
     headers['retry-after'] = String(Math.max(1, Math.ceil(problem.extra.retryAfterS)));
   }
-  return reply.code(problem.status).headers(headers).send(problem.toProblem());
+  // The request id, also in the X-Request-Id header (request-log.ts): the answer can be found in the log.
+  headers['x-request-id'] = reply.request.id;
+  return reply.code(problem.status).headers(headers).send({ ...problem.toProblem(), instance: reply.request.id });
 }
 
 /**

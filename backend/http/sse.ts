@@ -4,10 +4,14 @@
  * current balance first, tagged with the latest event id, so it can resume from there.
  */
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { ServerEvent } from '../../shared/api.js';
 import type { AccountRow } from '../domain/accounts.js';
 import type { EventLog, StoredEvent } from '../storage/events.js';
 import type { Authenticator } from './http.js';
 import { rateLimited } from './limits.js';
+import { documentRoute } from './openapi.js';
+import { logRequest } from './request-log.js';
 
 const HEARTBEAT_MS = 15_000;
 /** When a refused stream may try again: streams close when their apps do, seconds to minutes apart. */
@@ -28,6 +32,20 @@ export function registerEventStream(
   },
   open: Set<() => void>,
 ): void {
+  documentRoute(app, {
+    method: 'GET',
+    url: '/v1/events',
+    auth: 'account',
+    summary: "The account's events as Server-Sent Events (id, event = type, data = JSON)",
+    query: z.object({ lastEventId: z.string().optional().describe('Resume after this event id (as the Last-Event-ID header)') }),
+    headers: { 'Last-Event-ID': 'Resume after this event id' },
+    answers: {
+      200: {
+        description: 'A stream of events: each `data` is the JSON of one ServerEvent (by its `type`)',
+        content: { 'text/event-stream': { type: 'string', 'x-event-data': z.toJSONSchema(ServerEvent, { unrepresentable: 'any' }) } },
+      },
+    },
+  });
   app.get('/v1/events', async (request, reply) => {
     const account: AccountRow = await auth.account(request);
     if ((openPerAccount.get(account.id) ?? 0) >= deps.maxStreamsPerAccount) {
@@ -37,6 +55,7 @@ export function registerEventStream(
     const query = (request.query as Record<string, unknown>).lastEventId;
     const resumeFrom = Number.parseInt(String(header ?? query ?? ''), 10);
 
+    const opened = performance.now();
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -44,6 +63,7 @@ export function registerEventStream(
       'cache-control': 'no-store',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
+      'x-request-id': request.id,
     });
     raw.write('retry: 1000\n\n');
 
@@ -69,6 +89,7 @@ export function registerEventStream(
       else openPerAccount.delete(account.id);
       deps.streamsChanged(account.id, left);
       if (!raw.writableEnded) raw.end();
+      logRequest(request, 200, performance.now() - opened);
     };
     open.add(close);
     const count = (openPerAccount.get(account.id) ?? 0) + 1;

@@ -23,6 +23,8 @@ export interface Database {
   engine: Engine;
   /** What differs between the engines, chosen here once (storage/engine.ts). */
   storage: StorageEngine;
+  /** Connections open, in use and requests waiting for one, over every pool (SQLite: its one connection, in use). */
+  connections(): { open: number; inUse: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
   let engine: Engine;
   let checkpointer: BackgroundCheckpointer | undefined;
   let connectionsClosed = () => Promise.resolve();
+  const pools: pg.Pool[] = [];
   if (options.databaseUrl) {
     engine = 'postgres';
     const url = options.databaseUrl;
@@ -93,6 +96,7 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     let allClosed = () => {};
     const pooled = (max: number) => {
       const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: IDLE_CONNECTION_MS });
+      pools.push(pool);
       // An idle connection the server drops is replaced on the next query; without a listener it would end the process.
       pool.on('error', (error) => survived(error, 'an idle PostgreSQL connection failed; the next query opens another'));
       pool.on('connect', () => (open += 1));
@@ -136,5 +140,9 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     await close();
     throw error;
   }
-  return { db, workerDb: workerDb ?? db, engine, storage: storageEngines[engine], close };
+  const connections = () =>
+    engine === 'sqlite'
+      ? { open: 1, inUse: 1, waiting: 0 }
+      : pools.reduce((sum, p) => ({ open: sum.open + p.totalCount, inUse: sum.inUse + p.totalCount - p.idleCount, waiting: sum.waiting + p.waitingCount }), { open: 0, inUse: 0, waiting: 0 });
+  return { db, workerDb: workerDb ?? db, engine, storage: storageEngines[engine], connections, close };
 }

@@ -242,3 +242,10 @@ export async function migrateToLatest(db: Kysely<unknown>, engine: Engine): Prom
     throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`);
   }
 }
+
+/** Migrations this version knows that the database has not run (none when it is current); readiness reads it. */
+export async function pendingMigrations(db: Kysely<unknown>, engine: Engine): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(engine) };
+  const known = await new Migrator({ db, provider }).getMigrations();
+  return known.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

@@ -62,7 +62,7 @@ export class EmbeddedBackend {
   }
 
   async start(): Promise<string> {
-    const args = ['--port', String(this.options.port ?? 0), '--data', this.options.dataDir];
+    const args = ['--port', String(this.options.port ?? 0), '--data', this.options.dataDir, '--log-file', `${this.options.dataDir}/logs/backend.log`];
     if (this.options.testClock) args.push('--test-clock', this.options.testClock);
     // The admin token goes through the child's environment, which only its owner can read: a command line is shown
     // to every local user by `ps`.

@@ -10,6 +10,7 @@ import type { Me } from '../../shared/api.js';
 import { createCompanionClient, type CompanionClient } from '../../shared/client.js';
 import type { GenerationProvider } from '../../backend/providers/provider.js';
 import type { OperationsConfigInput } from '../../backend/config.js';
+import type { LogOptions } from '../../backend/log.js';
 import { createBackend, type Backend } from '../../backend/server.js';
 
 export {
@@ -34,6 +35,12 @@ export interface StartBackendOptions {
   runner?: { concurrency?: number; timeoutMs?: number };
   /** Operator configuration (U6) for this backend: queue slots, limits, fair-use thresholds. */
   config?: OperationsConfigInput;
+  /** The reference page at /docs (on by default, as in a real deployment). */
+  docs?: boolean;
+  /** Log lines (silent unless a test reads them). */
+  log?: LogOptions;
+  /** Also serve /metrics on a port of 127.0.0.1 without a token (0: any free one). */
+  metricsPort?: number;
 }
 
 export interface TestAccount {
@@ -77,6 +84,9 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<T
       catalogPath: options.catalogPath,
       databaseUrl: options.databaseUrl,
       ...(options.provider ? { provider: options.provider } : {}),
+      ...(options.docs === undefined ? {} : { docs: options.docs }),
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.metricsPort === undefined ? {} : { metricsPort: options.metricsPort }),
       // Rate limits are off unless a test sets them: the suites send bursts that a real client would not.
       config: {
         limits: { enabled: false },

@@ -67,6 +67,11 @@ describe('compose.yaml', () => {
     expect(Number.parseInt(backend.stop_grace_period ?? '0', 10)).toBeGreaterThanOrEqual(15);
     expect(backend.ports).toEqual(['127.0.0.1:8080:8080']);
   });
+
+  it('checks that the backend is ready, not only alive', () => {
+    const backend = compose.services.backend as ComposeService;
+    expect(backend.healthcheck?.test.join(' ')).toContain('/v1/ready');
+  });
 });
 
 describe('Dockerfile', () => {
@@ -87,7 +92,7 @@ describe('Dockerfile', () => {
     expect(runtime).toContain('USER node');
     const cmd = runtime.find((l) => l.startsWith('CMD '));
     expect(JSON.parse((cmd as string).slice(4))).toEqual(['node', '--disable-warning=ExperimentalWarning', 'dist/backend/cli.mjs']);
-    expect(dockerfile).toMatch(/HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "-e", "fetch\(`http:\/\/127\.0\.0\.1:\$\{process\.env\.COMPANION_PORT\}\/v1\/health`\)/);
+    expect(dockerfile).toMatch(/HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "-e", "fetch\(`http:\/\/127\.0\.0\.1:\$\{process\.env\.COMPANION_PORT\}\/v1\/ready`\)/);
   });
 });
 

@@ -9,7 +9,7 @@ import { ApiProblem, notFound } from '../../problem.js';
 import { quote as quoteOf } from '../../policy/quote.js';
 import type { Services } from '../../services.js';
 import { issueToken, replayable, storable } from '../token-answers.js';
-import { idempotencyKey, sendAnswer } from './respond.js';
+import { IDEMPOTENCY_HEADER, idempotencyKey, sendAnswer } from './respond.js';
 
 
 export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator, s: Services): void {
@@ -18,6 +18,7 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/me',
+    summary: 'The account: plan, time zone, subscription, fair-use state',
     auth: 'account',
     response: api.Me,
     handler: async ({ account }) => {
@@ -29,6 +30,7 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'PATCH',
     url: '/v1/me',
+    summary: 'Change the account\'s time zone',
     auth: 'account',
     body: api.MeUpdate,
     response: api.Me,
@@ -46,6 +48,7 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/me/balance',
+    summary: 'Credits by balance (free, subscription, top-up), generations and windows',
     auth: 'account',
     response: api.Balance,
     handler: async ({ account }) => {
@@ -57,9 +60,13 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/me/subscription',
+    summary: 'Subscribe to a plan, or change plans',
     auth: 'account',
     body: api.SubscribeRequest,
     response: NoContent,
+    answers: { 200: api.Me },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['insufficient_credits', 'subscription_required', 'account_suspended', 'not_found', 'idempotency_conflict'],
     handler: async ({ account, body, request, reply }) => {
       await s.dueWork.apply(account.id);
       const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/me/subscription', body, async (remember) =>
@@ -81,8 +88,10 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'DELETE',
     url: '/v1/me/subscription',
+    summary: 'Cancel the subscription at the end of its period',
     auth: 'account',
     response: api.Me,
+    problems: ['subscription_required', 'not_cancellable', 'account_suspended'],
     handler: async ({ account }) => {
       await s.dueWork.apply(account.id);
       await db.transaction().execute((trx) => s.subscriptions.cancel(trx, account.id));
@@ -94,9 +103,13 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/me/topups',
+    summary: 'Buy top-up credits',
     auth: 'account',
     body: api.TopupRequest,
     response: NoContent,
+    answers: { 201: api.Balance },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['subscription_required', 'account_suspended', 'idempotency_conflict'],
     handler: async ({ account, body, request, reply }) => {
       await s.dueWork.apply(account.id);
       const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/me/topups', body, async (remember) =>
@@ -115,9 +128,11 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/estimates/cost',
+    summary: 'What a generation would cost and what it would draw from, without charging',
     auth: 'account',
     body: api.CostEstimateRequest,
     response: api.CostEstimate,
+    problems: ['not_found'],
     handler: async ({ account, body }) => {
       await s.dueWork.apply(account.id);
       return db.transaction().execute(async (trx) => {
@@ -134,9 +149,13 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/admin/accounts',
+    summary: 'Open an account and issue its first token',
     auth: 'admin',
     body: api.AccountCreate,
     response: NoContent,
+    answers: { 201: api.AccountCreated },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['idempotency_conflict'],
     handler: async ({ body, request, reply }) => {
       const answer = await s.idempotency.run('admin', idempotencyKey(request.headers), 'POST /v1/admin/accounts', body, async (remember) => {
         const { account, token } = await s.accounts.create(body);
@@ -152,9 +171,13 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/me/appeals',
+    summary: 'Appeal a pause of unlimited access',
     auth: 'account',
     body: api.AppealRequest,
     response: NoContent,
+    answers: { 201: api.Appeal },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['idempotency_conflict'],
     handler: async ({ account, body, request, reply }) => {
       const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/me/appeals', body, async (remember) => {
         const appeal = await s.fairUse.appeal(account.id, body.message);
@@ -170,6 +193,7 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/admin/appeals',
+    summary: 'List appeals',
     auth: 'admin',
     query: api.PageQuery.extend({ status: z.enum(['open', 'restored', 'upheld']).optional() }),
     response: api.AppealPage,
@@ -179,6 +203,7 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/admin/appeals/:id/decision',
+    summary: 'Decide an appeal: restore or uphold',
     auth: 'admin',
     params: z.object({ id: z.string().min(1).max(200) }),
     body: api.AppealDecision,
@@ -193,6 +218,7 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/admin/accounts/:id/flags',
+    summary: 'Flag an account for review',
     auth: 'admin',
     params: z.object({ id: z.string().min(1).max(200) }),
     body: api.FlagRequest,
@@ -208,9 +234,11 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/admin/clock',
+    summary: 'Move the test clock forward (test clock only)',
     auth: 'admin',
     body: api.ClockMove,
     response: api.ClockState,
+    problems: ['not_found'],
     handler: async ({ body }) => {
       const clock = s.ctx.clock;
       if (!(clock instanceof TestClock)) throw notFound('The test clock (start the backend with --test-clock)');

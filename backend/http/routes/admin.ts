@@ -24,6 +24,7 @@ export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, s
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/admin/accounts',
+    summary: 'List accounts',
     auth: 'admin',
     query: api.PageQuery,
     response: api.AdminAccountPage,
@@ -47,6 +48,7 @@ export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, s
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/admin/accounts/:id/tokens',
+    summary: 'Issue another token for an account',
     auth: 'admin',
     params: IdParams,
     response: api.TokenIssued,
@@ -62,6 +64,7 @@ export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, s
   defineRoute(app, auth, {
     method: 'DELETE',
     url: '/v1/admin/tokens/:tokenId',
+    summary: 'Revoke a token',
     auth: 'admin',
     params: z.object({ tokenId: z.string().regex(/^[0-9a-f]{16}$/, 'must be the 16 hex digits of a token id') }),
     response: api.TokenRevoked,
@@ -76,10 +79,12 @@ export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, s
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/admin/accounts/:id/topups',
+    summary: 'Grant top-up credits',
     auth: 'admin',
     params: IdParams,
     body: api.TopupGrant,
     response: api.Balance,
+    problems: ['account_suspended'],
     status: 201,
     handler: async ({ params, body }) => {
       await s.dueWork.apply(params.id);

@@ -10,6 +10,7 @@ import * as api from '../../../shared/api.js';
 import { newId } from '../../storage/ids.js';
 import { toGeneration } from '../../domain/generations.js';
 import { defineRoute, IdParams, NoContent, type Authenticator } from '../http.js';
+import { documentRoute } from '../openapi.js';
 import { ApiProblem, notFound } from '../../problem.js';
 import { writeFileAtomic } from '../../providers/atomic-write.js';
 import { clientKey } from '../../policy/fair-use-rules.js';
@@ -17,7 +18,7 @@ import type { Services } from '../../services.js';
 import { decodeCursorOf, encodeCursor } from '../../cursor.js';
 import { ImageGuard } from '../../providers/image-guard.js';
 import { Quotas } from '../limits.js';
-import { idempotencyKey, sendAnswer } from './respond.js';
+import { CLIENT_HEADER, IDEMPOTENCY_HEADER, idempotencyKey, sendAnswer } from './respond.js';
 
 const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 const EXTENSION: Record<string, string> = { 'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp' };
@@ -72,19 +73,30 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/generations',
+    summary: 'Start a generation: charged now, queued, refunded if it fails',
     auth: 'account',
     body: api.GenerationRequest,
     response: NoContent,
-    handler: async ({ account, body, request, reply }) =>
-      sendAnswer(reply, await submit(account.id, body, 'POST /v1/generations', idempotencyKey(request.headers), clientKey(request))),
+    answers: { 202: api.Generation },
+    headers: { ...IDEMPOTENCY_HEADER, ...CLIENT_HEADER },
+    problems: ['insufficient_credits', 'subscription_required', 'generation_limit_reached', 'fast_limit_reached', 'unlimited_paused', 'account_suspended', 'idempotency_conflict'],
+    handler: async ({ account, body, request, reply }) => {
+      // A prompt is the creator's own words: in the log only when the operator asked for debug lines.
+      request.log.debug({ prompt: body.prompt, modelId: body.modelId }, 'generation requested');
+      return sendAnswer(reply, await submit(account.id, body, 'POST /v1/generations', idempotencyKey(request.headers), clientKey(request)));
+    },
   });
 
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/generations/:id/rerun',
+    summary: 'Run a generation again with the same settings (charged again)',
     auth: 'account',
     params: IdParams,
     response: NoContent,
+    answers: { 202: api.Generation },
+    headers: { ...IDEMPOTENCY_HEADER, ...CLIENT_HEADER },
+    problems: ['insufficient_credits', 'subscription_required', 'generation_limit_reached', 'fast_limit_reached', 'unlimited_paused', 'account_suspended', 'idempotency_conflict'],
     handler: async ({ account, params, request, reply }) => {
       const original = await db.transaction().execute((trx) => s.generations.get(trx, account.id, params.id));
       const again: api.GenerationRequest = {
@@ -101,6 +113,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/generations',
+    summary: 'The history of generations, newest first, filtered',
     auth: 'account',
     query: api.GenerationQuery,
     response: api.GenerationPage,
@@ -138,6 +151,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/generations/:id',
+    summary: 'One generation',
     auth: 'account',
     params: IdParams,
     response: api.Generation,
@@ -147,8 +161,10 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/generations/:id/cancel',
+    summary: 'Cancel a queued generation (refunded)',
     auth: 'account',
     params: IdParams,
+    problems: ['not_cancellable'],
     response: api.Generation,
     handler: async ({ account, params }) => {
       const cancelled = await db.transaction().execute(async (trx) => {
@@ -165,9 +181,12 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'DELETE',
     url: '/v1/generations/:id',
+    summary: 'Remove a finished generation from the history',
     auth: 'account',
     params: IdParams,
     response: NoContent,
+    answers: { 204: null },
+    problems: ['not_cancellable'],
     handler: async ({ account, params, reply }) => {
       await db.transaction().execute(async (trx) => {
         const row = await s.generations.get(trx, account.id, params.id);
@@ -187,8 +206,13 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/uploads',
+    summary: 'Upload a reference image (raw bytes)',
     auth: 'account',
     response: NoContent,
+    rawBody: Object.keys(EXTENSION),
+    answers: { 201: api.Upload },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['idempotency_conflict'],
     handler: async ({ account, request, reply }) => {
       const declared = String(request.headers['content-type'] ?? '').split(';')[0]!.trim();
       const bytes = request.body;
@@ -220,6 +244,7 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/prompts/enhance',
+    summary: 'A richer prompt, free of charge',
     auth: 'account',
     body: api.EnhanceRequest,
     response: api.EnhanceResponse,
@@ -230,6 +255,22 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     },
   });
 
+  // Raw bytes with ranges and conditional requests: defined by hand, and so documented by hand.
+  const bytes = { type: 'string', contentMediaType: 'application/octet-stream' };
+  documentRoute(app, {
+    method: 'GET',
+    url: '/v1/outputs/:id',
+    auth: 'account',
+    summary: "An output's bytes (Range and If-None-Match supported)",
+    params: IdParams,
+    headers: { Range: 'One byte range, e.g. bytes=0-1023', 'If-Range': 'The ETag the range is for', 'If-None-Match': 'The ETag already held (304 when it matches)' },
+    answers: {
+      200: { description: 'The whole file, in its own content type', content: { 'application/octet-stream': bytes }, headers: { ETag: 'The sha256 of the file', 'Accept-Ranges': 'bytes' } },
+      206: { description: 'The requested range', content: { 'application/octet-stream': bytes }, headers: { 'Content-Range': 'bytes start-end/size' } },
+      304: { description: 'Not modified (the ETag matched)' },
+      416: { description: 'The range is outside the file', headers: { 'Content-Range': 'bytes */size' } },
+    },
+  });
   app.get('/v1/outputs/:id', async (request, reply) => {
     const account = await auth.account(request);
     const params = IdParams.safeParse(request.params);

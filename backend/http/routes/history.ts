@@ -10,7 +10,7 @@ import { ApiProblem, notFound } from '../../problem.js';
 import type { Services } from '../../services.js';
 import type { Tx } from '../../storage/tx.js';
 import { decodeCursorOf, encodeCursor } from '../../cursor.js';
-import { idempotencyKey, sendAnswer } from './respond.js';
+import { IDEMPOTENCY_HEADER, idempotencyKey, sendAnswer } from './respond.js';
 
 
 async function workspaceView(trx: Tx, accountId: string, id: string): Promise<api.Workspace | null> {
@@ -26,6 +26,7 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/sync',
+    summary: 'Changes since a sync cursor',
     auth: 'account',
     query: api.SyncQuery,
     response: api.SyncResponse,
@@ -59,6 +60,7 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/usage',
+    summary: 'Spending by day, tool or model',
     auth: 'account',
     query: api.UsageQuery,
     response: api.Usage,
@@ -96,6 +98,7 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/ledger',
+    summary: 'The ledger: every credit movement',
     auth: 'account',
     query: api.PageQuery,
     response: api.LedgerPage,
@@ -124,6 +127,7 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/workspaces',
+    summary: 'List workspaces',
     auth: 'account',
     query: api.PageQuery,
     response: api.WorkspacePage,
@@ -144,9 +148,13 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/workspaces',
+    summary: 'Create a workspace',
     auth: 'account',
     body: api.WorkspaceCreate,
     response: NoContent,
+    answers: { 201: api.Workspace },
+    headers: IDEMPOTENCY_HEADER,
+    problems: ['idempotency_conflict'],
     handler: async ({ account, body, request, reply }) => {
       const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/workspaces', body, (remember) =>
         db.transaction().execute(async (trx) => {
@@ -181,6 +189,7 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'PATCH',
     url: '/v1/workspaces/:id',
+    summary: 'Rename a workspace',
     auth: 'account',
     params: IdParams,
     body: api.WorkspaceUpdate,
@@ -194,9 +203,11 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'DELETE',
     url: '/v1/workspaces/:id',
+    summary: 'Delete a workspace (its generations stay)',
     auth: 'account',
     params: IdParams,
     response: NoContent,
+    answers: { 204: null },
     handler: async ({ account, params, reply }) => {
       await changeWorkspace(account.id, params.id, async (trx, now) => {
         await trx.deleteFrom('workspace_items').where('workspace_id', '=', params.id).execute();
@@ -209,6 +220,7 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'POST',
     url: '/v1/workspaces/:id/items',
+    summary: 'Add a generation to a workspace',
     auth: 'account',
     params: IdParams,
     body: api.WorkspaceItemAdd,
@@ -228,6 +240,7 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'DELETE',
     url: '/v1/workspaces/:id/items/:generationId',
+    summary: 'Take a generation out of a workspace',
     auth: 'account',
     params: z.object({ id: z.string().min(1).max(200), generationId: z.string().min(1).max(200) }),
     response: api.Workspace,

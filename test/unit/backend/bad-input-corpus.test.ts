@@ -83,6 +83,11 @@ const templates: Record<string, Template> = {
   'DELETE /v1/workspaces/:id/items/:generationId': { auth: 'account', params: { id: 'workspace', generationId: 'missing' } },
   'GET /v1/queue': { auth: 'account' },
   'GET /v1/events': { auth: 'account', query: { lastEventId: ['%00', '%01'] } },
+  'GET /v1/openapi.json': { auth: 'none' },
+  'GET /v1/ready': { auth: 'none' },
+  'GET /metrics': { auth: 'admin' },
+  'GET /docs': { auth: 'none' },
+  'GET /docs/:file': { auth: 'none', params: { file: 'missing' } },
 };
 
 interface Case {

@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { EmbeddedBackend, nodeLauncher } from '../../../electron/host/embedded-backend.js';
 import { removeDir, startTestHost, tempDir } from './harness.js';
 
@@ -49,6 +49,16 @@ it('the embedded backend gets its admin token through its environment, not its c
   // The token did reach the backend: the admin API takes it.
   const answer = await fetch(`${url}/v1/admin/appeals`, { headers: { authorization: `Bearer ${adminToken}` } });
   expect(answer.status).toBe(200);
+  // Its log is in its data folder's logs/, a JSON line per request, and the token is in none of them.
+  const logFile = join(dataDir, 'logs', 'backend.log');
+  const logged = await vi.waitFor(() => {
+    const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { msg: string; route?: string; requestId?: string });
+    const line = lines.find((l) => l.msg === 'request' && l.route === '/v1/admin/appeals');
+    if (!line) throw new Error('the request is not logged yet');
+    return line;
+  });
+  expect(logged.requestId).toBe(answer.headers.get('x-request-id'));
+  expect(readFileSync(logFile, 'utf8')).not.toContain(adminToken);
 }, 30_000);
 
 it("the app's data folder is 700 and its settings and secrets files 600", async () => {
