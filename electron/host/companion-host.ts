@@ -134,7 +134,6 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       isOnline: (accountId) => this.#connections.get(accountId)?.state.connection.state === 'live',
       onChange: () => this.#schedulePublish(),
       cacheLimitBytes: () => this.settings.get('cacheLimitBytes'),
-      tokenFor: (accountId) => (this.#connections.has(accountId) ? (this.#tokens.get(accountId) ?? null) : null),
       timeZoneFor: (accountId) => this.#connections.get(accountId)?.state.me?.timeZone ?? null,
       snapshot: () => this.snapshot(),
     });

@@ -164,7 +164,6 @@ function newService(dataDir: string, accounts: Map<string, { url: string; token:
       if (!client) clients.set(id, (client = createCompanionClient({ baseURL: account.url, token: account.token, retries: 0, timeoutMs: 60_000 })));
       return client;
     },
-    tokenFor: (id) => accounts.get(id)?.token ?? null,
     timeZoneFor: () => 'Europe/Berlin',
     isOnline: () => true,
     onChange: () => {},

@@ -16,10 +16,9 @@ import type { CompanionClient } from '../../../shared/client.js';
 import { BridgeFailure } from '../bridge-dispatch.js';
 import { recentUseFromStore, refundAuditFromStore, usageFromStore } from './analytics.js';
 import { OutputCache } from './output-cache.js';
-import { workspaceRemote, type AccountEndpoint } from './remote.js';
 import { HistoryStore, type GenerationRow, type HistoryFilter, type OutputRef } from './store.js';
 import { SyncEngine } from './sync-engine.js';
-import { WorkspaceBook, WorkspaceNotFound } from './workspaces.js';
+import { WorkspaceBook, WorkspaceNotFound, workspaceRemote } from './workspaces.js';
 
 export interface HistoryServiceOptions {
   /** The app's data folder: the store lives in `<dataDir>/history`, the cache in `<dataDir>/cache`. */
@@ -32,11 +31,6 @@ export interface HistoryServiceOptions {
   onChange(accountId: string): void;
   /** The output cache's size limit in bytes. */
   cacheLimitBytes(): number;
-  /**
-   * The account's token. Output downloads (Range requests) and renaming or deleting a workspace (PATCH and DELETE
-   * /v1/workspaces/:id, which the typed client has no method for) go over fetch to `clientFor(id).baseURL` with it.
-   */
-  tokenFor?(accountId: string): string | null;
   /** The account's time zone (`me.timeZone`) for usage by local day (C10, A1); the last one seen is kept for offline. */
   timeZoneFor?(accountId: string): string | null;
   /** What `syncNow` answers with: the host's snapshot after the sync has started. */
@@ -91,7 +85,7 @@ export class HistoryService {
     const cache = new OutputCache({
       store,
       cacheDir: this.cacheDir,
-      endpointFor: (accountId) => this.#endpoint(accountId),
+      clientFor: (accountId) => this.options.clientFor(accountId),
       isOnline: (accountId) => this.options.isOnline(accountId),
       limitBytes: () => this.options.cacheLimitBytes(),
       onChange: (accountId) => this.options.onChange(accountId),
@@ -104,7 +98,7 @@ export class HistoryService {
       clientFor: (accountId) => this.options.clientFor(accountId),
       remoteFor: (accountId) => {
         const client = this.options.clientFor(accountId);
-        return client ? workspaceRemote(client, this.#endpoint(accountId)) : null;
+        return client ? workspaceRemote(client) : null;
       },
       isOnline: (accountId) => this.options.isOnline(accountId),
       onChange: (accountId) => this.options.onChange(accountId),
@@ -147,12 +141,6 @@ export class HistoryService {
   /** For tests and the benchmark: sync pages applied per account since start. */
   pagesApplied(accountId: string): number {
     return this.#parts.sync.pagesApplied.get(accountId) ?? 0;
-  }
-
-  #endpoint(accountId: string): AccountEndpoint | null {
-    const client = this.options.clientFor(accountId);
-    const token = this.options.tokenFor?.(accountId) ?? null;
-    return client && token ? { baseURL: client.baseURL, token } : null;
   }
 
   async #rememberTimeZone(accountId: string): Promise<void> {

@@ -10,7 +10,7 @@ import { setImmediate as nextTick } from 'node:timers/promises';
 import { Generation, Workspace, type SyncChange } from '../../../shared/api.js';
 import type { SyncState } from '../../../shared/bridge.js';
 import type { CompanionClient } from '../../../shared/client.js';
-import type { WorkspaceRemote } from './remote.js';
+import type { WorkspaceRemote } from './workspaces.js';
 import type { HistoryStore } from './store.js';
 import type { WorkspaceBook } from './workspaces.js';
 
