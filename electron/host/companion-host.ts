@@ -23,6 +23,7 @@ import { EmbeddedBackend, type BackendLauncher } from './embedded-backend.js';
 import { lostLocalNotice, openHistory, recoverLocalAccount, secretsNotice, settingsNotice } from './file-recovery.js';
 import { HistoryService, type HistoryHandlers } from './history/history-service.js';
 import { LastKnownStore } from './last-known.js';
+import { CountingHostLog } from './host-log.js';
 import { SecretStore, type SecretCipher } from './secrets.js';
 import { SettingsStore, thresholdProblem, type StoredAccount } from './settings.js';
 
@@ -96,6 +97,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   readonly history: HistoryService;
   readonly alerts: AlertEngine;
   readonly platform: HostPlatform;
+  /** Every failure the host survives, logged and counted by kind. */
+  readonly log: CountingHostLog;
   readonly #connections = new Map<string, AccountConnection>();
   /** Accounts whose token cannot be used, with what to tell the user. */
   readonly #tokenProblems = new Map<string, string>();
@@ -116,16 +119,17 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   constructor(private readonly options: CompanionHostOptions) {
     super();
     this.platform = options.platform ?? WEB_PLATFORM;
+    this.log = new CountingHostLog(options.log);
     // Tokens, history and the built-in backend's database live here: the folder is the user's alone.
     ownerOnlyFolder(options.dataDir);
-    this.settings = new SettingsStore(options.dataDir);
+    this.settings = new SettingsStore(options.dataDir, this.log);
     this.#lastKnown = new LastKnownStore(options.dataDir);
-    this.secrets = new SecretStore(options.dataDir, options.cipher ?? null);
+    this.secrets = new SecretStore(options.dataDir, options.cipher ?? null, this.log);
     const recoveredLocal = this.settings.damage ? recoverLocalAccount(this.settings, this.secrets) : false;
     if (this.settings.damage) this.#notices.push(settingsNotice(this.settings.damage, recoveredLocal));
     if (this.secrets.damagedFile !== null) this.#notices.push(secretsNotice(this.secrets.damagedFile));
     this.alerts = new AlertEngine({
-      log: new FiredAlertLog(join(options.dataDir, 'alerts.json')),
+      log: new FiredAlertLog(join(options.dataDir, 'alerts.json'), { log: this.log }),
       preferences: () => ({ enabled: this.settings.get('alertsEnabled'), thresholds: this.settings.get('alertThresholds') }),
     });
     this.history = new HistoryService({
@@ -136,6 +140,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       cacheLimitBytes: () => this.settings.get('cacheLimitBytes'),
       timeZoneFor: (accountId) => this.#connections.get(accountId)?.state.me?.timeZone ?? null,
       snapshot: () => this.snapshot(),
+      log: this.log,
     });
   }
 
@@ -149,7 +154,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     const embedded = needsEmbedded ? this.startEmbedded() : Promise.resolve();
     await new Promise((resolve) => setImmediate(resolve));
     try {
-      const rebuilt = await openHistory(this.history);
+      const rebuilt = await openHistory(this.history, this.log);
       if (rebuilt) this.#notices.push(rebuilt);
     } catch (error) {
       this.#historyProblem = (error as Error).message;
@@ -215,8 +220,9 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     for (const id of [...this.#connections.keys()]) this.#disconnect(id);
     try {
       await this.history.stop();
-    } catch {
+    } catch (error) {
       // Stopping must finish: the history closes its store as well as it can.
+      this.log.warn('history-stop', error, 'The offline history did not close cleanly');
     }
     await this.#embedded?.stop();
     this.#embedded = null;
@@ -305,7 +311,11 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       const cacheLimitChanged = patch.cacheLimitBytes !== undefined && patch.cacheLimitBytes !== this.settings.get('cacheLimitBytes');
       this.settings.updatePreferences(patch);
       // A smaller cache evicts at once (in the background: the answer does not wait for the files).
-      if (cacheLimitChanged) void Promise.resolve().then(() => this.history.cacheLimitChanged()).catch(() => {});
+      if (cacheLimitChanged) {
+        void Promise.resolve()
+          .then(() => this.history.cacheLimitChanged())
+          .catch((error: unknown) => this.log.warn('cache-evict', error, 'Evicting after a smaller cache limit failed'));
+      }
       return this.#publish();
     },
     reconnect: async ({ accountId }) => {
@@ -370,7 +380,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     appeal: async ({ accountId, message }) => {
       const client = this.#client(accountId);
       const appeal = await this.#chargeOnce(['appeal', accountId, message], (key) => client.appeal({ message }, key));
-      const me = await client.me().catch(() => null);
+      // The appeal is made; the fresh account state is a nicety the event stream also brings.
+      const me = await client.me().catch((error: unknown) => this.log.warn('refresh-me', error, 'Reading the account after an appeal failed'));
       if (me) this.#connections.get(accountId)?.applyMe(me);
       return appeal;
     },
@@ -516,7 +527,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   }
 
   async #refreshBalance(accountId: string, client: CompanionClient): Promise<void> {
-    const balance: Balance | null = await client.balance().catch(() => null);
+    const balance: Balance | void = await client.balance().catch((error: unknown) => this.log.warn('refresh-balance', error, 'Reading the balance after a change failed'));
     if (balance) this.#connections.get(accountId)?.applyBalance(balance);
   }
 
@@ -621,7 +632,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     this.#tokenProblems.delete(account.id);
     if (!baseURL) return;
     this.#tokens.set(account.id, token.value);
-    const connection = new AccountConnection({ baseURL, token: token.value, place: this.#placeOf(account), ...this.options.connection });
+    const connection = new AccountConnection({ baseURL, token: token.value, place: this.#placeOf(account), log: this.log, ...this.options.connection });
     connection.on('change', () => {
       this.#observeForAlerts(account.id);
       this.#schedulePublish();
@@ -649,10 +660,12 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   }
 
   #requestSync(accountId: string): void {
+    // The history also reports a failed sync through its sync state; a history that is not open has nothing to sync into.
+    const failed = (error: unknown) => this.log.warn('sync-request', error, `A sync of ${accountId} could not start`);
     try {
-      void Promise.resolve(this.history.requestSync(accountId)).catch(() => {});
-    } catch {
-      // The history reports its own failures through its sync state (or is not open: nothing to sync into).
+      void Promise.resolve(this.history.requestSync(accountId)).catch(failed);
+    } catch (error) {
+      failed(error);
     }
   }
 
@@ -662,7 +675,9 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       if (!state?.error) return state;
       const account = this.settings.accounts().find((a) => a.id === accountId);
       return { ...state, error: plainFailure(withoutURLs(state.error), this.#placeOf(account)).text };
-    } catch {
+    } catch (error) {
+      // The history is not open (its problem is shown on its own): no sync state to show.
+      this.log.debug('sync-state', error, `No sync state for ${accountId}`);
       return null;
     }
   }
@@ -761,6 +776,7 @@ function normalizeBaseURL(raw: string): string {
   try {
     url = new URL(raw);
   } catch {
+    // Not a failure of the host: the address the user typed is answered as invalid.
     throw new BridgeFailure('invalid_request', 'The backend address is not a URL');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BridgeFailure('invalid_request', 'The backend address must start with http:// or https://');
@@ -773,7 +789,7 @@ function hostLabel(url: string | null): string {
   try {
     return new URL(url).host;
   } catch {
-    return 'Unknown backend';
+    return 'Unknown backend'; // a stored address that is not a URL is shown as unknown, not an error
   }
 }
 

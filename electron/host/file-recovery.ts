@@ -11,6 +11,7 @@
 import type { FileNotice } from '../../shared/bridge.js';
 import { notice, setAside, shortName } from './damaged-files.js';
 import type { SecretStore } from './secrets.js';
+import type { HostLog } from './host-log.js';
 import type { SettingsDamage, SettingsStore, StoredAccount } from './settings.js';
 
 export const LOCAL_TOKEN_PREFIX = 'account-token:local-';
@@ -56,11 +57,12 @@ export function recoverLocalAccount(settings: SettingsStore, secrets: SecretStor
 }
 
 /** Opens the history; when its store cannot be opened, sets it aside and opens a fresh one. */
-export async function openHistory(history: { start(): Promise<void>; storePath: string }): Promise<FileNotice | null> {
+export async function openHistory(history: { start(): Promise<void>; storePath: string }, log: HostLog): Promise<FileNotice | null> {
   try {
     await history.start();
     return null;
-  } catch {
+  } catch (error) {
+    log.warn('history-unreadable', error, 'The offline history could not be opened: it is set aside and rebuilt');
     const aside = setAside(history.storePath);
     await history.start();
     return historyNotice(aside);

@@ -16,6 +16,7 @@ import type { CompanionClient } from '../../../shared/client.js';
 import { BridgeFailure } from '../bridge-dispatch.js';
 import { recentUseFromStore, refundAuditFromStore, usageFromStore } from './analytics.js';
 import { OutputCache } from './output-cache.js';
+import { silentHostLog, type HostLog } from '../host-log.js';
 import { HistoryStore, type GenerationRow, type HistoryFilter, type OutputRef } from './store.js';
 import { SyncEngine } from './sync-engine.js';
 import { WorkspaceBook, WorkspaceNotFound, workspaceRemote } from './workspaces.js';
@@ -35,6 +36,8 @@ export interface HistoryServiceOptions {
   timeZoneFor?(accountId: string): string | null;
   /** What `syncNow` answers with: the host's snapshot after the sync has started. */
   snapshot?(): HostSnapshot;
+  /** Where survived failures go (a download that broke, a sync that failed); counted, written nowhere when absent. */
+  log?: HostLog;
   /** The clock for "the last N days" and timestamps (tests move it). */
   now?(): Date;
   /** Background downloads at once (default 3). */
@@ -64,9 +67,11 @@ export class HistoryService {
   #sync: SyncEngine | null = null;
   #cache: OutputCache | null = null;
   readonly #now: () => Date;
+  readonly #log: HostLog;
 
   constructor(readonly options: HistoryServiceOptions) {
     this.#now = options.now ?? (() => new Date());
+    this.#log = options.log ?? silentHostLog();
   }
 
   /** The store file: `<dataDir>/history/history.sqlite`. */
@@ -80,7 +85,7 @@ export class HistoryService {
 
   async start(): Promise<void> {
     if (this.#store) return;
-    const store = new HistoryStore(this.storePath);
+    const store = new HistoryStore(this.storePath, this.#log);
     const book = new WorkspaceBook(store, this.#now);
     const cache = new OutputCache({
       store,
@@ -91,6 +96,7 @@ export class HistoryService {
       onChange: (accountId) => this.options.onChange(accountId),
       now: () => this.#now().getTime(),
       concurrency: this.options.downloadConcurrency ?? 3,
+      log: this.#log,
     });
     const sync = new SyncEngine({
       store,
@@ -102,7 +108,7 @@ export class HistoryService {
       },
       isOnline: (accountId) => this.options.isOnline(accountId),
       onChange: (accountId) => this.options.onChange(accountId),
-      onFilesOrphaned: (paths) => void Promise.allSettled(paths.map((p) => rm(p, { force: true }))),
+      onFilesOrphaned: (paths) => void this.#removeOrphans(paths),
       onReachable: (accountId) => {
         cache.resume();
         void this.#rememberTimeZone(accountId);
@@ -147,8 +153,19 @@ export class HistoryService {
     const known = this.options.timeZoneFor?.(accountId);
     if (known) return this.#store?.setTimeZone(accountId, known);
     if (this.#store?.account(accountId)?.timeZone) return;
-    const me = await this.options.clientFor(accountId)?.me().catch(() => null);
+    const me = await this.options
+      .clientFor(accountId)
+      ?.me()
+      .catch((error: unknown) => this.#log.warn('time-zone-read', error, `The time zone of ${accountId} could not be read (usage stays in UTC until it can)`));
     if (me) this.#store?.setTimeZone(accountId, me.timeZone);
+  }
+
+  /** Files of generations deleted on the backend; one that cannot be removed only takes room until the cache evicts. */
+  async #removeOrphans(paths: string[]): Promise<void> {
+    const results = await Promise.allSettled(paths.map((p) => rm(p, { force: true })));
+    for (const result of results) {
+      if (result.status === 'rejected') this.#log.warn('orphan-remove', result.reason, 'A cached file of a deleted generation could not be removed');
+    }
   }
 
   #timeZone(accountId: string): string {
@@ -167,7 +184,7 @@ export class HistoryService {
    */
   requestSync(accountId: string): Promise<void> {
     if (!this.#sync) return Promise.resolve();
-    return this.#sync.request(accountId).catch(() => {});
+    return this.#sync.request(accountId).catch((error: unknown) => this.#log.warn('sync-failed', error, `The sync of ${accountId} failed (its sync state says so)`));
   }
 
   syncState(accountId: string): SyncState | null {

@@ -12,6 +12,7 @@ import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CompanionClient } from '../../../shared/client.js';
 import { isApiError } from '../../../shared/errors.js';
+import type { HostLog } from '../host-log.js';
 import type { HistoryStore, OutputRef } from './store.js';
 
 export const THUMBNAIL_SIDE = 256;
@@ -47,6 +48,8 @@ export interface OutputCacheOptions {
   now(): number;
   /** Background downloads at once (files opened for viewing do not wait for a slot). */
   concurrency?: number;
+  /** Where survived failures go (a broken download, a thumbnail sharp could not make). */
+  log: HostLog;
 }
 
 interface EntryRow {
@@ -247,8 +250,10 @@ export class OutputCache {
       const size = await makeThumbnail(entry.path, target);
       this.#store.run('UPDATE cache_entries SET thumb_path = ?, thumb_bytes = ? WHERE account_id = ? AND output_id = ?', target, size, output.accountId, output.outputId);
       return target;
-    } catch {
-      return null; // not an image sharp can read: the UI shows the kind's icon
+    } catch (error) {
+      // Not an image sharp can read: the UI shows the kind's icon.
+      this.options.log.debug('thumbnail', error, `No thumbnail for output ${output.outputId}`);
+      return null;
     }
   }
 
@@ -260,7 +265,13 @@ export class OutputCache {
     const abort = new AbortController();
     const done = this.#fetchVerified(output, abort.signal)
       .catch((error: unknown): Outcome => {
-        if (isApiError(error) && error.status === 404) return 'gone';
+        if (isApiError(error) && error.status === 404) {
+          this.options.log.debug('output-gone', error, `Output ${output.outputId} is no longer on the backend`);
+          return 'gone';
+        }
+        // Queued again: the next time the account is online the download resumes from its .part file.
+        if (this.#stopped) this.options.log.debug('output-download-stopped', error, `Downloading output ${output.outputId} stopped with the cache`);
+        else this.options.log.warn('output-download', error, `Downloading output ${output.outputId} failed`);
         return 'offline';
       })
       .then(async (outcome) => {

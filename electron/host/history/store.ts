@@ -24,6 +24,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
+import { silentHostLog, type HostLog } from '../host-log.js';
 import type { Generation } from '../../../shared/api.js';
 import { metaMatchExpression, metaToken, promptMatchExpression } from './search-query.js';
 
@@ -204,8 +205,12 @@ const db = new DatabaseSync(workerData.path);
 db.exec('PRAGMA busy_timeout = 1000');
 parentPort.on('message', (message) => {
   if (message === 'close') { db.close(); parentPort.close(); return; }
-  try { db.exec('PRAGMA wal_checkpoint(PASSIVE)'); } catch {}
-  parentPort.postMessage('done');
+  try {
+    db.exec('PRAGMA wal_checkpoint(PASSIVE)');
+    parentPort.postMessage('done');
+  } catch (error) {
+    parentPort.postMessage('failed: ' + (error && error.message));
+  }
 });
 `;
 const CHECKPOINT_EVERY_MS = 1_000;
@@ -235,7 +240,10 @@ export class HistoryStore {
   readonly #totals = new Map<string, number>();
   readonly #searchWrites = new Map<string, boolean>();
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly log: HostLog = silentHostLog(),
+  ) {
     mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path);
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;');
@@ -248,10 +256,15 @@ export class HistoryStore {
     try {
       const worker = new Worker(CHECKPOINTER, { eval: true, workerData: { path: this.path } });
       worker.unref();
-      worker.on('message', () => {
+      worker.on('message', (message: string) => {
         this.#checkpointing = false;
+        // A busy database is checkpointed on the next tick; the WAL only grows meanwhile.
+        if (message !== 'done') this.log.warn('checkpoint', message, 'A history checkpoint failed');
       });
-      worker.on('error', () => this.#stopCheckpointer());
+      worker.on('error', (error) => {
+        this.log.warn('checkpointer', error, 'The history checkpointer stopped: SQLite checkpoints on the main thread again');
+        this.#stopCheckpointer();
+      });
       this.#checkpointer = worker;
       this.db.exec('PRAGMA wal_autocheckpoint = 0');
       this.#checkpointTimer = setInterval(() => {
@@ -261,7 +274,8 @@ export class HistoryStore {
         this.#checkpointer.postMessage('checkpoint');
       }, CHECKPOINT_EVERY_MS);
       this.#checkpointTimer.unref();
-    } catch {
+    } catch (error) {
+      this.log.warn('checkpointer', error, 'The history checkpointer could not start: SQLite checkpoints on the main thread');
       this.#stopCheckpointer();
     }
   }

@@ -122,7 +122,8 @@ export class SyncEngine {
     const run = this.#runs.get(accountId);
     if (run) {
       run.cancelled = true;
-      await run.running?.catch(() => {});
+      // The run reports its own failure in the account's sync state; forgetting only waits for it to end.
+      await run.running?.catch(() => undefined);
     }
     this.#runs.delete(accountId);
     this.pagesApplied.delete(accountId);
