@@ -36,6 +36,8 @@ export interface HistoryServiceOptions {
   timeZoneFor?(accountId: string): string | null;
   /** What `syncNow` answers with: the host's snapshot after the sync has started. */
   snapshot?(): HostSnapshot;
+  /** Opens the store (the benchmark opens one that times every step). */
+  openStore?(path: string, log: HostLog): HistoryStore;
   /** Where survived failures go (a download that broke, a sync that failed); counted, written nowhere when absent. */
   log?: HostLog;
   /** The clock for "the last N days" and timestamps (tests move it). */
@@ -85,7 +87,7 @@ export class HistoryService {
 
   async start(): Promise<void> {
     if (this.#store) return;
-    const store = new HistoryStore(this.storePath, this.#log);
+    const store = this.options.openStore?.(this.storePath, this.#log) ?? new HistoryStore(this.storePath, this.#log);
     const book = new WorkspaceBook(store, this.#now);
     const cache = new OutputCache({
       store,
