@@ -18,11 +18,11 @@ import { BridgeFailure, withoutURLs } from './bridge-dispatch.js';
 import { BackendSupervisor, type BackoffOptions, type SupervisorState } from './backend-supervisor.js';
 import { backendPlace, embeddedRestartText, plainFailure } from './display-text.js';
 import { ownerOnlyFolder } from '../../backend/storage/private-files.js';
-import { notice } from './damaged-files.js';
 import { EmbeddedBackend, type BackendLauncher } from './embedded-backend.js';
 import { lostLocalNotice, openHistory, recoverLocalAccount, secretsNotice, settingsNotice } from './file-recovery.js';
 import { HistoryService, type HistoryHandlers } from './history/history-service.js';
 import { LastKnownStore } from './last-known.js';
+import { createLocalAccount, embeddedAdminToken, recoverFromDatabase, reissueLocalToken, tokenSecret, type LocalAccountStores } from './local-account.js';
 import { CountingHostLog } from './host-log.js';
 import { SecretStore, type SecretCipher } from './secrets.js';
 import { SettingsStore, thresholdProblem, type StoredAccount } from './settings.js';
@@ -63,8 +63,6 @@ export interface CompanionHostOptions {
   log?: (line: string) => void;
 }
 
-const EMBEDDED_ADMIN_SECRET = 'embedded-admin-token';
-const tokenSecret = (accountId: string) => `account-token:${accountId}`;
 const MAX_TIMER_MS = 86_400_000;
 
 /** The history methods the HistoryService answers; listed so the host can say "unavailable" for one it lacks. */
@@ -169,7 +167,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     this.#embeddedState = { state: 'starting', error: null };
     this.#publish();
     try {
-      const adminToken = this.#embeddedAdminToken();
+      const adminToken = embeddedAdminToken(this.secrets, this.options.embeddedAdminToken);
       const hadDatabase = existsSync(join(this.options.dataDir, 'backend', 'companion.sqlite'));
       const supervisor = new BackendSupervisor({
         port: this.options.embeddedPort ?? 0,
@@ -191,9 +189,10 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       });
       const url = await supervisor.start();
       let local = this.settings.accounts().find((a) => a.kind === 'embedded');
-      if (local && this.secrets.read(tokenSecret(local.id)).state !== 'ok') local = await this.#reissueLocalToken(url, adminToken, local);
-      if (!local && hadDatabase && this.#notices.length > 0) this.#notices.push(lostLocalNotice());
-      if (!local) local = await this.#createLocalAccount(url, adminToken);
+      const stores = { settings: this.settings, secrets: this.secrets, notices: this.#notices };
+      if (local && this.secrets.read(tokenSecret(local.id)).state !== 'ok') local = await reissueLocalToken(stores, url, adminToken, local);
+      if (!local && hadDatabase && this.#notices.length > 0) local = await this.#recoverFromDatabase(stores, url, adminToken);
+      if (!local) local = await createLocalAccount(stores, url, adminToken, this.options.localAccount ?? { name: 'My account', timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' });
       this.#connect(local, url);
       supervisor.on('up', (restartedURL) => this.#embeddedRestarted(restartedURL));
     } catch (error) {
@@ -569,49 +568,15 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
 
   // ---- embedded backend ----------------------------------------------------------------------------------------
 
-  #embeddedAdminToken(): string {
-    if (this.options.embeddedAdminToken) return this.options.embeddedAdminToken;
-    const stored = this.secrets.get(EMBEDDED_ADMIN_SECRET);
-    if (stored) return stored;
-    const token = randomBytes(32).toString('base64url');
-    this.secrets.set(EMBEDDED_ADMIN_SECRET, token);
-    return token;
-  }
-
-  /**
-   * The built-in account lost its token (the secrets file was damaged) while its database is still there: its backend
-   * gives the same account a new token. Only when the backend no longer has the account is a new one made.
-   */
-  async #reissueLocalToken(url: string, adminToken: string, local: StoredAccount): Promise<StoredAccount | undefined> {
-    if (!local.remoteId) return undefined;
-    const admin = createCompanionClient({ baseURL: url, token: adminToken });
+  /** Both files that named the built-in account were damaged: its database still has it, unless it cannot be asked. */
+  async #recoverFromDatabase(stores: LocalAccountStores, url: string, adminToken: string): Promise<StoredAccount | undefined> {
     try {
-      const { token } = await admin.admin.issueToken(local.remoteId);
-      this.secrets.set(tokenSecret(local.id), token);
-      return local;
+      return await recoverFromDatabase(stores, url, adminToken);
     } catch (error) {
-      if ((error as { status?: number }).status !== 404) throw error;
-      this.#notices.push(notice('local-account-missing', 'The built-in backend no longer has your account on this computer, so a new one was made.'));
+      this.log.warn('local-account-recovery', error, 'The built-in backend could not list its accounts: a new account is made');
+      this.#notices.push(lostLocalNotice());
       return undefined;
     }
-  }
-
-  async #createLocalAccount(url: string, adminToken: string): Promise<StoredAccount> {
-    const admin = createCompanionClient({ baseURL: url, token: adminToken });
-    const local = this.options.localAccount ?? {
-      name: 'My account',
-      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
-    };
-    const { account, token } = await admin.admin.createAccount(local);
-    const stored: StoredAccount = { id: `local-${account.id}`, label: account.name, kind: 'embedded', baseURL: null, remoteId: account.id };
-    for (const old of this.settings.accounts().filter((a) => a.kind === 'embedded')) {
-      this.secrets.delete(tokenSecret(old.id));
-      this.settings.removeAccount(old.id);
-    }
-    this.secrets.set(tokenSecret(stored.id), token);
-    this.settings.upsertAccount(stored);
-    if (!this.settings.get('selectedAccountId')) this.settings.set('selectedAccountId', stored.id);
-    return stored;
   }
 
   // ---- connections ---------------------------------------------------------------------------------------------
