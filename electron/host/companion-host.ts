@@ -5,7 +5,7 @@
  * through the same bridge handlers.
  */
 import { EventEmitter } from 'node:events';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Balance, Catalog } from '../../shared/api.js';
@@ -21,6 +21,7 @@ import { ownerOnlyFolder } from '../../backend/storage/private-files.js';
 import { EmbeddedBackend, type BackendLauncher } from './embedded-backend.js';
 import { lostLocalNotice, openHistory, recoverLocalAccount, secretsNotice, settingsNotice } from './file-recovery.js';
 import { HistoryService, type HistoryHandlers } from './history/history-service.js';
+import { ChargingCalls } from './charging-calls.js';
 import { LastKnownStore } from './last-known.js';
 import { createLocalAccount, embeddedAdminToken, recoverFromDatabase, reissueLocalToken, tokenSecret, type LocalAccountStores } from './local-account.js';
 import { CountingHostLog } from './host-log.js';
@@ -82,13 +83,6 @@ const historyMethods: Record<keyof HistoryHandlers, true> = {
   recentUseByModel: true,
 };
 
-interface ChargingCall {
-  idempotencyKey: string;
-  startedAt: number;
-  promise: Promise<unknown>;
-  failed: boolean;
-}
-
 export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; alert: [Alert] }> {
   readonly settings: SettingsStore;
   readonly secrets: SecretStore;
@@ -103,7 +97,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   /** The tokens of connected accounts (read once from the secret store), for the history's file downloads. */
   readonly #tokens = new Map<string, string>();
   readonly #alertTimers = new Map<string, NodeJS.Timeout>();
-  readonly #chargingCalls = new Map<string, ChargingCall>();
+  readonly #chargingCalls: ChargingCalls;
   readonly #startedAt = new Date().toISOString();
   #embedded: BackendSupervisor | null = null;
   #embeddedState: HostSnapshot['embedded'] = { state: 'off', error: null };
@@ -118,6 +112,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     super();
     this.platform = options.platform ?? WEB_PLATFORM;
     this.log = new CountingHostLog(options.log);
+    this.#chargingCalls = new ChargingCalls(options.duplicateWindowMs ?? 2_000);
     // Tokens, history and the built-in backend's database live here: the folder is the user's alone.
     ownerOnlyFolder(options.dataDir);
     this.settings = new SettingsStore(options.dataDir, this.log);
@@ -530,40 +525,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     if (balance) this.#connections.get(accountId)?.applyBalance(balance);
   }
 
-  /**
-   * A charging call (generate, re-run, subscribe, top-up, appeal) made twice with the same input within the duplicate
-   * window is one call: the second gets the first one's answer. A first attempt that failed on the way (network, 5xx)
-   * is tried again with the same Idempotency-Key, so if it did reach the backend after all, the backend answers with
-   * that result instead of charging twice.
-   */
   #chargeOnce<T>(signature: unknown[], run: (idempotencyKey: string) => Promise<T>): Promise<T> {
-    const id = JSON.stringify(signature);
-    const windowMs = this.options.duplicateWindowMs ?? 2_000;
-    const now = Date.now();
-    const earlier = this.#chargingCalls.get(id);
-    const recent = earlier && now - earlier.startedAt <= windowMs ? earlier : undefined;
-    if (recent && !recent.failed) return recent.promise as Promise<T>;
-    const call: ChargingCall = { idempotencyKey: recent?.idempotencyKey ?? randomUUID(), startedAt: recent?.startedAt ?? now, promise: Promise.resolve(), failed: false };
-    const promise = run(call.idempotencyKey);
-    call.promise = promise;
-    this.#chargingCalls.set(id, call);
-    const forget = () => {
-      const left = Math.max(0, call.startedAt + windowMs - Date.now());
-      setTimeout(() => {
-        if (this.#chargingCalls.get(id) === call) this.#chargingCalls.delete(id);
-      }, left).unref();
-    };
-    promise.then(forget, (error: unknown) => {
-      // Only a failure that may have reached the backend keeps its key for a retry; a refusal is final for that key
-      // (the backend would repeat it), so a new attempt after, say, a subscription is a new call.
-      if (isApiError(error) && (error.code === 'network_error' || error.status >= 500)) {
-        call.failed = true;
-        forget();
-      } else if (this.#chargingCalls.get(id) === call) {
-        this.#chargingCalls.delete(id);
-      }
-    });
-    return promise;
+    return this.#chargingCalls.run(signature, run);
   }
 
   // ---- embedded backend ----------------------------------------------------------------------------------------
