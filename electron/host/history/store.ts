@@ -23,7 +23,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { checkpointWorker, type CheckpointMessage } from '../../../backend/storage/checkpointer.js';
 import { silentHostLog, type HostLog } from '../host-log.js';
 import type { Generation } from '../../../shared/api.js';
 import { metaToken, promptMatchExpression } from './search-query.js';
@@ -50,26 +51,7 @@ export interface OutputRef {
   sha256: string;
 }
 
-/**
- * The checkpointer: plain JavaScript run with `eval` (no bundling or TypeScript loader needed in Electron or tests).
- * It checkpoints PASSIVE: it never waits for, nor blocks, the main connection's readers and writer.
- */
-const CHECKPOINTER = `
-process.removeAllListeners('warning');
-const { parentPort, workerData } = require('node:worker_threads');
-const { DatabaseSync } = require('node:sqlite');
-const db = new DatabaseSync(workerData.path);
-db.exec('PRAGMA busy_timeout = 1000');
-parentPort.on('message', (message) => {
-  if (message === 'close') { db.close(); parentPort.close(); return; }
-  try {
-    db.exec('PRAGMA wal_checkpoint(PASSIVE)');
-    parentPort.postMessage('done');
-  } catch (error) {
-    parentPort.postMessage('failed: ' + (error && error.message));
-  }
-});
-`;
+/** How often written pages are checkpointed (by the worker of backend/storage/checkpointer.ts, on request). */
 const CHECKPOINT_EVERY_MS = 1_000;
 
 export class HistoryStore {
@@ -99,12 +81,11 @@ export class HistoryStore {
 
   #startCheckpointer(): void {
     try {
-      const worker = new Worker(CHECKPOINTER, { eval: true, workerData: { path: this.path } });
-      worker.unref();
-      worker.on('message', (message: string) => {
-        this.#checkpointing = false;
+      const worker = checkpointWorker(this.path, { busyTimeoutMs: 1_000 });
+      worker.on('message', (message: CheckpointMessage) => {
         // A busy database is checkpointed on the next tick; the WAL only grows meanwhile.
-        if (message !== 'done') this.log.warn('checkpoint', message, 'A history checkpoint failed');
+        if ('failed' in message) this.log.warn('checkpoint', message.failed, 'A history checkpoint failed');
+        else this.#checkpointing = false;
       });
       worker.on('error', (error) => {
         this.log.warn('checkpointer', error, 'The history checkpointer stopped: SQLite checkpoints on the main thread again');
