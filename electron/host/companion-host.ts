@@ -21,6 +21,7 @@ import { ownerOnlyFolder } from '../../backend/storage/private-files.js';
 import { EmbeddedBackend, type BackendLauncher } from './embedded-backend.js';
 import { lostLocalNotice, openHistory, recoverLocalAccount, secretsNotice, settingsNotice } from './file-recovery.js';
 import { HistoryService, type HistoryHandlers } from './history/history-service.js';
+import { hostLabel, normalizeBaseURL } from './backend-address.js';
 import { ChargingCalls } from './charging-calls.js';
 import { LastKnownStore } from './last-known.js';
 import { createLocalAccount, embeddedAdminToken, recoverFromDatabase, reissueLocalToken, tokenSecret, type LocalAccountStores } from './local-account.js';
@@ -696,29 +697,6 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
 function backendTime(balance: Balance | null, receivedAt: number | null): Date {
   if (!balance || receivedAt === null) return new Date();
   return new Date(Date.parse(balance.asOf) + (Date.now() - receivedAt));
-}
-
-/** The backend's address as kept: http(s), no query, fragment or trailing slash. */
-function normalizeBaseURL(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    // Not a failure of the host: the address the user typed is answered as invalid.
-    throw new BridgeFailure('invalid_request', 'The backend address is not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BridgeFailure('invalid_request', 'The backend address must start with http:// or https://');
-  if (url.username || url.password) throw new BridgeFailure('invalid_request', 'Put the token in the token field, not in the address');
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-
-function hostLabel(url: string | null): string {
-  if (!url) return 'Unknown backend';
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'Unknown backend'; // a stored address that is not a URL is shown as unknown, not an error
-  }
 }
 
 /** The supervisor's state as the snapshot tells it. */
