@@ -6,19 +6,19 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Balance, Catalog } from '../../shared/api.js';
-import type { Alert, BridgeHandlers, ConnectionState, FileNotice, HostSnapshot } from '../../shared/bridge.js';
+import type { Alert, BridgeHandlers, FileNotice, HostSnapshot } from '../../shared/bridge.js';
 import { createCompanionClient, type CompanionClient } from '../../shared/client.js';
 import { isApiError } from '../../shared/errors.js';
 import { AccountConnection } from './account-connection.js';
 import { AlertEngine, FiredAlertLog } from './alerts.js';
 import { BridgeFailure, withoutURLs } from './bridge-dispatch.js';
-import { BackendSupervisor, type BackoffOptions, type SupervisorState } from './backend-supervisor.js';
-import { backendPlace, embeddedRestartText, plainFailure } from './display-text.js';
+import type { BackoffOptions } from './backend-supervisor.js';
+import { BuiltInBackend } from './built-in-backend.js';
+import { backendPlace, plainFailure } from './display-text.js';
 import { ownerOnlyFolder } from '../../backend/storage/private-files.js';
-import { EmbeddedBackend, type BackendLauncher } from './embedded-backend.js';
+import type { BackendLauncher } from './embedded-backend.js';
 import { lostLocalNotice, openHistory, recoverLocalAccount, secretsNotice, settingsNotice } from './file-recovery.js';
 import { HistoryService, type HistoryHandlers } from './history/history-service.js';
 import { hostLabel, normalizeBaseURL } from './backend-address.js';
@@ -100,8 +100,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   readonly #alertTimers = new Map<string, NodeJS.Timeout>();
   readonly #chargingCalls: ChargingCalls;
   readonly #startedAt = new Date().toISOString();
-  #embedded: BackendSupervisor | null = null;
-  #embeddedState: HostSnapshot['embedded'] = { state: 'off', error: null };
+  readonly #builtIn: BuiltInBackend;
   #historyProblem: string | null = null;
   /** Damaged files found at start, and what was done about them, for the user. */
   readonly #notices: FileNotice[] = [];
@@ -114,6 +113,15 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     this.platform = options.platform ?? WEB_PLATFORM;
     this.log = new CountingHostLog(options.log);
     this.#chargingCalls = new ChargingCalls(options.duplicateWindowMs ?? 2_000);
+    this.#builtIn = new BuiltInBackend({
+      dataDir: options.dataDir,
+      launchBackend: options.launchBackend,
+      ...(options.embeddedPort !== undefined ? { port: options.embeddedPort } : {}),
+      ...(options.embeddedTestClock !== undefined ? { testClock: options.embeddedTestClock } : {}),
+      ...(options.embeddedBackoff ? { backoff: options.embeddedBackoff } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      changed: () => this.#schedulePublish(),
+    });
     // Tokens, history and the built-in backend's database live here: the folder is the user's alone.
     ownerOnlyFolder(options.dataDir);
     this.settings = new SettingsStore(options.dataDir, this.log);
@@ -159,46 +167,27 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   }
 
   async startEmbedded(): Promise<void> {
-    if (this.#embedded) await this.#embedded.stop();
-    this.#embeddedState = { state: 'starting', error: null };
+    await this.#builtIn.beginStart();
     this.#publish();
     try {
       const adminToken = embeddedAdminToken(this.secrets, this.options.embeddedAdminToken);
-      const hadDatabase = existsSync(join(this.options.dataDir, 'backend', 'companion.sqlite'));
-      const supervisor = new BackendSupervisor({
-        port: this.options.embeddedPort ?? 0,
-        create: (port) =>
-          new EmbeddedBackend({
-            launcher: this.options.launchBackend,
-            dataDir: join(this.options.dataDir, 'backend'),
-            adminToken,
-            port,
-            testClock: this.options.embeddedTestClock,
-          }),
-        ...(this.options.embeddedBackoff ? { backoff: this.options.embeddedBackoff } : {}),
-        ...(this.options.log ? { log: this.options.log } : {}),
-      });
-      this.#embedded = supervisor;
-      supervisor.on('state', (state) => {
-        this.#embeddedState = embeddedStateOf(state);
-        this.#schedulePublish();
-      });
-      const url = await supervisor.start();
+      const hadDatabase = this.#builtIn.hasDatabase();
+      const url = await this.#builtIn.start(adminToken);
       let local = this.settings.accounts().find((a) => a.kind === 'embedded');
       const stores = { settings: this.settings, secrets: this.secrets, notices: this.#notices };
       if (local && this.secrets.read(tokenSecret(local.id)).state !== 'ok') local = await reissueLocalToken(stores, url, adminToken, local);
       if (!local && hadDatabase && this.#notices.length > 0) local = await this.#recoverFromDatabase(stores, url, adminToken);
       if (!local) local = await createLocalAccount(stores, url, adminToken, this.options.localAccount ?? { name: 'My account', timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' });
       this.#connect(local, url);
-      supervisor.on('up', (restartedURL) => this.#embeddedRestarted(restartedURL));
+      this.#builtIn.onRestarted((restartedURL) => this.#embeddedRestarted(restartedURL));
     } catch (error) {
-      this.#embeddedState = { state: 'failed', error: (error as Error).message };
+      this.#builtIn.failed(error as Error);
     }
     this.#publish();
   }
 
   get embeddedURL(): string | null {
-    return this.#embedded?.url ?? null;
+    return this.#builtIn.url;
   }
 
   /** The built-in backend is back: its account reconnects at once, at the new address if the port had to change. */
@@ -219,8 +208,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       // Stopping must finish: the history closes its store as well as it can.
       this.log.warn('history-stop', error, 'The offline history did not close cleanly');
     }
-    await this.#embedded?.stop();
-    this.#embedded = null;
+    await this.#builtIn.stop();
     this.#lastKnown.flush();
   }
 
@@ -244,7 +232,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
             (problem
               ? { state: 'offline' as const, since: this.#startedAt, dataAsOf: null, error: problem, nextRetryAt: null }
               : { state: 'connecting' as const, since: this.#startedAt, dataAsOf: null, error: null, nextRetryAt: null });
-          const shown = account.kind === 'embedded' ? this.#whileEmbeddedRestarts(connection) : connection;
+          const shown = account.kind === 'embedded' ? this.#builtIn.whileRestarting(connection) : connection;
           return cached && shown.dataAsOf === null ? { ...shown, dataAsOf: cached.dataAsOf } : shown;
         })(),
         me: live?.me ?? cached?.me ?? null,
@@ -260,28 +248,11 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       accounts,
       selectedAccountId,
       catalog: this.#catalogFor(selectedAccountId),
-      embedded: this.#embeddedState,
+      embedded: this.#builtIn.state,
       settings: { ...this.settings.preferences(), dataFolder: this.options.dataDir },
       platform: this.platform,
       secretsEncrypted: this.secrets.encrypted,
       notices: [...this.#notices],
-    };
-  }
-
-  /**
-   * While the host restarts the built-in backend, its account says so (what happened, which attempt, when the next
-   * one starts) instead of the connection's own "isn't answering".
-   */
-  #whileEmbeddedRestarts(connection: ConnectionState): ConnectionState {
-    const embedded = this.#embeddedState;
-    if (embedded.state !== 'restarting') return connection;
-    return {
-      ...connection,
-      state: 'offline',
-      error: embeddedRestartText(embedded.attempt ?? 1),
-      detail: embedded.lastExit ? `It stopped because ${embedded.lastExit.words}.${embedded.lastExit.detail ? ` It last wrote: ${embedded.lastExit.detail}` : ''}` : null,
-      nextRetryAt: embedded.nextAttemptAt ?? null,
-      retrying: !embedded.nextAttemptAt,
     };
   }
 
@@ -316,12 +287,12 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     reconnect: async ({ accountId }) => {
       const account = this.#account(accountId);
       const connection = this.#connections.get(accountId);
-      if (account.kind === 'embedded' && this.#embeddedState.state === 'restarting') this.#embedded?.restartNow();
+      if (account.kind === 'embedded' && this.#builtIn.restarting) this.#builtIn.restartNow();
       else if (connection) connection.reconnectNow();
       else if (account.kind === 'remote') this.#connect(account);
       else if (this.embeddedURL) this.#connect(account, this.embeddedURL);
       // The built-in backend failed or was stopped: start it again (it connects its account).
-      else if (this.#embeddedState.state !== 'starting') await this.startEmbedded();
+      else if (this.#builtIn.state.state !== 'starting') await this.startEmbedded();
       return this.#publish();
     },
 
@@ -434,7 +405,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   }
 
   #failureText(account: StoredAccount | undefined, message: string): string {
-    if (account?.kind === 'embedded' && this.#embeddedState.state === 'restarting') {
+    if (account?.kind === 'embedded' && this.#builtIn.restarting) {
       return 'The built-in backend stopped and is being restarted.';
     }
     return plainFailure(withoutURLs(message), this.#placeOf(account)).text;
@@ -499,9 +470,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     // The built-in backend only serves its own account: with it gone, it stops (and comes back at the next start only
     // if no account is left then).
     if (account.kind === 'embedded' && !this.settings.accounts().some((a) => a.kind === 'embedded')) {
-      await this.#embedded?.stop();
-      this.#embedded = null;
-      this.#embeddedState = { state: 'off', error: null };
+      await this.#builtIn.turnOff();
     }
     const snapshot = this.#publish();
     if (historyError && !this.#historyProblem) throw new BridgeFailure('internal_error', `The account was removed, but its offline history could not be deleted: ${historyError.message}`);
@@ -697,11 +666,6 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
 function backendTime(balance: Balance | null, receivedAt: number | null): Date {
   if (!balance || receivedAt === null) return new Date();
   return new Date(Date.parse(balance.asOf) + (Date.now() - receivedAt));
-}
-
-/** The supervisor's state as the snapshot tells it. */
-function embeddedStateOf(state: SupervisorState): HostSnapshot['embedded'] {
-  return { state: state.state, error: state.error, attempt: state.attempt, nextAttemptAt: state.nextAttemptAt, lastExit: state.lastExit };
 }
 
 const EXTENSIONS: Record<string, string> = {
