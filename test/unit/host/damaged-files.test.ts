@@ -58,6 +58,8 @@ describe('settings.json', () => {
     const [aside] = asideOf(dataDir, 'settings.json');
     expect(readFileSync(join(dataDir, aside!), 'utf8')).toBe('{"theme": "dark", "accounts": [');
     expect(snapshot.settings.theme).toBe('system');
+    // Survived, and so logged and counted by the host's one logger.
+    expect(test.host.log.count('settings-unreadable')).toBe(1);
   });
 
   it('of the wrong shape: the whole account entries are kept, the others left out, a copy set aside', () => {

@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCompanionClient } from '../../../shared/client.js';
+import { FiredAlertLog } from '../../../electron/host/alerts.js';
 import { CountingHostLog } from '../../../electron/host/host-log.js';
 import { OutputCache } from '../../../electron/host/history/output-cache.js';
 import { HistoryStore, type OutputRef } from '../../../electron/host/history/store.js';
@@ -95,5 +96,26 @@ describe('a failed output download is survived, logged and counted', () => {
     await cache.stop();
     expect(log.counts()).toEqual({ 'output-gone': 1 });
     expect(lines).toEqual([]);
+  });
+});
+
+describe('the host counts what it survives', () => {
+  it('an alerts file it cannot write is logged once per failed save and counted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'host-log-alerts-'));
+    try {
+      const lines: string[] = [];
+      const log = new CountingHostLog((line) => lines.push(line), false);
+      // The alerts file's folder is a file: every save fails, the alerts go on for the session.
+      const blocked = join(dir, 'blocked');
+      writeFileSync(blocked, 'not a folder');
+      const fired = new FiredAlertLog(join(blocked, 'alerts.json'), { log });
+      expect(log.counts()).toEqual({ 'alerts-file-unreadable': 1 });
+      fired.record(['threshold:acc_1:subscription:90:2026-11']);
+      expect(fired.has('threshold:acc_1:subscription:90:2026-11')).toBe(true);
+      expect(log.count('alerts-file-unwritable')).toBe(1);
+      expect(lines.at(-1)).toMatch(/^\[host\] warn alerts-file-unwritable: The fired-alerts file could not be written: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
