@@ -22,6 +22,7 @@ import type { BackendLauncher } from './embedded-backend.js';
 import { lostLocalNotice, openHistory, recoverLocalAccount, secretsNotice, settingsNotice } from './file-recovery.js';
 import { HistoryService, type HistoryHandlers } from './history/history-service.js';
 import { hostLabel, normalizeBaseURL } from './backend-address.js';
+import { accountCallHandlers } from './account-calls.js';
 import { ChargingCalls } from './charging-calls.js';
 import { LastKnownStore } from './last-known.js';
 import { createLocalAccount, embeddedAdminToken, recoverFromDatabase, reissueLocalToken, tokenSecret, type LocalAccountStores } from './local-account.js';
@@ -299,58 +300,13 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     signIn: async ({ baseURL, token, label }) => this.#signIn(baseURL, token.trim(), label?.trim() || undefined),
     removeAccount: async ({ accountId }) => this.#removeAccount(accountId),
 
-    estimateCost: async ({ accountId, request }) => this.#client(accountId).estimateCost(request),
-    createGeneration: async ({ accountId, request }) => {
-      const client = this.#client(accountId);
-      const generation = await this.#chargeOnce(['createGeneration', accountId, request], (key) => client.createGeneration(request, key));
-      this.#connections.get(accountId)?.applyGeneration(generation);
-      return generation;
-    },
-    enhancePrompt: async ({ accountId, prompt, tool }) => this.#client(accountId).enhancePrompt(tool ? { prompt, tool } : { prompt }),
-    cancelGeneration: async ({ accountId, generationId }) => {
-      const generation = await this.#client(accountId).cancelGeneration(generationId);
-      this.#connections.get(accountId)?.applyGeneration(generation);
-      return generation;
-    },
-    rerunGeneration: async ({ accountId, generationId }) => {
-      const client = this.#client(accountId);
-      const generation = await this.#chargeOnce(['rerunGeneration', accountId, generationId], (key) => client.rerunGeneration(generationId, key));
-      this.#connections.get(accountId)?.applyGeneration(generation);
-      return generation;
-    },
-    subscribe: async ({ accountId, planId }) => {
-      const client = this.#client(accountId);
-      const me = await this.#chargeOnce(['subscribe', accountId, planId], (key) => client.subscribe({ planId }, key));
-      this.#connections.get(accountId)?.applyMe(me);
-      await this.#refreshBalance(accountId, client);
-      return this.#publish();
-    },
-    cancelSubscription: async ({ accountId }) => {
-      const client = this.#client(accountId);
-      this.#connections.get(accountId)?.applyMe(await client.cancelSubscription());
-      await this.#refreshBalance(accountId, client);
-      return this.#publish();
-    },
-    buyTopup: async ({ accountId, credits }) => {
-      const client = this.#client(accountId);
-      const balance = await this.#chargeOnce(['buyTopup', accountId, credits], (key) => client.buyTopup({ credits }, key));
-      this.#connections.get(accountId)?.applyBalance(balance);
-      return this.#publish();
-    },
-    setTimeZone: async ({ accountId, timeZone }) => {
-      const client = this.#client(accountId);
-      this.#connections.get(accountId)?.applyMe(await client.updateMe({ timeZone }));
-      await this.#refreshBalance(accountId, client);
-      return this.#publish();
-    },
-    appeal: async ({ accountId, message }) => {
-      const client = this.#client(accountId);
-      const appeal = await this.#chargeOnce(['appeal', accountId, message], (key) => client.appeal({ message }, key));
-      // The appeal is made; the fresh account state is a nicety the event stream also brings.
-      const me = await client.me().catch((error: unknown) => this.log.warn('refresh-me', error, 'Reading the account after an appeal failed'));
-      if (me) this.#connections.get(accountId)?.applyMe(me);
-      return appeal;
-    },
+    ...accountCallHandlers({
+      client: (accountId) => this.#client(accountId),
+      connection: (accountId) => this.#connections.get(accountId),
+      chargeOnce: (signature, run) => this.#chargeOnce(signature, run),
+      log: () => this.log,
+      publish: () => this.#publish(),
+    }),
 
     getUsage: async ({ accountId, ...query }) => {
       this.#account(accountId);
@@ -488,11 +444,6 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     const connection = this.#connections.get(accountId);
     if (!connection) throw new BridgeFailure('unavailable', this.#tokenProblems.get(accountId) ?? 'This account is not connected');
     return connection.client;
-  }
-
-  async #refreshBalance(accountId: string, client: CompanionClient): Promise<void> {
-    const balance: Balance | void = await client.balance().catch((error: unknown) => this.log.warn('refresh-balance', error, 'Reading the balance after a change failed'));
-    if (balance) this.#connections.get(accountId)?.applyBalance(balance);
   }
 
   #chargeOnce<T>(signature: unknown[], run: (idempotencyKey: string) => Promise<T>): Promise<T> {
