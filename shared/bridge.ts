@@ -25,6 +25,21 @@ import {
   timeZone,
 } from './api.js';
 
+/** One model's recent use by the account (E2): what the estimator starts from. */
+export const RecentModelUse = z.object({
+  modelId: z.string(),
+  tool: ToolId,
+  generations: z.number().int().nonnegative(),
+  credits: z.number().int().nonnegative(),
+  activeDays: z.number().int().nonnegative(),
+  /** The same use split by the settings it ran with (outputs, quality, duration), most used first; without it the
+   * estimator guesses the settings from the average cost. */
+  bySettings: z
+    .array(z.object({ settings: GenerationSettings.pick({ outputs: true, quality: true, durationS: true }), generations: z.number().int().nonnegative(), credits: z.number().int().nonnegative() }))
+    .optional(),
+});
+export type RecentModelUse = z.infer<typeof RecentModelUse>;
+
 export const Theme = z.enum(['system', 'light', 'dark']);
 export type Theme = z.infer<typeof Theme>;
 
@@ -221,19 +236,7 @@ export const bridgeMethods = {
   // Estimator (E2): the user's own recent use per model, from the offline store.
   recentUseByModel: {
     input: z.object({ accountId, days: z.number().int().min(1).max(365) }).strict(),
-    output: z.array(
-      z.object({
-        modelId: z.string(),
-        tool: ToolId,
-        generations: z.number().int().nonnegative(),
-        credits: z.number().int().nonnegative(),
-        activeDays: z.number().int().nonnegative(),
-        /** The same use split by the settings it ran with (outputs, quality, duration), most used first. */
-        bySettings: z
-          .array(z.object({ settings: GenerationSettings.pick({ outputs: true, quality: true, durationS: true }), generations: z.number().int().nonnegative(), credits: z.number().int().nonnegative() }))
-          .optional(),
-      }),
-    ),
+    output: z.array(RecentModelUse),
   },
 } as const;
 

@@ -3,9 +3,9 @@
  * problem+json becomes an ApiError with its stable code. Safe calls and network failures are retried with
  * exponential backoff; a charging POST carries an Idempotency-Key so that a retry after a network failure is safe.
  */
-import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, type GenericAbortSignal } from 'axios';
 import axiosRetry, { exponentialDelay, isNetworkError } from 'axios-retry';
-import type { z } from 'zod';
+import { z } from 'zod';
 import * as api from './api.js';
 import { ApiError, parseProblem } from './errors.js';
 
@@ -18,6 +18,37 @@ export interface CompanionClientOptions {
 }
 
 const SAFE_METHODS = new Set(['get', 'head', 'options']);
+
+/** Where a download of an output resumes: the bytes already held, and the output's sha256 they must belong to. */
+export interface DownloadFrom {
+  offset: number;
+  sha256: string;
+}
+
+/**
+ * An output's bytes as they arrive. `resumed` says the answer continues the bytes already held (206 from the offset
+ * asked); otherwise the body is the whole file. `unsatisfiable` (416) means the offset is past the file's end: the
+ * held bytes are not a prefix of it. A connection that breaks mid-body fails the iteration with a network_error.
+ */
+export type OutputDownload =
+  | { kind: 'bytes'; resumed: boolean; body: AsyncIterable<Uint8Array> }
+  | { kind: 'unsatisfiable' };
+
+/** Reads a whole (small) body, such as a problem+json answer to a streamed request. */
+async function drain(body: AsyncIterable<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of body) text += decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
+}
+
+function jsonOrNull(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null; // not JSON: the status says what happened
+  }
+}
 
 function newIdempotencyKey(): string {
   return crypto.randomUUID();
@@ -54,22 +85,28 @@ export function createCompanionClient(options: CompanionClientOptions) {
   // (The interceptor above is added first on purpose: axios runs response interceptors in the order they were added,
   // so axios-retry sees the rejection it makes.)
 
-  async function call<T extends z.ZodType>(schema: T, config: AxiosRequestConfig): Promise<z.infer<T>> {
-    let response;
+  const unreachable = (error: unknown) =>
+    new ApiError('network_error', 0, `Cannot reach ${options.baseURL}: ${error instanceof Error ? error.message : String(error)}`);
+
+  /** Any answer the backend gave (whatever its status); a request that got none is a network_error. */
+  async function send(config: AxiosRequestConfig): Promise<AxiosResponse> {
     try {
-      response = await http.request(config);
+      return await http.request(config);
     } catch (error) {
-      if (error instanceof AxiosError && error.response) response = error.response;
-      else {
-        const message = error instanceof Error ? error.message : String(error);
-        throw new ApiError('network_error', 0, `Cannot reach ${options.baseURL}: ${message}`);
-      }
+      if (error instanceof AxiosError && error.response) return error.response;
+      throw unreachable(error);
     }
-    if (response.status >= 400) {
-      const problem = parseProblem(response.data);
-      if (problem) throw ApiError.fromProblem(problem);
-      throw new ApiError('invalid_response', response.status, `Unexpected ${response.status} answer from the backend`);
-    }
+  }
+
+  function failure(status: number, body: unknown): ApiError {
+    const problem = parseProblem(body);
+    if (problem) return ApiError.fromProblem(problem);
+    return new ApiError('invalid_response', status, `Unexpected ${status} answer from the backend`);
+  }
+
+  async function call<T extends z.ZodType>(schema: T, config: AxiosRequestConfig): Promise<z.infer<T>> {
+    const response = await send(config);
+    if (response.status >= 400) throw failure(response.status, response.data);
     const parsed = schema.safeParse(response.data);
     if (!parsed.success) {
       throw new ApiError('invalid_response', response.status, `The backend's answer did not match the contract: ${parsed.error.message}`);
@@ -84,6 +121,47 @@ export function createCompanionClient(options: CompanionClientOptions) {
   const patch = <T extends z.ZodType>(schema: T, url: string, data: unknown) => call(schema, { method: 'patch', url, data });
   const del = <T extends z.ZodType>(schema: T, url: string) => call(schema, { method: 'delete', url });
   const seg = encodeURIComponent;
+
+  /** The body of a streamed answer, with a broken connection as a network_error like any other transport failure. */
+  async function* streamed(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    try {
+      for await (const chunk of body) yield chunk;
+    } catch (error) {
+      throw unreachable(error);
+    }
+  }
+
+  /**
+   * GET /v1/outputs/:id as a stream. Resuming asks for the bytes from `from.offset` on, If-Range the output's
+   * sha256 (its ETag), so that a changed file comes back whole rather than as a wrong continuation. Not retried
+   * here: the caller keeps what arrived and resumes from it.
+   */
+  async function downloadOutput(id: string, from?: DownloadFrom, signal?: GenericAbortSignal): Promise<OutputDownload> {
+    const headers: Record<string, string> = {};
+    if (from && from.offset > 0) {
+      headers.Range = `bytes=${from.offset}-`;
+      headers['If-Range'] = `"${from.sha256}"`;
+    }
+    const response = await send({
+      method: 'get',
+      url: `/v1/outputs/${seg(id)}`,
+      headers,
+      responseType: 'stream',
+      signal,
+      'axios-retry': { retries: 0 },
+    });
+    const body = response.data as AsyncIterable<Uint8Array>;
+    if (response.status === 416) {
+      await drain(streamed(body));
+      return { kind: 'unsatisfiable' };
+    }
+    if (response.status !== 200 && response.status !== 206) {
+      throw failure(response.status, jsonOrNull(await drain(streamed(body)).catch(() => '')));
+    }
+    const contentRange = String(response.headers['content-range'] ?? '');
+    const resumed = response.status === 206 && !!from && from.offset > 0 && contentRange.startsWith(`bytes ${from.offset}-`);
+    return { kind: 'bytes', resumed, body: streamed(body) };
+  }
 
   return {
     baseURL: options.baseURL,
@@ -119,6 +197,12 @@ export function createCompanionClient(options: CompanionClientOptions) {
     queue: () => get(api.QueueStatus, '/v1/queue'),
     usage: (query: z.input<typeof api.UsageQuery> = {}) => get(api.Usage, '/v1/usage', query),
     ledger: (query: z.input<typeof api.PageQuery> = {}) => get(api.LedgerPage, '/v1/ledger', query),
+    renameWorkspace: (id: string, body: z.input<typeof api.WorkspaceUpdate>) => patch(api.Workspace, `/v1/workspaces/${seg(id)}`, body),
+    /** 204: the workspace is gone (or was already). */
+    deleteWorkspace: async (id: string): Promise<void> => {
+      await del(z.unknown(), `/v1/workspaces/${seg(id)}`);
+    },
+    downloadOutput,
     listWorkspaces: (query: z.input<typeof api.PageQuery> = {}) => get(api.WorkspacePage, '/v1/workspaces', query),
     createWorkspace: (body: z.input<typeof api.WorkspaceCreate>, idempotencyKey?: string) =>
       charging(api.Workspace, '/v1/workspaces', body, idempotencyKey),

@@ -26,6 +26,7 @@
  *   plan that needs the fewest top-up credits is recommended "with N top-up credits" (then the cheaper one of equals).
  */
 import type { Catalog, GenerationSettings, Plan, PlanPeriod, ToolId } from './api.js';
+import type { RecentModelUse } from './bridge.js';
 import { priceText } from './money.js';
 import { priceRequest } from './pricing.js';
 
@@ -240,17 +241,6 @@ export function recommendPlan(fits: PlanFit[], estimate: MonthlyEstimate): Recom
     };
   }
   return { kind: 'none', reason: 'No plan of the catalog covers this use.' };
-}
-
-/** One row of `recentUseByModel`: the user's own use of a model over the last days. */
-export interface RecentModelUse {
-  modelId: string;
-  tool: ToolId;
-  generations: number;
-  credits: number;
-  activeDays: number;
-  /** The same use by the settings it really ran with; without it the settings are guessed from the average cost. */
-  bySettings?: Array<{ settings: EstimatorSettings; generations: number; credits: number }>;
 }
 
 /** Every setting combination the catalog allows for a model kind, cheapest settings first. */

@@ -12,6 +12,7 @@ import { createCompanionClient, type CompanionClient } from '../../shared/client
 import { withoutURLs } from './bridge-dispatch.js';
 import { plainFailure } from './display-text.js';
 import { readEventStream } from './event-stream.js';
+import { silentHostLog, type HostLog } from './host-log.js';
 
 export interface AccountConnectionOptions {
   baseURL: string;
@@ -23,6 +24,8 @@ export interface AccountConnectionOptions {
   silenceTimeoutMs?: number;
   /** How messages name this backend: "the built-in backend", "the backend at example.com". */
   place?: string;
+  /** Where survived failures go (an event that cannot be read); counted, written nowhere when absent. */
+  log?: HostLog;
 }
 
 export interface AccountLiveState {
@@ -56,11 +59,13 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
   #queueRead: Promise<void> | null = null;
   #queueReadAgain = false;
   #queueReadFailures = 0;
-  readonly #options: Required<AccountConnectionOptions>;
+  readonly #options: Required<Omit<AccountConnectionOptions, 'log'>>;
+  readonly #log: HostLog;
 
   constructor(options: AccountConnectionOptions) {
     super();
     this.#options = { minDelayMs: 250, maxDelayMs: 10_000, silenceTimeoutMs: 45_000, place: 'the backend', ...options };
+    this.#log = options.log ?? silentHostLog();
     this.client = createCompanionClient({ baseURL: options.baseURL, token: options.token, retries: 0, timeoutMs: 10_000 });
     this.#state = {
       connection: { state: 'connecting', since: new Date().toISOString(), dataAsOf: null, error: null, nextRetryAt: null },
@@ -247,7 +252,9 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
     let payload: unknown;
     try {
       payload = JSON.parse(data);
-    } catch {
+    } catch (error) {
+      // One unreadable event is skipped: the next snapshot or reconnect brings the state again.
+      this.#log.warn('event-unreadable', error, `An event "${type}" from ${this.#options.place} was not JSON`);
       return;
     }
     const parsed = ServerEvent.safeParse({ type, data: payload });

@@ -23,6 +23,7 @@ import { dirname } from 'node:path';
 import type { Balance, Catalog, Draw, Generation, Me } from '../../shared/api.js';
 import type { AlertFact } from '../../shared/alert-facts.js';
 import type { Alert } from '../../shared/bridge.js';
+import { silentHostLog, type HostLog } from './host-log.js';
 import { formatCount, formatLocalDay, formatLocalTimeOn, modelName, plural } from './display-text.js';
 
 export type AlertKind = Alert['kind'];
@@ -71,9 +72,11 @@ export class FiredAlertLog {
   readonly #keepMs: number;
   #seen = new Map<string, number>();
   #dirty = false;
+  readonly #hostLog: HostLog;
 
-  constructor(file: string, options: { clock?: () => Date; keepDays?: number } = {}) {
+  constructor(file: string, options: { clock?: () => Date; keepDays?: number; log?: HostLog } = {}) {
     this.#file = file;
+    this.#hostLog = options.log ?? silentHostLog();
     this.#clock = options.clock ?? (() => new Date());
     this.#keepMs = (options.keepDays ?? 40) * DAY_MS;
     this.#load();
@@ -117,8 +120,10 @@ export class FiredAlertLog {
         const time = Date.parse(at);
         if (Number.isFinite(time)) this.#seen.set(id, time);
       }
-    } catch {
+    } catch (error) {
       // No file yet, or a damaged one: start empty (at worst an alert repeats once).
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') this.#hostLog.debug('alerts-file-missing', error, 'No fired-alerts file yet');
+      else this.#hostLog.warn('alerts-file-unreadable', error, 'The fired-alerts file could not be read: starting empty');
     }
     this.#prune();
   }
@@ -132,8 +137,9 @@ export class FiredAlertLog {
       writeFileSync(temporary, `${JSON.stringify({ fired }, null, 1)}\n`, { mode: 0o600 });
       renameSync(temporary, this.#file);
       this.#dirty = false;
-    } catch {
+    } catch (error) {
       // The data folder is not writable: alerts still work for this session.
+      this.#hostLog.warn('alerts-file-unwritable', error, 'The fired-alerts file could not be written');
     }
   }
 }

@@ -30,7 +30,7 @@ export function withoutURLs(message: string): string {
     try {
       return new URL(url.replace(/[.,;:)]+$/, '')).host || 'the backend';
     } catch {
-      return 'the backend';
+      return 'the backend'; // not a URL after all: named generically
     }
   });
 }

@@ -5,24 +5,28 @@
  * through the same bridge handlers.
  */
 import { EventEmitter } from 'node:events';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Balance, Catalog } from '../../shared/api.js';
-import type { Alert, BridgeHandlers, ConnectionState, FileNotice, HostSnapshot } from '../../shared/bridge.js';
+import type { Alert, BridgeHandlers, FileNotice, HostSnapshot } from '../../shared/bridge.js';
 import { createCompanionClient, type CompanionClient } from '../../shared/client.js';
 import { isApiError } from '../../shared/errors.js';
 import { AccountConnection } from './account-connection.js';
 import { AlertEngine, FiredAlertLog } from './alerts.js';
 import { BridgeFailure, withoutURLs } from './bridge-dispatch.js';
-import { BackendSupervisor, type BackoffOptions, type SupervisorState } from './backend-supervisor.js';
-import { backendPlace, embeddedRestartText, plainFailure } from './display-text.js';
+import type { BackoffOptions } from './backend-supervisor.js';
+import { BuiltInBackend } from './built-in-backend.js';
+import { backendPlace, plainFailure } from './display-text.js';
 import { ownerOnlyFolder } from '../../backend/storage/private-files.js';
-import { notice } from './damaged-files.js';
-import { EmbeddedBackend, type BackendLauncher } from './embedded-backend.js';
+import type { BackendLauncher } from './embedded-backend.js';
 import { lostLocalNotice, openHistory, recoverLocalAccount, secretsNotice, settingsNotice } from './file-recovery.js';
 import { HistoryService, type HistoryHandlers } from './history/history-service.js';
+import { hostLabel, normalizeBaseURL } from './backend-address.js';
+import { accountCallHandlers } from './account-calls.js';
+import { ChargingCalls } from './charging-calls.js';
 import { LastKnownStore } from './last-known.js';
+import { createLocalAccount, embeddedAdminToken, recoverFromDatabase, reissueLocalToken, tokenSecret, type LocalAccountStores } from './local-account.js';
+import { CountingHostLog } from './host-log.js';
 import { SecretStore, type SecretCipher } from './secrets.js';
 import { SettingsStore, thresholdProblem, type StoredAccount } from './settings.js';
 
@@ -62,8 +66,6 @@ export interface CompanionHostOptions {
   log?: (line: string) => void;
 }
 
-const EMBEDDED_ADMIN_SECRET = 'embedded-admin-token';
-const tokenSecret = (accountId: string) => `account-token:${accountId}`;
 const MAX_TIMER_MS = 86_400_000;
 
 /** The history methods the HistoryService answers; listed so the host can say "unavailable" for one it lacks. */
@@ -83,29 +85,23 @@ const historyMethods: Record<keyof HistoryHandlers, true> = {
   recentUseByModel: true,
 };
 
-interface ChargingCall {
-  idempotencyKey: string;
-  startedAt: number;
-  promise: Promise<unknown>;
-  failed: boolean;
-}
-
 export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; alert: [Alert] }> {
   readonly settings: SettingsStore;
   readonly secrets: SecretStore;
   readonly history: HistoryService;
   readonly alerts: AlertEngine;
   readonly platform: HostPlatform;
+  /** Every failure the host survives, logged and counted by kind. */
+  readonly log: CountingHostLog;
   readonly #connections = new Map<string, AccountConnection>();
   /** Accounts whose token cannot be used, with what to tell the user. */
   readonly #tokenProblems = new Map<string, string>();
   /** The tokens of connected accounts (read once from the secret store), for the history's file downloads. */
   readonly #tokens = new Map<string, string>();
   readonly #alertTimers = new Map<string, NodeJS.Timeout>();
-  readonly #chargingCalls = new Map<string, ChargingCall>();
+  readonly #chargingCalls: ChargingCalls;
   readonly #startedAt = new Date().toISOString();
-  #embedded: BackendSupervisor | null = null;
-  #embeddedState: HostSnapshot['embedded'] = { state: 'off', error: null };
+  readonly #builtIn: BuiltInBackend;
   #historyProblem: string | null = null;
   /** Damaged files found at start, and what was done about them, for the user. */
   readonly #notices: FileNotice[] = [];
@@ -116,16 +112,27 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   constructor(private readonly options: CompanionHostOptions) {
     super();
     this.platform = options.platform ?? WEB_PLATFORM;
+    this.log = new CountingHostLog(options.log);
+    this.#chargingCalls = new ChargingCalls(options.duplicateWindowMs ?? 2_000);
+    this.#builtIn = new BuiltInBackend({
+      dataDir: options.dataDir,
+      launchBackend: options.launchBackend,
+      ...(options.embeddedPort !== undefined ? { port: options.embeddedPort } : {}),
+      ...(options.embeddedTestClock !== undefined ? { testClock: options.embeddedTestClock } : {}),
+      ...(options.embeddedBackoff ? { backoff: options.embeddedBackoff } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      changed: () => this.#schedulePublish(),
+    });
     // Tokens, history and the built-in backend's database live here: the folder is the user's alone.
     ownerOnlyFolder(options.dataDir);
-    this.settings = new SettingsStore(options.dataDir);
+    this.settings = new SettingsStore(options.dataDir, this.log);
     this.#lastKnown = new LastKnownStore(options.dataDir);
-    this.secrets = new SecretStore(options.dataDir, options.cipher ?? null);
+    this.secrets = new SecretStore(options.dataDir, options.cipher ?? null, this.log);
     const recoveredLocal = this.settings.damage ? recoverLocalAccount(this.settings, this.secrets) : false;
     if (this.settings.damage) this.#notices.push(settingsNotice(this.settings.damage, recoveredLocal));
     if (this.secrets.damagedFile !== null) this.#notices.push(secretsNotice(this.secrets.damagedFile));
     this.alerts = new AlertEngine({
-      log: new FiredAlertLog(join(options.dataDir, 'alerts.json')),
+      log: new FiredAlertLog(join(options.dataDir, 'alerts.json'), { log: this.log }),
       preferences: () => ({ enabled: this.settings.get('alertsEnabled'), thresholds: this.settings.get('alertThresholds') }),
     });
     this.history = new HistoryService({
@@ -134,9 +141,9 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       isOnline: (accountId) => this.#connections.get(accountId)?.state.connection.state === 'live',
       onChange: () => this.#schedulePublish(),
       cacheLimitBytes: () => this.settings.get('cacheLimitBytes'),
-      tokenFor: (accountId) => (this.#connections.has(accountId) ? (this.#tokens.get(accountId) ?? null) : null),
       timeZoneFor: (accountId) => this.#connections.get(accountId)?.state.me?.timeZone ?? null,
       snapshot: () => this.snapshot(),
+      log: this.log,
     });
   }
 
@@ -150,7 +157,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     const embedded = needsEmbedded ? this.startEmbedded() : Promise.resolve();
     await new Promise((resolve) => setImmediate(resolve));
     try {
-      const rebuilt = await openHistory(this.history);
+      const rebuilt = await openHistory(this.history, this.log);
       if (rebuilt) this.#notices.push(rebuilt);
     } catch (error) {
       this.#historyProblem = (error as Error).message;
@@ -161,45 +168,27 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   }
 
   async startEmbedded(): Promise<void> {
-    if (this.#embedded) await this.#embedded.stop();
-    this.#embeddedState = { state: 'starting', error: null };
+    await this.#builtIn.beginStart();
     this.#publish();
     try {
-      const adminToken = this.#embeddedAdminToken();
-      const hadDatabase = existsSync(join(this.options.dataDir, 'backend', 'companion.sqlite'));
-      const supervisor = new BackendSupervisor({
-        port: this.options.embeddedPort ?? 0,
-        create: (port) =>
-          new EmbeddedBackend({
-            launcher: this.options.launchBackend,
-            dataDir: join(this.options.dataDir, 'backend'),
-            adminToken,
-            port,
-            testClock: this.options.embeddedTestClock,
-          }),
-        ...(this.options.embeddedBackoff ? { backoff: this.options.embeddedBackoff } : {}),
-        ...(this.options.log ? { log: this.options.log } : {}),
-      });
-      this.#embedded = supervisor;
-      supervisor.on('state', (state) => {
-        this.#embeddedState = embeddedStateOf(state);
-        this.#schedulePublish();
-      });
-      const url = await supervisor.start();
+      const adminToken = embeddedAdminToken(this.secrets, this.options.embeddedAdminToken);
+      const hadDatabase = this.#builtIn.hasDatabase();
+      const url = await this.#builtIn.start(adminToken);
       let local = this.settings.accounts().find((a) => a.kind === 'embedded');
-      if (local && this.secrets.read(tokenSecret(local.id)).state !== 'ok') local = await this.#reissueLocalToken(url, adminToken, local);
-      if (!local && hadDatabase && this.#notices.length > 0) this.#notices.push(lostLocalNotice());
-      if (!local) local = await this.#createLocalAccount(url, adminToken);
+      const stores = { settings: this.settings, secrets: this.secrets, notices: this.#notices };
+      if (local && this.secrets.read(tokenSecret(local.id)).state !== 'ok') local = await reissueLocalToken(stores, url, adminToken, local);
+      if (!local && hadDatabase && this.#notices.length > 0) local = await this.#recoverFromDatabase(stores, url, adminToken);
+      if (!local) local = await createLocalAccount(stores, url, adminToken, this.options.localAccount ?? { name: 'My account', timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' });
       this.#connect(local, url);
-      supervisor.on('up', (restartedURL) => this.#embeddedRestarted(restartedURL));
+      this.#builtIn.onRestarted((restartedURL) => this.#embeddedRestarted(restartedURL));
     } catch (error) {
-      this.#embeddedState = { state: 'failed', error: (error as Error).message };
+      this.#builtIn.failed(error as Error);
     }
     this.#publish();
   }
 
   get embeddedURL(): string | null {
-    return this.#embedded?.url ?? null;
+    return this.#builtIn.url;
   }
 
   /** The built-in backend is back: its account reconnects at once, at the new address if the port had to change. */
@@ -216,11 +205,11 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     for (const id of [...this.#connections.keys()]) this.#disconnect(id);
     try {
       await this.history.stop();
-    } catch {
+    } catch (error) {
       // Stopping must finish: the history closes its store as well as it can.
+      this.log.warn('history-stop', error, 'The offline history did not close cleanly');
     }
-    await this.#embedded?.stop();
-    this.#embedded = null;
+    await this.#builtIn.stop();
     this.#lastKnown.flush();
   }
 
@@ -244,7 +233,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
             (problem
               ? { state: 'offline' as const, since: this.#startedAt, dataAsOf: null, error: problem, nextRetryAt: null }
               : { state: 'connecting' as const, since: this.#startedAt, dataAsOf: null, error: null, nextRetryAt: null });
-          const shown = account.kind === 'embedded' ? this.#whileEmbeddedRestarts(connection) : connection;
+          const shown = account.kind === 'embedded' ? this.#builtIn.whileRestarting(connection) : connection;
           return cached && shown.dataAsOf === null ? { ...shown, dataAsOf: cached.dataAsOf } : shown;
         })(),
         me: live?.me ?? cached?.me ?? null,
@@ -260,28 +249,11 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       accounts,
       selectedAccountId,
       catalog: this.#catalogFor(selectedAccountId),
-      embedded: this.#embeddedState,
+      embedded: this.#builtIn.state,
       settings: { ...this.settings.preferences(), dataFolder: this.options.dataDir },
       platform: this.platform,
       secretsEncrypted: this.secrets.encrypted,
       notices: [...this.#notices],
-    };
-  }
-
-  /**
-   * While the host restarts the built-in backend, its account says so (what happened, which attempt, when the next
-   * one starts) instead of the connection's own "isn't answering".
-   */
-  #whileEmbeddedRestarts(connection: ConnectionState): ConnectionState {
-    const embedded = this.#embeddedState;
-    if (embedded.state !== 'restarting') return connection;
-    return {
-      ...connection,
-      state: 'offline',
-      error: embeddedRestartText(embedded.attempt ?? 1),
-      detail: embedded.lastExit ? `It stopped because ${embedded.lastExit.words}.${embedded.lastExit.detail ? ` It last wrote: ${embedded.lastExit.detail}` : ''}` : null,
-      nextRetryAt: embedded.nextAttemptAt ?? null,
-      retrying: !embedded.nextAttemptAt,
     };
   }
 
@@ -306,75 +278,35 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       const cacheLimitChanged = patch.cacheLimitBytes !== undefined && patch.cacheLimitBytes !== this.settings.get('cacheLimitBytes');
       this.settings.updatePreferences(patch);
       // A smaller cache evicts at once (in the background: the answer does not wait for the files).
-      if (cacheLimitChanged) void Promise.resolve().then(() => this.history.cacheLimitChanged()).catch(() => {});
+      if (cacheLimitChanged) {
+        void Promise.resolve()
+          .then(() => this.history.cacheLimitChanged())
+          .catch((error: unknown) => this.log.warn('cache-evict', error, 'Evicting after a smaller cache limit failed'));
+      }
       return this.#publish();
     },
     reconnect: async ({ accountId }) => {
       const account = this.#account(accountId);
       const connection = this.#connections.get(accountId);
-      if (account.kind === 'embedded' && this.#embeddedState.state === 'restarting') this.#embedded?.restartNow();
+      if (account.kind === 'embedded' && this.#builtIn.restarting) this.#builtIn.restartNow();
       else if (connection) connection.reconnectNow();
       else if (account.kind === 'remote') this.#connect(account);
       else if (this.embeddedURL) this.#connect(account, this.embeddedURL);
       // The built-in backend failed or was stopped: start it again (it connects its account).
-      else if (this.#embeddedState.state !== 'starting') await this.startEmbedded();
+      else if (this.#builtIn.state.state !== 'starting') await this.startEmbedded();
       return this.#publish();
     },
 
     signIn: async ({ baseURL, token, label }) => this.#signIn(baseURL, token.trim(), label?.trim() || undefined),
     removeAccount: async ({ accountId }) => this.#removeAccount(accountId),
 
-    estimateCost: async ({ accountId, request }) => this.#client(accountId).estimateCost(request),
-    createGeneration: async ({ accountId, request }) => {
-      const client = this.#client(accountId);
-      const generation = await this.#chargeOnce(['createGeneration', accountId, request], (key) => client.createGeneration(request, key));
-      this.#connections.get(accountId)?.applyGeneration(generation);
-      return generation;
-    },
-    enhancePrompt: async ({ accountId, prompt, tool }) => this.#client(accountId).enhancePrompt(tool ? { prompt, tool } : { prompt }),
-    cancelGeneration: async ({ accountId, generationId }) => {
-      const generation = await this.#client(accountId).cancelGeneration(generationId);
-      this.#connections.get(accountId)?.applyGeneration(generation);
-      return generation;
-    },
-    rerunGeneration: async ({ accountId, generationId }) => {
-      const client = this.#client(accountId);
-      const generation = await this.#chargeOnce(['rerunGeneration', accountId, generationId], (key) => client.rerunGeneration(generationId, key));
-      this.#connections.get(accountId)?.applyGeneration(generation);
-      return generation;
-    },
-    subscribe: async ({ accountId, planId }) => {
-      const client = this.#client(accountId);
-      const me = await this.#chargeOnce(['subscribe', accountId, planId], (key) => client.subscribe({ planId }, key));
-      this.#connections.get(accountId)?.applyMe(me);
-      await this.#refreshBalance(accountId, client);
-      return this.#publish();
-    },
-    cancelSubscription: async ({ accountId }) => {
-      const client = this.#client(accountId);
-      this.#connections.get(accountId)?.applyMe(await client.cancelSubscription());
-      await this.#refreshBalance(accountId, client);
-      return this.#publish();
-    },
-    buyTopup: async ({ accountId, credits }) => {
-      const client = this.#client(accountId);
-      const balance = await this.#chargeOnce(['buyTopup', accountId, credits], (key) => client.buyTopup({ credits }, key));
-      this.#connections.get(accountId)?.applyBalance(balance);
-      return this.#publish();
-    },
-    setTimeZone: async ({ accountId, timeZone }) => {
-      const client = this.#client(accountId);
-      this.#connections.get(accountId)?.applyMe(await client.updateMe({ timeZone }));
-      await this.#refreshBalance(accountId, client);
-      return this.#publish();
-    },
-    appeal: async ({ accountId, message }) => {
-      const client = this.#client(accountId);
-      const appeal = await this.#chargeOnce(['appeal', accountId, message], (key) => client.appeal({ message }, key));
-      const me = await client.me().catch(() => null);
-      if (me) this.#connections.get(accountId)?.applyMe(me);
-      return appeal;
-    },
+    ...accountCallHandlers({
+      client: (accountId) => this.#client(accountId),
+      connection: (accountId) => this.#connections.get(accountId),
+      chargeOnce: (signature, run) => this.#chargeOnce(signature, run),
+      log: () => this.log,
+      publish: () => this.#publish(),
+    }),
 
     getUsage: async ({ accountId, ...query }) => {
       this.#account(accountId);
@@ -429,7 +361,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   }
 
   #failureText(account: StoredAccount | undefined, message: string): string {
-    if (account?.kind === 'embedded' && this.#embeddedState.state === 'restarting') {
+    if (account?.kind === 'embedded' && this.#builtIn.restarting) {
       return 'The built-in backend stopped and is being restarted.';
     }
     return plainFailure(withoutURLs(message), this.#placeOf(account)).text;
@@ -494,9 +426,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     // The built-in backend only serves its own account: with it gone, it stops (and comes back at the next start only
     // if no account is left then).
     if (account.kind === 'embedded' && !this.settings.accounts().some((a) => a.kind === 'embedded')) {
-      await this.#embedded?.stop();
-      this.#embedded = null;
-      this.#embeddedState = { state: 'off', error: null };
+      await this.#builtIn.turnOff();
     }
     const snapshot = this.#publish();
     if (historyError && !this.#historyProblem) throw new BridgeFailure('internal_error', `The account was removed, but its offline history could not be deleted: ${historyError.message}`);
@@ -516,92 +446,21 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     return connection.client;
   }
 
-  async #refreshBalance(accountId: string, client: CompanionClient): Promise<void> {
-    const balance: Balance | null = await client.balance().catch(() => null);
-    if (balance) this.#connections.get(accountId)?.applyBalance(balance);
-  }
-
-  /**
-   * A charging call (generate, re-run, subscribe, top-up, appeal) made twice with the same input within the duplicate
-   * window is one call: the second gets the first one's answer. A first attempt that failed on the way (network, 5xx)
-   * is tried again with the same Idempotency-Key, so if it did reach the backend after all, the backend answers with
-   * that result instead of charging twice.
-   */
   #chargeOnce<T>(signature: unknown[], run: (idempotencyKey: string) => Promise<T>): Promise<T> {
-    const id = JSON.stringify(signature);
-    const windowMs = this.options.duplicateWindowMs ?? 2_000;
-    const now = Date.now();
-    const earlier = this.#chargingCalls.get(id);
-    const recent = earlier && now - earlier.startedAt <= windowMs ? earlier : undefined;
-    if (recent && !recent.failed) return recent.promise as Promise<T>;
-    const call: ChargingCall = { idempotencyKey: recent?.idempotencyKey ?? randomUUID(), startedAt: recent?.startedAt ?? now, promise: Promise.resolve(), failed: false };
-    const promise = run(call.idempotencyKey);
-    call.promise = promise;
-    this.#chargingCalls.set(id, call);
-    const forget = () => {
-      const left = Math.max(0, call.startedAt + windowMs - Date.now());
-      setTimeout(() => {
-        if (this.#chargingCalls.get(id) === call) this.#chargingCalls.delete(id);
-      }, left).unref();
-    };
-    promise.then(forget, (error: unknown) => {
-      // Only a failure that may have reached the backend keeps its key for a retry; a refusal is final for that key
-      // (the backend would repeat it), so a new attempt after, say, a subscription is a new call.
-      if (isApiError(error) && (error.code === 'network_error' || error.status >= 500)) {
-        call.failed = true;
-        forget();
-      } else if (this.#chargingCalls.get(id) === call) {
-        this.#chargingCalls.delete(id);
-      }
-    });
-    return promise;
+    return this.#chargingCalls.run(signature, run);
   }
 
   // ---- embedded backend ----------------------------------------------------------------------------------------
 
-  #embeddedAdminToken(): string {
-    if (this.options.embeddedAdminToken) return this.options.embeddedAdminToken;
-    const stored = this.secrets.get(EMBEDDED_ADMIN_SECRET);
-    if (stored) return stored;
-    const token = randomBytes(32).toString('base64url');
-    this.secrets.set(EMBEDDED_ADMIN_SECRET, token);
-    return token;
-  }
-
-  /**
-   * The built-in account lost its token (the secrets file was damaged) while its database is still there: its backend
-   * gives the same account a new token. Only when the backend no longer has the account is a new one made.
-   */
-  async #reissueLocalToken(url: string, adminToken: string, local: StoredAccount): Promise<StoredAccount | undefined> {
-    if (!local.remoteId) return undefined;
-    const admin = createCompanionClient({ baseURL: url, token: adminToken });
+  /** Both files that named the built-in account were damaged: its database still has it, unless it cannot be asked. */
+  async #recoverFromDatabase(stores: LocalAccountStores, url: string, adminToken: string): Promise<StoredAccount | undefined> {
     try {
-      const { token } = await admin.admin.issueToken(local.remoteId);
-      this.secrets.set(tokenSecret(local.id), token);
-      return local;
+      return await recoverFromDatabase(stores, url, adminToken);
     } catch (error) {
-      if ((error as { status?: number }).status !== 404) throw error;
-      this.#notices.push(notice('local-account-missing', 'The built-in backend no longer has your account on this computer, so a new one was made.'));
+      this.log.warn('local-account-recovery', error, 'The built-in backend could not list its accounts: a new account is made');
+      this.#notices.push(lostLocalNotice());
       return undefined;
     }
-  }
-
-  async #createLocalAccount(url: string, adminToken: string): Promise<StoredAccount> {
-    const admin = createCompanionClient({ baseURL: url, token: adminToken });
-    const local = this.options.localAccount ?? {
-      name: 'My account',
-      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
-    };
-    const { account, token } = await admin.admin.createAccount(local);
-    const stored: StoredAccount = { id: `local-${account.id}`, label: account.name, kind: 'embedded', baseURL: null, remoteId: account.id };
-    for (const old of this.settings.accounts().filter((a) => a.kind === 'embedded')) {
-      this.secrets.delete(tokenSecret(old.id));
-      this.settings.removeAccount(old.id);
-    }
-    this.secrets.set(tokenSecret(stored.id), token);
-    this.settings.upsertAccount(stored);
-    if (!this.settings.get('selectedAccountId')) this.settings.set('selectedAccountId', stored.id);
-    return stored;
   }
 
   // ---- connections ---------------------------------------------------------------------------------------------
@@ -622,7 +481,7 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     this.#tokenProblems.delete(account.id);
     if (!baseURL) return;
     this.#tokens.set(account.id, token.value);
-    const connection = new AccountConnection({ baseURL, token: token.value, place: this.#placeOf(account), ...this.options.connection });
+    const connection = new AccountConnection({ baseURL, token: token.value, place: this.#placeOf(account), log: this.log, ...this.options.connection });
     connection.on('change', () => {
       this.#observeForAlerts(account.id);
       this.#schedulePublish();
@@ -650,10 +509,12 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   }
 
   #requestSync(accountId: string): void {
+    // The history also reports a failed sync through its sync state; a history that is not open has nothing to sync into.
+    const failed = (error: unknown) => this.log.warn('sync-request', error, `A sync of ${accountId} could not start`);
     try {
-      void Promise.resolve(this.history.requestSync(accountId)).catch(() => {});
-    } catch {
-      // The history reports its own failures through its sync state (or is not open: nothing to sync into).
+      void Promise.resolve(this.history.requestSync(accountId)).catch(failed);
+    } catch (error) {
+      failed(error);
     }
   }
 
@@ -663,7 +524,9 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       if (!state?.error) return state;
       const account = this.settings.accounts().find((a) => a.id === accountId);
       return { ...state, error: plainFailure(withoutURLs(state.error), this.#placeOf(account)).text };
-    } catch {
+    } catch (error) {
+      // The history is not open (its problem is shown on its own): no sync state to show.
+      this.log.debug('sync-state', error, `No sync state for ${accountId}`);
       return null;
     }
   }
@@ -754,33 +617,6 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
 function backendTime(balance: Balance | null, receivedAt: number | null): Date {
   if (!balance || receivedAt === null) return new Date();
   return new Date(Date.parse(balance.asOf) + (Date.now() - receivedAt));
-}
-
-/** The backend's address as kept: http(s), no query, fragment or trailing slash. */
-function normalizeBaseURL(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new BridgeFailure('invalid_request', 'The backend address is not a URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BridgeFailure('invalid_request', 'The backend address must start with http:// or https://');
-  if (url.username || url.password) throw new BridgeFailure('invalid_request', 'Put the token in the token field, not in the address');
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-
-function hostLabel(url: string | null): string {
-  if (!url) return 'Unknown backend';
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'Unknown backend';
-  }
-}
-
-/** The supervisor's state as the snapshot tells it. */
-function embeddedStateOf(state: SupervisorState): HostSnapshot['embedded'] {
-  return { state: state.state, error: state.error, attempt: state.attempt, nextAttemptAt: state.nextAttemptAt, lastExit: state.lastExit };
 }
 
 const EXTENSIONS: Record<string, string> = {

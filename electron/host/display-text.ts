@@ -21,7 +21,7 @@ function zoneOrUTC(zone: string | undefined): string {
     new Intl.DateTimeFormat('en-GB', { timeZone: zone });
     return zone;
   } catch {
-    return 'UTC';
+    return 'UTC'; // a zone this runtime does not know: times are shown in UTC (and say so)
   }
 }
 

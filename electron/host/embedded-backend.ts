@@ -102,7 +102,8 @@ export class EmbeddedBackend {
     } finally {
       clearTimeout(timer);
     }
-    exited.catch(() => {});
+    // Only the race above needed this rejection; an exit after the start is reported by whoever watches exited().
+    exited.catch(() => undefined);
     return this.#url;
   }
 

@@ -6,11 +6,13 @@
  * - settings.json readable in part: the whole account entries are kept, the others dropped (a copy is set aside);
  * - secrets.json unreadable: set aside; the built-in account is given a new token for the same account by its
  *   backend (startEmbedded), other accounts ask to sign in again;
+ * - both unreadable: the built-in account is found in its backend's database and given a new token (local-account.ts);
  * - history.sqlite unreadable: set aside, a fresh store is opened, and sync fills it from the backends.
  */
 import type { FileNotice } from '../../shared/bridge.js';
 import { notice, setAside, shortName } from './damaged-files.js';
 import type { SecretStore } from './secrets.js';
+import type { HostLog } from './host-log.js';
 import type { SettingsDamage, SettingsStore, StoredAccount } from './settings.js';
 
 export const LOCAL_TOKEN_PREFIX = 'account-token:local-';
@@ -35,7 +37,7 @@ export function historyNotice(aside: string | null): FileNotice {
   return notice('history-damaged', `The offline history could not be opened, so a new one was started; it is filled again from your backends as they connect.${kept}`);
 }
 
-/** Both files that named the built-in account were lost while its database is there: a new account is made, and said so. */
+/** Both files that named the built-in account were lost and its database could not be asked: a new account is made, and said so. */
 export function lostLocalNotice(): FileNotice {
   return notice(
     'local-account-lost',
@@ -56,11 +58,12 @@ export function recoverLocalAccount(settings: SettingsStore, secrets: SecretStor
 }
 
 /** Opens the history; when its store cannot be opened, sets it aside and opens a fresh one. */
-export async function openHistory(history: { start(): Promise<void>; storePath: string }): Promise<FileNotice | null> {
+export async function openHistory(history: { start(): Promise<void>; storePath: string }, log: HostLog): Promise<FileNotice | null> {
   try {
     await history.start();
     return null;
-  } catch {
+  } catch (error) {
+    log.warn('history-unreadable', error, 'The offline history could not be opened: it is set aside and rebuilt');
     const aside = setAside(history.storePath);
     await history.start();
     return historyNotice(aside);

@@ -35,7 +35,7 @@ export function parseMediaPath(path: string): { accountId: string; outputId: str
     if (!accountId || !outputId || accountId.length > 200 || outputId.length > 200) return null;
     return { accountId, outputId, variant: variant as MediaVariant };
   } catch {
-    return null;
+    return null; // a bad escape in a media address is a 404, not a failure of the host
   }
 }
 
@@ -82,7 +82,7 @@ export function createMediaFetchHandler(source: MediaSource, headers: Record<str
     try {
       url = new URL(request.url);
     } catch {
-      return notFound();
+      return notFound(); // an address that does not parse names no file
     }
     const media = url.host === 'media' ? parseMediaPath(url.pathname) : null;
     if (!media) return notFound();

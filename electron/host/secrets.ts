@@ -9,6 +9,7 @@
 import Conf from 'conf';
 import { join } from 'node:path';
 import { setAside } from './damaged-files.js';
+import { silentHostLog, type HostLog } from './host-log.js';
 
 /** The part of Electron's safeStorage the host needs; main passes the real one in. */
 export interface SecretCipher {
@@ -31,16 +32,19 @@ export class SecretStore {
   readonly #cipher: SecretCipher | null;
   /** Set when the secrets file could not be parsed and was moved aside (its path), so the host can say so. */
   readonly damagedFile: string | null;
+  readonly #log: HostLog;
 
-  constructor(dataDir: string, cipher: SecretCipher | null = null) {
+  constructor(dataDir: string, cipher: SecretCipher | null = null, log: HostLog = silentHostLog()) {
     this.#cipher = cipher;
+    this.#log = log;
     const open = () => new Conf<Record<string, StoredSecret>>({ cwd: dataDir, configName: CONFIG_NAME, configFileMode: 0o600, clearInvalidConfig: false });
     let damaged: string | null = null;
     let conf: Conf<Record<string, StoredSecret>>;
     try {
       conf = open();
-    } catch {
+    } catch (error) {
       // A damaged file is kept beside (never deleted: it may still be recoverable by hand) and the store starts empty.
+      log.warn('secrets-unreadable', error, 'The secrets file could not be read: it is set aside (the user is told)');
       damaged = setAside(join(dataDir, `${CONFIG_NAME}.json`));
       conf = open();
     }
@@ -105,7 +109,9 @@ export class SecretStore {
   #cipherAvailable(): boolean {
     try {
       return this.#cipher?.isEncryptionAvailable() ?? false;
-    } catch {
+    } catch (error) {
+      // The system keychain did not answer: secrets are kept unencrypted in the owner-only file, as without one.
+      this.#log.warn('keychain', error, 'The system keychain is not available');
       return false;
     }
   }

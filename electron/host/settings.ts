@@ -7,6 +7,7 @@ import Conf from 'conf';
 import { z } from 'zod';
 import { AlertThresholds, Theme, type Settings } from '../../shared/bridge.js';
 import { copyAside, setAside } from './damaged-files.js';
+import { silentHostLog, type HostLog } from './host-log.js';
 
 export interface StoredAccount {
   id: string;
@@ -95,13 +96,14 @@ export class SettingsStore {
   /** Set when the file could not be read, or only in part, at start; the host tells the user. */
   readonly damage: SettingsDamage | null = null;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, log: HostLog = silentHostLog()) {
     const open = () => new Conf<SettingsData>({ cwd: dataDir, configName: 'settings', defaults, configFileMode: 0o600, clearInvalidConfig: false });
     const file = join(dataDir, 'settings.json');
     let conf: Conf<SettingsData>;
     try {
       conf = open();
-    } catch {
+    } catch (error) {
+      log.warn('settings-unreadable', error, 'The settings file could not be read: it is set aside (the user is told)');
       this.damage = { kind: 'unreadable', aside: setAside(file) };
       conf = open();
     }

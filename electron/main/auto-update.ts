@@ -20,7 +20,7 @@ export function updateFeedURL(env: Record<string, string | undefined> = process.
     const url = new URL(raw);
     return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
   } catch {
-    return null;
+    return null; // a feed address that is not a URL means no updates, as when none is set
   }
 }
 

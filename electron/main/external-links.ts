@@ -4,7 +4,7 @@ export function isSafeExternalURL(raw: string): boolean {
   try {
     url = new URL(raw);
   } catch {
-    return false;
+    return false; // not a URL: the link is simply not opened
   }
   if (url.protocol === 'mailto:') return true;
   return url.protocol === 'https:' && !url.username && !url.password && url.hostname.includes('.');

@@ -201,7 +201,7 @@ async function main(): Promise<void> {
     stopping = true;
     void host
       .stop()
-      .catch(() => {})
+      .catch((error: unknown) => host.log.warn('host-stop', error, 'The host did not stop cleanly; quitting anyway'))
       .finally(() => {
         stopped = true;
         tray?.destroy();

@@ -9,7 +9,7 @@ export function decodePathPart(text: string): string | null {
     const decoded = decodeURIComponent(text);
     return decoded.includes('\0') ? null : decoded;
   } catch {
-    return null;
+    return null; // a bad escape is the request's fault: answered 400, nothing to log
   }
 }
 
@@ -18,7 +18,7 @@ export function parseRequestUrl(raw: string | undefined, origin: string): URL | 
   try {
     return new URL(raw ?? '/', origin);
   } catch {
-    return null;
+    return null; // a URL that does not parse is the request's fault: answered 400
   }
 }
 
@@ -29,6 +29,6 @@ export function utf8OrNull(bytes: Buffer): string | null {
   try {
     return strictUtf8.decode(bytes);
   } catch {
-    return null;
+    return null; // not UTF-8 is the request's fault: answered 400
   }
 }

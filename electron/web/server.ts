@@ -213,7 +213,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch {
-    return INVALID;
+    return INVALID; // a body that is not JSON is the request's fault: answered 400
   }
 }
 

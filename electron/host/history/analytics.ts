@@ -13,7 +13,7 @@
 import { setImmediate as nextTick } from 'node:timers/promises';
 import type { ToolId, Usage, UsageQuery } from '../../../shared/api.js';
 import { lastLocalMidnight, localDate, nextLocalMidnight } from '../../../shared/calendar.js';
-import type { RefundAuditRow } from '../../../shared/bridge.js';
+import type { RecentModelUse as BridgeRecentModelUse, RefundAuditRow } from '../../../shared/bridge.js';
 import { ROW_KEY_SLOTS, type HistoryStore } from './store.js';
 
 const BUCKET_MS = 15 * 60 * 1000;
@@ -172,15 +172,8 @@ export async function refundAuditFromStore(store: HistoryStore, accountId: strin
   return audit;
 }
 
-export interface RecentModelUse {
-  modelId: string;
-  tool: ToolId;
-  generations: number;
-  credits: number;
-  activeDays: number;
-  /** The same use split by the settings it ran with (outputs, quality, duration), most used first. */
-  bySettings: Array<{ settings: { outputs: number; quality?: 'standard' | 'hd'; durationS?: number }; generations: number; credits: number }>;
-}
+/** The host always knows the settings each use ran with, so its rows carry `bySettings`. */
+export type RecentModelUse = BridgeRecentModelUse & { bySettings: NonNullable<BridgeRecentModelUse['bySettings']> };
 
 /**
  * E2: the account's own use per model over the last `days` days: the generations it paid for (refunded ones cost

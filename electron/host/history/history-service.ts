@@ -16,10 +16,10 @@ import type { CompanionClient } from '../../../shared/client.js';
 import { BridgeFailure } from '../bridge-dispatch.js';
 import { recentUseFromStore, refundAuditFromStore, usageFromStore } from './analytics.js';
 import { OutputCache } from './output-cache.js';
-import { workspaceRemote, type AccountEndpoint } from './remote.js';
+import { silentHostLog, type HostLog } from '../host-log.js';
 import { HistoryStore, type GenerationRow, type HistoryFilter, type OutputRef } from './store.js';
 import { SyncEngine } from './sync-engine.js';
-import { WorkspaceBook, WorkspaceNotFound } from './workspaces.js';
+import { WorkspaceBook, WorkspaceNotFound, workspaceRemote } from './workspaces.js';
 
 export interface HistoryServiceOptions {
   /** The app's data folder: the store lives in `<dataDir>/history`, the cache in `<dataDir>/cache`. */
@@ -32,15 +32,14 @@ export interface HistoryServiceOptions {
   onChange(accountId: string): void;
   /** The output cache's size limit in bytes. */
   cacheLimitBytes(): number;
-  /**
-   * The account's token. Output downloads (Range requests) and renaming or deleting a workspace (PATCH and DELETE
-   * /v1/workspaces/:id, which the typed client has no method for) go over fetch to `clientFor(id).baseURL` with it.
-   */
-  tokenFor?(accountId: string): string | null;
   /** The account's time zone (`me.timeZone`) for usage by local day (C10, A1); the last one seen is kept for offline. */
   timeZoneFor?(accountId: string): string | null;
   /** What `syncNow` answers with: the host's snapshot after the sync has started. */
   snapshot?(): HostSnapshot;
+  /** Opens the store (the benchmark opens one that times every step). */
+  openStore?(path: string, log: HostLog): HistoryStore;
+  /** Where survived failures go (a download that broke, a sync that failed); counted, written nowhere when absent. */
+  log?: HostLog;
   /** The clock for "the last N days" and timestamps (tests move it). */
   now?(): Date;
   /** Background downloads at once (default 3). */
@@ -70,9 +69,11 @@ export class HistoryService {
   #sync: SyncEngine | null = null;
   #cache: OutputCache | null = null;
   readonly #now: () => Date;
+  readonly #log: HostLog;
 
   constructor(readonly options: HistoryServiceOptions) {
     this.#now = options.now ?? (() => new Date());
+    this.#log = options.log ?? silentHostLog();
   }
 
   /** The store file: `<dataDir>/history/history.sqlite`. */
@@ -86,17 +87,18 @@ export class HistoryService {
 
   async start(): Promise<void> {
     if (this.#store) return;
-    const store = new HistoryStore(this.storePath);
+    const store = this.options.openStore?.(this.storePath, this.#log) ?? new HistoryStore(this.storePath, this.#log);
     const book = new WorkspaceBook(store, this.#now);
     const cache = new OutputCache({
       store,
       cacheDir: this.cacheDir,
-      endpointFor: (accountId) => this.#endpoint(accountId),
+      clientFor: (accountId) => this.options.clientFor(accountId),
       isOnline: (accountId) => this.options.isOnline(accountId),
       limitBytes: () => this.options.cacheLimitBytes(),
       onChange: (accountId) => this.options.onChange(accountId),
       now: () => this.#now().getTime(),
       concurrency: this.options.downloadConcurrency ?? 3,
+      log: this.#log,
     });
     const sync = new SyncEngine({
       store,
@@ -104,11 +106,11 @@ export class HistoryService {
       clientFor: (accountId) => this.options.clientFor(accountId),
       remoteFor: (accountId) => {
         const client = this.options.clientFor(accountId);
-        return client ? workspaceRemote(client, this.#endpoint(accountId)) : null;
+        return client ? workspaceRemote(client) : null;
       },
       isOnline: (accountId) => this.options.isOnline(accountId),
       onChange: (accountId) => this.options.onChange(accountId),
-      onFilesOrphaned: (paths) => void Promise.allSettled(paths.map((p) => rm(p, { force: true }))),
+      onFilesOrphaned: (paths) => void this.#removeOrphans(paths),
       onReachable: (accountId) => {
         cache.resume();
         void this.#rememberTimeZone(accountId);
@@ -149,18 +151,23 @@ export class HistoryService {
     return this.#parts.sync.pagesApplied.get(accountId) ?? 0;
   }
 
-  #endpoint(accountId: string): AccountEndpoint | null {
-    const client = this.options.clientFor(accountId);
-    const token = this.options.tokenFor?.(accountId) ?? null;
-    return client && token ? { baseURL: client.baseURL, token } : null;
-  }
-
   async #rememberTimeZone(accountId: string): Promise<void> {
     const known = this.options.timeZoneFor?.(accountId);
     if (known) return this.#store?.setTimeZone(accountId, known);
     if (this.#store?.account(accountId)?.timeZone) return;
-    const me = await this.options.clientFor(accountId)?.me().catch(() => null);
+    const me = await this.options
+      .clientFor(accountId)
+      ?.me()
+      .catch((error: unknown) => this.#log.warn('time-zone-read', error, `The time zone of ${accountId} could not be read (usage stays in UTC until it can)`));
     if (me) this.#store?.setTimeZone(accountId, me.timeZone);
+  }
+
+  /** Files of generations deleted on the backend; one that cannot be removed only takes room until the cache evicts. */
+  async #removeOrphans(paths: string[]): Promise<void> {
+    const results = await Promise.allSettled(paths.map((p) => rm(p, { force: true })));
+    for (const result of results) {
+      if (result.status === 'rejected') this.#log.warn('orphan-remove', result.reason, 'A cached file of a deleted generation could not be removed');
+    }
   }
 
   #timeZone(accountId: string): string {
@@ -179,7 +186,7 @@ export class HistoryService {
    */
   requestSync(accountId: string): Promise<void> {
     if (!this.#sync) return Promise.resolve();
-    return this.#sync.request(accountId).catch(() => {});
+    return this.#sync.request(accountId).catch((error: unknown) => this.#log.warn('sync-failed', error, `The sync of ${accountId} failed (its sync state says so)`));
   }
 
   syncState(accountId: string): SyncState | null {

@@ -10,7 +10,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { fetchWithToken, RemoteFailure, type AccountEndpoint } from './remote.js';
+import type { CompanionClient } from '../../../shared/client.js';
+import { isApiError } from '../../../shared/errors.js';
+import type { HostLog } from '../host-log.js';
 import type { HistoryStore, OutputRef } from './store.js';
 
 export const THUMBNAIL_SIDE = 256;
@@ -38,13 +40,16 @@ export function thumbnailPath(cacheDir: string, accountId: string, outputId: str
 export interface OutputCacheOptions {
   store: HistoryStore;
   cacheDir: string;
-  endpointFor(accountId: string): AccountEndpoint | null;
+  /** The account's live client (with its token), or null when it is not connected: downloads then wait. */
+  clientFor(accountId: string): CompanionClient | null;
   isOnline(accountId: string): boolean;
   limitBytes(): number;
   onChange(accountId: string): void;
   now(): number;
   /** Background downloads at once (files opened for viewing do not wait for a slot). */
   concurrency?: number;
+  /** Where survived failures go (a broken download, a thumbnail sharp could not make). */
+  log: HostLog;
 }
 
 interface EntryRow {
@@ -245,8 +250,10 @@ export class OutputCache {
       const size = await makeThumbnail(entry.path, target);
       this.#store.run('UPDATE cache_entries SET thumb_path = ?, thumb_bytes = ? WHERE account_id = ? AND output_id = ?', target, size, output.accountId, output.outputId);
       return target;
-    } catch {
-      return null; // not an image sharp can read: the UI shows the kind's icon
+    } catch (error) {
+      // Not an image sharp can read: the UI shows the kind's icon.
+      this.options.log.debug('thumbnail', error, `No thumbnail for output ${output.outputId}`);
+      return null;
     }
   }
 
@@ -258,7 +265,13 @@ export class OutputCache {
     const abort = new AbortController();
     const done = this.#fetchVerified(output, abort.signal)
       .catch((error: unknown): Outcome => {
-        if (error instanceof RemoteFailure && error.status === 404) return 'gone';
+        if (isApiError(error) && error.status === 404) {
+          this.options.log.debug('output-gone', error, `Output ${output.outputId} is no longer on the backend`);
+          return 'gone';
+        }
+        // Queued again: the next time the account is online the download resumes from its .part file.
+        if (this.#stopped) this.options.log.debug('output-download-stopped', error, `Downloading output ${output.outputId} stopped with the cache`);
+        else this.options.log.warn('output-download', error, `Downloading output ${output.outputId} failed`);
         return 'offline';
       })
       .then(async (outcome) => {
@@ -277,8 +290,8 @@ export class OutputCache {
   }
 
   async #fetchVerified(output: OutputRef, signal: AbortSignal): Promise<Outcome> {
-    const endpoint = this.options.endpointFor(output.accountId);
-    if (!endpoint) return 'offline';
+    const client = this.options.clientFor(output.accountId);
+    if (!client) return 'offline';
     const path = cacheFilePath(this.options.cacheDir, output.accountId, output.outputId, output.mime);
     this.#store.run(
       `INSERT INTO cache_entries (account_id, output_id, state, path, sha256, queued_at) VALUES (?, ?, 'downloading', ?, ?, ?)
@@ -293,7 +306,7 @@ export class OutputCache {
     await mkdir(dirname(path), { recursive: true });
     // A resumed file that turns out wrong is fetched once more from the start before giving up.
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      if (await this.#fetchToPart(endpoint, output, `${path}.part`, signal)) {
+      if (await this.#fetchToPart(client, output, `${path}.part`, signal)) {
         await rename(`${path}.part`, path);
         const info = await stat(path);
         this.#store.run(
@@ -321,7 +334,7 @@ export class OutputCache {
   }
 
   /** Fetches the rest of (or all of) the file into `.part`; true when the part is complete and its sha256 matches. */
-  async #fetchToPart(endpoint: AccountEndpoint, output: OutputRef, part: string, signal: AbortSignal): Promise<boolean> {
+  async #fetchToPart(client: CompanionClient, output: OutputRef, part: string, signal: AbortSignal): Promise<boolean> {
     let offset = (await stat(part).catch(() => null))?.size ?? 0;
     if (offset > output.bytes) {
       await rm(part, { force: true });
@@ -329,39 +342,22 @@ export class OutputCache {
     }
     const hash = createHash('sha256');
     if (offset < output.bytes) {
-      const headers: Record<string, string> = {};
-      if (offset > 0) {
-        headers.range = `bytes=${offset}-`;
-        // Only continue when the file on the backend is still the one the part came from.
-        headers['if-range'] = `"${output.sha256}"`;
-      }
-      const response = await fetchWithToken(endpoint, `/v1/outputs/${encodeURIComponent(output.outputId)}`, { headers }, signal);
-      if (response.status === 416) {
-        await response.arrayBuffer();
+      // Only continue when the file on the backend is still the one the part came from (If-Range its sha256).
+      const download = await client.downloadOutput(output.outputId, { offset, sha256: output.sha256 }, signal);
+      if (download.kind === 'unsatisfiable') {
         await rm(part, { force: true });
         return false;
       }
-      if (response.status !== 200 && response.status !== 206) {
-        await response.arrayBuffer().catch(() => null);
-        throw new RemoteFailure(`Output ${output.outputId}: HTTP ${response.status}`, response.status);
-      }
-      const resumed = response.status === 206 && offset > 0 && (response.headers.get('content-range') ?? '').startsWith(`bytes ${offset}-`);
-      if (resumed) {
+      if (download.resumed) {
         for await (const chunk of createReadStream(part, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
-      } else {
-        offset = 0;
       }
-      const file = await open(part, resumed ? 'a' : 'w');
+      // A connection that breaks mid-file fails as a network_error: the part stays for the next attempt.
+      const file = await open(part, download.resumed ? 'a' : 'w');
       try {
-        if (!response.body) throw new RemoteFailure(`Output ${output.outputId}: empty answer`, 0);
-        for await (const chunk of response.body) {
+        for await (const chunk of download.body) {
           hash.update(chunk);
           await file.write(chunk);
         }
-      } catch (error) {
-        if (error instanceof RemoteFailure) throw error;
-        // The connection broke mid-file: the part stays for the next attempt.
-        throw new RemoteFailure(`Output ${output.outputId}: ${(error as Error).message}`, 0);
       } finally {
         await file.close();
       }

@@ -8,8 +8,8 @@
  * results across threads. The work is small per step instead: sync applies 100 changes per transaction and yields to
  * the event loop between them, a search reads one page through a covering index or the account's full-text index
  * (totals of plain filters come from kept counts), analytics sum 5,000 rows per step, an account is removed 2,000
- * rows per step, and cache bookkeeping is single-row. Every transaction and query is timed (`longestStep`) and the
- * benchmark prints the longest. WAL checkpoints (which write and fsync the database file) run on a second connection
+ * rows per step, and cache bookkeeping is single-row. Every transaction and query runs through `measured`, which the
+ * benchmark's store times to print the longest. WAL checkpoints (which write and fsync the database file) run on a second connection
  * in a small worker thread, so their disk waits never land on the main thread.
  *
  * No ANALYZE: the queries are written so that the planner's defaults pick the right index (statistics once made it
@@ -23,157 +23,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { checkpointWorker, type CheckpointMessage } from '../../../backend/storage/checkpointer.js';
+import { silentHostLog, type HostLog } from '../host-log.js';
 import type { Generation } from '../../../shared/api.js';
-import { metaMatchExpression, metaToken, promptMatchExpression } from './search-query.js';
+import { metaToken, promptMatchExpression } from './search-query.js';
+import { ROW_KEY_SLOTS, SCHEMA, SCHEMA_VERSION, textTableSchema } from './store-schema.js';
+import { countedTotalQuery, rowQuery, SearchTotals, textQuery, type HistoryFilter } from './store-search.js';
 
-export const ROW_KEY_SLOTS = 1024;
-
-const SCHEMA_VERSION = 1;
-
-/**
- * Prompt search: one FTS5 table per account (so a search never filters other accounts' rows out, and removing an
- * account drops its table). Contentless (the prompt lives in the row's JSON) with deletes; `detail=column` because the
- * search only ANDs terms (no phrases or NEAR), which keeps the index small and merges fast; prefix indexes for 1-5
- * characters make the prefix queries of typing cheap. `meta` holds a token per tool, model and status (see
- * search-query.ts), so a filtered search is answered inside the index.
- */
-const textTableSchema = (name: string) => `CREATE VIRTUAL TABLE IF NOT EXISTS ${name} USING fts5(
-  prompt, meta,
-  content = '', contentless_delete = 1, detail = column,
-  tokenize = 'unicode61 remove_diacritics 2',
-  prefix = '1 2 3 4 5'
-)`;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-
-CREATE TABLE IF NOT EXISTS accounts (
-  account_id TEXT PRIMARY KEY,
-  sync_cursor TEXT,
-  last_synced_at TEXT,
-  time_zone TEXT,
-  text_table TEXT NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS generations (
-  row_key INTEGER PRIMARY KEY,
-  account_id TEXT NOT NULL,
-  id TEXT NOT NULL,
-  created_ms INTEGER NOT NULL,
-  tool TEXT NOT NULL,
-  model_id TEXT NOT NULL,
-  status TEXT NOT NULL,
-  cost_credits INTEGER NOT NULL,
-  cost_generations INTEGER NOT NULL,
-  refunded INTEGER NOT NULL,
-  deleted INTEGER NOT NULL DEFAULT 0,
-  pinned INTEGER NOT NULL DEFAULT 0,
-  data TEXT NOT NULL
-);
-CREATE UNIQUE INDEX IF NOT EXISTS generations_by_id ON generations (account_id, id);
--- The grid's one index: newest first, with the filter and cost columns in it, so a filtered page and the usage sums
--- are read from the index alone. (One covering index rather than one per filter: every sync upsert pays for each
--- index, and totals come from generation_counts; a rare filter's page costs a longer index scan, still well under a
--- millisecond per 10,000 entries.)
-CREATE INDEX IF NOT EXISTS generations_live ON generations (account_id, row_key, tool, model_id, status, refunded, cost_credits, cost_generations) WHERE deleted = 0;
-CREATE INDEX IF NOT EXISTS generations_pinned ON generations (account_id) WHERE pinned = 1;
-
--- How many live generations each (tool, model, status) has per account: the grid's totals for those filters without
--- counting index entries (100,000 of them would take milliseconds on every new filter).
-CREATE TABLE IF NOT EXISTS generation_counts (
-  account_id TEXT NOT NULL,
-  tool TEXT NOT NULL,
-  model_id TEXT NOT NULL,
-  status TEXT NOT NULL,
-  n INTEGER NOT NULL,
-  PRIMARY KEY (account_id, tool, model_id, status)
-) WITHOUT ROWID;
-
-CREATE TABLE IF NOT EXISTS outputs (
-  account_id TEXT NOT NULL,
-  output_id TEXT NOT NULL,
-  generation_id TEXT NOT NULL,
-  kind TEXT NOT NULL,
-  mime TEXT NOT NULL,
-  bytes INTEGER NOT NULL,
-  sha256 TEXT NOT NULL,
-  PRIMARY KEY (account_id, output_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS outputs_by_generation ON outputs (account_id, generation_id);
-
-CREATE TABLE IF NOT EXISTS cache_entries (
-  account_id TEXT NOT NULL,
-  output_id TEXT NOT NULL,
-  state TEXT NOT NULL,
-  path TEXT NOT NULL,
-  bytes INTEGER NOT NULL DEFAULT 0,
-  sha256 TEXT NOT NULL,
-  verified_size INTEGER,
-  verified_mtime_ms REAL,
-  verified_ctime_ms REAL,
-  thumb_path TEXT,
-  thumb_bytes INTEGER NOT NULL DEFAULT 0,
-  last_viewed_at INTEGER NOT NULL DEFAULT 0,
-  queued_at INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (account_id, output_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS cache_lru ON cache_entries (state, last_viewed_at);
-CREATE INDEX IF NOT EXISTS cache_queue ON cache_entries (state, account_id, queued_at);
-
-CREATE TABLE IF NOT EXISTS workspaces (
-  account_id TEXT NOT NULL,
-  id TEXT NOT NULL,
-  name TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  on_server INTEGER NOT NULL,
-  create_key TEXT,
-  PRIMARY KEY (account_id, id)
-) WITHOUT ROWID;
-
-CREATE TABLE IF NOT EXISTS workspace_items (
-  account_id TEXT NOT NULL,
-  workspace_id TEXT NOT NULL,
-  generation_id TEXT NOT NULL,
-  position INTEGER NOT NULL,
-  -- the generation's row key once it is in the store (a workspace may name one the sync has not brought yet)
-  row_key INTEGER,
-  PRIMARY KEY (account_id, workspace_id, generation_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS workspace_items_by_generation ON workspace_items (account_id, generation_id);
-CREATE INDEX IF NOT EXISTS workspace_items_by_row ON workspace_items (account_id, workspace_id, row_key);
-
-CREATE TABLE IF NOT EXISTS workspace_aliases (
-  account_id TEXT NOT NULL,
-  alias TEXT NOT NULL,
-  workspace_id TEXT NOT NULL,
-  PRIMARY KEY (account_id, alias)
-) WITHOUT ROWID;
-
-CREATE TABLE IF NOT EXISTS pending_changes (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  account_id TEXT NOT NULL,
-  op TEXT NOT NULL,
-  workspace_id TEXT NOT NULL,
-  generation_id TEXT,
-  name TEXT,
-  queued_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS pending_by_account ON pending_changes (account_id, seq);
-`;
-
-/** A filter of the history grid, already validated (bridge `HistoryQuery` after defaults). */
-export interface HistoryFilter {
-  accountId: string;
-  q?: string | undefined;
-  tool?: string | undefined;
-  modelId?: string | undefined;
-  status?: string | undefined;
-  from?: string | undefined;
-  to?: string | undefined;
-  workspaceId?: string | undefined;
-}
+export { ROW_KEY_SLOTS } from './store-schema.js';
+export type { HistoryFilter } from './store-search.js';
 
 export interface GenerationRow {
   rowKey: number;
@@ -192,50 +51,26 @@ export interface OutputRef {
   sha256: string;
 }
 
-/**
- * The checkpointer: plain JavaScript run with `eval` (no bundling or TypeScript loader needed in Electron or tests).
- * It checkpoints PASSIVE: it never waits for, nor blocks, the main connection's readers and writer.
- */
-const CHECKPOINTER = `
-process.removeAllListeners('warning');
-const { parentPort, workerData } = require('node:worker_threads');
-const { DatabaseSync } = require('node:sqlite');
-const db = new DatabaseSync(workerData.path);
-db.exec('PRAGMA busy_timeout = 1000');
-parentPort.on('message', (message) => {
-  if (message === 'close') { db.close(); parentPort.close(); return; }
-  try { db.exec('PRAGMA wal_checkpoint(PASSIVE)'); } catch {}
-  parentPort.postMessage('done');
-});
-`;
+/** How often written pages are checkpointed (by the worker of backend/storage/checkpointer.ts, on request). */
 const CHECKPOINT_EVERY_MS = 1_000;
-
-function cpuMs(): number {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1000;
-}
 
 export class HistoryStore {
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
   #depth = 0;
-  /** The longest synchronous step (a transaction or a query) since the store opened, wall clock and CPU time. */
-  longestStep = { label: '', ms: 0, cpuMs: 0 };
-  /** The step that used the most CPU time (on a loaded machine the wall clock also counts time other processes ran). */
-  longestCpuStep = { label: '', ms: 0, cpuMs: 0 };
-  /** CPU time per step costs a system call each: only the benchmark turns it on. */
-  trackCpu = false;
   #checkpointer: Worker | null = null;
   #checkpointTimer: NodeJS.Timeout | null = null;
   #dirty = false;
   #checkpointing = false;
   readonly #textTables = new Map<string, string>();
   /** Bumped by every write that can change what a search finds: a filter's cached total is valid while it stays. */
-  #version = 0;
-  readonly #totals = new Map<string, number>();
-  readonly #searchWrites = new Map<string, boolean>();
+  /** Kept search totals (the benchmark clears them to measure filters seen for the first time). */
+  protected readonly totals = new SearchTotals();
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly log: HostLog = silentHostLog(),
+  ) {
     mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path);
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;');
@@ -246,12 +81,16 @@ export class HistoryStore {
 
   #startCheckpointer(): void {
     try {
-      const worker = new Worker(CHECKPOINTER, { eval: true, workerData: { path: this.path } });
-      worker.unref();
-      worker.on('message', () => {
-        this.#checkpointing = false;
+      const worker = checkpointWorker(this.path, { busyTimeoutMs: 1_000 });
+      worker.on('message', (message: CheckpointMessage) => {
+        // A busy database is checkpointed on the next tick; the WAL only grows meanwhile.
+        if ('failed' in message) this.log.warn('checkpoint', message.failed, 'A history checkpoint failed');
+        else this.#checkpointing = false;
       });
-      worker.on('error', () => this.#stopCheckpointer());
+      worker.on('error', (error) => {
+        this.log.warn('checkpointer', error, 'The history checkpointer stopped: SQLite checkpoints on the main thread again');
+        this.#stopCheckpointer();
+      });
       this.#checkpointer = worker;
       this.db.exec('PRAGMA wal_autocheckpoint = 0');
       this.#checkpointTimer = setInterval(() => {
@@ -261,7 +100,8 @@ export class HistoryStore {
         this.#checkpointer.postMessage('checkpoint');
       }, CHECKPOINT_EVERY_MS);
       this.#checkpointTimer.unref();
-    } catch {
+    } catch (error) {
+      this.log.warn('checkpointer', error, 'The history checkpointer could not start: SQLite checkpoints on the main thread');
       this.#stopCheckpointer();
     }
   }
@@ -304,18 +144,8 @@ export class HistoryStore {
   run(sql: string, ...params: SQLInputValue[]): { changes: number } {
     const result = this.statement(sql).run(...params);
     const changes = Number(result.changes);
-    if (changes > 0 && this.#changesSearch(sql)) this.#version += 1;
+    if (changes > 0) this.totals.wrote(sql);
     return { changes };
-  }
-
-  /** Whether a write can change what a search finds (cache bookkeeping, e.g. "last viewed", cannot). */
-  #changesSearch(sql: string): boolean {
-    let answer = this.#searchWrites.get(sql);
-    if (answer === undefined) {
-      answer = /\b(generations|workspace_items|generation_text_\d+|generation_counts)\b/.test(sql);
-      this.#searchWrites.set(sql, answer);
-    }
-    return answer;
   }
 
   get<T>(sql: string, ...params: SQLInputValue[]): T | undefined {
@@ -326,17 +156,12 @@ export class HistoryStore {
     return this.statement(sql).all(...params) as T[];
   }
 
-  /** Times one synchronous step and remembers the longest (wall clock; CPU time shows what was ours on a busy machine). */
-  measured<T>(label: string, work: () => T): T {
-    const started = performance.now();
-    const startedCpu = this.trackCpu ? cpuMs() : 0;
-    try {
-      return work();
-    } finally {
-      const step = { label, ms: performance.now() - started, cpuMs: this.trackCpu ? cpuMs() - startedCpu : 0 };
-      if (step.ms > this.longestStep.ms) this.longestStep = step;
-      if (step.cpuMs > this.longestCpuStep.cpuMs) this.longestCpuStep = step;
-    }
+  /**
+   * One synchronous step (a transaction, a query, a slice of analytics) by its label. Here it only runs it; the
+   * benchmark's store times every step through this seam to find the longest.
+   */
+  measured<T>(_label: string, work: () => T): T {
+    return work();
   }
 
   /** Runs `work` in one write transaction (nested calls join the outer one). */
@@ -583,16 +408,14 @@ export class HistoryStore {
       const text = filter.q ? promptMatchExpression(filter.q) : null;
       const table = this.#textTable(filter.accountId);
       if (!table) return { rowKeys: [], total: 0 };
-      const { from, where, params, order } = text ? this.#textQuery(table, filter, text) : this.#rowQuery(filter);
-      const clause = where.join(' AND ');
-      // Paging through one filter (a virtualized grid scrolling) counts once, until the store changes.
-      const key = `${this.#version}\n${from}\n${clause}\n${JSON.stringify(params)}`;
-      let total = this.#totals.get(key);
-      if (total === undefined) {
-        total = text || filter.workspaceId || filter.from || filter.to ? (this.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${clause}`, ...params)?.n ?? 0) : this.#countedTotal(filter);
-        if (this.#totals.size >= 64) this.#totals.clear();
-        this.#totals.set(key, total);
-      }
+      const query = text ? textQuery(table, filter, text) : rowQuery(filter);
+      const { from, params, order } = query;
+      const clause = query.where.join(' AND ');
+      const total = this.totals.total(query, () => {
+        if (text || filter.workspaceId || filter.from || filter.to) return this.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${clause}`, ...params)?.n ?? 0;
+        const counted = countedTotalQuery(filter);
+        return this.get<{ n: number | null }>(counted.sql, ...counted.params)?.n ?? 0;
+      });
       if (offset >= total) return { rowKeys: [], total };
       // OFFSET walks past what it skips: past the middle, walk from the other end (the total says where that is).
       if (offset + limit / 2 > total / 2) {
@@ -603,76 +426,6 @@ export class HistoryStore {
       const rows = this.all<{ k: number }>(`SELECT ${order} AS k FROM ${from} WHERE ${clause} ORDER BY ${order} DESC LIMIT ? OFFSET ?`, ...params, limit, offset);
       return { rowKeys: rows.map((r) => r.k), total };
     });
-  }
-
-  /** The total of a filter on tool, model and status only, from the kept counts. */
-  #countedTotal(filter: HistoryFilter): number {
-    const where = ['account_id = ?'];
-    const params: SQLInputValue[] = [filter.accountId];
-    for (const [column, value] of [
-      ['tool', filter.tool],
-      ['model_id', filter.modelId],
-      ['status', filter.status],
-    ] as const) {
-      if (value === undefined) continue;
-      where.push(`${column} = ?`);
-      params.push(value);
-    }
-    return this.get<{ n: number | null }>(`SELECT sum(n) AS n FROM generation_counts WHERE ${where.join(' AND ')}`, ...params)?.n ?? 0;
-  }
-
-  #range(column: string, filter: HistoryFilter, where: string[], params: SQLInputValue[]): void {
-    if (filter.from) {
-      where.push(`${column} >= ?`);
-      params.push(Date.parse(filter.from) * ROW_KEY_SLOTS);
-    }
-    if (filter.to) {
-      where.push(`${column} < ?`);
-      params.push(Date.parse(filter.to) * ROW_KEY_SLOTS);
-    }
-  }
-
-  /** Without prompt text: the generations table through its covering indexes, or a workspace's items first. */
-  #rowQuery(filter: HistoryFilter): { from: string; where: string[]; params: SQLInputValue[]; order: string } {
-    const workspace = filter.workspaceId !== undefined;
-    // A workspace's items (by their index, in row-key order) drive the lookups; otherwise the account's rows.
-    const from = workspace ? 'workspace_items wi CROSS JOIN generations g ON g.row_key = wi.row_key' : 'generations g';
-    const where = workspace ? ['wi.account_id = ?', 'wi.workspace_id = ?', 'g.deleted = 0'] : ['g.account_id = ?', 'g.deleted = 0'];
-    const params: SQLInputValue[] = workspace ? [filter.accountId, filter.workspaceId!] : [filter.accountId];
-    for (const [column, value] of [
-      ['g.tool', filter.tool],
-      ['g.model_id', filter.modelId],
-      ['g.status', filter.status],
-    ] as const) {
-      if (value === undefined) continue;
-      where.push(`${column} = ?`);
-      params.push(value);
-    }
-    const order = workspace ? 'wi.row_key' : 'g.row_key';
-    this.#range(order, filter, where, params);
-    return { from, where, params, order };
-  }
-
-  /** With prompt text: the account's full-text table alone (filters are tokens in its `meta` column). */
-  #textQuery(table: string, filter: HistoryFilter, promptExpression: string): { from: string; where: string[]; params: SQLInputValue[]; order: string } {
-    const tokens: string[] = [];
-    if (filter.tool) tokens.push(metaToken('t', filter.tool));
-    if (filter.modelId) tokens.push(metaToken('m', filter.modelId));
-    if (filter.status) tokens.push(metaToken('s', filter.status));
-    const where = [`${table} MATCH ?`];
-    const params: SQLInputValue[] = [tokens.length ? `${promptExpression} AND ${metaMatchExpression(tokens)}` : promptExpression];
-    this.#range('rowid', filter, where, params);
-    if (filter.workspaceId) {
-      // `+` keeps SQLite from running the MATCH once per workspace item (a rowid lookup each).
-      where.push('+rowid IN (SELECT row_key FROM workspace_items WHERE account_id = ? AND workspace_id = ? AND row_key IS NOT NULL)');
-      params.push(filter.accountId, filter.workspaceId);
-    }
-    return { from: table, where, params, order: 'rowid' };
-  }
-
-  /** Forgets cached totals (the benchmark measures searches of filters seen for the first time). */
-  forgetTotals(): void {
-    this.#totals.clear();
   }
 
   /** The generations of the given row keys, in that order. */

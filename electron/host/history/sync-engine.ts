@@ -10,7 +10,7 @@ import { setImmediate as nextTick } from 'node:timers/promises';
 import { Generation, Workspace, type SyncChange } from '../../../shared/api.js';
 import type { SyncState } from '../../../shared/bridge.js';
 import type { CompanionClient } from '../../../shared/client.js';
-import type { WorkspaceRemote } from './remote.js';
+import type { WorkspaceRemote } from './workspaces.js';
 import type { HistoryStore } from './store.js';
 import type { WorkspaceBook } from './workspaces.js';
 
@@ -122,7 +122,8 @@ export class SyncEngine {
     const run = this.#runs.get(accountId);
     if (run) {
       run.cancelled = true;
-      await run.running?.catch(() => {});
+      // The run reports its own failure in the account's sync state; forgetting only waits for it to end.
+      await run.running?.catch(() => undefined);
     }
     this.#runs.delete(accountId);
     this.pagesApplied.delete(accountId);

@@ -16,8 +16,38 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Workspace } from '../../../shared/api.js';
-import { RemoteFailure, type WorkspaceRemote } from './remote.js';
+import type { CompanionClient } from '../../../shared/client.js';
+import { isApiError } from '../../../shared/errors.js';
 import type { HistoryStore } from './store.js';
+
+/** The workspace routes the book sends its queue to; failures are ApiErrors, so "gone" (404) is told from "unreachable". */
+export interface WorkspaceRemote {
+  create(name: string, idempotencyKey: string): Promise<Workspace>;
+  rename(id: string, name: string): Promise<Workspace>;
+  delete(id: string): Promise<void>;
+  addItem(id: string, generationId: string): Promise<Workspace>;
+  removeItem(id: string, generationId: string): Promise<Workspace>;
+  exists(id: string): Promise<boolean>;
+}
+
+export function workspaceRemote(client: CompanionClient): WorkspaceRemote {
+  return {
+    create: (name, key) => client.createWorkspace({ name }, key),
+    rename: (id, name) => client.renameWorkspace(id, { name }),
+    delete: (id) => client.deleteWorkspace(id),
+    addItem: (id, generationId) => client.addWorkspaceItem(id, generationId),
+    removeItem: (id, generationId) => client.removeWorkspaceItem(id, generationId),
+    exists: async (id) => {
+      let cursor: string | undefined;
+      do {
+        const page = await client.listWorkspaces({ limit: 500, ...(cursor ? { cursor } : {}) });
+        if (page.items.some((w) => w.id === id)) return true;
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return false;
+    },
+  };
+}
 
 type PendingOp = 'create' | 'rename' | 'delete' | 'add' | 'remove';
 
@@ -280,7 +310,7 @@ export class WorkspaceBook {
   async #send(accountId: string, change: PendingRow, remote: WorkspaceRemote, ownChanges: Set<string>): Promise<boolean> {
     const row = this.#row(accountId, change.workspace_id);
     const generationId = change.generation_id;
-    const gone = (error: unknown) => error instanceof RemoteFailure && error.status === 404;
+    const gone = (error: unknown) => isApiError(error) && error.status === 404;
     switch (change.op) {
       case 'create':
         if (row && row.on_server === 0) await this.#createRemotely(accountId, row, remote);
@@ -331,7 +361,7 @@ export class WorkspaceBook {
       created = await remote.create(row.name, row.create_key ?? randomUUID());
     } catch (error) {
       // The key was used with another name (renamed between two attempts): a fresh key is a fresh request.
-      if (!(error instanceof RemoteFailure && error.code === 'idempotency_conflict')) throw error;
+      if (!(isApiError(error) && error.code === 'idempotency_conflict')) throw error;
       created = await remote.create(row.name, randomUUID());
     }
     this.store.transaction('workspace id mapping', () => {

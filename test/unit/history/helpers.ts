@@ -55,7 +55,6 @@ export async function startHarness(options: { dataDir?: string; startMs?: number
         }
         return client;
       },
-      tokenFor: (accountId) => accounts.get(accountId)?.token ?? null,
       timeZoneFor: (accountId) => accounts.get(accountId)?.timeZone ?? null,
       isOnline: (accountId) => online.get(accountId) ?? true,
       onChange: (accountId) => void changes.push(accountId),

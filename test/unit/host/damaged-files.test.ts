@@ -2,7 +2,8 @@
  * Damaged app files are survived: a file that cannot be read is set aside (renamed `<name>.damaged-<time>`, never
  * deleted), the snapshot tells the user in plain words, and the app goes on with what it can recover. The built-in
  * account is never replaced while its database is there: with settings.json unreadable it is found again from its
- * token, and with secrets.json unreadable its backend gives the same account a new token. An overwritten history
+ * token, with secrets.json unreadable its backend gives the same account a new token, and with both unreadable it is
+ * found in the database and given a new token. An overwritten history
  * store is set aside and filled again by sync.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HostSnapshot } from '../../../shared/bridge.js';
+import { createCompanionClient } from '../../../shared/client.js';
 import { CompanionHost } from '../../../electron/host/companion-host.js';
 import { nodeLauncher } from '../../../electron/host/embedded-backend.js';
 import { SettingsStore } from '../../../electron/host/settings.js';
@@ -56,6 +58,8 @@ describe('settings.json', () => {
     const [aside] = asideOf(dataDir, 'settings.json');
     expect(readFileSync(join(dataDir, aside!), 'utf8')).toBe('{"theme": "dark", "accounts": [');
     expect(snapshot.settings.theme).toBe('system');
+    // Survived, and so logged and counted by the host's one logger.
+    expect(test.host.log.count('settings-unreadable')).toBe(1);
   });
 
   it('of the wrong shape: the whole account entries are kept, the others left out, a copy set aside', () => {
@@ -108,7 +112,7 @@ describe('secrets.json', () => {
 });
 
 describe('settings.json and secrets.json both unreadable', () => {
-  it('a new built-in account is made, and the user is told the earlier one is still in the database', async () => {
+  it('the built-in account is found again in its database with a new token, and the user is told', async () => {
     const dataDir = tempDir();
     cleanups.push(() => removeDir(dataDir));
     const first = embeddedHost(dataDir);
@@ -119,8 +123,30 @@ describe('settings.json and secrets.json both unreadable', () => {
     writeFileSync(join(dataDir, 'secrets.json'), '{');
     const again = embeddedHost(dataDir);
     const { snapshot, remoteId: after } = await liveLocal(again);
-    expect(after).not.toBe(remoteId);
-    expect(noticeText(snapshot, 'local-account-lost')).toContain('The earlier account and its history are still in the built-in backend’s database.');
+    expect(after).toBe(remoteId);
+    expect(snapshot.accounts.map((a) => a.id)).toEqual([`local-${remoteId}`]);
+    expect(noticeText(snapshot, 'local-account-recovered')).toBe('Your account on this computer was found again in the built-in backend’s database, with its history, and given a new token.');
+    expect(noticeText(snapshot, 'local-account-lost')).toBe('');
+  }, 90_000);
+
+  it('with several accounts in the database the earliest is taken back, and the notice says how many there were', async () => {
+    const dataDir = tempDir();
+    cleanups.push(() => removeDir(dataDir));
+    const first = embeddedHost(dataDir);
+    const { remoteId } = await liveLocal(first);
+    const adminToken = (JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as Record<string, { value: string }>)['embedded-admin-token']!.value;
+    const admin = createCompanionClient({ baseURL: first.embeddedURL!, token: adminToken, retries: 0 });
+    // The built-in backend runs on a test clock: the second account is made a minute after the first.
+    await admin.admin.moveClock({ advanceS: 60 });
+    await admin.admin.createAccount({ name: 'Later', timeZone: 'UTC' });
+    await first.stop();
+
+    writeFileSync(join(dataDir, 'settings.json'), '{');
+    writeFileSync(join(dataDir, 'secrets.json'), '{');
+    const again = embeddedHost(dataDir);
+    const { snapshot, remoteId: after } = await liveLocal(again);
+    expect(after).toBe(remoteId);
+    expect(noticeText(snapshot, 'local-account-recovered')).toContain('The built-in backend had 2 accounts; the earliest, “Ana”, is the one shown.');
   }, 90_000);
 });
 

@@ -238,3 +238,119 @@ describe('typed client: retries', () => {
     expect(hits.map((hit) => JSON.parse(hit.body))).toEqual([{ credits: 500 }, { credits: 500 }]);
   });
 });
+
+const workspace = {
+  id: 'ws_1',
+  name: 'Beach shots',
+  generationIds: [],
+  createdAt: '2026-03-07T20:00:00.000Z',
+  updatedAt: '2026-03-07T20:05:00.000Z',
+};
+
+const notFound = { type: 'about:blank', title: 'Not found', status: 404, code: 'not_found', detail: 'No workspace ws_1' };
+
+async function collect(body: AsyncIterable<Uint8Array>): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const chunk of body) parts.push(Buffer.from(chunk));
+  return Buffer.concat(parts).toString('utf8');
+}
+
+describe('typed client: workspace changes', () => {
+  it('renameWorkspace sends PATCH with the new name and parses the workspace', async () => {
+    server.on('PATCH /v1/workspaces/ws_1', (_req, res) => json(res, 200, { ...workspace, name: 'Sunsets' }));
+    await expect(client().renameWorkspace('ws_1', { name: 'Sunsets' })).resolves.toMatchObject({ id: 'ws_1', name: 'Sunsets' });
+    expect(JSON.parse(server.hitsOf('PATCH /v1/workspaces/ws_1')[0]?.body ?? '')).toEqual({ name: 'Sunsets' });
+  });
+
+  it('deleteWorkspace sends DELETE and resolves on 204', async () => {
+    server.on('DELETE /v1/workspaces/ws_1', (_req, res) => {
+      res.writeHead(204);
+      res.end();
+    });
+    await expect(client().deleteWorkspace('ws_1')).resolves.toBeUndefined();
+    expect(server.hitsOf('DELETE /v1/workspaces/ws_1')).toHaveLength(1);
+  });
+
+  it('a workspace that is gone is an ApiError with status 404 and its code', async () => {
+    server.on('DELETE /v1/workspaces/ws_1', (_req, res) => json(res, 404, notFound, 'application/problem+json'));
+    const error = await catchApiError(client().deleteWorkspace('ws_1'));
+    expect([error.status, error.code, error.message]).toEqual([404, 'not_found', 'No workspace ws_1']);
+  });
+});
+
+describe('typed client: output downloads', () => {
+  const file = 'abcdefghijklmnopqrstuvwxyz';
+
+  it('without an offset asks for the whole file and streams it', async () => {
+    server.on('GET /v1/outputs/out_1', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.end(file);
+    });
+    const download = await client().downloadOutput('out_1');
+    if (download.kind !== 'bytes') throw new Error(`expected bytes, got ${download.kind}`);
+    expect(download.resumed).toBe(false);
+    expect(await collect(download.body)).toBe(file);
+    const hit = server.hitsOf('GET /v1/outputs/out_1')[0];
+    expect([hit?.headers.range, hit?.headers['if-range'], hit?.headers.authorization]).toEqual([undefined, undefined, `Bearer ${TOKEN}`]);
+  });
+
+  it('resumes with Range from the offset and If-Range the sha256; a matching 206 is a continuation', async () => {
+    server.on('GET /v1/outputs/out_1', (_req, res) => {
+      res.writeHead(206, { 'content-range': `bytes 10-25/26` });
+      res.end(file.slice(10));
+    });
+    const download = await client().downloadOutput('out_1', { offset: 10, sha256: 'f00d' });
+    if (download.kind !== 'bytes') throw new Error(`expected bytes, got ${download.kind}`);
+    expect(download.resumed).toBe(true);
+    expect(await collect(download.body)).toBe(file.slice(10));
+    const hit = server.hitsOf('GET /v1/outputs/out_1')[0];
+    expect([hit?.headers.range, hit?.headers['if-range']]).toEqual(['bytes=10-', '"f00d"']);
+  });
+
+  it('a 200 to a resume (the file changed) is the whole file, not a continuation', async () => {
+    server.on('GET /v1/outputs/out_1', (_req, res) => {
+      res.writeHead(200);
+      res.end(file);
+    });
+    const download = await client().downloadOutput('out_1', { offset: 10, sha256: 'f00d' });
+    if (download.kind !== 'bytes') throw new Error(`expected bytes, got ${download.kind}`);
+    expect(download.resumed).toBe(false);
+    expect(await collect(download.body)).toBe(file);
+  });
+
+  it('416 (the offset is past the end) is unsatisfiable', async () => {
+    server.on('GET /v1/outputs/out_1', (_req, res) => {
+      res.writeHead(416, { 'content-range': 'bytes */26' });
+      res.end();
+    });
+    await expect(client().downloadOutput('out_1', { offset: 40, sha256: 'f00d' })).resolves.toEqual({ kind: 'unsatisfiable' });
+  });
+
+  it('a 404 problem+json is an ApiError with status 404, asked once', async () => {
+    server.on('GET /v1/outputs/out_1', (_req, res) => json(res, 404, { ...notFound, detail: 'No output out_1' }, 'application/problem+json'));
+    const error = await catchApiError(client().downloadOutput('out_1'));
+    expect([error.status, error.code, error.message]).toEqual([404, 'not_found', 'No output out_1']);
+    expect(server.hitsOf('GET /v1/outputs/out_1')).toHaveLength(1);
+  });
+
+  it('a 503 is not retried (the cache resumes later from what arrived)', async () => {
+    server.on('GET /v1/outputs/out_1', (_req, res) => {
+      res.writeHead(503);
+      res.end('busy');
+    });
+    const error = await catchApiError(client().downloadOutput('out_1'));
+    expect([error.status, error.code]).toEqual([503, 'invalid_response']);
+    expect(server.hitsOf('GET /v1/outputs/out_1')).toHaveLength(1);
+  });
+
+  it('a connection that breaks mid-file fails the body with network_error', async () => {
+    server.on('GET /v1/outputs/out_1', (_req, res) => {
+      res.writeHead(200, { 'content-length': String(file.length) });
+      res.write(file.slice(0, 5), () => setTimeout(() => res.socket?.destroy(), 20));
+    });
+    const download = await client().downloadOutput('out_1');
+    if (download.kind !== 'bytes') throw new Error(`expected bytes, got ${download.kind}`);
+    const error = await catchApiError(collect(download.body));
+    expect([error.status, error.code]).toEqual([0, 'network_error']);
+  });
+});

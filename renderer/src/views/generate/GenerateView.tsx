@@ -12,6 +12,7 @@ import { useUiStore } from '../../store/ui/store.js';
 import {
   costRequestOf,
   durationsFor,
+  generateDisabledReason,
   generationRequestOf,
   modelsForTool,
   parseSeed,
@@ -123,25 +124,15 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
   const previewCurrent = preview.status === 'ready' && preview.key === previewKey;
   const refused = previewCurrent && preview.estimate.refusal !== undefined;
 
-  const disabledReason = suspended
-    ? 'This account is suspended.'
-    : !costRequest.ok
-      ? costRequest.problem === 'no-source'
-        ? 'Choose a source image first.'
-        : costRequest.problem === 'bad-seed'
-          ? 'Fix the seed first.'
-          : 'Choose a model first.'
-      : draft.prompt.trim() === ''
-        ? 'Write a prompt first.'
-        : preview.status === 'failed'
-          ? 'The price could not be worked out.'
-          : !previewCurrent
-            ? 'Waiting for the price…'
-            : refused
-              ? 'Refused: see the ways out above.'
-              : submitting
-                ? 'Sending…'
-                : null;
+  const disabledReason = generateDisabledReason({
+    suspended,
+    draftProblem: costRequest.ok ? null : costRequest.problem,
+    promptEmpty: draft.prompt.trim() === '',
+    previewFailed: preview.status === 'failed',
+    previewCurrent,
+    refused,
+    submitting,
+  });
 
   const submitProblem = submitError?.problem !== undefined ? Problem.safeParse(submitError.problem) : null;
 
