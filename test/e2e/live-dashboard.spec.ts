@@ -18,11 +18,17 @@ test.afterEach(async () => {
   await app.stop();
 });
 
+/** The local account once the host has connected it (web mode answers before the built-in backend is up). */
 async function localAccount(): Promise<{ id: string; backendId: string }> {
-  const snapshot = await app.snapshot();
-  const account = snapshot.accounts[0];
-  if (!account?.me) throw new Error('the host has no connected account');
-  return { id: account.id, backendId: account.me.id };
+  let found: { id: string; backendId: string } | null = null;
+  await expect
+    .poll(async () => {
+      const account = (await app.snapshot()).accounts[0];
+      found = account?.me ? { id: account.id, backendId: account.me.id } : null;
+      return found !== null;
+    }, { timeout: 20_000, message: 'the host connects its local account' })
+    .toBe(true);
+  return found!;
 }
 
 test('U1: every unlimited window counts down (seconds only in its last hour); at zero it says ended, and it leaves when the host drops it', async ({ page }) => {
