@@ -23,6 +23,8 @@ export interface Database {
   engine: Engine;
   /** What differs between the engines, chosen here once (storage/engine.ts). */
   storage: StorageEngine;
+  /** PostgreSQL's URL, for the one connection of its own the event listener keeps (storage/event-fanout.ts). */
+  url?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -136,5 +138,5 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     await close();
     throw error;
   }
-  return { db, workerDb: workerDb ?? db, engine, storage: storageEngines[engine], close };
+  return { db, workerDb: workerDb ?? db, engine, storage: storageEngines[engine], url: options.databaseUrl, close };
 }
