@@ -12,7 +12,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerationRequest } from '../../../shared/api.js';
+import type { GenerationRequest, ServerEvent } from '../../../shared/api.js';
 import { EVENTS_CHANNEL, LISTENER_APPLICATION } from '../../../backend/storage/event-fanout.js';
 import { openEventStream, startBackend, type EventStream, type TestBackend } from '../../support/backend.js';
 import { freshDatabaseUrl, ScriptedProvider, waitForGeneration, type FreshDatabase } from '../../support/engines.js';
@@ -195,5 +195,37 @@ describe.skipIf(!SERVER_URL)('events across three backend instances on one Postg
     expect(after.some((l) => before.some((b) => b.pid === l.pid))).toBe(false);
     for (const backend of backends) expect(backend.backend.log.survivedErrors.events).toBeGreaterThanOrEqual(1);
     await stream.close();
+  }, 60_000);
+
+  it('events stored by all three at once, in small batches, reach every instance: each account\'s in id order, none missing', async () => {
+    const accounts = [accountId];
+    for (const name of ['Fan-out two', 'Fan-out three']) accounts.push((await backends[A]!.admin.admin.createAccount({ name, timeZone: 'UTC' })).account.id);
+    const start = Number((await pool.query('select coalesce(max(id), 0) as id from events')).rows[0].id);
+    const heard = backends.map(() => new Map<string, number[]>(accounts.map((id) => [id, []])));
+    const unsubscribe = backends.flatMap((backend, b) => accounts.map((id) => backend.backend.services.ctx.events.subscribe(id, (event) => heard[b]!.get(id)!.push(event.id))));
+    // Many small inserts from three pools at once: without inserts committing in id order, a listener reading between
+    // two commits that came out of order would skip the earlier id for good.
+    const publishing = backends.map(async (backend, b) => {
+      const all: Array<Promise<unknown>> = [];
+      for (let round = 0; round < 150; round += 1) {
+        const batch = Array.from({ length: 1 + (round % 3) }, (_, k) =>
+          backend.backend.services.ctx.events.publish(accounts[(round + k + b) % accounts.length]!, { type: 'account', data: { b, round, k } } as unknown as ServerEvent),
+        );
+        all.push(...batch);
+        if (round % 2 === 0) await Promise.all(batch);
+        else await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(all);
+    });
+    await Promise.all(publishing);
+    const stored = await pool.query('select id, account_id from events where id > $1 order by id', [start]);
+    const expected = new Map<string, number[]>(accounts.map((id) => [id, []]));
+    for (const row of stored.rows) expected.get(row.account_id)?.push(Number(row.id));
+    const last = Number(stored.rows.at(-1).id);
+    const deadline = Date.now() + 10_000;
+    while (heard.some((byAccount) => Math.max(...[...byAccount.values()].map((ids) => ids.at(-1) ?? 0)) < last) && Date.now() < deadline) await sleep(50);
+    for (const stop of unsubscribe) stop();
+    expect(stored.rows.length).toBeGreaterThanOrEqual(3 * 300);
+    for (const byAccount of heard) expect(Object.fromEntries(byAccount)).toEqual(Object.fromEntries(expected));
   }, 60_000);
 });
