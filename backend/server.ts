@@ -41,7 +41,7 @@ import { QueueEvents } from './queue/queue-events.js';
 import { WorkerPool } from './queue/worker-pool.js';
 import type { Services } from './services.js';
 import { openDatabase, type Database } from './storage/database.js';
-import { EventLog } from './storage/events.js';
+import { openEventLog } from './storage/events.js';
 import { Idempotency } from './storage/idempotency.js';
 
 export interface BackendOptions {
@@ -114,7 +114,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   // Storage, then policy, then the domain services and their views, then the queue machinery.
   const database = await openDatabase({ dataDir: options.dataDir, databaseUrl: options.databaseUrl, log });
   const { db, storage } = database;
-  const events = new EventLog(db, clock);
+  const events = await openEventLog(database, clock, log);
   const ctx: PolicyContext = { db, storage, catalog, clock, events, config };
   const subscriptions = new Subscriptions(ctx);
   const charges = new Charges(ctx);
@@ -223,6 +223,7 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       await runner.stop();
       await queueEvents.stop();
       await app.close();
+      await events.close();
       await metricsClosed;
       await database.close();
       logging?.close();

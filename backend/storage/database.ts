@@ -25,6 +25,8 @@ export interface Database {
   storage: StorageEngine;
   /** Connections open, in use and requests waiting for one, over every pool (SQLite: its one connection, in use). */
   connections(): { open: number; inUse: number; waiting: number };
+  /** PostgreSQL's URL, for the one connection of its own the event listener keeps (storage/event-fanout.ts). */
+  url?: string | undefined;
   close(): Promise<void>;
 }
 
@@ -144,5 +146,5 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     engine === 'sqlite'
       ? { open: 1, inUse: 1, waiting: 0 }
       : pools.reduce((sum, p) => ({ open: sum.open + p.totalCount, inUse: sum.inUse + p.totalCount - p.idleCount, waiting: sum.waiting + p.waitingCount }), { open: 0, inUse: 0, waiting: 0 });
-  return { db, workerDb: workerDb ?? db, engine, storage: storageEngines[engine], connections, close };
+  return { db, workerDb: workerDb ?? db, engine, storage: storageEngines[engine], connections, url: options.databaseUrl, close };
 }
