@@ -51,7 +51,8 @@ Exit codes: 0 done, 1 the backend refused the request or could not be reached, 2
 function table(header: string[], rows: string[][]): string {
   if (rows.length === 0) return '(none)';
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -75,7 +76,10 @@ function balanceText(balance: api.Balance): string {
 
 function appealRows(items: api.Appeal[]): string {
   const short = (text: string) => (text.length > 60 ? `${text.slice(0, 59)}…` : text);
-  return table(['ID', 'ACCOUNT', 'STATUS', 'CREATED', 'MESSAGE'], items.map((a) => [a.id, a.accountId, a.status, a.createdAt, short(a.message)]));
+  return table(
+    ['ID', 'ACCOUNT', 'STATUS', 'CREATED', 'MESSAGE'],
+    items.map((a) => [a.id, a.accountId, a.status, a.createdAt, short(a.message)]),
+  );
 }
 
 /** The id the backend gives a token: the start of its SHA-256, so a token can be revoked by the token itself too. */
@@ -98,7 +102,10 @@ function positiveInteger(text: string, name: string): number {
 }
 
 /** Every page of a listing, or the first `limit` items. */
-async function allPages<T>(fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>, limit: number | undefined): Promise<T[]> {
+async function allPages<T>(
+  fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
+  limit: number | undefined,
+): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | undefined;
   do {
@@ -117,7 +124,11 @@ const COMMANDS: Command[] = [
     options: { name: { type: 'string' }, 'time-zone': { type: 'string' }, plan: { type: 'string' } },
     async run(client, values) {
       const plan = values.plan as string | undefined;
-      const created = await client.admin.createAccount({ name: required(values, 'name'), timeZone: required(values, 'time-zone'), ...(plan ? { planId: plan } : {}) });
+      const created = await client.admin.createAccount({
+        name: required(values, 'name'),
+        timeZone: required(values, 'time-zone'),
+        ...(plan ? { planId: plan } : {}),
+      });
       const { account, token } = created;
       const text = fields([
         ['Account', account.id],
@@ -127,7 +138,10 @@ const COMMANDS: Command[] = [
         ['Token', token],
         ['Token id', tokenIdOf(token)],
       ]);
-      return { json: { ...created, tokenId: tokenIdOf(token) }, text: `${text}\nThe token is shown only now: hand it to the account's owner.` };
+      return {
+        json: { ...created, tokenId: tokenIdOf(token) },
+        text: `${text}\nThe token is shown only now: hand it to the account's owner.`,
+      };
     },
   },
   {
@@ -137,8 +151,14 @@ const COMMANDS: Command[] = [
     options: { limit: { type: 'string' } },
     async run(client, values) {
       const limit = values.limit === undefined ? undefined : positiveInteger(values.limit as string, '--limit');
-      const items = await allPages((cursor) => client.admin.listAccounts({ limit: Math.min(limit ?? 500, 500), ...(cursor ? { cursor } : {}) }), limit);
-      const text = table(['ID', 'NAME', 'TIME ZONE', 'PLAN', 'STATUS', 'CREATED'], items.map((a) => [a.id, a.name, a.timeZone, a.planId, a.status, a.createdAt]));
+      const items = await allPages(
+        (cursor) => client.admin.listAccounts({ limit: Math.min(limit ?? 500, 500), ...(cursor ? { cursor } : {}) }),
+        limit,
+      );
+      const text = table(
+        ['ID', 'NAME', 'TIME ZONE', 'PLAN', 'STATUS', 'CREATED'],
+        items.map((a) => [a.id, a.name, a.timeZone, a.planId, a.status, a.createdAt]),
+      );
       return { json: items, text };
     },
   },
@@ -192,10 +212,15 @@ const COMMANDS: Command[] = [
     options: { status: { type: 'string' }, limit: { type: 'string' } },
     async run(client, values) {
       const status = values.status as string | undefined;
-      if (status && !['open', 'restored', 'upheld'].includes(status)) throw new UsageError(`--status must be open, restored or upheld, got ${status}`);
+      if (status && !['open', 'restored', 'upheld'].includes(status))
+        throw new UsageError(`--status must be open, restored or upheld, got ${status}`);
       const limit = values.limit === undefined ? undefined : positiveInteger(values.limit as string, '--limit');
       const query = status ? { status } : {};
-      const items = await allPages((cursor) => client.admin.listAppeals({ ...query, limit: Math.min(limit ?? 500, 500), ...(cursor ? { cursor } : {}) }), limit);
+      const items = await allPages(
+        (cursor) =>
+          client.admin.listAppeals({ ...query, limit: Math.min(limit ?? 500, 500), ...(cursor ? { cursor } : {}) }),
+        limit,
+      );
       return { json: items, text: appealRows(items) };
     },
   },
@@ -209,7 +234,8 @@ const COMMANDS: Command[] = [
       const id = positionals[0];
       if (!id) throw new UsageError('name the appeal: appeals decide <appeal id> ...');
       const decision = required(values, 'decision');
-      if (decision !== 'restore' && decision !== 'uphold') throw new UsageError(`--decision must be restore or uphold, got ${decision}`);
+      if (decision !== 'restore' && decision !== 'uphold')
+        throw new UsageError(`--decision must be restore or uphold, got ${decision}`);
       const appeal = await client.admin.decideAppeal(id, { decision, reason: required(values, 'reason') });
       return { json: appeal, text: appealRows([appeal]) };
     },
@@ -217,13 +243,16 @@ const COMMANDS: Command[] = [
   {
     name: 'clock',
     usage: 'clock --advance <seconds> | clock --set <ISO 8601 time>',
-    summary: "Move a test clock forward (only a backend started with --test-clock has one).",
+    summary: 'Move a test clock forward (only a backend started with --test-clock has one).',
     options: { advance: { type: 'string' }, set: { type: 'string' } },
     async run(client, values) {
       const advance = values.advance as string | undefined;
       const set = values.set as string | undefined;
-      if ((advance === undefined) === (set === undefined)) throw new UsageError('give one of --advance <seconds> or --set <time>');
-      const state = await client.admin.moveClock(advance !== undefined ? { advanceS: positiveInteger(advance, '--advance') } : { now: set as string });
+      if ((advance === undefined) === (set === undefined))
+        throw new UsageError('give one of --advance <seconds> or --set <time>');
+      const state = await client.admin.moveClock(
+        advance !== undefined ? { advanceS: positiveInteger(advance, '--advance') } : { now: set as string },
+      );
       return { json: state, text: `The test clock is at ${state.now}.` };
     },
   },
@@ -271,17 +300,28 @@ async function runAdmin(args: string[], io: Io): Promise<number> {
       io.out(overview());
       return 0;
     }
-    io.err(`companion-admin: unknown command "${args.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}"\n\n${overview()}`);
+    io.err(
+      `companion-admin: unknown command "${args
+        .filter((a) => !a.startsWith('-'))
+        .slice(0, 2)
+        .join(' ')}"\n\n${overview()}`,
+    );
     return 2;
   }
   const { command, rest } = found;
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: { ...COMMON, ...command.options }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...COMMON, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
     if (values.help) {
       io.out(commandHelp(command));
       return 0;
     }
-    if (positionals.length > (command.positionals?.length ?? 0)) throw new UsageError(`unexpected argument ${positionals.at(-1)}`);
+    if (positionals.length > (command.positionals?.length ?? 0))
+      throw new UsageError(`unexpected argument ${positionals.at(-1)}`);
     const url = (values.url as string | undefined) ?? io.env.COMPANION_URL;
     if (!url) throw new UsageError('--url <backend URL> (or COMPANION_URL) is required');
     if (!/^https?:\/\//.test(url)) throw new UsageError(`--url must start with http:// or https://, got ${url}`);
@@ -303,7 +343,10 @@ function reportFailure(error: unknown, command: Command, io: Io): number {
     return 2;
   }
   if (isApiError(error)) {
-    const hint = error.status === 401 ? 'the backend refused the admin token (401): check --admin-token or COMPANION_ADMIN_TOKEN' : error.message;
+    const hint =
+      error.status === 401
+        ? 'the backend refused the admin token (401): check --admin-token or COMPANION_ADMIN_TOKEN'
+        : error.message;
     const code = error.status === 401 || error.status === 0 ? '' : ` (${error.status} ${error.code})`;
     io.err(`companion-admin: ${hint}${code}`);
     return 1;

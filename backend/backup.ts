@@ -39,9 +39,21 @@ export function isMaintenanceCommand(args: readonly string[]): boolean {
 export function runMaintenance(args: string[], env: NodeJS.ProcessEnv = process.env): number {
   try {
     const [command, ...rest] = args;
-    const { values } = parseArgs({ args: rest, options: { to: { type: 'string' }, from: { type: 'string' }, data: { type: 'string' }, database: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({
+      args: rest,
+      options: {
+        to: { type: 'string' },
+        from: { type: 'string' },
+        data: { type: 'string' },
+        database: { type: 'string' },
+      },
+      strict: true,
+    });
     if (values.database ?? env.COMPANION_DATABASE_URL) {
-      throw new MaintenanceError(`${command} copies the SQLite database only: back up PostgreSQL with pg_dump and restore it with pg_restore (docs/OPERATING.md)`, 2);
+      throw new MaintenanceError(
+        `${command} copies the SQLite database only: back up PostgreSQL with pg_dump and restore it with pg_restore (docs/OPERATING.md)`,
+        2,
+      );
     }
     const dataDir = values.data ?? env.COMPANION_DATA;
     if (!dataDir) throw new MaintenanceError('--data <folder> (or COMPANION_DATA) is required', 2);
@@ -53,13 +65,23 @@ export function runMaintenance(args: string[], env: NodeJS.ProcessEnv = process.
     } else {
       if (!values.from) throw new MaintenanceError('restore needs --from <file>', 2);
       const { report, keptAs } = restore(resolve(values.from), database);
-      say(`restored ${values.from} into ${database}: ${describe(report)}${keptAs ? `; the database it replaced is kept as ${keptAs}` : ''}`);
+      say(
+        `restored ${values.from} into ${database}: ${describe(report)}${keptAs ? `; the database it replaced is kept as ${keptAs}` : ''}`,
+      );
     }
     return 0;
   } catch (error) {
-    const code = error instanceof MaintenanceError ? error.exitCode : (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+    const code =
+      error instanceof MaintenanceError
+        ? error.exitCode
+        : (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+          ? 2
+          : 1;
     process.stderr.write(`companion-backend: ${(error as Error).message}\n`);
-    if (code === 2) process.stderr.write('usage: backend backup --to <file> --data <folder> | backend restore --from <file> --data <folder>\n');
+    if (code === 2)
+      process.stderr.write(
+        'usage: backend backup --to <file> --data <folder> | backend restore --from <file> --data <folder>\n',
+      );
     return code;
   }
 }
@@ -122,7 +144,9 @@ function settleUnused(database: string): void {
     db.exec('PRAGMA busy_timeout = 0; PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;');
     db.exec('PRAGMA wal_checkpoint(TRUNCATE);');
   } catch (error) {
-    throw new MaintenanceError(`The database ${database} is in use (${(error as Error).message}): stop the backend before restoring`);
+    throw new MaintenanceError(
+      `The database ${database} is in use (${(error as Error).message}): stop the backend before restoring`,
+    );
   } finally {
     db.close();
   }
@@ -133,8 +157,12 @@ function settleUnused(database: string): void {
 export function checkCopy(file: string): CopyReport {
   const db = new DatabaseSync(file, { readOnly: true });
   try {
-    const integrity = db.prepare('PRAGMA integrity_check').all().map((row) => String(Object.values(row)[0]));
-    if (integrity.join() !== 'ok') throw new MaintenanceError(`${file} is damaged: ${integrity.slice(0, 5).join('; ')}`);
+    const integrity = db
+      .prepare('PRAGMA integrity_check')
+      .all()
+      .map((row) => String(Object.values(row)[0]));
+    if (integrity.join() !== 'ok')
+      throw new MaintenanceError(`${file} is damaged: ${integrity.slice(0, 5).join('; ')}`);
     const lastMigration = knownMigrations(db, file);
     const mismatches = db
       .prepare(
@@ -154,7 +182,8 @@ export function checkCopy(file: string): CopyReport {
         `${file}: ${mismatches.length} balances differ from their ledger, e.g. ${first.account} ${first.balance} is ${first.amount} but its entries sum to ${first.entries}`,
       );
     }
-    const count = (table: string) => Number((db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n);
+    const count = (table: string) =>
+      Number((db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n);
     return { accounts: count('accounts'), ledgerEntries: count('ledger_entries'), lastMigration };
   } finally {
     db.close();
@@ -166,12 +195,18 @@ function knownMigrations(db: DatabaseSync, file: string): string {
   const known = migrationNames('sqlite');
   let applied: string[];
   try {
-    applied = db.prepare('SELECT name FROM kysely_migration ORDER BY name').all().map((row) => String((row as { name: string }).name));
+    applied = db
+      .prepare('SELECT name FROM kysely_migration ORDER BY name')
+      .all()
+      .map((row) => String((row as { name: string }).name));
   } catch {
     throw new MaintenanceError(`${file} is not a Creator Companion database (it has no migrations table)`);
   }
   const unknown = applied.filter((name) => !known.includes(name));
-  if (unknown.length > 0) throw new MaintenanceError(`${file} comes from a newer version (migrations ${unknown.join(', ')} are unknown here): restore it with that version`);
+  if (unknown.length > 0)
+    throw new MaintenanceError(
+      `${file} comes from a newer version (migrations ${unknown.join(', ')} are unknown here): restore it with that version`,
+    );
   const last = applied.at(-1);
   if (!last) throw new MaintenanceError(`${file} has no migrations applied`);
   return last;

@@ -21,9 +21,11 @@ export function loadCatalog(path = DEFAULT_CATALOG_PATH): Catalog {
   const modelIds = new Set(catalog.models.map((m) => m.id));
   for (const plan of catalog.plans) {
     for (const u of plan.unlimitedModels) {
-      if (!modelIds.has(u.modelId)) throw new Error(`The catalog ${path} is invalid: plan ${plan.id} names unknown model ${u.modelId}`);
+      if (!modelIds.has(u.modelId))
+        throw new Error(`The catalog ${path} is invalid: plan ${plan.id} names unknown model ${u.modelId}`);
     }
   }
-  if (!catalog.plans.some((p) => p.id === 'free')) throw new Error(`The catalog ${path} is invalid: it needs a "free" plan`);
+  if (!catalog.plans.some((p) => p.id === 'free'))
+    throw new Error(`The catalog ${path} is invalid: it needs a "free" plan`);
   return catalog;
 }

@@ -29,7 +29,11 @@ export const OperationsConfig = z.object({
       shutdownGraceS: z.number().min(0).default(10),
       /** U8: an account that started more than `threshold` generations within `windowS` has its work delayed by `delayS`. */
       slowdown: z
-        .object({ windowS: z.number().positive().default(600), threshold: z.number().int().positive().default(120), delayS: z.number().min(0).default(30) })
+        .object({
+          windowS: z.number().positive().default(600),
+          threshold: z.number().int().positive().default(120),
+          delayS: z.number().min(0).default(30),
+        })
         .prefault({}),
     })
     .prefault({}),
@@ -61,7 +65,9 @@ export type OperationsConfigInput = z.input<typeof OperationsConfig>;
 export function parseOperationsConfig(input: unknown, source = 'configuration'): OperationsConfig {
   const parsed = OperationsConfig.safeParse(input ?? {});
   if (!parsed.success) {
-    throw new Error(`The ${source} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `The ${source} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -45,7 +45,8 @@ export class RotatingLogFile {
     closeSync(this.fd);
     const { path } = this.options;
     rmSync(`${path}.${this.keep}`, { force: true });
-    for (let n = this.keep - 1; n >= 1; n -= 1) if (existsSync(`${path}.${n}`)) renameSync(`${path}.${n}`, `${path}.${n + 1}`);
+    for (let n = this.keep - 1; n >= 1; n -= 1)
+      if (existsSync(`${path}.${n}`)) renameSync(`${path}.${n}`, `${path}.${n + 1}`);
     if (this.keep > 0) renameSync(path, `${path}.1`);
     else rmSync(path, { force: true });
     this.fd = openSync(path, 'a', 0o600);

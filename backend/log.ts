@@ -59,10 +59,17 @@ export const REDACTED_PATHS = [
 /** The pino logger the backend's fastify uses, writing JSON lines to standard output, a rotated file or a stream. */
 export function createLog(options: LogOptions): { logger: PinoLogger; close(): void } {
   const level = options.level ?? 'info';
-  const settings = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: { service: 'companion-backend' } };
+  const settings = {
+    level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    base: { service: 'companion-backend' },
+  };
   if (options.stream) return { logger: pino(settings, options.stream as DestinationStream), close: () => {} };
   if (options.file) {
-    const file = new RotatingLogFile({ path: options.file, ...(options.rotateBytes ? { maxBytes: options.rotateBytes } : {}) });
+    const file = new RotatingLogFile({
+      path: options.file,
+      ...(options.rotateBytes ? { maxBytes: options.rotateBytes } : {}),
+    });
     return { logger: pino(settings, file as unknown as DestinationStream), close: () => file.close() };
   }
   return { logger: pino(settings, pino.destination({ dest: 1, sync: true })), close: () => {} };

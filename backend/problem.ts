@@ -35,7 +35,10 @@ export class ApiProblem extends Error {
 
   toProblem(): Problem {
     // Validation errors always say where (docs/API.md): a 400 without details names the request as a whole.
-    const errors = this.code === 'invalid_request' && !this.extra.errors ? { errors: [{ path: 'request', message: this.message }] } : {};
+    const errors =
+      this.code === 'invalid_request' && !this.extra.errors
+        ? { errors: [{ path: 'request', message: this.message }] }
+        : {};
     return {
       ...errors,
       type: `https://creator-companion.dev/problems/${this.code.replace(/_/g, '-')}`,

@@ -8,7 +8,12 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type * as api from '../shared/api.js';
 import { loadCatalog } from './catalog.js';
 import { SystemClock, TestClock, type Clock } from './clock.js';
-import { loadOperationsConfig, parseOperationsConfig, type OperationsConfig, type OperationsConfigInput } from './config.js';
+import {
+  loadOperationsConfig,
+  parseOperationsConfig,
+  type OperationsConfig,
+  type OperationsConfigInput,
+} from './config.js';
 import { Accounts } from './domain/accounts.js';
 import { Generations } from './domain/generations.js';
 import { Views } from './domain/views.js';
@@ -86,7 +91,11 @@ export interface Backend {
 function operationsConfig(options: BackendOptions): OperationsConfig {
   const file = loadOperationsConfig(options.configPath);
   if (!options.config) return file;
-  return parseOperationsConfig({ queue: { ...file.queue, ...options.config.queue }, fairUse: { ...file.fairUse, ...options.config.fairUse }, limits: { ...file.limits, ...options.config.limits } });
+  return parseOperationsConfig({
+    queue: { ...file.queue, ...options.config.queue },
+    fairUse: { ...file.fairUse, ...options.config.fairUse },
+    limits: { ...file.limits, ...options.config.limits },
+  });
 }
 
 export async function createBackend(options: BackendOptions): Promise<Backend> {
@@ -137,7 +146,12 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
       balanceChanged: (accountId) => views.publishBalance(accountId),
       queueChanged: () => queueEvents.changed(),
     },
-    { outputsDir: join(options.dataDir, 'outputs'), providerFor: (modelId) => providers.providerFor(modelId), exclusiveDatabase: storage.exclusive, log },
+    {
+      outputsDir: join(options.dataDir, 'outputs'),
+      providerFor: (modelId) => providers.providerFor(modelId),
+      exclusiveDatabase: storage.exclusive,
+      log,
+    },
   );
   const dueWorkTimer = new DueWorkTimer(dueWork, clock, log);
   const services: Services = {
@@ -169,15 +183,33 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
   const openStreams = new Set<() => void>();
   const metrics = new Metrics({ database, queue, workers: config.queue.workers, log, streams: () => openStreams.size });
   registerMetrics(app, auth, metrics);
-  registerSystemRoutes(app, auth, { catalog: providers.servedCatalog(), queue, workers: config.queue.workers, readiness });
+  registerSystemRoutes(app, auth, {
+    catalog: providers.servedCatalog(),
+    queue,
+    workers: config.queue.workers,
+    readiness,
+  });
   registerAccountRoutes(app, auth, services);
   registerAdminRoutes(app, auth, services);
   registerGenerationRoutes(app, auth, services);
   registerHistoryRoutes(app, auth, services);
   const streamsChanged = (accountId: string, open: number) =>
-    void fairUse.observeStreams(accountId, open).catch((error: unknown) => log.survived('fair-use', error, 'the check of open streams failed'));
+    void fairUse
+      .observeStreams(accountId, open)
+      .catch((error: unknown) => log.survived('fair-use', error, 'the check of open streams failed'));
   const maxStreamsPerAccount = config.limits.enabled ? config.limits.eventStreamsPerAccount : Infinity;
-  registerEventStream(app, auth, { events, applyDueWork: (id) => dueWork.apply(id), balance: (id) => views.balance(id), maxStreamsPerAccount, streamsChanged }, openStreams);
+  registerEventStream(
+    app,
+    auth,
+    {
+      events,
+      applyDueWork: (id) => dueWork.apply(id),
+      balance: (id) => views.balance(id),
+      maxStreamsPerAccount,
+      streamsChanged,
+    },
+    openStreams,
+  );
   // The document of every route: after all of them are defined.
   registerOpenApiRoutes(app, { referencePage: options.docs ?? true });
   app.addHook('preClose', async () => {
@@ -217,7 +249,9 @@ export async function createBackend(options: BackendOptions): Promise<Backend> {
     },
     async close() {
       readiness.drain();
-      const metricsClosed = metricsServer ? new Promise<void>((resolve) => metricsServer!.close(() => resolve())) : Promise.resolve();
+      const metricsClosed = metricsServer
+        ? new Promise<void>((resolve) => metricsServer!.close(() => resolve()))
+        : Promise.resolve();
       metricsServer?.closeAllConnections();
       dueWorkTimer.stop();
       await runner.stop();

@@ -6,7 +6,16 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join, relative } from 'node:path';
 
 /** What the built files come from (tests and docs do not change dist/). */
-export const SOURCES = ['backend', 'electron', 'renderer', 'shared', 'scripts/build.mjs', 'package.json', 'package-lock.json', 'tsconfig.base.json'];
+export const SOURCES = [
+  'backend',
+  'electron',
+  'renderer',
+  'shared',
+  'scripts/build.mjs',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.base.json',
+];
 const SKIPPED = new Set(['node_modules', 'dist', '.git']);
 export const STAMP_FILE = 'dist/build-stamp.json';
 
@@ -46,5 +55,8 @@ export function buildIsCurrent(root, sources = SOURCES) {
 }
 
 export function writeStamp(root, sources = SOURCES) {
-  writeFileSync(join(root, STAMP_FILE), `${JSON.stringify({ sources: sourceHash(root, sources), builtAt: new Date().toISOString() })}\n`);
+  writeFileSync(
+    join(root, STAMP_FILE),
+    `${JSON.stringify({ sources: sourceHash(root, sources), builtAt: new Date().toISOString() })}\n`,
+  );
 }

@@ -14,21 +14,61 @@ if (process.argv.includes('--if-stale') && buildIsCurrent(root)) {
 const started = Date.now();
 for (const dir of ['dist/backend', 'dist/web', 'dist/electron']) rmSync(dir, { recursive: true, force: true });
 
-const node = { bundle: true, platform: 'node', target: 'node22', sourcemap: true, packages: 'external', logLevel: 'warning' };
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  sourcemap: true,
+  packages: 'external',
+  logLevel: 'warning',
+};
 // ESM bundles that use require() from bundled CommonJS need a require of their own.
 const esmBanner = { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" };
 
 await Promise.all([
-  build({ ...node, entryPoints: ['backend/cli.ts'], outfile: 'dist/backend/main.mjs', format: 'esm', banner: esmBanner }),
-  build({ ...node, entryPoints: ['backend/admin-cli.ts'], outfile: 'dist/backend/admin.mjs', format: 'esm', banner: esmBanner }),
-  build({ ...node, entryPoints: ['electron/web/cli.ts'], outfile: 'dist/web/main.mjs', format: 'esm', banner: esmBanner }),
-  build({ ...node, entryPoints: ['electron/main/main.ts'], outfile: 'dist/electron/main.mjs', format: 'esm', banner: esmBanner, external: ['electron'] }),
+  build({
+    ...node,
+    entryPoints: ['backend/cli.ts'],
+    outfile: 'dist/backend/main.mjs',
+    format: 'esm',
+    banner: esmBanner,
+  }),
+  build({
+    ...node,
+    entryPoints: ['backend/admin-cli.ts'],
+    outfile: 'dist/backend/admin.mjs',
+    format: 'esm',
+    banner: esmBanner,
+  }),
+  build({
+    ...node,
+    entryPoints: ['electron/web/cli.ts'],
+    outfile: 'dist/web/main.mjs',
+    format: 'esm',
+    banner: esmBanner,
+  }),
+  build({
+    ...node,
+    entryPoints: ['electron/main/main.ts'],
+    outfile: 'dist/electron/main.mjs',
+    format: 'esm',
+    banner: esmBanner,
+    external: ['electron'],
+  }),
   // A sandboxed preload can require nothing but electron: everything else is bundled in.
-  build({ ...node, packages: undefined, entryPoints: ['electron/preload/preload.ts'], outfile: 'dist/electron/preload.cjs', format: 'cjs', external: ['electron'] }),
+  build({
+    ...node,
+    packages: undefined,
+    entryPoints: ['electron/preload/preload.ts'],
+    outfile: 'dist/electron/preload.cjs',
+    format: 'cjs',
+    external: ['electron'],
+  }),
 ]);
 // The command lines' entries turn Node's compile cache on before the bundle and its packages load (ES imports load
 // before any statement of the module that makes them): a start after the first compiles almost nothing.
-const entry = "// Turns on Node's compile cache, then runs the bundle.\nimport module from 'node:module';\nmodule.enableCompileCache?.();\nawait import('./main.mjs');\n";
+const entry =
+  "// Turns on Node's compile cache, then runs the bundle.\nimport module from 'node:module';\nmodule.enableCompileCache?.();\nawait import('./main.mjs');\n";
 for (const dir of ['dist/backend', 'dist/web']) writeFileSync(`${dir}/cli.mjs`, entry);
 mkdirSync('dist/backend', { recursive: true });
 copyFileSync('backend/catalog.json', 'dist/backend/catalog.json');

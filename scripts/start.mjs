@@ -12,7 +12,9 @@ function electronBinary() {
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
-  console.log('Usage: npm start [-- options]\n\nOpens the Electron window; where the Electron binary is not available, serves the same app in web mode,\nwhich takes these options:\n');
+  console.log(
+    'Usage: npm start [-- options]\n\nOpens the Electron window; where the Electron binary is not available, serves the same app in web mode,\nwhich takes these options:\n',
+  );
   const help = spawnSync(process.execPath, ['dist/web/cli.mjs', '--help'], { stdio: 'inherit' });
   process.exit(help.status ?? 0);
 }
@@ -21,6 +23,8 @@ const binary = electronBinary();
 const child = binary
   ? spawn(binary, ['.'], { stdio: 'inherit' })
   : (console.log('The Electron binary is not available here; serving the same app in web mode instead.'),
-    spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'dist/web/cli.mjs', ...args], { stdio: 'inherit' }));
+    spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'dist/web/cli.mjs', ...args], {
+      stdio: 'inherit',
+    }));
 child.on('exit', (code) => process.exit(code ?? 0));
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

@@ -11,7 +11,13 @@ const seen = { asOf: isoTime };
 
 export const AlertFact = z.discriminatedUnion('kind', [
   /** A balance's use reached `percent` in the period that ends at `periodEnd` (C2, C3, G1). */
-  z.object({ ...seen, kind: z.literal('used'), balance: z.enum(['free', 'subscription', 'generations']), percent: z.number().min(0).max(100), periodEnd: isoTime }),
+  z.object({
+    ...seen,
+    kind: z.literal('used'),
+    balance: z.enum(['free', 'subscription', 'generations']),
+    percent: z.number().min(0).max(100),
+    periodEnd: isoTime,
+  }),
   /** The unlimited window of `modelId` that ends at `endsAt` is open (U1). */
   z.object({ ...seen, kind: z.literal('window-open'), modelId: z.string(), endsAt: isoTime }),
   /** The unlimited window of `modelId` ended at `endedAt` and none has opened since. */
@@ -28,7 +34,10 @@ export interface AccountFacts {
 }
 
 /** How much of a balance's allocation is used in its current period; null when the balance has no allocation. */
-export function usedOf(name: 'free' | 'subscription' | 'generations', { me, balance, catalog }: AccountFacts): { used: number; allocation: number; periodEnd: string } | null {
+export function usedOf(
+  name: 'free' | 'subscription' | 'generations',
+  { me, balance, catalog }: AccountFacts,
+): { used: number; allocation: number; periodEnd: string } | null {
   if (!balance) return null;
   if (name === 'generations') {
     const generations = balance.generations;
@@ -66,7 +75,9 @@ export function alertFactHolds(fact: AlertFact, account: AccountFacts, now: Date
       if (Date.parse(fact.endsAt) <= now.getTime()) return false;
       return !balance || balance.unlimited.some((w) => w.modelId === fact.modelId && w.endsAt === fact.endsAt);
     case 'window-closed':
-      return !balance || !balance.unlimited.some((w) => w.modelId === fact.modelId && Date.parse(w.endsAt) > now.getTime());
+      return (
+        !balance || !balance.unlimited.some((w) => w.modelId === fact.modelId && Date.parse(w.endsAt) > now.getTime())
+      );
     case 'fast-used':
       if (Date.parse(fact.resetsAt) <= now.getTime()) return false;
       return !balance || (balance.fast.resetsAt === fact.resetsAt && balance.fast.used >= balance.fast.limit);

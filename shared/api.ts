@@ -153,7 +153,12 @@ export const GenerationSettings = z.object({
   durationS: z.number().int().positive().max(600).optional(),
   width: z.number().int().min(64).max(4096).optional(),
   height: z.number().int().min(64).max(4096).optional(),
-  seed: z.number().int().nonnegative().max(2 ** 31).optional(),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .max(2 ** 31)
+    .optional(),
   sourceId: id.optional(),
 });
 export type GenerationSettings = z.infer<typeof GenerationSettings>;
@@ -342,10 +347,16 @@ export const SyncResponse = z.object({ changes: z.array(SyncChange), cursor: z.s
 export type SyncResponse = z.infer<typeof SyncResponse>;
 
 // ---- queue ---------------------------------------------------------------------------------------------------
-const LaneStatus = z.object({ waiting: amount.nonnegative(), running: amount.nonnegative(), etaS: z.number().nonnegative() });
+const LaneStatus = z.object({
+  waiting: amount.nonnegative(),
+  running: amount.nonnegative(),
+  etaS: z.number().nonnegative(),
+});
 export const QueueStatus = z.object({
   lanes: z.object({ fast: LaneStatus, relaxed: LaneStatus, system: LaneStatus, standard: LaneStatus.optional() }),
-  mine: z.array(z.object({ generationId: id, lane: Lane, position: amount.nonnegative(), etaS: z.number().nonnegative() })),
+  mine: z.array(
+    z.object({ generationId: id, lane: Lane, position: amount.nonnegative(), etaS: z.number().nonnegative() }),
+  ),
 });
 export type QueueStatus = z.infer<typeof QueueStatus>;
 
@@ -393,7 +404,10 @@ export const Appeal = z.object({
 });
 export type Appeal = z.infer<typeof Appeal>;
 export const AppealPage = pageOf(Appeal);
-export const AppealDecision = z.object({ decision: z.enum(['restore', 'uphold']), reason: z.string().trim().min(1).max(4000) });
+export const AppealDecision = z.object({
+  decision: z.enum(['restore', 'uphold']),
+  reason: z.string().trim().min(1).max(4000),
+});
 export const FlagRequest = z.object({ reason: z.string().trim().min(1).max(4000) });
 
 // ---- admin ---------------------------------------------------------------------------------------------------
@@ -408,7 +422,14 @@ export type AccountCreated = z.infer<typeof AccountCreated>;
 
 export const ClockMove = z.union([
   z.object({ now: isoTime }).strict(),
-  z.object({ advanceS: z.number().positive().max(10 * 365 * 86_400) }).strict(),
+  z
+    .object({
+      advanceS: z
+        .number()
+        .positive()
+        .max(10 * 365 * 86_400),
+    })
+    .strict(),
 ]);
 export type ClockMove = z.infer<typeof ClockMove>;
 export const ClockState = z.object({ now: isoTime });
@@ -425,14 +446,24 @@ export const AdminAccount = z.object({
 export type AdminAccount = z.infer<typeof AdminAccount>;
 export const AdminAccountPage = pageOf(AdminAccount);
 /** A token is shown once, when it is issued; afterwards it is named by its id, the start of its SHA-256 in hex. */
-export const TokenIssued = z.object({ accountId: id, tokenId: z.string().regex(/^[0-9a-f]{16}$/), token: z.string().min(20) });
+export const TokenIssued = z.object({
+  accountId: id,
+  tokenId: z.string().regex(/^[0-9a-f]{16}$/),
+  token: z.string().min(20),
+});
 export type TokenIssued = z.infer<typeof TokenIssued>;
 export const TokenRevoked = z.object({ tokenId: z.string(), revoked: z.literal(true) });
-export const TopupGrant = z.object({ credits: z.number().int().min(1).max(1_000_000), reason: z.string().trim().min(1).max(500).optional() });
+export const TopupGrant = z.object({
+  credits: z.number().int().min(1).max(1_000_000),
+  reason: z.string().trim().min(1).max(500).optional(),
+});
 
 export const Health = z.object({ status: z.literal('ok'), version: z.string() });
 /** GET /v1/ready: the database answers, its migrations are current, the data folder takes writes (503 not_ready otherwise). */
-export const Ready = z.object({ status: z.literal('ready'), checks: z.object({ database: z.literal('ok'), migrations: z.literal('ok'), storage: z.literal('ok') }) });
+export const Ready = z.object({
+  status: z.literal('ready'),
+  checks: z.object({ database: z.literal('ok'), migrations: z.literal('ok'), storage: z.literal('ok') }),
+});
 export type Ready = z.infer<typeof Ready>;
 
 // ---- server-sent events --------------------------------------------------------------------------------------

@@ -35,7 +35,13 @@ export const RecentModelUse = z.object({
   /** The same use split by the settings it ran with (outputs, quality, duration), most used first; without it the
    * estimator guesses the settings from the average cost. */
   bySettings: z
-    .array(z.object({ settings: GenerationSettings.pick({ outputs: true, quality: true, durationS: true }), generations: z.number().int().nonnegative(), credits: z.number().int().nonnegative() }))
+    .array(
+      z.object({
+        settings: GenerationSettings.pick({ outputs: true, quality: true, durationS: true }),
+        generations: z.number().int().nonnegative(),
+        credits: z.number().int().nonnegative(),
+      }),
+    )
     .optional(),
 });
 export type RecentModelUse = z.infer<typeof RecentModelUse>;
@@ -134,9 +140,20 @@ export const HostSnapshot = z.object({
 });
 export type HostSnapshot = z.infer<typeof HostSnapshot>;
 
-export const BridgeErrorCode = z.enum(['invalid_request', 'not_found', 'unavailable', 'backend_error', 'internal_error']);
+export const BridgeErrorCode = z.enum([
+  'invalid_request',
+  'not_found',
+  'unavailable',
+  'backend_error',
+  'internal_error',
+]);
 /** `problem` carries the backend's problem+json (a refusal's shortfall and ways out, C7) when there is one. */
-export const BridgeError = z.object({ code: BridgeErrorCode, message: z.string(), apiCode: z.string().optional(), problem: z.record(z.string(), z.unknown()).optional() });
+export const BridgeError = z.object({
+  code: BridgeErrorCode,
+  message: z.string(),
+  apiCode: z.string().optional(),
+  problem: z.record(z.string(), z.unknown()).optional(),
+});
 export type BridgeError = z.infer<typeof BridgeError>;
 
 export type BridgeResult<T> = { ok: true; value: T } | { ok: false; error: BridgeError };
@@ -181,7 +198,12 @@ export type RefundAuditRow = z.infer<typeof RefundAuditRow>;
 
 export const OfflineRequest = z.union([
   z.object({ accountId: z.string().min(1).max(200), workspaceId: z.string().min(1).max(200) }).strict(),
-  z.object({ accountId: z.string().min(1).max(200), query: HistoryQuery.omit({ offset: true, limit: true, accountId: true }) }).strict(),
+  z
+    .object({
+      accountId: z.string().min(1).max(200),
+      query: HistoryQuery.omit({ offset: true, limit: true, accountId: true }),
+    })
+    .strict(),
 ]);
 
 const accountId = z.string().min(1).max(200);
@@ -196,42 +218,92 @@ export const bridgeMethods = {
   reconnect: { input: AccountOnly, output: HostSnapshot },
 
   // Accounts: a backend URL and token, checked against /v1/me before it is kept; removing deletes secrets and cache.
-  signIn: { input: z.object({ baseURL: z.url().max(500), token: z.string().min(8).max(500), label: z.string().max(100).optional() }).strict(), output: HostSnapshot },
+  signIn: {
+    input: z
+      .object({ baseURL: z.url().max(500), token: z.string().min(8).max(500), label: z.string().max(100).optional() })
+      .strict(),
+    output: HostSnapshot,
+  },
   removeAccount: { input: AccountOnly, output: HostSnapshot },
 
   // Generate (C6, C7, C9), plans and top-ups (the ways out of a refusal), fair use (U7).
   estimateCost: { input: z.object({ accountId, request: CostEstimateRequest }).strict(), output: CostEstimate },
   createGeneration: { input: z.object({ accountId, request: GenerationRequest }).strict(), output: Generation },
-  enhancePrompt: { input: z.object({ accountId, prompt: z.string().min(1).max(4000), tool: ToolId.optional() }).strict(), output: z.object({ prompt: z.string() }) },
-  cancelGeneration: { input: z.object({ accountId, generationId: z.string().min(1).max(200) }).strict(), output: Generation },
-  rerunGeneration: { input: z.object({ accountId, generationId: z.string().min(1).max(200) }).strict(), output: Generation },
+  enhancePrompt: {
+    input: z.object({ accountId, prompt: z.string().min(1).max(4000), tool: ToolId.optional() }).strict(),
+    output: z.object({ prompt: z.string() }),
+  },
+  cancelGeneration: {
+    input: z.object({ accountId, generationId: z.string().min(1).max(200) }).strict(),
+    output: Generation,
+  },
+  rerunGeneration: {
+    input: z.object({ accountId, generationId: z.string().min(1).max(200) }).strict(),
+    output: Generation,
+  },
   subscribe: { input: z.object({ accountId, planId: z.string().min(1).max(200) }).strict(), output: HostSnapshot },
   cancelSubscription: { input: AccountOnly, output: HostSnapshot },
-  buyTopup: { input: z.object({ accountId, credits: z.number().int().positive().max(1_000_000) }).strict(), output: HostSnapshot },
+  buyTopup: {
+    input: z.object({ accountId, credits: z.number().int().positive().max(1_000_000) }).strict(),
+    output: HostSnapshot,
+  },
   /** The account's time zone (A1): its midnights and anniversaries fall in the new zone from now on. */
   setTimeZone: { input: z.object({ accountId, timeZone }).strict(), output: HostSnapshot },
   appeal: { input: z.object({ accountId, message: z.string().trim().min(1).max(4000) }).strict(), output: Appeal },
 
   // Usage (C10) and pace: from the backend when online, from the offline store otherwise.
   getUsage: { input: UsageQuery.extend({ accountId }).strict(), output: Usage },
-  refundAudit: { input: z.object({ accountId, from: isoTime.optional(), to: isoTime.optional() }).strict(), output: z.array(RefundAuditRow) },
+  refundAudit: {
+    input: z.object({ accountId, from: isoTime.optional(), to: isoTime.optional() }).strict(),
+    output: z.array(RefundAuditRow),
+  },
 
   // Offline history (H1, H2).
   searchHistory: { input: HistoryQuery.strict(), output: HistoryPage },
-  getHistoryItem: { input: z.object({ accountId, generationId: z.string().min(1).max(200) }).strict(), output: HistoryItem },
+  getHistoryItem: {
+    input: z.object({ accountId, generationId: z.string().min(1).max(200) }).strict(),
+    output: HistoryItem,
+  },
   syncNow: { input: AccountOnly, output: HostSnapshot },
-  setPinned: { input: z.object({ accountId, generationId: z.string().min(1).max(200), pinned: z.boolean() }).strict(), output: HistoryItem },
+  setPinned: {
+    input: z.object({ accountId, generationId: z.string().min(1).max(200), pinned: z.boolean() }).strict(),
+    output: HistoryItem,
+  },
   makeAvailableOffline: { input: OfflineRequest, output: z.object({ queued: z.number().int().nonnegative() }) },
   /** Saves an output to a file the user picks (Electron) or starts a browser download (web mode). */
-  downloadOutput: { input: z.object({ accountId, outputId: z.string().min(1).max(200) }).strict(), output: z.object({ savedTo: z.string().nullable() }) },
+  downloadOutput: {
+    input: z.object({ accountId, outputId: z.string().min(1).max(200) }).strict(),
+    output: z.object({ savedTo: z.string().nullable() }),
+  },
 
   // Workspaces (H1): changes made offline are queued and sent when the network returns.
   listWorkspaces: { input: AccountOnly, output: z.array(Workspace) },
-  createWorkspace: { input: z.object({ accountId, name: z.string().trim().min(1).max(200) }).strict(), output: Workspace },
-  renameWorkspace: { input: z.object({ accountId, workspaceId: z.string().min(1).max(200), name: z.string().trim().min(1).max(200) }).strict(), output: Workspace },
-  deleteWorkspace: { input: z.object({ accountId, workspaceId: z.string().min(1).max(200) }).strict(), output: z.object({ deleted: z.boolean() }) },
-  addToWorkspace: { input: z.object({ accountId, workspaceId: z.string().min(1).max(200), generationId: z.string().min(1).max(200) }).strict(), output: Workspace },
-  removeFromWorkspace: { input: z.object({ accountId, workspaceId: z.string().min(1).max(200), generationId: z.string().min(1).max(200) }).strict(), output: Workspace },
+  createWorkspace: {
+    input: z.object({ accountId, name: z.string().trim().min(1).max(200) }).strict(),
+    output: Workspace,
+  },
+  renameWorkspace: {
+    input: z
+      .object({ accountId, workspaceId: z.string().min(1).max(200), name: z.string().trim().min(1).max(200) })
+      .strict(),
+    output: Workspace,
+  },
+  deleteWorkspace: {
+    input: z.object({ accountId, workspaceId: z.string().min(1).max(200) }).strict(),
+    output: z.object({ deleted: z.boolean() }),
+  },
+  addToWorkspace: {
+    input: z
+      .object({ accountId, workspaceId: z.string().min(1).max(200), generationId: z.string().min(1).max(200) })
+      .strict(),
+    output: Workspace,
+  },
+  removeFromWorkspace: {
+    input: z
+      .object({ accountId, workspaceId: z.string().min(1).max(200), generationId: z.string().min(1).max(200) })
+      .strict(),
+    output: Workspace,
+  },
 
   // Estimator (E2): the user's own recent use per model, from the offline store.
   recentUseByModel: {
@@ -244,7 +316,15 @@ export const Alert = z.object({
   /** Stable per occurrence (e.g. `threshold:acc_1:subscription:90:2026-11`), so the same alert never fires twice. */
   id: z.string(),
   accountId: z.string(),
-  kind: z.enum(['threshold', 'window-ending', 'window-ended', 'fast-limit', 'generation-finished', 'generation-failed', 'fair-use']),
+  kind: z.enum([
+    'threshold',
+    'window-ending',
+    'window-ended',
+    'fast-limit',
+    'generation-finished',
+    'generation-failed',
+    'fair-use',
+  ]),
   title: z.string(),
   body: z.string(),
   at: isoTime,
@@ -281,8 +361,8 @@ export type CompanionBridge = {
 };
 
 /** The media URL path, the same in both shells after the scheme: `<accountId>/<outputId>/<variant>`. */
-export const mediaPath = (accountId: string, outputId: string, variant: 'thumb' | 'full') =>
-  `${encodeURIComponent(accountId)}/${encodeURIComponent(outputId)}/${variant}`;
+export const mediaPath = (ofAccount: string, outputId: string, variant: 'thumb' | 'full') =>
+  `${encodeURIComponent(ofAccount)}/${encodeURIComponent(outputId)}/${variant}`;
 
 /** The host side: plain async functions, one per method, given already-validated input. */
 export type BridgeHandlers = {

@@ -3,7 +3,13 @@
  * problem+json becomes an ApiError with its stable code. Safe calls and network failures are retried with
  * exponential backoff; a charging POST carries an Idempotency-Key so that a retry after a network failure is safe.
  */
-import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig, type AxiosResponse, type GenericAbortSignal } from 'axios';
+import axios, {
+  AxiosError,
+  type AxiosInstance,
+  type AxiosRequestConfig,
+  type AxiosResponse,
+  type GenericAbortSignal,
+} from 'axios';
 import axiosRetry, { exponentialDelay, isNetworkError } from 'axios-retry';
 import { z } from 'zod';
 import * as api from './api.js';
@@ -31,8 +37,7 @@ export interface DownloadFrom {
  * held bytes are not a prefix of it. A connection that breaks mid-body fails the iteration with a network_error.
  */
 export type OutputDownload =
-  | { kind: 'bytes'; resumed: boolean; body: AsyncIterable<Uint8Array> }
-  | { kind: 'unsatisfiable' };
+  { kind: 'bytes'; resumed: boolean; body: AsyncIterable<Uint8Array> } | { kind: 'unsatisfiable' };
 
 /** Reads a whole (small) body, such as a problem+json answer to a streamed request. */
 async function drain(body: AsyncIterable<Uint8Array>): Promise<string> {
@@ -67,7 +72,9 @@ export function createCompanionClient(options: CompanionClientOptions) {
   http.interceptors.response.use((response) => {
     const method = response.config.method?.toLowerCase() ?? '';
     if (SAFE_METHODS.has(method) && (response.status === 429 || (response.status >= 500 && response.status !== 501))) {
-      return Promise.reject(new AxiosError('retryable status', String(response.status), response.config, null, response));
+      return Promise.reject(
+        new AxiosError('retryable status', String(response.status), response.config, null, response),
+      );
     }
     return response;
   });
@@ -86,7 +93,11 @@ export function createCompanionClient(options: CompanionClientOptions) {
   // so axios-retry sees the rejection it makes.)
 
   const unreachable = (error: unknown) =>
-    new ApiError('network_error', 0, `Cannot reach ${options.baseURL}: ${error instanceof Error ? error.message : String(error)}`);
+    new ApiError(
+      'network_error',
+      0,
+      `Cannot reach ${options.baseURL}: ${error instanceof Error ? error.message : String(error)}`,
+    );
 
   /** Any answer the backend gave (whatever its status); a request that got none is a network_error. */
   async function send(config: AxiosRequestConfig): Promise<AxiosResponse> {
@@ -109,16 +120,23 @@ export function createCompanionClient(options: CompanionClientOptions) {
     if (response.status >= 400) throw failure(response.status, response.data);
     const parsed = schema.safeParse(response.data);
     if (!parsed.success) {
-      throw new ApiError('invalid_response', response.status, `The backend's answer did not match the contract: ${parsed.error.message}`);
+      throw new ApiError(
+        'invalid_response',
+        response.status,
+        `The backend's answer did not match the contract: ${parsed.error.message}`,
+      );
     }
     return parsed.data;
   }
 
-  const get = <T extends z.ZodType>(schema: T, url: string, params?: object) => call(schema, { method: 'get', url, params });
+  const get = <T extends z.ZodType>(schema: T, url: string, params?: object) =>
+    call(schema, { method: 'get', url, params });
   const charging = <T extends z.ZodType>(schema: T, url: string, data: unknown, idempotencyKey = newIdempotencyKey()) =>
     call(schema, { method: 'post', url, data, headers: { 'Idempotency-Key': idempotencyKey } });
-  const post = <T extends z.ZodType>(schema: T, url: string, data?: unknown) => call(schema, { method: 'post', url, data });
-  const patch = <T extends z.ZodType>(schema: T, url: string, data: unknown) => call(schema, { method: 'patch', url, data });
+  const post = <T extends z.ZodType>(schema: T, url: string, data?: unknown) =>
+    call(schema, { method: 'post', url, data });
+  const patch = <T extends z.ZodType>(schema: T, url: string, data: unknown) =>
+    call(schema, { method: 'patch', url, data });
   const del = <T extends z.ZodType>(schema: T, url: string) => call(schema, { method: 'delete', url });
   const seg = encodeURIComponent;
 
@@ -159,7 +177,8 @@ export function createCompanionClient(options: CompanionClientOptions) {
       throw failure(response.status, jsonOrNull(await drain(streamed(body)).catch(() => '')));
     }
     const contentRange = String(response.headers['content-range'] ?? '');
-    const resumed = response.status === 206 && !!from && from.offset > 0 && contentRange.startsWith(`bytes ${from.offset}-`);
+    const resumed =
+      response.status === 206 && !!from && from.offset > 0 && contentRange.startsWith(`bytes ${from.offset}-`);
     return { kind: 'bytes', resumed, body: streamed(body) };
   }
 
@@ -197,7 +216,8 @@ export function createCompanionClient(options: CompanionClientOptions) {
     queue: () => get(api.QueueStatus, '/v1/queue'),
     usage: (query: z.input<typeof api.UsageQuery> = {}) => get(api.Usage, '/v1/usage', query),
     ledger: (query: z.input<typeof api.PageQuery> = {}) => get(api.LedgerPage, '/v1/ledger', query),
-    renameWorkspace: (id: string, body: z.input<typeof api.WorkspaceUpdate>) => patch(api.Workspace, `/v1/workspaces/${seg(id)}`, body),
+    renameWorkspace: (id: string, body: z.input<typeof api.WorkspaceUpdate>) =>
+      patch(api.Workspace, `/v1/workspaces/${seg(id)}`, body),
     /** 204: the workspace is gone (or was already). */
     deleteWorkspace: async (id: string): Promise<void> => {
       await del(z.unknown(), `/v1/workspaces/${seg(id)}`);
@@ -221,11 +241,13 @@ export function createCompanionClient(options: CompanionClientOptions) {
         post(api.Appeal, `/v1/admin/appeals/${seg(id)}/decision`, body),
       flagAccount: (id: string, body: z.input<typeof api.FlagRequest>) =>
         post(api.Me, `/v1/admin/accounts/${seg(id)}/flags`, body),
-      listAccounts: (query: z.input<typeof api.PageQuery> = {}) => get(api.AdminAccountPage, '/v1/admin/accounts', query),
+      listAccounts: (query: z.input<typeof api.PageQuery> = {}) =>
+        get(api.AdminAccountPage, '/v1/admin/accounts', query),
       /** A new token for an existing account (its other tokens keep working): also how a lost token is replaced. */
       issueToken: (accountId: string) => post(api.TokenIssued, `/v1/admin/accounts/${seg(accountId)}/tokens`, {}),
       revokeToken: (tokenId: string) => del(api.TokenRevoked, `/v1/admin/tokens/${seg(tokenId)}`),
-      grantTopup: (accountId: string, body: z.input<typeof api.TopupGrant>) => post(api.Balance, `/v1/admin/accounts/${seg(accountId)}/topups`, body),
+      grantTopup: (accountId: string, body: z.input<typeof api.TopupGrant>) =>
+        post(api.Balance, `/v1/admin/accounts/${seg(accountId)}/topups`, body),
     },
   };
 }

@@ -23,10 +23,15 @@ export interface CommandSpec {
 
 export type CommandValues = Record<string, string | boolean | undefined>;
 
-export type CommandLine = { kind: 'run'; values: CommandValues } | { kind: 'help'; text: string } | { kind: 'error'; message: string };
+export type CommandLine =
+  { kind: 'run'; values: CommandValues } | { kind: 'help'; text: string } | { kind: 'error'; message: string };
 
 /** The flags in `argv` (`--name value`, `--name=value`, `--flag`), each falling back to its environment variable. */
-export function parseCommandLine(spec: CommandSpec, argv: readonly string[], env: Record<string, string | undefined>): CommandLine {
+export function parseCommandLine(
+  spec: CommandSpec,
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+): CommandLine {
   const values: CommandValues = {};
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
@@ -42,14 +47,16 @@ export function parseCommandLine(spec: CommandSpec, argv: readonly string[], env
       continue;
     }
     const value = inline ?? argv[i + 1];
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) return { kind: 'error', message: `--${name} needs a value ${option.value ?? ''}`.trim() };
+    if (value === undefined || (inline === undefined && value.startsWith('--')))
+      return { kind: 'error', message: `--${name} needs a value ${option.value ?? ''}`.trim() };
     if (inline === undefined) i += 1;
     values[option.name] = value;
   }
   for (const option of spec.options) {
     if (values[option.name] !== undefined || !option.env) continue;
     const fromEnv = env[option.env];
-    if (fromEnv !== undefined && fromEnv !== '') values[option.name] = option.type === 'boolean' ? fromEnv === '1' || fromEnv === 'true' : fromEnv;
+    if (fromEnv !== undefined && fromEnv !== '')
+      values[option.name] = option.type === 'boolean' ? fromEnv === '1' || fromEnv === 'true' : fromEnv;
   }
   return { kind: 'run', values };
 }
@@ -60,7 +67,8 @@ export function helpText(spec: CommandSpec): string {
   const envs = spec.options.map((o) => o.env ?? '');
   const flagWidth = Math.max(...flags.map((f) => f.length), '--help'.length);
   const envWidth = Math.max(...envs.map((e) => e.length), 'Environment'.length);
-  const row = (flag: string, env: string, meaning: string) => `  ${flag.padEnd(flagWidth)}  ${env.padEnd(envWidth)}  ${meaning}`.trimEnd();
+  const row = (flag: string, env: string, meaning: string) =>
+    `  ${flag.padEnd(flagWidth)}  ${env.padEnd(envWidth)}  ${meaning}`.trimEnd();
   return [
     `Usage: ${spec.usage} [options]`,
     '',
@@ -80,7 +88,13 @@ export interface CommandIo {
 }
 
 /** The values to run with; or the help printed (exit 0), or the error in one line with a pointer to --help (exit 2). */
-export function commandLineOrExit(program: string, spec: CommandSpec, argv: readonly string[], env: Record<string, string | undefined>, io: CommandIo): CommandValues {
+export function commandLineOrExit(
+  program: string,
+  spec: CommandSpec,
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  io: CommandIo,
+): CommandValues {
   const line = parseCommandLine(spec, argv, env);
   if (line.kind === 'run') return line.values;
   if (line.kind === 'help') {

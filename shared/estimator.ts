@@ -101,13 +101,36 @@ export function withBuffer(amount: number, percent: number): number {
 }
 
 /** E1 for a set of rows. */
-export function estimateMonthlyUse(catalog: Catalog, rows: EstimatorRow[], bufferPercent = DEFAULT_BUFFER_PERCENT): MonthlyEstimate {
+export function estimateMonthlyUse(
+  catalog: Catalog,
+  rows: EstimatorRow[],
+  bufferPercent = DEFAULT_BUFFER_PERCENT,
+): MonthlyEstimate {
   const buffer = clampBufferPercent(bufferPercent);
   const estimates = rows.map((row): RowEstimate => {
-    const priced = priceRequest(catalog, { tool: row.tool, modelId: row.modelId, settings: { outputs: row.settings.outputs, quality: row.settings.quality, durationS: row.settings.durationS } });
+    const priced = priceRequest(catalog, {
+      tool: row.tool,
+      modelId: row.modelId,
+      settings: { outputs: row.settings.outputs, quality: row.settings.quality, durationS: row.settings.durationS },
+    });
     const uses = usesPerMonth(row);
-    if (!priced.ok) return { row, costPerUse: null, usesPerMonth: uses, creditsPerMonth: 0, pro: false, issues: priced.issues.map((issue) => issue.message) };
-    return { row, costPerUse: priced.cost, usesPerMonth: uses, creditsPerMonth: uses * priced.cost, pro: priced.model.pro, issues: [] };
+    if (!priced.ok)
+      return {
+        row,
+        costPerUse: null,
+        usesPerMonth: uses,
+        creditsPerMonth: 0,
+        pro: false,
+        issues: priced.issues.map((issue) => issue.message),
+      };
+    return {
+      row,
+      costPerUse: priced.cost,
+      usesPerMonth: uses,
+      creditsPerMonth: uses * priced.cost,
+      pro: priced.model.pro,
+      issues: [],
+    };
   });
   const priced = estimates.filter((estimate) => estimate.costPerUse !== null);
   const credits = Math.ceil(priced.reduce((sum, estimate) => sum + estimate.creditsPerMonth, 0) - 1e-9);
@@ -120,7 +143,10 @@ export function estimateMonthlyUse(catalog: Catalog, rows: EstimatorRow[], buffe
     creditsWithBuffer: withBuffer(credits, buffer),
     generations,
     generationsWithBuffer: withBuffer(generations, buffer),
-    daysOfUse: inUse.reduce((days, estimate) => Math.max(days, Math.min(31, Math.ceil(nonNegative(estimate.row.workingDays)))), 0),
+    daysOfUse: inUse.reduce(
+      (days, estimate) => Math.max(days, Math.min(31, Math.ceil(nonNegative(estimate.row.workingDays)))),
+      0,
+    ),
     needsSubscription: inUse.some((estimate) => estimate.pro),
   };
 }
@@ -173,7 +199,16 @@ export function fitPlans(catalog: Catalog, estimate: MonthlyEstimate): PlanFit[]
     if (plan.billing === 'generations') {
       const limit = plan.monthlyGenerations ?? null;
       const shortBy = limit === null ? 0 : Math.max(0, estimate.generationsWithBuffer - limit);
-      return { billing: 'generations', plan, monthlyPrice: monthlyPrice(plan), monthlyGenerations: limit, covers: shortBy === 0 && blockedBy === null, shortBy, topupCredits: null, blockedBy };
+      return {
+        billing: 'generations',
+        plan,
+        monthlyPrice: monthlyPrice(plan),
+        monthlyGenerations: limit,
+        covers: shortBy === 0 && blockedBy === null,
+        shortBy,
+        topupCredits: null,
+        blockedBy,
+      };
     }
     const need = estimate.creditsWithBuffer;
     const monthlyCredits = plan.monthlyCredits ?? 0;
@@ -204,17 +239,20 @@ function planPriceText(fit: PlanFit): string {
   return fit.monthlyPrice === 0 ? 'no cost' : priceText(fit.monthlyPrice, 'month');
 }
 
-function count(value: number): string {
+function countText(value: number): string {
   return value.toLocaleString('en-US');
 }
 
 function coverText(fit: PlanFit, estimate: MonthlyEstimate): string {
   if (fit.billing === 'generations') {
-    const gives = fit.monthlyGenerations === null ? 'unlimited generations' : `${count(fit.monthlyGenerations)} generations a month`;
-    return `${fit.plan.name} gives ${gives} for the ${count(estimate.generationsWithBuffer)} Generate actions a month you plan (buffer included)`;
+    const gives =
+      fit.monthlyGenerations === null
+        ? 'unlimited generations'
+        : `${countText(fit.monthlyGenerations)} generations a month`;
+    return `${fit.plan.name} gives ${gives} for the ${countText(estimate.generationsWithBuffer)} Generate actions a month you plan (buffer included)`;
   }
-  const free = fit.usableFreeCredits > 0 ? ` plus ${count(fit.usableFreeCredits)} daily free credits` : '';
-  return `${fit.plan.name} gives ${count(fit.monthlyCredits)} credits a month${free} for the ${count(estimate.creditsWithBuffer)} credits you need (buffer included)`;
+  const free = fit.usableFreeCredits > 0 ? ` plus ${countText(fit.usableFreeCredits)} daily free credits` : '';
+  return `${fit.plan.name} gives ${countText(fit.monthlyCredits)} credits a month${free} for the ${countText(estimate.creditsWithBuffer)} credits you need (buffer included)`;
 }
 
 /** E2: the cheapest plan that covers the estimate; top-ups only when no plan covers it without them. */
@@ -223,9 +261,16 @@ export function recommendPlan(fits: PlanFit[], estimate: MonthlyEstimate): Recom
   if (covering.length > 0) {
     // Array.prototype.sort is stable: on equal prices the catalog's order stays.
     const best = [...covering].sort((a, b) => a.monthlyPrice - b.monthlyPrice)[0]!;
-    return { kind: 'covers', planId: best.plan.id, fit: best, reason: `The cheapest plan that covers your use: ${coverText(best, estimate)}, at ${planPriceText(best)}.` };
+    return {
+      kind: 'covers',
+      planId: best.plan.id,
+      fit: best,
+      reason: `The cheapest plan that covers your use: ${coverText(best, estimate)}, at ${planPriceText(best)}.`,
+    };
   }
-  const toppable = fits.filter((fit): fit is CreditPlanFit => fit.billing === 'credits' && fit.topupCredits !== null && fit.blockedBy === null);
+  const toppable = fits.filter(
+    (fit): fit is CreditPlanFit => fit.billing === 'credits' && fit.topupCredits !== null && fit.blockedBy === null,
+  );
   if (toppable.length > 0) {
     const best = [...toppable].sort((a, b) => a.topupCredits! - b.topupCredits! || a.monthlyPrice - b.monthlyPrice)[0]!;
     const topupCredits = best.topupCredits!;
@@ -236,8 +281,8 @@ export function recommendPlan(fits: PlanFit[], estimate: MonthlyEstimate): Recom
       topupCredits,
       reason:
         `No plan covers your use on its own. ${best.plan.name} (${planPriceText(best)}) comes closest: ` +
-        `${count(best.monthlyCredits + best.usableFreeCredits)} of the ${count(estimate.creditsWithBuffer)} credits you need, ` +
-        `so it needs ${count(topupCredits)} top-up credits a month (their price is not in the catalog).`,
+        `${countText(best.monthlyCredits + best.usableFreeCredits)} of the ${countText(estimate.creditsWithBuffer)} credits you need, ` +
+        `so it needs ${countText(topupCredits)} top-up credits a month (their price is not in the catalog).`,
     };
   }
   return { kind: 'none', reason: 'No plan of the catalog covers this use.' };
@@ -247,11 +292,17 @@ export function recommendPlan(fits: PlanFit[], estimate: MonthlyEstimate): Recom
 function settingChoices(catalog: Catalog, kind: 'image' | 'video' | 'audio'): EstimatorSettings[] {
   const { outputs, quality, durationS } = catalog.multipliers;
   const qualities = Object.keys(quality) as Array<NonNullable<EstimatorSettings['quality']>>;
-  const durations = kind === 'image' ? [undefined] : Object.keys(durationS[kind]).map(Number).sort((a, b) => a - b);
+  const durations =
+    kind === 'image'
+      ? [undefined]
+      : Object.keys(durationS[kind])
+          .map(Number)
+          .sort((a, b) => a - b);
   const choices: EstimatorSettings[] = [];
   for (let count = outputs.min; count <= outputs.max; count += 1) {
     for (const q of qualities) {
-      for (const d of durations) choices.push(d === undefined ? { outputs: count, quality: q } : { outputs: count, quality: q, durationS: d });
+      for (const d of durations)
+        choices.push(d === undefined ? { outputs: count, quality: q } : { outputs: count, quality: q, durationS: d });
     }
   }
   return choices;
@@ -273,9 +324,19 @@ export function rowsFromRecentUse(catalog: Catalog, recent: RecentModelUse[], da
       if (!model) return [];
       const tool = model.tools.includes(use.tool) ? use.tool : model.tool;
       const workingDays = Math.min(31, Math.max(1, Math.round(use.activeDays * scale)));
-      const known = (use.bySettings ?? []).filter((part) => part.generations > 0 && priceRequest(catalog, { tool, modelId: model.id, settings: part.settings }).ok);
+      const known = (use.bySettings ?? []).filter(
+        (part) =>
+          part.generations > 0 && priceRequest(catalog, { tool, modelId: model.id, settings: part.settings }).ok,
+      );
       if (known.length > 0) {
-        return known.map((part) => ({ modelId: model.id, tool, settings: { quality: 'standard' as const, ...part.settings }, uses: Math.round(part.generations * scale), per: 'month' as const, workingDays }));
+        return known.map((part) => ({
+          modelId: model.id,
+          tool,
+          settings: { quality: 'standard' as const, ...part.settings },
+          uses: Math.round(part.generations * scale),
+          per: 'month' as const,
+          workingDays,
+        }));
       }
       const averageCost = use.credits / use.generations;
       let settings: EstimatorSettings = settingChoices(catalog, model.kind)[0] ?? { outputs: 1 };
@@ -291,21 +352,37 @@ export function rowsFromRecentUse(catalog: Catalog, recent: RecentModelUse[], da
           }
         }
       }
-      return [{
-        modelId: model.id,
-        tool,
-        settings,
-        uses: Math.round(use.generations * scale),
-        per: 'month',
-        workingDays,
-      }];
+      return [
+        {
+          modelId: model.id,
+          tool,
+          settings,
+          uses: Math.round(use.generations * scale),
+          per: 'month',
+          workingDays,
+        },
+      ];
     });
 }
 
 /** E1's worked example: 30 images a day of vivid-image and 10 five-second videos a day of motion-video, 22 days. */
 export function workedExampleRows(): EstimatorRow[] {
   return [
-    { modelId: 'vivid-image', tool: 'text-to-image', settings: { outputs: 1, quality: 'standard' }, uses: 30, per: 'day', workingDays: DEFAULT_WORKING_DAYS },
-    { modelId: 'motion-video', tool: 'text-to-video', settings: { outputs: 1, quality: 'standard', durationS: 5 }, uses: 10, per: 'day', workingDays: DEFAULT_WORKING_DAYS },
+    {
+      modelId: 'vivid-image',
+      tool: 'text-to-image',
+      settings: { outputs: 1, quality: 'standard' },
+      uses: 30,
+      per: 'day',
+      workingDays: DEFAULT_WORKING_DAYS,
+    },
+    {
+      modelId: 'motion-video',
+      tool: 'text-to-video',
+      settings: { outputs: 1, quality: 'standard', durationS: 5 },
+      uses: 10,
+      per: 'day',
+      workingDays: DEFAULT_WORKING_DAYS,
+    },
   ];
 }

@@ -6,7 +6,12 @@
 export type MoneyPeriod = 'month' | 'quarter' | 'year';
 
 const wholeDollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', maximumFractionDigits: 0 });
-const dollarsAndCents = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const dollarsAndCents = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
 
 /** 30 -> "$30", 6.666 -> "$6.67", 8.5 -> "$8.50": cents only when there are some, and then both digits. */
 export function moneyText(amount: number): string {

@@ -12,25 +12,41 @@ export interface PriceIssue {
 export type PriceResult = { ok: true; cost: number; model: Model } | { ok: false; issues: PriceIssue[] };
 
 /** C6: the model's price for the tool x quality x duration (video, audio) x outputs. */
-export function priceRequest(catalog: Catalog, request: { tool: ToolId; modelId: string; settings: GenerationSettings }): PriceResult {
+export function priceRequest(
+  catalog: Catalog,
+  request: { tool: ToolId; modelId: string; settings: GenerationSettings },
+): PriceResult {
   const issues: PriceIssue[] = [];
   const model = catalog.models.find((m) => m.id === request.modelId);
   if (!model) return { ok: false, issues: [{ path: 'body.modelId', message: `unknown model ${request.modelId}` }] };
-  if (!model.tools.includes(request.tool)) issues.push({ path: 'body.tool', message: `${model.id} does not offer ${request.tool}` });
+  if (!model.tools.includes(request.tool))
+    issues.push({ path: 'body.tool', message: `${model.id} does not offer ${request.tool}` });
   const { settings } = request;
   const { min, max } = catalog.multipliers.outputs;
-  if (settings.outputs < min || settings.outputs > max) issues.push({ path: 'body.settings.outputs', message: `must be ${min} to ${max}` });
+  if (settings.outputs < min || settings.outputs > max)
+    issues.push({ path: 'body.settings.outputs', message: `must be ${min} to ${max}` });
   const quality = catalog.multipliers.quality[settings.quality ?? 'standard'];
-  if (quality === undefined) issues.push({ path: 'body.settings.quality', message: `unknown quality ${settings.quality}` });
+  if (quality === undefined)
+    issues.push({ path: 'body.settings.quality', message: `unknown quality ${settings.quality}` });
   let duration = 1;
   if (model.kind === 'image') {
-    if (settings.durationS !== undefined) issues.push({ path: 'body.settings.durationS', message: 'images have no duration' });
+    if (settings.durationS !== undefined)
+      issues.push({ path: 'body.settings.durationS', message: 'images have no duration' });
   } else {
     const table = catalog.multipliers.durationS[model.kind];
-    const chosen = settings.durationS ?? Number(Object.keys(table).map(Number).sort((a, b) => a - b)[0]);
+    const chosen =
+      settings.durationS ??
+      Number(
+        Object.keys(table)
+          .map(Number)
+          .sort((a, b) => a - b)[0],
+      );
     const factor = table[String(chosen)];
     if (factor === undefined) {
-      issues.push({ path: 'body.settings.durationS', message: `${model.kind} durations are ${Object.keys(table).join(', ')} s` });
+      issues.push({
+        path: 'body.settings.durationS',
+        message: `${model.kind} durations are ${Object.keys(table).join(', ')} s`,
+      });
     } else duration = factor;
   }
   if (issues.length > 0) return { ok: false, issues };

@@ -68,7 +68,10 @@ export class Accounts {
     };
     await this.db.transaction().execute(async (trx) => {
       await trx.insertInto('accounts').values(account).execute();
-      await trx.insertInto('account_tokens').values({ token_hash: hashToken(token), account_id: account.id, created_at: account.created_at }).execute();
+      await trx
+        .insertInto('account_tokens')
+        .values({ token_hash: hashToken(token), account_id: account.id, created_at: account.created_at })
+        .execute();
       await this.storage.postEntry(trx, account.id, {
         kind: 'grant',
         balance: 'free',
@@ -93,7 +96,11 @@ export class Accounts {
     if (account.time_zone === zone) return;
     const newZoneMidnight = lastLocalMidnight(this.clock.now(), zone).toISOString();
     const freeResetAt = newZoneMidnight > account.free_reset_at ? newZoneMidnight : account.free_reset_at;
-    await this.db.updateTable('accounts').set({ time_zone: zone, free_reset_at: freeResetAt }).where('id', '=', accountId).execute();
+    await this.db
+      .updateTable('accounts')
+      .set({ time_zone: zone, free_reset_at: freeResetAt })
+      .where('id', '=', accountId)
+      .execute();
   }
 
   async authenticate(token: string): Promise<AccountRow | null> {
@@ -120,7 +127,11 @@ export class Accounts {
   async me(accountId: string, executor: Kysely<DB> = this.db): Promise<Me> {
     const account = await executor.selectFrom('accounts').selectAll().where('id', '=', accountId).executeTakeFirst();
     if (!account) throw notFound('Account');
-    const sub = await executor.selectFrom('subscriptions').selectAll().where('account_id', '=', accountId).executeTakeFirst();
+    const sub = await executor
+      .selectFrom('subscriptions')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
     return {
       id: account.id,
       name: account.name,
@@ -137,7 +148,15 @@ export class Accounts {
             endsAt: sub.status === 'cancelled' ? sub.period_ends_at : null,
             period: sub.period as Me['subscription']['period'],
           }
-        : { planId: account.plan_id, status: 'none', startedAt: null, anniversaryDay: null, renewsAt: null, endsAt: null, period: null },
+        : {
+            planId: account.plan_id,
+            status: 'none',
+            startedAt: null,
+            anniversaryDay: null,
+            renewsAt: null,
+            endsAt: null,
+            period: null,
+          },
     };
   }
 }

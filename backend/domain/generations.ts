@@ -34,10 +34,24 @@ export class Generations {
   ) {}
 
   /** The image a source id names for this account: one of its uploads or an earlier image output; null otherwise. */
-  async findSource(executor: Kysely<DB>, accountId: string, sourceId: string): Promise<{ path: string; mime: string; kind: 'image' } | null> {
-    const upload = await executor.selectFrom('uploads').select(['path', 'mime']).where('id', '=', sourceId).where('account_id', '=', accountId).executeTakeFirst();
+  async findSource(
+    executor: Kysely<DB>,
+    accountId: string,
+    sourceId: string,
+  ): Promise<{ path: string; mime: string; kind: 'image' } | null> {
+    const upload = await executor
+      .selectFrom('uploads')
+      .select(['path', 'mime'])
+      .where('id', '=', sourceId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
     if (upload) return { path: upload.path, mime: upload.mime, kind: 'image' };
-    const output = await executor.selectFrom('outputs').select(['path', 'mime', 'kind']).where('id', '=', sourceId).where('account_id', '=', accountId).executeTakeFirst();
+    const output = await executor
+      .selectFrom('outputs')
+      .select(['path', 'mime', 'kind'])
+      .where('id', '=', sourceId)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
     return output?.kind === 'image' ? { path: output.path, mime: output.mime, kind: 'image' } : null;
   }
 
@@ -96,7 +110,11 @@ export class Generations {
       { kind: 'generation', entityId: id, op: 'upsert' },
       { kind: 'balance', entityId: 'balance', op: 'upsert' },
     ]);
-    const entries = this.charges.debitEntries(quote, id, `${request.modelId} ${request.tool} x${request.settings.outputs}`);
+    const entries = this.charges.debitEntries(
+      quote,
+      id,
+      `${request.modelId} ${request.tool} x${request.settings.outputs}`,
+    );
     // One posting path for both engines: the entries together with the generation they pay for and its changes.
     await this.ctx.storage.post(trx, accountId, entries, { generation: row, changes });
     return row;
@@ -129,25 +147,52 @@ export class Generations {
     expectWorker?: string,
   ): Promise<boolean> {
     await this.ctx.storage.lockAccount(trx, accountId);
-    const row = await trx.selectFrom('generations').selectAll().where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst();
+    const row = await trx
+      .selectFrom('generations')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', accountId)
+      .executeTakeFirst();
     // A finished generation stays finished: it is refunded at most once.
     if (!row || FINISHED.has(row.status) || !allowedFrom.includes(row.status)) return false;
     if (expectWorker !== undefined && row.worker_id !== expectWorker) return false;
     const now = this.ctx.clock.now().toISOString();
-    await trx.updateTable('generations').set({ status, error, finished_at: now, refunded: 1 }).where('id', '=', id).execute();
-    if (row.refunded === 0) await this.charges.refund(trx, accountId, id, JSON.parse(row.draws) as Draw[], `refund of ${status} generation ${id}`);
+    await trx
+      .updateTable('generations')
+      .set({ status, error, finished_at: now, refunded: 1 })
+      .where('id', '=', id)
+      .execute();
+    if (row.refunded === 0)
+      await this.charges.refund(
+        trx,
+        accountId,
+        id,
+        JSON.parse(row.draws) as Draw[],
+        `refund of ${status} generation ${id}`,
+      );
     await this.ctx.storage.recordChange(trx, accountId, 'generation', id, 'upsert');
     return true;
   }
 
   /** The workspaces a generation is in. */
   async workspaceIdsOf(executor: Kysely<DB>, generationId: string): Promise<string[]> {
-    return (await executor.selectFrom('workspace_items').select('workspace_id').where('generation_id', '=', generationId).execute()).map((w) => w.workspace_id);
+    return (
+      await executor
+        .selectFrom('workspace_items')
+        .select('workspace_id')
+        .where('generation_id', '=', generationId)
+        .execute()
+    ).map((w) => w.workspace_id);
   }
 
   /** The API shape of a generation with its outputs and workspaces. */
   async view(trx: Tx, row: GenerationRow): Promise<Generation> {
-    const outputs = await trx.selectFrom('outputs').selectAll().where('generation_id', '=', row.id).orderBy('idx').execute();
+    const outputs = await trx
+      .selectFrom('outputs')
+      .selectAll()
+      .where('generation_id', '=', row.id)
+      .orderBy('idx')
+      .execute();
     return toGeneration(row, outputs, await this.workspaceIdsOf(trx, row.id));
   }
 
@@ -158,14 +203,26 @@ export class Generations {
 
   /** Announces a generation to its account's stream; `current`: as it now is, when the caller has it at hand. */
   async publish(accountId: string, id: string, current?: Generation): Promise<void> {
-    await this.ctx.events.publish(accountId, { type: 'generation', data: current ?? (await this.viewOf(accountId, id)) });
+    await this.ctx.events.publish(accountId, {
+      type: 'generation',
+      data: current ?? (await this.viewOf(accountId, id)),
+    });
   }
 
   async views(trx: Tx, rows: GenerationRow[]): Promise<Generation[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
-    const outputs = await trx.selectFrom('outputs').selectAll().where('generation_id', 'in', ids).orderBy('idx').execute();
-    const items = await trx.selectFrom('workspace_items').select(['generation_id', 'workspace_id']).where('generation_id', 'in', ids).execute();
+    const outputs = await trx
+      .selectFrom('outputs')
+      .selectAll()
+      .where('generation_id', 'in', ids)
+      .orderBy('idx')
+      .execute();
+    const items = await trx
+      .selectFrom('workspace_items')
+      .select(['generation_id', 'workspace_id'])
+      .where('generation_id', 'in', ids)
+      .execute();
     return rows.map((row) =>
       toGeneration(
         row,
@@ -176,7 +233,16 @@ export class Generations {
   }
 }
 
-type OutputRow = { id: string; kind: string; mime: string; bytes: number; width: number | null; height: number | null; duration_s: number | null; sha256: string };
+type OutputRow = {
+  id: string;
+  kind: string;
+  mime: string;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  duration_s: number | null;
+  sha256: string;
+};
 
 export function toGeneration(row: GenerationRow, outputs: OutputRow[], workspaceIds: string[]): Generation {
   const generation: Generation = {

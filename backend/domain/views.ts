@@ -20,7 +20,10 @@ export class Views {
 
   /** The account as docs/API.md shows it, with its fair-use state; pass the transaction when called inside one. */
   async me(accountId: string, executor: Kysely<DB> = this.ctx.db): Promise<Me> {
-    return { ...(await this.accounts.me(accountId, executor)), fairUse: await this.fairUse.fairUseView(accountId, executor) };
+    return {
+      ...(await this.accounts.me(accountId, executor)),
+      fairUse: await this.fairUse.fairUseView(accountId, executor),
+    };
   }
 
   balance(accountId: string): Promise<Balance> {

@@ -22,7 +22,13 @@ export interface RouteContext<B, Q, P, A extends Auth> {
   reply: FastifyReply;
 }
 
-export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, R extends z.ZodType, A extends Auth> {
+export interface RouteSpec<
+  B extends z.ZodType,
+  Q extends z.ZodType,
+  P extends z.ZodType,
+  R extends z.ZodType,
+  A extends Auth,
+> {
   method: 'GET' | 'POST' | 'DELETE' | 'PUT' | 'PATCH';
   url: string;
   auth: A;
@@ -56,11 +62,13 @@ function parsePart<T extends z.ZodType>(schema: T | undefined, value: unknown, w
   return parsed.data;
 }
 
-export function defineRoute<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType, R extends z.ZodType, A extends Auth>(
-  app: FastifyInstance,
-  auth: Authenticator,
-  spec: RouteSpec<B, Q, P, R, A>,
-): void {
+export function defineRoute<
+  B extends z.ZodType,
+  Q extends z.ZodType,
+  P extends z.ZodType,
+  R extends z.ZodType,
+  A extends Auth,
+>(app: FastifyInstance, auth: Authenticator, spec: RouteSpec<B, Q, P, R, A>): void {
   documentRoute(app, docOf(spec));
   app.route({
     method: spec.method,
@@ -91,7 +99,10 @@ export function defineRoute<B extends z.ZodType, Q extends z.ZodType, P extends 
 
 function answerOf(status: number, schema: z.ZodType | null): DocAnswer {
   if (!schema) return { description: status === 204 ? 'Done; no body' : 'No body' };
-  return { description: status === 201 ? 'Created' : status === 202 ? 'Accepted' : 'OK', content: { 'application/json': schema } };
+  return {
+    description: status === 201 ? 'Created' : status === 202 ? 'Accepted' : 'OK',
+    content: { 'application/json': schema },
+  };
 }
 
 /** What the API document says of a route, from the same schemas that check it. */
@@ -106,8 +117,12 @@ function docOf(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, z.ZodType, Auth>
     query: spec.query,
     headers: spec.headers,
     body: spec.body,
-    rawBody: spec.rawBody && Object.fromEntries(spec.rawBody.map((type) => [type, { type: 'string', contentMediaType: type }])),
-    answers: Object.fromEntries(Object.entries(answers).map(([status, schema]) => [status, answerOf(Number(status), schema)])),
+    rawBody:
+      spec.rawBody &&
+      Object.fromEntries(spec.rawBody.map((type) => [type, { type: 'string', contentMediaType: type }])),
+    answers: Object.fromEntries(
+      Object.entries(answers).map(([status, schema]) => [status, answerOf(Number(status), schema)]),
+    ),
     problems: spec.problems,
   };
 }

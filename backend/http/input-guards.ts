@@ -90,8 +90,15 @@ export function registerInputGuards(app: FastifyInstance): void {
     if (key !== undefined && (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key))) {
       throw invalid('headers.idempotency-key', 'must be 1 to 200 visible ASCII characters');
     }
-    const found = unstorableAt(request.params, 'params') ?? unstorableAt(request.query, 'query') ?? unstorableAt(request.body, 'body');
-    if (found) throw invalid(found, 'holds a character that cannot be stored (NUL, a control character or an unpaired surrogate)');
+    const found =
+      unstorableAt(request.params, 'params') ??
+      unstorableAt(request.query, 'query') ??
+      unstorableAt(request.body, 'body');
+    if (found)
+      throw invalid(
+        found,
+        'holds a character that cannot be stored (NUL, a control character or an unpaired surrogate)',
+      );
   });
 }
 
@@ -102,7 +109,12 @@ export function frameworkError(error: FastifyError, _request: FastifyRequest, re
   return sendProblem(reply, new ApiProblem(status, 'invalid_request', message, { errors: [{ path: 'url', message }] }));
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  413: 'Payload Too Large',
+  431: 'Request Header Fields Too Large',
+};
 
 /** Fastify's `clientErrorHandler`: errors on the socket before there is a request (headers too large, not HTTP). */
 export function clientError(error: Error & { code?: string }, socket: Socket): void {
@@ -111,10 +123,14 @@ export function clientError(error: Error & { code?: string }, socket: Socket): v
     return;
   }
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-  const detail = status === 431 ? 'The request headers (or the URL) are too large' : status === 408 ? 'The request took too long to arrive' : 'The request is not valid HTTP';
+  const detail =
+    status === 431
+      ? 'The request headers (or the URL) are too large'
+      : status === 408
+        ? 'The request took too long to arrive'
+        : 'The request is not valid HTTP';
   const body = JSON.stringify(new ApiProblem(status, 'invalid_request', detail).toProblem());
   socket.end(
     `HTTP/1.1 ${status} ${REASONS[status]}\r\ncontent-type: application/problem+json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
-

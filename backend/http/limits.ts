@@ -22,7 +22,9 @@ import type { DB } from '../storage/schema.js';
 import { ApiProblem } from '../problem.js';
 
 const Window = (max: number, windowS: number) =>
-  z.object({ max: z.number().int().positive().default(max), windowS: z.number().positive().default(windowS) }).prefault({});
+  z
+    .object({ max: z.number().int().positive().default(max), windowS: z.number().positive().default(windowS) })
+    .prefault({});
 
 export const LimitsConfig = z
   .object({
@@ -45,7 +47,11 @@ export const LimitsConfig = z
         /** Uploads per account in any 24 hours. */
         perDay: z.number().int().positive().default(200),
         /** Bytes uploaded per account in any 24 hours. */
-        bytesPerDay: z.number().int().positive().default(1024 ** 3),
+        bytesPerDay: z
+          .number()
+          .int()
+          .positive()
+          .default(1024 ** 3),
       })
       .prefault({}),
     /** Uploaded images: the most pixels one may have (read from its header before it is decoded), and decodes at once. */
@@ -58,7 +64,10 @@ export const LimitsConfig = z
     /** Event streams one account may have open at once. */
     eventStreamsPerAccount: z.number().int().positive().default(10),
     /** How long the answer to an Idempotency-Key is kept; after that the key is new again. */
-    idempotencyTtlS: z.number().positive().default(24 * 3600),
+    idempotencyTtlS: z
+      .number()
+      .positive()
+      .default(24 * 3600),
   })
   .prefault({});
 export type LimitsConfig = z.infer<typeof LimitsConfig>;
@@ -150,7 +159,8 @@ export async function registerRequestLimits(app: FastifyInstance, limits: Limits
   const failures = new WindowCounter(limits.failedAuth.max, limits.failedAuth.windowS * 1000);
   app.addHook('onRequest', async (request) => {
     const wait = failures.waitS(request.ip);
-    if (wait > 0) throw rateLimited(wait, `Too many failed sign-ins from this address; try again in ${Math.ceil(wait)} s`);
+    if (wait > 0)
+      throw rateLimited(wait, `Too many failed sign-ins from this address; try again in ${Math.ceil(wait)} s`);
   });
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode === 401) failures.count(request.ip);
@@ -163,7 +173,11 @@ export async function registerRequestLimits(app: FastifyInstance, limits: Limits
     max: (request) => limits[classify(request).kind].max,
     timeWindow: (request) => limits[classify(request).kind].windowS * 1000,
     addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
-    errorResponseBuilder: (_request, context) => rateLimited(context.ttl / 1000, `Too many requests; try again in ${Math.max(1, Math.ceil(context.ttl / 1000))} s`),
+    errorResponseBuilder: (_request, context) =>
+      rateLimited(
+        context.ttl / 1000,
+        `Too many requests; try again in ${Math.max(1, Math.ceil(context.ttl / 1000))} s`,
+      ),
   });
 }
 
@@ -176,7 +190,9 @@ export class Quotas {
     private readonly db: Kysely<DB>,
     private readonly clock: Clock,
   ) {
-    this.#enhancements = limits.enabled ? new WindowCounter(limits.enhancements.max, limits.enhancements.windowS * 1000) : null;
+    this.#enhancements = limits.enabled
+      ? new WindowCounter(limits.enhancements.max, limits.enhancements.windowS * 1000)
+      : null;
   }
 
   enhancement(accountId: string): void {
@@ -205,7 +221,10 @@ export class Quotas {
       total -= Number(row.bytes);
       if (count < perDay && total + bytes <= bytesPerDay) {
         const waitS = (Date.parse(row.created_at) + 24 * 3600_000 - now) / 1000;
-        throw rateLimited(waitS, `The uploads of the last 24 hours reached the limit (${perDay} uploads, ${bytesPerDay} bytes); try again later`);
+        throw rateLimited(
+          waitS,
+          `The uploads of the last 24 hours reached the limit (${perDay} uploads, ${bytesPerDay} bytes); try again later`,
+        );
       }
     }
     throw new ApiProblem(413, 'invalid_request', `An upload is at most ${bytesPerDay} bytes a day`);

@@ -51,7 +51,8 @@ export class Metrics {
     });
     // One read of the ledger feeds both of its counters: the first to be collected reads, the other finds it done.
     let reading: Promise<void> | null = null;
-    const readLedger = () => (reading ??= this.readLedger(entries, credits).finally(() => setTimeout(() => (reading = null))));
+    const readLedger = () =>
+      (reading ??= this.readLedger(entries, credits).finally(() => setTimeout(() => (reading = null))));
     const entries: Counter<'kind' | 'balance'> = new Counter({
       name: 'companion_ledger_entries_total',
       help: 'Ledger entries by kind (debit = charge, refund, grant, expire, topup) and balance',
@@ -76,7 +77,11 @@ export class Metrics {
     });
     // The queue is read once a scrape, for both gauges.
     let lanes: Promise<Record<string, { waiting: number; running: number } | undefined>> | null = null;
-    const readLanes = () => (lanes ??= sources.queue.overview(sources.workers).then((of) => of('').lanes).finally(() => setTimeout(() => (lanes = null))));
+    const readLanes = () =>
+      (lanes ??= sources.queue
+        .overview(sources.workers)
+        .then((of) => of('').lanes)
+        .finally(() => setTimeout(() => (lanes = null))));
     const queued: Gauge<'lane'> = new Gauge({
       name: 'companion_queue_waiting',
       help: 'Generations waiting, per lane (system: all lanes)',
@@ -97,7 +102,12 @@ export class Metrics {
         for (const lane of LANES) running.set({ lane }, now[lane]?.running ?? 0);
       },
     });
-    const streams: Gauge = new Gauge({ name: 'companion_sse_clients', help: 'Event streams (GET /v1/events) open now', registers, collect: () => streams.set(sources.streams()) });
+    const streams: Gauge = new Gauge({
+      name: 'companion_sse_clients',
+      help: 'Event streams (GET /v1/events) open now',
+      registers,
+      collect: () => streams.set(sources.streams()),
+    });
     const pool: Gauge<'state'> = new Gauge({
       name: 'companion_db_connections',
       help: 'Database connections: open, in use, and requests waiting for one',
@@ -179,7 +189,12 @@ const TEXT_FORMAT = 'text/plain; version=0.0.4; charset=utf-8';
 /** Times every request, and serves `GET /metrics` to the admin token. */
 export function registerMetrics(app: FastifyInstance, auth: Authenticator, metrics: Metrics): void {
   app.addHook('onResponse', async (request, reply) => {
-    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    metrics.observeRequest(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
   documentRoute(app, {
     method: 'GET',

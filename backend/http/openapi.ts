@@ -85,7 +85,11 @@ export function documentedRoutes(app: FastifyInstance): readonly RouteDoc[] {
 
 function jsonSchema(schema: z.ZodType | JsonSchema, io: 'input' | 'output'): JsonSchema {
   if (!(schema instanceof z.ZodType)) return schema;
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+  }) as JsonSchema;
   return rest;
 }
 
@@ -114,34 +118,65 @@ function parametersOf(doc: RouteDoc): JsonSchema[] {
     if (!schema) return;
     const object = jsonSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
     for (const [name, property] of Object.entries(object.properties ?? {})) {
-      parameters.push({ name, in: where, required: where === 'path' || (object.required ?? []).includes(name), schema: property });
+      parameters.push({
+        name,
+        in: where,
+        required: where === 'path' || (object.required ?? []).includes(name),
+        schema: property,
+      });
     }
   };
   from(doc.params, 'path');
   from(doc.query, 'query');
-  for (const [name, description] of Object.entries(doc.headers ?? {})) parameters.push({ name, in: 'header', required: false, description, schema: { type: 'string' } });
+  for (const [name, description] of Object.entries(doc.headers ?? {}))
+    parameters.push({ name, in: 'header', required: false, description, schema: { type: 'string' } });
   return parameters;
 }
 
 function answersOf(doc: RouteDoc): Record<string, JsonSchema> {
   const responses: Record<string, JsonSchema> = {};
   for (const [status, answer] of Object.entries(doc.answers)) {
-    const content = answer.content && Object.fromEntries(Object.entries(answer.content).map(([type, schema]) => [type, { schema: jsonSchema(schema, 'output') }]));
-    const headers = answer.headers && Object.fromEntries(Object.entries(answer.headers).map(([name, description]) => [name, { description, schema: { type: 'string' } }]));
-    responses[status] = { description: answer.description, ...(content ? { content } : {}), ...(headers ? { headers } : {}) };
+    const content =
+      answer.content &&
+      Object.fromEntries(
+        Object.entries(answer.content).map(([type, schema]) => [type, { schema: jsonSchema(schema, 'output') }]),
+      );
+    const headers =
+      answer.headers &&
+      Object.fromEntries(
+        Object.entries(answer.headers).map(([name, description]) => [
+          name,
+          { description, schema: { type: 'string' } },
+        ]),
+      );
+    responses[status] = {
+      description: answer.description,
+      ...(content ? { content } : {}),
+      ...(headers ? { headers } : {}),
+    };
   }
   const byStatus = new Map<number, api.ErrorCode[]>();
-  for (const code of problemsOf(doc)) byStatus.set(problemStatus[code], [...(byStatus.get(problemStatus[code]) ?? []), code]);
+  for (const code of problemsOf(doc))
+    byStatus.set(problemStatus[code], [...(byStatus.get(problemStatus[code]) ?? []), code]);
   for (const [status, codes] of byStatus) {
-    const schema = { allOf: [{ $ref: '#/components/schemas/Problem' }, { type: 'object', properties: { code: { enum: codes } } }] };
-    responses[String(status)] = { description: `Problem: ${codes.join(', ')}`, content: { 'application/problem+json': { schema } } };
+    const schema = {
+      allOf: [{ $ref: '#/components/schemas/Problem' }, { type: 'object', properties: { code: { enum: codes } } }],
+    };
+    responses[String(status)] = {
+      description: `Problem: ${codes.join(', ')}`,
+      content: { 'application/problem+json': { schema } },
+    };
   }
   return responses;
 }
 
 function operationOf(doc: RouteDoc): JsonSchema {
   const security = doc.auth === 'account' ? [{ accountToken: [] }] : doc.auth === 'admin' ? [{ adminToken: [] }] : [];
-  const requestContent = doc.body ? { 'application/json': { schema: jsonSchema(doc.body, 'input') } } : doc.rawBody ? Object.fromEntries(Object.entries(doc.rawBody).map(([type, schema]) => [type, { schema }])) : null;
+  const requestContent = doc.body
+    ? { 'application/json': { schema: jsonSchema(doc.body, 'input') } }
+    : doc.rawBody
+      ? Object.fromEntries(Object.entries(doc.rawBody).map(([type, schema]) => [type, { schema }]))
+      : null;
   return {
     operationId: `${doc.method.toLowerCase()}${doc.url.replace(/[/:]+([a-zA-Z0-9]?)/g, (_m, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}`,
     summary: doc.summary ?? `${doc.method} ${doc.url}`,
@@ -166,7 +201,8 @@ export function openApiDocument(app: FastifyInstance): JsonSchema {
     info: {
       title: 'Creator Companion backend',
       version: VERSION,
-      description: 'Credits, generations, unlimited windows and queues. Errors are application/problem+json with a stable `code` (listed per operation in `x-problem-codes`).',
+      description:
+        'Credits, generations, unlimited windows and queues. Errors are application/problem+json with a stable `code` (listed per operation in `x-problem-codes`).',
     },
     servers: [{ url: '/' }],
     components: {
@@ -200,18 +236,39 @@ const init = "window.ui = SwaggerUIBundle({ url: '/v1/openapi.json', dom_id: '#a
 export function registerOpenApiRoutes(app: FastifyInstance, options: { referencePage: boolean }): void {
   let built: JsonSchema | null = null;
   const json = { type: 'object', description: 'An OpenAPI 3.1 document' };
-  documentRoute(app, { method: 'GET', url: '/v1/openapi.json', auth: 'none', summary: 'This API document (OpenAPI 3.1)', answers: { 200: { description: 'The document', content: { 'application/json': json } } } });
+  documentRoute(app, {
+    method: 'GET',
+    url: '/v1/openapi.json',
+    auth: 'none',
+    summary: 'This API document (OpenAPI 3.1)',
+    answers: { 200: { description: 'The document', content: { 'application/json': json } } },
+  });
   app.get('/v1/openapi.json', async () => (built ??= openApiDocument(app)));
   if (!options.referencePage) return;
   const html = { type: 'string' };
-  documentRoute(app, { method: 'GET', url: '/docs', auth: 'none', summary: 'The API reference page', answers: { 200: { description: 'Swagger UI', content: { 'text/html': html } } } });
+  documentRoute(app, {
+    method: 'GET',
+    url: '/docs',
+    auth: 'none',
+    summary: 'The API reference page',
+    answers: { 200: { description: 'Swagger UI', content: { 'text/html': html } } },
+  });
   documentRoute(app, {
     method: 'GET',
     url: '/docs/:file',
     auth: 'none',
     summary: 'A file of the reference page',
     params: z.object({ file: z.string() }),
-    answers: { 200: { description: 'The file', content: { 'text/css': html, 'text/javascript': html, 'image/png': { type: 'string', contentMediaType: 'image/png' } } } },
+    answers: {
+      200: {
+        description: 'The file',
+        content: {
+          'text/css': html,
+          'text/javascript': html,
+          'image/png': { type: 'string', contentMediaType: 'image/png' },
+        },
+      },
+    },
   });
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
   app.get('/docs/:file', async (request, reply) => {
@@ -219,6 +276,9 @@ export function registerOpenApiRoutes(app: FastifyInstance, options: { reference
     if (file === 'init.js') return reply.type('text/javascript; charset=utf-8').send(init);
     const type = assets[file];
     if (!type) throw notFound(`/docs/${file}`);
-    return reply.type(type).header('cache-control', 'public, max-age=86400').send(await readFile(join(swaggerUi(), file)));
+    return reply
+      .type(type)
+      .header('cache-control', 'public, max-age=86400')
+      .send(await readFile(join(swaggerUi(), file)));
   });
 }

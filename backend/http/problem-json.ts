@@ -18,7 +18,10 @@ export function sendProblem(reply: FastifyReply, problem: ApiProblem): FastifyRe
   }
   // The request id, also in the X-Request-Id header (request-log.ts): the answer can be found in the log.
   headers['x-request-id'] = reply.request.id;
-  return reply.code(problem.status).headers(headers).send({ ...problem.toProblem(), instance: reply.request.id });
+  return reply
+    .code(problem.status)
+    .headers(headers)
+    .send({ ...problem.toProblem(), instance: reply.request.id });
 }
 
 /**
@@ -37,5 +40,7 @@ export function answerErrorsAsProblems(app: FastifyInstance): void {
     request.log.error(error);
     return sendProblem(reply, new ApiProblem(500, 'internal_error', 'The backend failed to answer this request'));
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, notFound(`${request.method} ${request.url.split('?')[0]}`)),
+  );
 }

@@ -19,7 +19,10 @@ const CHECK_TIMEOUT_MS = 2_000;
 function within<T>(work: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS / 1000} s`)),
+      CHECK_TIMEOUT_MS,
+    );
   });
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
@@ -49,13 +52,18 @@ export class Readiness {
 
   /** Ready, or a 503 not_ready that says which check failed. */
   async check(): Promise<api.Ready> {
-    if (this.#draining) throw new ApiProblem(503, 'not_ready', 'The backend is draining: it is about to stop', { checks: { draining: true } });
+    if (this.#draining)
+      throw new ApiProblem(503, 'not_ready', 'The backend is draining: it is about to stop', {
+        checks: { draining: true },
+      });
     const { db, engine } = this.deps.database;
     const database = await failureOf(() => within(sql`select 1`.execute(db), 'The database'));
-    const migrations = database ?? (await failureOf(async () => {
-      const pending = await within(pendingMigrations(db as Kysely<unknown>, engine), 'The migration table');
-      if (pending.length) throw new Error(`migrations not run: ${pending.join(', ')}`);
-    }));
+    const migrations =
+      database ??
+      (await failureOf(async () => {
+        const pending = await within(pendingMigrations(db as Kysely<unknown>, engine), 'The migration table');
+        if (pending.length) throw new Error(`migrations not run: ${pending.join(', ')}`);
+      }));
     const storage = await failureOf(async () => {
       const probe = join(this.deps.dataDir, `.ready-${randomBytes(6).toString('hex')}`);
       await writeFile(probe, '');
@@ -63,8 +71,13 @@ export class Readiness {
     });
     const failed = { database, migrations, storage };
     if (database || migrations || storage) {
-      const detail = Object.entries(failed).filter(([, why]) => why).map(([what, why]) => `${what}: ${why}`).join('; ');
-      throw new ApiProblem(503, 'not_ready', `Not ready: ${detail}`, { checks: Object.fromEntries(Object.entries(failed).map(([k, why]) => [k, why ?? 'ok'])) });
+      const detail = Object.entries(failed)
+        .filter(([, why]) => why)
+        .map(([what, why]) => `${what}: ${why}`)
+        .join('; ');
+      throw new ApiProblem(503, 'not_ready', `Not ready: ${detail}`, {
+        checks: Object.fromEntries(Object.entries(failed).map(([k, why]) => [k, why ?? 'ok'])),
+      });
     }
     return { status: 'ready', checks: { database: 'ok', migrations: 'ok', storage: 'ok' } };
   }

@@ -37,19 +37,29 @@ export function registerEventStream(
     url: '/v1/events',
     auth: 'account',
     summary: "The account's events as Server-Sent Events (id, event = type, data = JSON)",
-    query: z.object({ lastEventId: z.string().optional().describe('Resume after this event id (as the Last-Event-ID header)') }),
+    query: z.object({
+      lastEventId: z.string().optional().describe('Resume after this event id (as the Last-Event-ID header)'),
+    }),
     headers: { 'Last-Event-ID': 'Resume after this event id' },
     answers: {
       200: {
         description: 'A stream of events: each `data` is the JSON of one ServerEvent (by its `type`)',
-        content: { 'text/event-stream': { type: 'string', 'x-event-data': z.toJSONSchema(ServerEvent, { unrepresentable: 'any' }) } },
+        content: {
+          'text/event-stream': {
+            type: 'string',
+            'x-event-data': z.toJSONSchema(ServerEvent, { unrepresentable: 'any' }),
+          },
+        },
       },
     },
   });
   app.get('/v1/events', async (request, reply) => {
     const account: AccountRow = await auth.account(request);
     if ((openPerAccount.get(account.id) ?? 0) >= deps.maxStreamsPerAccount) {
-      throw rateLimited(STREAM_RETRY_S, `This account has ${deps.maxStreamsPerAccount} event streams open, the most it may; close one first`);
+      throw rateLimited(
+        STREAM_RETRY_S,
+        `This account has ${deps.maxStreamsPerAccount} event streams open, the most it may; close one first`,
+      );
     }
     const header = request.headers['last-event-id'];
     const query = (request.query as Record<string, unknown>).lastEventId;

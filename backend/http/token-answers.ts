@@ -17,7 +17,10 @@ export function newToken(): string {
 /** Adds a token for an existing account (stored hashed) and returns it. */
 export async function issueToken(db: Kysely<DB>, accountId: string, at: Date): Promise<string> {
   const token = newToken();
-  await db.insertInto('account_tokens').values({ token_hash: hashToken(token), account_id: accountId, created_at: at.toISOString() }).execute();
+  await db
+    .insertInto('account_tokens')
+    .values({ token_hash: hashToken(token), account_id: accountId, created_at: at.toISOString() })
+    .execute();
   return token;
 }
 
@@ -33,7 +36,10 @@ export function storable(answer: StoredAnswer & { body: WithToken }, accountId: 
 }
 
 /** A stored answer made sendable again: a replay gets a fresh token for the account the first one was issued to. */
-export async function replayable(answer: StoredAnswer, mint: (accountId: string) => Promise<string>): Promise<StoredAnswer> {
+export async function replayable(
+  answer: StoredAnswer,
+  mint: (accountId: string) => Promise<string>,
+): Promise<StoredAnswer> {
   const body = answer.body as { tokenIssuedTo?: unknown } | null;
   if (!body || typeof body !== 'object' || typeof body.tokenIssuedTo !== 'string') return answer;
   const { tokenIssuedTo, ...rest } = body;

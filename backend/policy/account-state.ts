@@ -34,7 +34,12 @@ export const accountStateQuery = (db: Kysely<DB>, v: { accountId: string }) =>
     ])
     .select((eb) =>
       BALANCE_NAMES.map((name) =>
-        eb.selectFrom('balances').select('balances.amount').whereRef('balances.account_id', '=', 'accounts.id').where('balances.name', '=', name).as(`balance_${name}`),
+        eb
+          .selectFrom('balances')
+          .select('balances.amount')
+          .whereRef('balances.account_id', '=', 'accounts.id')
+          .where('balances.name', '=', name)
+          .as(`balance_${name}`),
       ),
     )
     .where('accounts.id', '=', v.accountId);

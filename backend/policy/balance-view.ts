@@ -41,7 +41,11 @@ export async function balanceView(ctx: PolicyContext, trx: Tx, accountId: string
       total: free + subscription + topup,
     },
     generations,
-    fast: { used: await fastUsedToday(trx, accountId, lastLocalMidnight(now, account.time_zone).toISOString()), limit: plan.fastDailyLimit, resetsAt: midnight },
+    fast: {
+      used: await fastUsedToday(trx, accountId, lastLocalMidnight(now, account.time_zone).toISOString()),
+      limit: plan.fastDailyLimit,
+      resetsAt: midnight,
+    },
     unlimited: (
       await trx
         .selectFrom('unlimited_windows')

@@ -18,7 +18,11 @@ import type { OpenWindow, Quote, QuoteState } from './quote.js';
 export type { OpenWindow, Quote, QuoteState } from './quote.js';
 
 /** The window of a model open at `now`: `ends_at` is the later end when two overlap. */
-const windowColumn = (eb: ExpressionBuilder<DB, 'accounts' | 'subscriptions'>, v: { modelId: string; now: string }, column: 'starts_at' | 'ends_at') =>
+const windowColumn = (
+  eb: ExpressionBuilder<DB, 'accounts' | 'subscriptions'>,
+  v: { modelId: string; now: string },
+  column: 'starts_at' | 'ends_at',
+) =>
   eb
     .selectFrom('unlimited_windows')
     .select(`unlimited_windows.${column}`)
@@ -49,7 +53,13 @@ export interface ChargeState extends AccountState, KnownState {}
  * that waited for the lock would read the balances from before the charge it waited for (the concurrency tests then
  * charge more than a balance covers). The read that follows the lock sees every charge committed before it.
  */
-export async function lockedChargeState(trx: Tx, storage: StorageEngine, accountId: string, modelId: string, now: Date): Promise<ChargeState | undefined> {
+export async function lockedChargeState(
+  trx: Tx,
+  storage: StorageEngine,
+  accountId: string,
+  modelId: string,
+  now: Date,
+): Promise<ChargeState | undefined> {
   await storage.lockAccount(trx, accountId);
   return chargeStateOf(trx, accountId, modelId, now);
 }
@@ -61,7 +71,10 @@ async function chargeStateOf(trx: Tx, accountId: string, modelId: string, now: D
   const { window_starts_at, window_ends_at, ...rest } = row;
   return {
     ...accountStateOf(rest),
-    window: window_starts_at && window_ends_at ? { model_id: modelId, starts_at: window_starts_at, ends_at: window_ends_at } : null,
+    window:
+      window_starts_at && window_ends_at
+        ? { model_id: modelId, starts_at: window_starts_at, ends_at: window_ends_at }
+        : null,
   };
 }
 
@@ -74,7 +87,9 @@ export class Charges {
    */
   async quoteState(trx: Tx, state: ChargeState): Promise<QuoteState> {
     const now = this.ctx.clock.now();
-    const fastUsed = state.window ? await fastUsedToday(trx, state.account.id, lastLocalMidnight(now, state.account.time_zone).toISOString()) : 0;
+    const fastUsed = state.window
+      ? await fastUsedToday(trx, state.account.id, lastLocalMidnight(now, state.account.time_zone).toISOString())
+      : 0;
     return { ...state, fastUsedToday: fastUsed };
   }
 
@@ -103,7 +118,8 @@ export class Charges {
       kind: 'debit',
       balance: draw.balance,
       amount: -draw.amount,
-      reason: draw.balance === 'generations' && draw.amount === 0 ? `G1: ${label} (unlimited plan, counted)` : `C5: ${label}`,
+      reason:
+        draw.balance === 'generations' && draw.amount === 0 ? `G1: ${label} (unlimited plan, counted)` : `C5: ${label}`,
       at,
       generationId,
     }));
@@ -141,7 +157,9 @@ export class Charges {
         kind: 'refund',
         balance: draw.balance,
         amount,
-        reason: expiredSince ? `C8: ${reason}; the ${draw.balance} allocation it came from has expired meanwhile` : `C8: ${reason}`,
+        reason: expiredSince
+          ? `C8: ${reason}; the ${draw.balance} allocation it came from has expired meanwhile`
+          : `C8: ${reason}`,
         at,
         generationId,
       });

@@ -61,7 +61,13 @@ export const relaxedReserve = (slots: number, rules: QueueRules): number => Math
 
 /** How many jobs of a lane run at once: its slots (U5), never more than the system-wide limit allows (U8). */
 export function laneSlots(lane: string, slots: number, rules: QueueRules): number {
-  return Math.max(1, Math.min(rules.systemConcurrency, lane === 'relaxed' ? rules.relaxedMaxSlots : slots - relaxedReserve(slots, rules)));
+  return Math.max(
+    1,
+    Math.min(
+      rules.systemConcurrency,
+      lane === 'relaxed' ? rules.relaxedMaxSlots : slots - relaxedReserve(slots, rules),
+    ),
+  );
 }
 
 export interface Pick {
@@ -101,7 +107,8 @@ export function pickNext(
   const reserve = relaxedReserve(slots, rules);
   let pick: Waiting | undefined;
   if (relaxed && local.relaxed < reserve) pick = relaxed;
-  else if (other && (local.running - local.relaxed < slots - reserve || (!relaxed && local.running < slots))) pick = other;
+  else if (other && (local.running - local.relaxed < slots - reserve || (!relaxed && local.running < slots)))
+    pick = other;
   else if (relaxed && !other && local.relaxed < rules.relaxedMaxSlots && local.running < slots) pick = relaxed;
   if (!pick || local.running >= slots) return { pick: undefined, moreWaiting: candidates.length > 0 };
   return { pick, moreWaiting: candidates.length > 1 };

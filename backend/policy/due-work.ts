@@ -49,7 +49,8 @@ export class DueWork {
     const known = this.#dueAt.get(account.id);
     if (known?.from === from) return known.at;
     let at = nextLocalMidnight(new Date(account.free_reset_at), account.time_zone).getTime();
-    if (sub) at = Math.min(at, nextAnniversary(new Date(sub.last_grant_at), sub.anniversary_day, account.time_zone).getTime());
+    if (sub)
+      at = Math.min(at, nextAnniversary(new Date(sub.last_grant_at), sub.anniversary_day, account.time_zone).getTime());
     if (this.#dueAt.size >= 100_000) this.#dueAt.clear();
     this.#dueAt.set(account.id, { from, at });
     return at;
@@ -78,15 +79,31 @@ export class DueWork {
     const accountId = account.id;
     const dueMidnight = lastLocalMidnight(now, account.time_zone);
     if (dueMidnight.toISOString() <= account.free_reset_at) return false;
-    await trx.updateTable('accounts').set({ free_reset_at: dueMidnight.toISOString() }).where('id', '=', accountId).execute();
+    await trx
+      .updateTable('accounts')
+      .set({ free_reset_at: dueMidnight.toISOString() })
+      .where('id', '=', accountId)
+      .execute();
     if (planOf(this.ctx.catalog, account.plan_id).billing !== 'credits') return false;
     const day = localDate(dueMidnight, account.time_zone);
     const left = await readBalance(trx, accountId, 'free');
     const daily = this.ctx.catalog.dailyFreeCredits;
     if (left > 0) {
-      await this.ctx.storage.postEntry(trx, accountId, { kind: 'expire', balance: 'free', amount: -left, reason: `C2: unused free credits end at local midnight ${day}`, at: dueMidnight });
+      await this.ctx.storage.postEntry(trx, accountId, {
+        kind: 'expire',
+        balance: 'free',
+        amount: -left,
+        reason: `C2: unused free credits end at local midnight ${day}`,
+        at: dueMidnight,
+      });
     }
-    await this.ctx.storage.postEntry(trx, accountId, { kind: 'grant', balance: 'free', amount: daily, reason: `C2: daily free credits for ${day}`, at: dueMidnight });
+    await this.ctx.storage.postEntry(trx, accountId, {
+      kind: 'grant',
+      balance: 'free',
+      amount: daily,
+      reason: `C2: daily free credits for ${day}`,
+      at: dueMidnight,
+    });
     return true;
   }
 
@@ -119,7 +136,11 @@ export class DueWork {
       .distinct()
       .execute();
     for (const sub of subs) consider(nextAnniversary(now, sub.anniversary_day, sub.time_zone));
-    const window = await this.ctx.db.selectFrom('unlimited_windows').select((eb) => eb.fn.min('ends_at').as('ends_at')).where('closed_at', 'is', null).executeTakeFirst();
+    const window = await this.ctx.db
+      .selectFrom('unlimited_windows')
+      .select((eb) => eb.fn.min('ends_at').as('ends_at'))
+      .where('closed_at', 'is', null)
+      .executeTakeFirst();
     if (window?.ends_at) consider(new Date(window.ends_at));
     return earliest;
   }

@@ -44,7 +44,9 @@ export function parseFairUseConfig(input: FairUseConfigInput = {}): FairUseConfi
   };
   const parsed = FairUseConfig.safeParse(merged);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${['fairUse', ...i.path.map(String)].join('.')}: ${i.message}`).join('; ');
+    const issues = parsed.error.issues
+      .map((i) => `${['fairUse', ...i.path.map(String)].join('.')}: ${i.message}`)
+      .join('; ');
     throw new Error(`Invalid fair-use configuration: ${issues}`);
   }
   return parsed.data;
@@ -66,7 +68,8 @@ export function automationSuspicion(times: readonly number[], config: FairUseCon
   const now = times.at(-1);
   if (now === undefined) return null;
   const inWindow = times.filter((t) => t >= now - config.windowS * 1000).length;
-  if (inWindow > config.maxRequestsPerWindow) return `Automation suspected: ${inWindow} requests in ${formatSpan(config.windowS)}`;
+  if (inWindow > config.maxRequestsPerWindow)
+    return `Automation suspected: ${inWindow} requests in ${formatSpan(config.windowS)}`;
 
   const n = config.regularIntervalCount;
   if (times.length < n) return null;
@@ -89,7 +92,9 @@ export function clientSharingSuspicion(distinctClients: number, config: FairUseC
 
 /** U7 credential sharing: more of the account's event streams open at once than the operator allows. */
 export function streamSharingSuspicion(openStreams: number, config: FairUseConfig['sharing']): string | null {
-  return openStreams <= config.maxConcurrentStreams ? null : `Credential sharing suspected: ${openStreams} sessions at once`;
+  return openStreams <= config.maxConcurrentStreams
+    ? null
+    : `Credential sharing suspected: ${openStreams} sessions at once`;
 }
 
 /** Which client a request came from, for the sharing check: the app's installation id, else address and user agent. */

@@ -27,7 +27,14 @@ import { decodeCursorOf, encodeCursor } from '../cursor.js';
 import { ApiProblem, notFound } from '../problem.js';
 import type { Tx } from '../storage/tx.js';
 import type { AuditActor, FairUseTables, FlagSource } from '../storage/fair-use-schema.js';
-import { automationSuspicion, clientSharingSuspicion, parseFairUseConfig, streamSharingSuspicion, type FairUseConfig, type FairUseConfigInput } from './fair-use-rules.js';
+import {
+  automationSuspicion,
+  clientSharingSuspicion,
+  parseFairUseConfig,
+  streamSharingSuspicion,
+  type FairUseConfig,
+  type FairUseConfigInput,
+} from './fair-use-rules.js';
 
 export type AccountStatus = z.infer<typeof AccountStatusSchema>;
 export type FairUseView = z.infer<typeof FairUseSchema>;
@@ -81,7 +88,10 @@ export class FairUse {
     this.#db = options.db;
     this.#storage = options.storage;
     this.#clock = options.clock;
-    this.#ringSize = Math.max(this.config.automation.maxRequestsPerWindow + 1, this.config.automation.regularIntervalCount);
+    this.#ringSize = Math.max(
+      this.config.automation.maxRequestsPerWindow + 1,
+      this.config.automation.regularIntervalCount,
+    );
   }
 
   /**
@@ -98,7 +108,11 @@ export class FairUse {
    * id, or a hash of address and user agent). Pass `trx` when already inside a transaction (on SQLite a second one
    * would wait for the first forever); the caller then publishes the change itself when `pausedNow`.
    */
-  async observeUnlimitedRequest(accountId: string, observation: { clientKey: string; at?: Date }, trx?: Transaction<FairUseDB>): Promise<FairUseState> {
+  async observeUnlimitedRequest(
+    accountId: string,
+    observation: { clientKey: string; at?: Date },
+    trx?: Transaction<FairUseDB>,
+  ): Promise<FairUseState> {
     const at = observation.at ?? this.#clock.now();
     return this.#write(
       accountId,
@@ -109,7 +123,8 @@ export class FairUse {
         const since = await this.#lastRestoredAt(tx, accountId);
         const times = this.#recordRequest(accountId, at.getTime(), since);
         const clients = await this.#recordClient(tx, accountId, observation.clientKey, at, since);
-        const reason = automationSuspicion(times, this.config.automation) ?? clientSharingSuspicion(clients, this.config.sharing);
+        const reason =
+          automationSuspicion(times, this.config.automation) ?? clientSharingSuspicion(clients, this.config.sharing);
         if (!reason) return { status, reason: null, pausedNow: false };
         await this.#pause(tx, accountId, status, reason, 'automatic', changes);
         return { status: 'unlimited_paused', reason, pausedNow: true };
@@ -146,16 +161,33 @@ export class FairUse {
     return this.#write(accountId, async (tx) => {
       const status = await this.#status(tx, accountId);
       if (status === 'suspended') {
-        throw new ApiProblem(403, 'account_suspended', 'This account is suspended permanently after a second confirmed fair-use violation; there is nothing left to appeal');
+        throw new ApiProblem(
+          403,
+          'account_suspended',
+          'This account is suspended permanently after a second confirmed fair-use violation; there is nothing left to appeal',
+        );
       }
       const flag = status === 'unlimited_paused' ? await this.#currentFlag(tx, accountId) : undefined;
       if (!flag) throw new ApiProblem(409, 'invalid_request', 'There is no paused unlimited access to appeal');
-      const earlier = await tx.selectFrom('fair_use_appeals').select('id').where('flag_id', '=', flag.id).executeTakeFirst();
+      const earlier = await tx
+        .selectFrom('fair_use_appeals')
+        .select('id')
+        .where('flag_id', '=', flag.id)
+        .executeTakeFirst();
       if (earlier) throw new ApiProblem(409, 'invalid_request', 'This pause has already been appealed');
       const id = newId('apl');
       await tx
         .insertInto('fair_use_appeals')
-        .values({ id, account_id: accountId, flag_id: flag.id, message, status: 'open', created_at: this.#now(), decided_at: null, decision_reason: null })
+        .values({
+          id,
+          account_id: accountId,
+          flag_id: flag.id,
+          message,
+          status: 'open',
+          created_at: this.#now(),
+          decided_at: null,
+          decision_reason: null,
+        })
         .execute();
       await this.#audit(tx, accountId, 'user', 'appealed', message);
       return this.#appealView(tx, id);
@@ -163,18 +195,29 @@ export class FairUse {
   }
 
   /** GET /v1/admin/appeals: oldest first (a review queue), optionally only those with `status`. */
-  async listAppeals(query: { status?: Appeal['status'] | undefined; limit?: number | undefined; cursor?: string | undefined } = {}): Promise<{ items: Appeal[]; nextCursor: string | null }> {
+  async listAppeals(
+    query: { status?: Appeal['status'] | undefined; limit?: number | undefined; cursor?: string | undefined } = {},
+  ): Promise<{ items: Appeal[]; nextCursor: string | null }> {
     const limit = query.limit ?? 100;
     let q = this.#appealRows(this.#db);
     if (query.status) q = q.where('a.status', '=', query.status);
     if (query.cursor) {
       const [createdAt, id] = decodeCursorOf(query.cursor, ['string', 'string'] as const);
-      q = q.where((eb) => eb.or([eb('a.created_at', '>', createdAt), eb.and([eb('a.created_at', '=', createdAt), eb('a.id', '>', id)])]));
+      q = q.where((eb) =>
+        eb.or([eb('a.created_at', '>', createdAt), eb.and([eb('a.created_at', '=', createdAt), eb('a.id', '>', id)])]),
+      );
     }
-    const rows = await q.orderBy('a.created_at').orderBy('a.id').limit(limit + 1).execute();
+    const rows = await q
+      .orderBy('a.created_at')
+      .orderBy('a.id')
+      .limit(limit + 1)
+      .execute();
     const page = rows.slice(0, limit);
     const last = page.at(-1);
-    return { items: page.map(toAppeal), nextCursor: rows.length > limit && last ? encodeCursor([last.created_at, last.id]) : null };
+    return {
+      items: page.map(toAppeal),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.created_at, last.id]) : null,
+    };
   }
 
   /**
@@ -182,16 +225,33 @@ export class FairUse {
    * the pause stands, and the account's second upheld violation suspends it permanently.
    */
   async decide(appealId: string, decision: { decision: 'restore' | 'uphold'; reason: string }): Promise<Appeal> {
-    const found = await this.#db.selectFrom('fair_use_appeals').select('account_id').where('id', '=', appealId).executeTakeFirst();
+    const found = await this.#db
+      .selectFrom('fair_use_appeals')
+      .select('account_id')
+      .where('id', '=', appealId)
+      .executeTakeFirst();
     if (!found) throw notFound('Appeal');
     const accountId = found.account_id;
     return this.#write(accountId, async (tx, changes) => {
-      const appeal = await tx.selectFrom('fair_use_appeals').select(['status', 'flag_id']).where('id', '=', appealId).executeTakeFirstOrThrow();
-      if (appeal.status !== 'open') throw new ApiProblem(409, 'invalid_request', `This appeal was already decided (${appeal.status})`);
+      const appeal = await tx
+        .selectFrom('fair_use_appeals')
+        .select(['status', 'flag_id'])
+        .where('id', '=', appealId)
+        .executeTakeFirstOrThrow();
+      if (appeal.status !== 'open')
+        throw new ApiProblem(409, 'invalid_request', `This appeal was already decided (${appeal.status})`);
       const now = this.#now();
       const outcome = decision.decision === 'restore' ? 'restored' : 'upheld';
-      await tx.updateTable('fair_use_appeals').set({ status: outcome, decided_at: now, decision_reason: decision.reason }).where('id', '=', appealId).execute();
-      await tx.updateTable('fair_use_flags').set({ resolved_at: now, resolution: outcome }).where('id', '=', appeal.flag_id).execute();
+      await tx
+        .updateTable('fair_use_appeals')
+        .set({ status: outcome, decided_at: now, decision_reason: decision.reason })
+        .where('id', '=', appealId)
+        .execute();
+      await tx
+        .updateTable('fair_use_flags')
+        .set({ resolved_at: now, resolution: outcome })
+        .where('id', '=', appeal.flag_id)
+        .execute();
       const status = await this.#status(tx, accountId);
 
       if (outcome === 'restored') {
@@ -203,7 +263,13 @@ export class FairUse {
         const violations = await this.#violations(tx, accountId);
         if (violations >= 2 && status !== 'suspended') {
           await this.#setStatus(tx, accountId, 'suspended', changes);
-          await this.#audit(tx, accountId, 'system', 'account_suspended', `U7: a second confirmed fair-use violation (${violations} upheld) suspends the account permanently`);
+          await this.#audit(
+            tx,
+            accountId,
+            'system',
+            'account_suspended',
+            `U7: a second confirmed fair-use violation (${violations} upheld) suspends the account permanently`,
+          );
         }
       }
       return this.#appealView(tx, appealId);
@@ -224,21 +290,32 @@ export class FairUse {
     return {
       pausedAt: flag.created_at,
       reason: flag.reason,
-      appeal: appeal ? { id: appeal.id, status: appeal.status, message: appeal.message, createdAt: appeal.created_at } : null,
+      appeal: appeal
+        ? { id: appeal.id, status: appeal.status, message: appeal.message, createdAt: appeal.created_at }
+        : null,
       violations,
     };
   }
 
   /** Every fair-use decision about the account, oldest first. */
   async audit(accountId: string, executor: Executor = this.#db): Promise<AuditEntry[]> {
-    const rows = await executor.selectFrom('audit_entries').select(['id', 'at', 'actor', 'action', 'reason']).where('account_id', '=', accountId).orderBy('seq').execute();
+    const rows = await executor
+      .selectFrom('audit_entries')
+      .select(['id', 'at', 'actor', 'action', 'reason'])
+      .where('account_id', '=', accountId)
+      .orderBy('seq')
+      .execute();
     return rows.map((r) => ({ ...r, action: r.action as AuditEntry['action'] }));
   }
 
   // ---- inside a transaction -----------------------------------------------------------------------------------------
 
   /** Runs `work` with the account locked, in `outer` or in a transaction of its own (then reports status changes). */
-  async #write<T>(accountId: string, work: (tx: FairUseTx, changes: StatusChanges) => Promise<T>, outer?: FairUseTx): Promise<T> {
+  async #write<T>(
+    accountId: string,
+    work: (tx: FairUseTx, changes: StatusChanges) => Promise<T>,
+    outer?: FairUseTx,
+  ): Promise<T> {
     const changes: StatusChanges = new Map();
     const locked = async (tx: FairUseTx) => {
       // lockAccount only runs SQL on the accounts table, which FairUseDB shares with DB.
@@ -251,11 +328,27 @@ export class FairUse {
     return result;
   }
 
-  async #pause(tx: FairUseTx, accountId: string, status: AccountStatus, reason: string, source: FlagSource, changes: StatusChanges): Promise<void> {
+  async #pause(
+    tx: FairUseTx,
+    accountId: string,
+    status: AccountStatus,
+    reason: string,
+    source: FlagSource,
+    changes: StatusChanges,
+  ): Promise<void> {
     const seq = await this.#nextSeq(tx, 'fair_use_flags', accountId);
     await tx
       .insertInto('fair_use_flags')
-      .values({ id: newId('flag'), account_id: accountId, seq, reason, source, created_at: this.#now(), resolved_at: null, resolution: null })
+      .values({
+        id: newId('flag'),
+        account_id: accountId,
+        seq,
+        reason,
+        source,
+        created_at: this.#now(),
+        resolved_at: null,
+        resolution: null,
+      })
       .execute();
     if (status !== 'unlimited_paused') await this.#setStatus(tx, accountId, 'unlimited_paused', changes);
     await this.#audit(tx, accountId, source === 'reviewer' ? 'reviewer' : 'system', 'unlimited_paused', reason);
@@ -266,9 +359,18 @@ export class FairUse {
     changes.set(accountId, status);
   }
 
-  async #audit(tx: FairUseTx, accountId: string, actor: AuditActor, action: AuditEntry['action'], reason: string): Promise<void> {
+  async #audit(
+    tx: FairUseTx,
+    accountId: string,
+    actor: AuditActor,
+    action: AuditEntry['action'],
+    reason: string,
+  ): Promise<void> {
     const seq = await this.#nextSeq(tx, 'audit_entries', accountId);
-    await tx.insertInto('audit_entries').values({ id: newId('aud'), account_id: accountId, seq, at: this.#now(), actor, action, reason }).execute();
+    await tx
+      .insertInto('audit_entries')
+      .values({ id: newId('aud'), account_id: accountId, seq, at: this.#now(), actor, action, reason })
+      .execute();
   }
 
   /** The account's next number in `table`; safe because the account row is locked. */
@@ -285,14 +387,23 @@ export class FairUse {
   #recordRequest(accountId: string, atMs: number, since: number | null): number[] {
     const previous = this.#recent.get(accountId) ?? [];
     // A clock moved backwards (a test clock set to an earlier time) starts the rhythm afresh.
-    const kept = previous.at(-1) !== undefined && previous.at(-1)! > atMs ? [] : previous.filter((t) => since === null || t >= since);
+    const kept =
+      previous.at(-1) !== undefined && previous.at(-1)! > atMs
+        ? []
+        : previous.filter((t) => since === null || t >= since);
     const times = [...kept, atMs].slice(-this.#ringSize);
     this.#recent.set(accountId, times);
     return times;
   }
 
   /** Stores the client sighting; returns how many different clients used the account within the sharing window. */
-  async #recordClient(tx: FairUseTx, accountId: string, clientKey: string, at: Date, since: number | null): Promise<number> {
+  async #recordClient(
+    tx: FairUseTx,
+    accountId: string,
+    clientKey: string,
+    at: Date,
+    since: number | null,
+  ): Promise<number> {
     const atIso = at.toISOString();
     await tx
       .insertInto('client_sightings')
@@ -323,12 +434,23 @@ export class FairUse {
   }
 
   async #openFlag(executor: Executor, accountId: string) {
-    return executor.selectFrom('fair_use_flags').selectAll().where('account_id', '=', accountId).where('resolved_at', 'is', null).executeTakeFirst();
+    return executor
+      .selectFrom('fair_use_flags')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('resolved_at', 'is', null)
+      .executeTakeFirst();
   }
 
   /** The pause the account is under: the one pending review, or else the latest (an upheld pause stands). */
   async #currentFlag(executor: Executor, accountId: string) {
-    return executor.selectFrom('fair_use_flags').selectAll().where('account_id', '=', accountId).orderBy(sql`resolved_at is null`, 'desc').orderBy('seq', 'desc').executeTakeFirst();
+    return executor
+      .selectFrom('fair_use_flags')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .orderBy(sql`resolved_at is null`, 'desc')
+      .orderBy('seq', 'desc')
+      .executeTakeFirst();
   }
 
   async #violations(executor: Executor, accountId: string): Promise<number> {
@@ -355,7 +477,16 @@ export class FairUse {
     return executor
       .selectFrom('fair_use_appeals as a')
       .innerJoin('fair_use_flags as f', 'f.id', 'a.flag_id')
-      .select(['a.id', 'a.account_id', 'a.message', 'a.status', 'a.created_at', 'a.decided_at', 'a.decision_reason', 'f.reason as pause_reason']);
+      .select([
+        'a.id',
+        'a.account_id',
+        'a.message',
+        'a.status',
+        'a.created_at',
+        'a.decided_at',
+        'a.decision_reason',
+        'f.reason as pause_reason',
+      ]);
   }
 
   async #appealView(executor: Executor, appealId: string): Promise<Appeal> {

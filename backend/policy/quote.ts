@@ -45,7 +45,13 @@ export interface Quote {
 /** Credit plans above the current one whose allocation would cover `cost`. */
 export function upgradePlans(catalog: Catalog, current: Plan, cost: number): string[] {
   return catalog.plans
-    .filter((p) => p.billing === 'credits' && p.period && p.price > current.price && (p.monthlyCredits ?? 0) + catalog.dailyFreeCredits >= cost)
+    .filter(
+      (p) =>
+        p.billing === 'credits' &&
+        p.period &&
+        p.price > current.price &&
+        (p.monthlyCredits ?? 0) + catalog.dailyFreeCredits >= cost,
+    )
     .sort((a, b) => a.price - b.price)
     .map((p) => p.id);
 }
@@ -53,25 +59,38 @@ export function upgradePlans(catalog: Catalog, current: Plan, cost: number): str
 /** Generation-billed plans above the current one with more generations a month. */
 export function upgradeGenerationPlans(catalog: Catalog, current: Plan): string[] {
   return catalog.plans
-    .filter((p) => p.billing === 'generations' && p.price > current.price && (p.monthlyGenerations === null || (p.monthlyGenerations ?? 0) > (current.monthlyGenerations ?? 0)))
+    .filter(
+      (p) =>
+        p.billing === 'generations' &&
+        p.price > current.price &&
+        (p.monthlyGenerations === null || (p.monthlyGenerations ?? 0) > (current.monthlyGenerations ?? 0)),
+    )
     .sort((a, b) => a.price - b.price)
     .map((p) => p.id);
 }
 
 /** U1/U2: whether a request may use an open window: image and video models only, and never as part of a workflow. */
-export const mayUseWindow = (model: { kind: string }, workflow: boolean): boolean => !workflow && (model.kind === 'image' || model.kind === 'video');
+export const mayUseWindow = (model: { kind: string }, workflow: boolean): boolean =>
+  !workflow && (model.kind === 'image' || model.kind === 'video');
 
 /** Prices and routes a request, or refuses it. Invalid requests throw 400. */
 export function quote(state: QuoteState, request: CostEstimateRequest, catalog: Catalog, now: Date): Quote {
   const priced = priceRequest(catalog, request);
   if (!priced.ok) {
-    throw new ApiProblem(400, 'invalid_request', priced.issues.map((i) => `${i.path}: ${i.message}`).join('; '), { errors: priced.issues });
+    throw new ApiProblem(400, 'invalid_request', priced.issues.map((i) => `${i.path}: ${i.message}`).join('; '), {
+      errors: priced.issues,
+    });
   }
   const tool = catalog.tools.find((t) => t.id === request.tool);
   if (tool?.needsSource && !request.settings.sourceId) {
-    throw new ApiProblem(400, 'invalid_request', `${tool.name} needs settings.sourceId (an upload or an earlier image output)`, {
-      errors: [{ path: 'body.settings.sourceId', message: 'required for this tool' }],
-    });
+    throw new ApiProblem(
+      400,
+      'invalid_request',
+      `${tool.name} needs settings.sourceId (an upload or an earlier image output)`,
+      {
+        errors: [{ path: 'body.settings.sourceId', message: 'required for this tool' }],
+      },
+    );
   }
   const { account, subscription: sub, balances } = state;
   const plan = planOf(catalog, account.plan_id);
@@ -83,9 +102,14 @@ export function quote(state: QuoteState, request: CostEstimateRequest, catalog: 
       cost: priced.cost,
       unit: 'credits',
       draws: [],
-      refusal: new ApiProblem(403, 'subscription_required', `${priced.model.name} is a pro model: it needs an active subscription`, {
-        options: [{ kind: 'upgrade', planIds: upgradePlans(catalog, plan, 0) }],
-      }),
+      refusal: new ApiProblem(
+        403,
+        'subscription_required',
+        `${priced.model.name} is a pro model: it needs an active subscription`,
+        {
+          options: [{ kind: 'upgrade', planIds: upgradePlans(catalog, plan, 0) }],
+        },
+      ),
     };
   }
 
@@ -99,9 +123,14 @@ export function quote(state: QuoteState, request: CostEstimateRequest, catalog: 
         ...free,
         lane: 'fast',
         unlimited: false,
-        refusal: new ApiProblem(403, 'unlimited_paused', 'Unlimited access is paused pending a fair-use review; you can appeal from your account', {
-          options: [{ kind: 'wait' }],
-        }),
+        refusal: new ApiProblem(
+          403,
+          'unlimited_paused',
+          'Unlimited access is paused pending a fair-use review; you can appeal from your account',
+          {
+            options: [{ kind: 'wait' }],
+          },
+        ),
       };
     }
     // U4: the daily Fast limit counts unlimited use; past it, Relaxed for models that support it, else refused until local midnight.
@@ -111,11 +140,16 @@ export function quote(state: QuoteState, request: CostEstimateRequest, catalog: 
     return {
       ...free,
       lane: 'fast',
-      refusal: new ApiProblem(429, 'fast_limit_reached', `The ${plan.fastDailyLimit} Fast generations of today are used; ${priced.model.name} has no Relaxed mode`, {
-        resetsAt,
-        retryAfterS: Math.ceil((Date.parse(resetsAt) - now.getTime()) / 1000),
-        options: [{ kind: 'wait', at: resetsAt }],
-      }),
+      refusal: new ApiProblem(
+        429,
+        'fast_limit_reached',
+        `The ${plan.fastDailyLimit} Fast generations of today are used; ${priced.model.name} has no Relaxed mode`,
+        {
+          resetsAt,
+          retryAfterS: Math.ceil((Date.parse(resetsAt) - now.getTime()) / 1000),
+          options: [{ kind: 'wait', at: resetsAt }],
+        },
+      ),
     };
   }
 
@@ -129,10 +163,18 @@ export function quote(state: QuoteState, request: CostEstimateRequest, catalog: 
         cost: 1,
         unit: 'generations',
         draws: [],
-        refusal: new ApiProblem(429, 'generation_limit_reached', `All ${plan.monthlyGenerations} generations of ${plan.name} are used this month`, {
-          resetsAt,
-          options: [...(resetsAt ? [{ kind: 'wait' as const, at: resetsAt }] : []), { kind: 'upgrade' as const, planIds: upgradeGenerationPlans(catalog, plan) }],
-        }),
+        refusal: new ApiProblem(
+          429,
+          'generation_limit_reached',
+          `All ${plan.monthlyGenerations} generations of ${plan.name} are used this month`,
+          {
+            resetsAt,
+            options: [
+              ...(resetsAt ? [{ kind: 'wait' as const, at: resetsAt }] : []),
+              { kind: 'upgrade' as const, planIds: upgradeGenerationPlans(catalog, plan) },
+            ],
+          },
+        ),
       };
     }
     return { ...base, cost: 1, unit: 'generations', draws, refusal: null };
@@ -140,17 +182,34 @@ export function quote(state: QuoteState, request: CostEstimateRequest, catalog: 
 
   const split = planCreditDraws(balances, priced.cost);
   if (split.ok) return { ...base, cost: priced.cost, unit: 'credits', draws: split.draws, refusal: null };
-  return { ...base, cost: priced.cost, unit: 'credits', draws: [], refusal: insufficientCredits(state, plan, priced.cost, split.shortfall, catalog, now) };
+  return {
+    ...base,
+    cost: priced.cost,
+    unit: 'credits',
+    draws: [],
+    refusal: insufficientCredits(state, plan, priced.cost, split.shortfall, catalog, now),
+  };
 }
 
 /** C7: the refusal before anything runs, naming the shortfall and the ways out. */
-function insufficientCredits(state: QuoteState, plan: Plan, cost: number, shortfall: number, catalog: Catalog, now: Date): ApiProblem {
+function insufficientCredits(
+  state: QuoteState,
+  plan: Plan,
+  cost: number,
+  shortfall: number,
+  catalog: Catalog,
+  now: Date,
+): ApiProblem {
   const { account, subscription: sub, balances } = state;
   const options: WayOut[] = [];
   const nextFree = nextLocalMidnight(now, account.time_zone);
   let resetsAt: string | null = null;
   if (catalog.dailyFreeCredits + balances.subscription + balances.topup >= cost) resetsAt = nextFree.toISOString();
-  else if (sub && sub.status === 'active' && catalog.dailyFreeCredits + (plan.monthlyCredits ?? 0) + balances.topup >= cost) {
+  else if (
+    sub &&
+    sub.status === 'active' &&
+    catalog.dailyFreeCredits + (plan.monthlyCredits ?? 0) + balances.topup >= cost
+  ) {
     resetsAt = allocationEndsAt(sub, now, account.time_zone).toISOString();
   }
   // Waiting is a way out only when a coming refresh would cover the cost.
@@ -165,4 +224,5 @@ function insufficientCredits(state: QuoteState, plan: Plan, cost: number, shortf
 }
 
 /** The start of the account's local day, from which U4 counts Fast unlimited use. */
-export const localDayStart = (account: { time_zone: string }, now: Date): Date => lastLocalMidnight(now, account.time_zone);
+export const localDayStart = (account: { time_zone: string }, now: Date): Date =>
+  lastLocalMidnight(now, account.time_zone);

@@ -29,14 +29,22 @@ export function suspendedProblem(): ApiProblem {
   return new ApiProblem(403, 'account_suspended', 'This account is suspended for repeated fair-use violations');
 }
 
-const subscriptionRow = prepared((db, v: { accountId: string }) => db.selectFrom('subscriptions').selectAll().where('account_id', '=', v.accountId));
+const subscriptionRow = prepared((db, v: { accountId: string }) =>
+  db.selectFrom('subscriptions').selectAll().where('account_id', '=', v.accountId),
+);
 
 export async function readSubscription(trx: Tx, accountId: string): Promise<SubscriptionRow | null> {
   return (await subscriptionRow.first(trx, { accountId })) ?? null;
 }
 
 /** Expires what is left of the monthly allocation (C3, G5: no rollover). */
-async function expireAllocation(storage: StorageEngine, trx: Tx, accountId: string, at: Date, reason: string): Promise<void> {
+async function expireAllocation(
+  storage: StorageEngine,
+  trx: Tx,
+  accountId: string,
+  at: Date,
+  reason: string,
+): Promise<void> {
   for (const balance of ['subscription', 'generations'] as const) {
     const left = await readBalance(trx, accountId, balance);
     if (left > 0) await storage.postEntry(trx, accountId, { kind: 'expire', balance, amount: -left, reason, at });
@@ -44,12 +52,31 @@ async function expireAllocation(storage: StorageEngine, trx: Tx, accountId: stri
 }
 
 /** Grants a plan's monthly allocation: credits (C3) or generations (G1; none to grant when unlimited). */
-async function grantAllocation(storage: StorageEngine, trx: Tx, accountId: string, plan: Plan, at: Date, reason: string): Promise<void> {
+async function grantAllocation(
+  storage: StorageEngine,
+  trx: Tx,
+  accountId: string,
+  plan: Plan,
+  at: Date,
+  reason: string,
+): Promise<void> {
   if (plan.billing === 'credits' && (plan.monthlyCredits ?? 0) > 0) {
-    await storage.postEntry(trx, accountId, { kind: 'grant', balance: 'subscription', amount: plan.monthlyCredits ?? 0, reason, at });
+    await storage.postEntry(trx, accountId, {
+      kind: 'grant',
+      balance: 'subscription',
+      amount: plan.monthlyCredits ?? 0,
+      reason,
+      at,
+    });
   }
   if (plan.billing === 'generations' && plan.monthlyGenerations != null && plan.monthlyGenerations > 0) {
-    await storage.postEntry(trx, accountId, { kind: 'grant', balance: 'generations', amount: plan.monthlyGenerations, reason, at });
+    await storage.postEntry(trx, accountId, {
+      kind: 'grant',
+      balance: 'generations',
+      amount: plan.monthlyGenerations,
+      reason,
+      at,
+    });
   }
 }
 
@@ -57,12 +84,35 @@ async function grantAllocation(storage: StorageEngine, trx: Tx, accountId: strin
  * U1: a purchase or renewal opens one unlimited window per model of the plan, for the plan's days (local calendar
  * days, A1). A new purchase (upgrade, A4) first ends the windows still open: the new plan's windows replace them.
  */
-async function openUnlimitedWindows(trx: Tx, accountId: string, plan: Plan, at: Date, zone: string, replaceOpen: boolean): Promise<void> {
+async function openUnlimitedWindows(
+  trx: Tx,
+  accountId: string,
+  plan: Plan,
+  at: Date,
+  zone: string,
+  replaceOpen: boolean,
+): Promise<void> {
   const iso = at.toISOString();
-  if (replaceOpen) await trx.updateTable('unlimited_windows').set({ ends_at: iso }).where('account_id', '=', accountId).where('ends_at', '>', iso).execute();
+  if (replaceOpen)
+    await trx
+      .updateTable('unlimited_windows')
+      .set({ ends_at: iso })
+      .where('account_id', '=', accountId)
+      .where('ends_at', '>', iso)
+      .execute();
   for (const { modelId, days } of plan.unlimitedModels) {
     const endsAt = DateTime.fromJSDate(at, { zone }).plus({ days }).toJSDate().toISOString();
-    await trx.insertInto('unlimited_windows').values({ id: newId('unl'), account_id: accountId, model_id: modelId, starts_at: iso, ends_at: endsAt, closed_at: null }).execute();
+    await trx
+      .insertInto('unlimited_windows')
+      .values({
+        id: newId('unl'),
+        account_id: accountId,
+        model_id: modelId,
+        starts_at: iso,
+        ends_at: endsAt,
+        closed_at: null,
+      })
+      .execute();
   }
 }
 
@@ -73,11 +123,19 @@ export class Subscriptions {
   async subscribe(trx: Tx, accountId: string, planId: string): Promise<void> {
     const { catalog, clock, storage } = this.ctx;
     const plan = catalog.plans.find((p) => p.id === planId);
-    if (!plan) throw new ApiProblem(400, 'invalid_request', `Unknown plan ${planId}`, { errors: [{ path: 'body.planId', message: 'unknown plan' }] });
-    if (!plan.period) {
-      throw new ApiProblem(400, 'invalid_request', `${plan.name} is not a subscription; cancel with DELETE /v1/me/subscription`, {
-        errors: [{ path: 'body.planId', message: 'not a subscription plan' }],
+    if (!plan)
+      throw new ApiProblem(400, 'invalid_request', `Unknown plan ${planId}`, {
+        errors: [{ path: 'body.planId', message: 'unknown plan' }],
       });
+    if (!plan.period) {
+      throw new ApiProblem(
+        400,
+        'invalid_request',
+        `${plan.name} is not a subscription; cancel with DELETE /v1/me/subscription`,
+        {
+          errors: [{ path: 'body.planId', message: 'not a subscription plan' }],
+        },
+      );
     }
     const account = await storage.lockedAccount(trx, accountId);
     if (!account) throw notFound(`Account ${accountId}`);
@@ -85,7 +143,8 @@ export class Subscriptions {
     const current = await readSubscription(trx, accountId);
     if (current && current.plan_id === planId) {
       // Same plan: resubscribing undoes a pending cancellation; nothing is granted twice.
-      if (current.status === 'cancelled') await trx.updateTable('subscriptions').set({ status: 'active' }).where('account_id', '=', accountId).execute();
+      if (current.status === 'cancelled')
+        await trx.updateTable('subscriptions').set({ status: 'active' }).where('account_id', '=', accountId).execute();
       return;
     }
     const now = clock.now();
@@ -102,14 +161,27 @@ export class Subscriptions {
       last_grant_at: now.toISOString(),
     };
     if (current) {
-      await expireAllocation(this.ctx.storage, trx, accountId, now, `A4: ${planOf(catalog, current.plan_id).name} allocation replaced by ${plan.name}`);
+      await expireAllocation(
+        this.ctx.storage,
+        trx,
+        accountId,
+        now,
+        `A4: ${planOf(catalog, current.plan_id).name} allocation replaced by ${plan.name}`,
+      );
       await trx.updateTable('subscriptions').set(row).where('account_id', '=', accountId).execute();
     } else {
       await trx.insertInto('subscriptions').values(row).execute();
     }
     await trx.updateTable('accounts').set({ plan_id: planId }).where('id', '=', accountId).execute();
     await openUnlimitedWindows(trx, accountId, plan, now, zone, true);
-    await grantAllocation(this.ctx.storage, trx, accountId, plan, now, `${current ? 'A4: upgrade' : 'A3: subscription start'}: ${plan.name} monthly allocation`);
+    await grantAllocation(
+      this.ctx.storage,
+      trx,
+      accountId,
+      plan,
+      now,
+      `${current ? 'A4: upgrade' : 'A3: subscription start'}: ${plan.name} monthly allocation`,
+    );
   }
 
   /** Cancelling keeps the plan until the end of the paid period (A4). */
@@ -127,11 +199,22 @@ export class Subscriptions {
     if (!account) throw notFound(`Account ${accountId}`);
     if (account.status === 'suspended') throw suspendedProblem();
     const current = await readSubscription(trx, accountId);
-    if (!current) throw new ApiProblem(403, 'subscription_required', 'Top-up credits can be bought only with an active subscription');
+    if (!current)
+      throw new ApiProblem(
+        403,
+        'subscription_required',
+        'Top-up credits can be bought only with an active subscription',
+      );
     if (planOf(this.ctx.catalog, account.plan_id).billing !== 'credits') {
       throw new ApiProblem(403, 'subscription_required', 'Top-up credits need a credit-billed subscription');
     }
-    await this.ctx.storage.postEntry(trx, accountId, { kind: 'topup', balance: 'topup', amount: credits, reason: `C4: top-up of ${credits} credits`, at: this.ctx.clock.now() });
+    await this.ctx.storage.postEntry(trx, accountId, {
+      kind: 'topup',
+      balance: 'topup',
+      amount: credits,
+      reason: `C4: top-up of ${credits} credits`,
+      at: this.ctx.clock.now(),
+    });
   }
 
   /**
@@ -149,17 +232,41 @@ export class Subscriptions {
       const at = instant.toISOString();
       if (at >= sub.period_ends_at) {
         if (sub.status === 'cancelled') {
-          await expireAllocation(this.ctx.storage, trx, accountId, instant, `A4: ${plan.name} ended after cancellation`);
+          await expireAllocation(
+            this.ctx.storage,
+            trx,
+            accountId,
+            instant,
+            `A4: ${plan.name} ended after cancellation`,
+          );
           await trx.deleteFrom('subscriptions').where('account_id', '=', accountId).execute();
           await trx.updateTable('accounts').set({ plan_id: 'free' }).where('id', '=', accountId).execute();
           return true;
         }
-        const renewedEnd = periodEnd(instant, MONTHS_PER_PERIOD[plan.period ?? 'month'], sub.anniversary_day, zone).toISOString();
+        const renewedEnd = periodEnd(
+          instant,
+          MONTHS_PER_PERIOD[plan.period ?? 'month'],
+          sub.anniversary_day,
+          zone,
+        ).toISOString();
         sub = { ...sub, period_ends_at: renewedEnd };
         await openUnlimitedWindows(trx, accountId, plan, instant, zone, false);
       }
-      await expireAllocation(this.ctx.storage, trx, accountId, instant, `C3: unused ${plan.name} allocation expires at the next grant`);
-      await grantAllocation(this.ctx.storage, trx, accountId, plan, instant, `A3: ${plan.name} monthly allocation for ${at.slice(0, 10)}`);
+      await expireAllocation(
+        this.ctx.storage,
+        trx,
+        accountId,
+        instant,
+        `C3: unused ${plan.name} allocation expires at the next grant`,
+      );
+      await grantAllocation(
+        this.ctx.storage,
+        trx,
+        accountId,
+        plan,
+        instant,
+        `A3: ${plan.name} monthly allocation for ${at.slice(0, 10)}`,
+      );
       sub = { ...sub, last_grant_at: at };
     }
     await trx

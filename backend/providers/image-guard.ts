@@ -59,13 +59,22 @@ export class ImageGuard {
     const header = await headerOf(bytes);
     if (header?.width && header.height && header.width * header.height > this.limits.maxInputPixels) {
       const megapixels = (header.width * header.height) / 1e6;
-      throw new ApiProblem(413, 'invalid_request', `The image is ${header.width} x ${header.height} pixels (${megapixels.toFixed(1)} megapixels), more than the ${this.limits.maxInputPixels / 1e6} megapixels allowed`, {
-        errors: [{ path: 'body', message: `more than ${this.limits.maxInputPixels} pixels` }],
-      });
+      throw new ApiProblem(
+        413,
+        'invalid_request',
+        `The image is ${header.width} x ${header.height} pixels (${megapixels.toFixed(1)} megapixels), more than the ${this.limits.maxInputPixels / 1e6} megapixels allowed`,
+        {
+          errors: [{ path: 'body', message: `more than ${this.limits.maxInputPixels} pixels` }],
+        },
+      );
     }
     const info = await this.#decodes.run(() => imageInfo(bytes, this.limits.maxInputPixels));
     if (!info || info.mime !== declared) {
-      throw new ApiProblem(400, 'invalid_request', info ? `The bytes are ${info.mime}, not ${declared}` : 'The bytes are not a readable PNG, JPEG or WebP image');
+      throw new ApiProblem(
+        400,
+        'invalid_request',
+        info ? `The bytes are ${info.mime}, not ${declared}` : 'The bytes are not a readable PNG, JPEG or WebP image',
+      );
     }
     return info;
   }

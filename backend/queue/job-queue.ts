@@ -16,9 +16,19 @@ import { preparedPerShape } from '../storage/prepared.js';
 import type { DB } from '../storage/schema.js';
 import type { GenerationRow, Generations } from '../domain/generations.js';
 import type { PolicyContext } from '../policy/context.js';
-import { atSystemLimit, dispatchOrder, LANES, laneSlots, pickNext, slowdownOn, slowedAccounts, type LocalLoad, type Running, type Waiting } from '../policy/dispatch.js';
+import {
+  atSystemLimit,
+  dispatchOrder,
+  LANES,
+  laneSlots,
+  pickNext,
+  slowdownOn,
+  slowedAccounts,
+  type LocalLoad,
+  type Running,
+  type Waiting,
+} from '../policy/dispatch.js';
 import { recordedWrite } from '../storage/tx.js';
-
 
 interface ClaimValues {
   id: string;
@@ -48,13 +58,27 @@ const claimJobOf = (db: QueryCreator<DB>, v: ClaimValues) =>
     }))
     .where('id', '=', v.id)
     .where('status', '=', 'queued')
-    .where((eb) => eb(eb.selectFrom('generations as r').select((r) => r.fn.countAll<number>().as('n')).where('r.status', '=', 'running'), '<', v.limit))
+    .where((eb) =>
+      eb(
+        eb
+          .selectFrom('generations as r')
+          .select((r) => r.fn.countAll<number>().as('n'))
+          .where('r.status', '=', 'running'),
+        '<',
+        v.limit,
+      ),
+    )
     .where((eb) =>
       eb.or([
         eb('generations.unlimited', '=', 0),
         eb.not(
           eb.exists(
-            eb.selectFrom('generations as r').select('r.id').where('r.status', '=', 'running').where('r.unlimited', '=', 1).whereRef('r.account_id', '=', 'generations.account_id'),
+            eb
+              .selectFrom('generations as r')
+              .select('r.id')
+              .where('r.status', '=', 'running')
+              .where('r.unlimited', '=', 1)
+              .whereRef('r.account_id', '=', 'generations.account_id'),
           ),
         ),
       ]),
@@ -75,19 +99,29 @@ const SLOWDOWN_ACCOUNTS = 100;
  * statement per number of accounts: planned anew at each reading, the union of the accounts' counts was most of what
  * PostgreSQL did while a backlog drained (docs/PERFORMANCE.md#the-queue-and-the-workers).
  */
-const recentEnqueues = preparedPerShape((count: number) => (db, v: { since: number; limit: number; accounts: string[] }) => {
-  const recent = (accountId: string) =>
-    db.selectNoFrom((eb) => [
-      eb.cast<string>(eb.val(accountId), 'text').as('account_id'),
-      eb
-        .selectFrom(db.selectFrom('generations').select('id').where('account_id', '=', accountId).where('enqueued_us', '>=', v.since).limit(v.limit).as('recent'))
-        .select((c) => c.fn.countAll<number>().as('n'))
-        .as('n'),
-    ]);
-  let query = recent(v.accounts[0]!);
-  for (let i = 1; i < count; i++) query = query.unionAll(recent(v.accounts[i]!));
-  return query;
-});
+const recentEnqueues = preparedPerShape(
+  (count: number) => (db, v: { since: number; limit: number; accounts: string[] }) => {
+    const recent = (accountId: string) =>
+      db.selectNoFrom((eb) => [
+        eb.cast<string>(eb.val(accountId), 'text').as('account_id'),
+        eb
+          .selectFrom(
+            db
+              .selectFrom('generations')
+              .select('id')
+              .where('account_id', '=', accountId)
+              .where('enqueued_us', '>=', v.since)
+              .limit(v.limit)
+              .as('recent'),
+          )
+          .select((c) => c.fn.countAll<number>().as('n'))
+          .as('n'),
+      ]);
+    let query = recent(v.accounts[0]!);
+    for (let i = 1; i < count; i++) query = query.unionAll(recent(v.accounts[i]!));
+    return query;
+  },
+);
 /** How long a reading of the queue may serve further claims (see `JobQueue.#choose`). */
 const VIEW_MS = 25;
 
@@ -143,22 +177,36 @@ export class JobQueue {
    * everybody else's work, and a long queue in one lane costs nothing to read another. For dispatch, up to `limit`
    * jobs per lane, leaving out in SQL the unlimited jobs of accounts that already run one (U3).
    */
-  private async ordered(executor: PolicyContext['db'], options: { dispatch: boolean; limit: number }): Promise<Waiting[]> {
+  private async ordered(
+    executor: PolicyContext['db'],
+    options: { dispatch: boolean; limit: number },
+  ): Promise<Waiting[]> {
     const waiting: Waiting[] = [];
     for (const lane of LANES) waiting.push(...(await this.waitingIn(executor, lane, options)));
-    const slowed = waiting.length > 0 && slowdownOn(this.#config) ? slowedAccounts(await this.recentEnqueuesOf(executor, waiting), this.#config) : new Set<string>();
+    const slowed =
+      waiting.length > 0 && slowdownOn(this.#config)
+        ? slowedAccounts(await this.recentEnqueuesOf(executor, waiting), this.#config)
+        : new Set<string>();
     return dispatchOrder(waiting, slowed, this.#config);
   }
 
   /** U8's reading: each waiting account's enqueues within the slowdown window, counted up to one past the threshold. */
-  private async recentEnqueuesOf(executor: PolicyContext['db'], waiting: Waiting[]): Promise<Array<{ account_id: string; n: number }>> {
+  private async recentEnqueuesOf(
+    executor: PolicyContext['db'],
+    waiting: Waiting[],
+  ): Promise<Array<{ account_id: string; n: number }>> {
     const { windowS, threshold } = this.#config.slowdown;
     const since = (Date.now() - windowS * 1000) * 1000;
     const accounts = [...new Set(waiting.map((w) => w.account_id))];
     const counts: Array<{ account_id: string; n: number }> = [];
     for (let i = 0; i < accounts.length; i += SLOWDOWN_ACCOUNTS) {
       const some = accounts.slice(i, i + SLOWDOWN_ACCOUNTS);
-      for (const row of await recentEnqueues(some.length).rows(executor, { since, limit: threshold + 1, accounts: some })) counts.push({ account_id: row.account_id, n: Number(row.n) });
+      for (const row of await recentEnqueues(some.length).rows(executor, {
+        since,
+        limit: threshold + 1,
+        accounts: some,
+      }))
+        counts.push({ account_id: row.account_id, n: Number(row.n) });
     }
     return counts;
   }
@@ -167,7 +215,11 @@ export class JobQueue {
    * One lane's waiting jobs in FIFO order, read in pages of `PAGE`: between pages the event loop gets a turn, so a
    * reading of a long queue (the overview) never holds up requests for long, as SQLite answers synchronously.
    */
-  private async waitingIn(executor: PolicyContext['db'], lane: Lane, options: { dispatch: boolean; limit: number }): Promise<Waiting[]> {
+  private async waitingIn(
+    executor: PolicyContext['db'],
+    lane: Lane,
+    options: { dispatch: boolean; limit: number },
+  ): Promise<Waiting[]> {
     const rows: Waiting[] = [];
     let last: Waiting | undefined;
     while (rows.length < options.limit) {
@@ -180,13 +232,26 @@ export class JobQueue {
         query = query.where((eb) =>
           eb.or([
             eb('unlimited', '=', 0),
-            eb('account_id', 'not in', eb.selectFrom('generations as busy').select('busy.account_id').where('busy.status', '=', 'running').where('busy.unlimited', '=', 1)),
+            eb(
+              'account_id',
+              'not in',
+              eb
+                .selectFrom('generations as busy')
+                .select('busy.account_id')
+                .where('busy.status', '=', 'running')
+                .where('busy.unlimited', '=', 1),
+            ),
           ]),
         );
       }
       if (last) {
         const after = last;
-        query = query.where((eb) => eb.or([eb('enqueued_us', '>', after.enqueued_us), eb.and([eb('enqueued_us', '=', after.enqueued_us), eb('id', '>', after.id)])]));
+        query = query.where((eb) =>
+          eb.or([
+            eb('enqueued_us', '>', after.enqueued_us),
+            eb.and([eb('enqueued_us', '=', after.enqueued_us), eb('id', '>', after.id)]),
+          ]),
+        );
       }
       const size = Math.min(PAGE, options.limit - rows.length);
       const page = (await query.orderBy('enqueued_us').orderBy('id').limit(size).execute()).map(numeric);
@@ -236,7 +301,11 @@ export class JobQueue {
    * offers a job: each claim checks again under its locks, and a choice it finds wrong (the job gone, the limit
    * reached) drops the reading. A reading that offers nothing is never trusted: the queue is read again.
    */
-  async #choose(slots: number, local: LocalLoad, passedOver: ReadonlySet<string>): Promise<{ pick: Waiting | undefined; moreWaiting: boolean }> {
+  async #choose(
+    slots: number,
+    local: LocalLoad,
+    passedOver: ReadonlySet<string>,
+  ): Promise<{ pick: Waiting | undefined; moreWaiting: boolean }> {
     const fresh = this.#view && Date.now() - this.#view.at < VIEW_MS ? this.#view : null;
     const cached = fresh ? this.#pickFrom(fresh, slots, local, passedOver) : undefined;
     if (cached?.pick) return cached;
@@ -247,12 +316,25 @@ export class JobQueue {
   /** The running jobs and the waiting ones in dispatch order (none read at the system-wide limit). */
   async #read(): Promise<DispatchView> {
     const db = this.#dispatchDb;
-    const running = await db.selectFrom('generations').select(['account_id', 'unlimited']).where('status', '=', 'running').execute();
+    const running = await db
+      .selectFrom('generations')
+      .select(['account_id', 'unlimited'])
+      .where('status', '=', 'running')
+      .execute();
     const full = atSystemLimit(running.length, this.#config);
-    return { at: Date.now(), running, candidates: full ? [] : await this.ordered(db, { dispatch: true, limit: CANDIDATES }) };
+    return {
+      at: Date.now(),
+      running,
+      candidates: full ? [] : await this.ordered(db, { dispatch: true, limit: CANDIDATES }),
+    };
   }
 
-  #pickFrom(view: DispatchView, slots: number, local: LocalLoad, passedOver: ReadonlySet<string>): { pick: Waiting | undefined; moreWaiting: boolean } {
+  #pickFrom(
+    view: DispatchView,
+    slots: number,
+    local: LocalLoad,
+    passedOver: ReadonlySet<string>,
+  ): { pick: Waiting | undefined; moreWaiting: boolean } {
     return pickNext(view, slots, local, passedOver, this.#config, Date.now());
   }
 
@@ -288,40 +370,82 @@ export class JobQueue {
         heartbeatMs: nowMs,
         waitMs: Math.max(0, Math.round(nowMs - pick.enqueued_us / 1000)),
       };
-      const claimed = await storage.recordedWrite(claimJob, trx, values, pick.account_id, [{ kind: 'generation', entityId: pick.id, op: 'upsert' }]);
+      const claimed = await storage.recordedWrite(claimJob, trx, values, pick.account_id, [
+        { kind: 'generation', entityId: pick.id, op: 'upsert' },
+      ]);
       if (!claimed) {
         // Why not: the system-wide limit, or the job is gone (taken, or its account started an unlimited job, U3).
-        const running = await trx.selectFrom('generations').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'running').executeTakeFirst();
+        const running = await trx
+          .selectFrom('generations')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('status', '=', 'running')
+          .executeTakeFirst();
         return Number(running?.n ?? 0) >= limit ? 'full' : 'gone';
       }
-      return { id: claimed.id, accountId: claimed.account_id, lane: claimed.lane as Lane, attempts: Number(claimed.attempts), unlimited: Number(claimed.unlimited) === 1, row: claimed };
+      return {
+        id: claimed.id,
+        accountId: claimed.account_id,
+        lane: claimed.lane as Lane,
+        attempts: Number(claimed.attempts),
+        unlimited: Number(claimed.unlimited) === 1,
+        row: claimed,
+      };
     });
   }
 
   async heartbeat(workerId: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.#dispatchDb.updateTable('generations').set({ heartbeat_ms: Date.now() }).where('worker_id', '=', workerId).where('status', '=', 'running').where('id', 'in', ids).execute();
+    await this.#dispatchDb
+      .updateTable('generations')
+      .set({ heartbeat_ms: Date.now() })
+      .where('worker_id', '=', workerId)
+      .where('status', '=', 'running')
+      .where('id', 'in', ids)
+      .execute();
   }
 
   /**
    * Puts a running job back in the queue (shutdown, or its worker died), or, after maxAttempts, fails and refunds it:
    * one or the other, atomically, never both. `expectWorker` guards against taking a job another worker still runs.
    */
-  async requeueOrFail(id: string, expectWorker: string | null, countAttempt: boolean): Promise<'requeued' | 'refunded' | 'skipped'> {
+  async requeueOrFail(
+    id: string,
+    expectWorker: string | null,
+    countAttempt: boolean,
+  ): Promise<'requeued' | 'refunded' | 'skipped'> {
     const db = this.#dispatchDb;
     return db.transaction().execute(async (trx) => {
       const owner = await trx.selectFrom('generations').select('account_id').where('id', '=', id).executeTakeFirst();
       if (!owner) return 'skipped';
       await this.ctx.storage.lockAccount(trx, owner.account_id);
-      const row = await trx.selectFrom('generations').select(['account_id', 'status', 'worker_id', 'attempts']).where('id', '=', id).executeTakeFirst();
-      if (!row || row.status !== 'running' || (expectWorker !== null && row.worker_id !== expectWorker)) return 'skipped';
+      const row = await trx
+        .selectFrom('generations')
+        .select(['account_id', 'status', 'worker_id', 'attempts'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (!row || row.status !== 'running' || (expectWorker !== null && row.worker_id !== expectWorker))
+        return 'skipped';
       if (countAttempt && Number(row.attempts) >= this.#config.maxAttempts) {
-        const done = await this.generations.finishUnsuccessfully(trx, row.account_id, id, 'failed', 'The generation was interrupted too many times', ['running'], row.worker_id ?? undefined);
+        const done = await this.generations.finishUnsuccessfully(
+          trx,
+          row.account_id,
+          id,
+          'failed',
+          'The generation was interrupted too many times',
+          ['running'],
+          row.worker_id ?? undefined,
+        );
         return done ? 'refunded' : 'skipped';
       }
       await trx
         .updateTable('generations')
-        .set((eb) => ({ status: 'queued', started_at: null, worker_id: null, heartbeat_ms: null, attempts: countAttempt ? eb.ref('attempts') : eb('attempts', '-', 1) }))
+        .set((eb) => ({
+          status: 'queued',
+          started_at: null,
+          worker_id: null,
+          heartbeat_ms: null,
+          attempts: countAttempt ? eb.ref('attempts') : eb('attempts', '-', 1),
+        }))
         .where('id', '=', id)
         .where('status', '=', 'running')
         .where('worker_id', row.worker_id === null ? 'is' : '=', row.worker_id)
@@ -333,8 +457,14 @@ export class JobQueue {
 
   /** Running jobs whose worker stopped beating (or, `all`, every running job: a single process that just started). */
   async orphans(all: boolean): Promise<Array<{ id: string; account_id: string; worker_id: string | null }>> {
-    let query = this.#dispatchDb.selectFrom('generations').select(['id', 'account_id', 'worker_id']).where('status', '=', 'running');
-    if (!all) query = query.where((eb) => eb.or([eb('heartbeat_ms', 'is', null), eb('heartbeat_ms', '<', Date.now() - this.#config.staleAfterS * 1000)]));
+    let query = this.#dispatchDb
+      .selectFrom('generations')
+      .select(['id', 'account_id', 'worker_id'])
+      .where('status', '=', 'running');
+    if (!all)
+      query = query.where((eb) =>
+        eb.or([eb('heartbeat_ms', 'is', null), eb('heartbeat_ms', '<', Date.now() - this.#config.staleAfterS * 1000)]),
+      );
     return query.execute();
   }
 
@@ -351,7 +481,10 @@ export class JobQueue {
         .limit(50)
         .execute();
       const avg = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
-      result[lane] = { runMs: avg(rows.map((r) => Number(r.run_ms))), waitMs: avg(rows.filter((r) => r.wait_ms !== null).map((r) => Number(r.wait_ms))) };
+      result[lane] = {
+        runMs: avg(rows.map((r) => Number(r.run_ms))),
+        waitMs: avg(rows.filter((r) => r.wait_ms !== null).map((r) => Number(r.wait_ms))),
+      };
     }
     return result;
   }
@@ -368,17 +501,28 @@ export class JobQueue {
   async overview(slots: number): Promise<(accountId: string) => QueueStatus> {
     const { db } = this.ctx;
     const measured = await this.measuredCached();
-    const allRun = Object.values(measured).map((m) => m.runMs).filter((v): v is number => v !== null);
+    const allRun = Object.values(measured)
+      .map((m) => m.runMs)
+      .filter((v): v is number => v !== null);
     // Before anything has been measured there is no better guess than one second a job.
     const fallbackRunMs = allRun.length ? allRun.reduce((a, b) => a + b, 0) / allRun.length : 1000;
-    const running = await db.selectFrom('generations').select(['id', 'account_id', 'lane']).where('status', '=', 'running').execute();
+    const running = await db
+      .selectFrom('generations')
+      .select(['id', 'account_id', 'lane'])
+      .where('status', '=', 'running')
+      .execute();
     const waiting = await this.ordered(db, { dispatch: false, limit: 10_000 });
     const runMs = (lane: Lane) => measured[lane].runMs ?? fallbackRunMs;
     const seconds = (ms: number) => Math.round(ms) / 1000;
-    const etaFor = (lane: Lane, position: number) => seconds(Math.ceil(position / laneSlots(lane, slots, this.#config)) * runMs(lane));
+    const etaFor = (lane: Lane, position: number) =>
+      seconds(Math.ceil(position / laneSlots(lane, slots, this.#config)) * runMs(lane));
     const laneStatus = (lane: Lane) => {
       const laneWaiting = waiting.filter((w) => w.lane === lane).length;
-      return { waiting: laneWaiting, running: running.filter((r) => r.lane === lane).length, etaS: etaFor(lane, laneWaiting + 1) };
+      return {
+        waiting: laneWaiting,
+        running: running.filter((r) => r.lane === lane).length,
+        etaS: etaFor(lane, laneWaiting + 1),
+      };
     };
     const lanes = {
       fast: laneStatus('fast'),
@@ -411,17 +555,35 @@ export class JobQueue {
 
   /** Measured times change only as jobs finish: read them at most once a second. */
   private async measuredCached() {
-    if (!this.#measured || Date.now() - this.#measured.at > 1000) this.#measured = { at: Date.now(), value: await this.measured() };
+    if (!this.#measured || Date.now() - this.#measured.at > 1000)
+      this.#measured = { at: Date.now(), value: await this.measured() };
     return this.#measured.value;
   }
 
   /** Accounts with waiting or running jobs: the ones a queue change concerns. */
   async accountsInQueue(): Promise<string[]> {
-    const rows = await this.ctx.db.selectFrom('generations').select('account_id').distinct().where('status', 'in', ['queued', 'running']).execute();
+    const rows = await this.ctx.db
+      .selectFrom('generations')
+      .select('account_id')
+      .distinct()
+      .where('status', 'in', ['queued', 'running'])
+      .execute();
     return rows.map((r) => r.account_id);
   }
 }
 
-function numeric(w: { id: string; account_id: string; lane: string; unlimited: number; enqueued_us: number | null; not_before_ms: number | null }): Waiting {
-  return { ...w, unlimited: Number(w.unlimited), enqueued_us: Number(w.enqueued_us ?? 0), not_before_ms: w.not_before_ms === null ? null : Number(w.not_before_ms) };
+function numeric(w: {
+  id: string;
+  account_id: string;
+  lane: string;
+  unlimited: number;
+  enqueued_us: number | null;
+  not_before_ms: number | null;
+}): Waiting {
+  return {
+    ...w,
+    unlimited: Number(w.unlimited),
+    enqueued_us: Number(w.enqueued_us ?? 0),
+    not_before_ms: w.not_before_ms === null ? null : Number(w.not_before_ms),
+  };
 }

@@ -64,7 +64,9 @@ export class QueueEvents {
     const inQueue = await this.queue.accountsInQueue();
     const audience = new Set([...inQueue, ...this.#previousAudience]);
     this.#previousAudience = inQueue;
-    await Promise.all([...audience].map((accountId) => this.events.publish(accountId, { type: 'queue', data: statusFor(accountId) })));
+    await Promise.all(
+      [...audience].map((accountId) => this.events.publish(accountId, { type: 'queue', data: statusFor(accountId) })),
+    );
     this.#pauseMs = Math.max(QUEUE_EVENT_PAUSE_MS, 3 * (performance.now() - started));
   }
 }

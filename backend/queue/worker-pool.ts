@@ -86,8 +86,14 @@ export class WorkerPool implements GenerationRunner {
     const { heartbeatS, staleAfterS } = this.ctx.config.queue;
     const { log } = this.options;
     // A missed heartbeat or reclaim is tried again at the next tick; the pool keeps running.
-    const heartbeat = () => this.queue.heartbeat(this.workerId, [...this.#running.keys()]).catch((error: unknown) => log.survived('heartbeat', error, 'a heartbeat failed'));
-    const reclaim = () => this.#reclaimOrphans(false).catch((error: unknown) => log.survived('reclaim', error, 'reclaiming stale jobs failed'));
+    const heartbeat = () =>
+      this.queue
+        .heartbeat(this.workerId, [...this.#running.keys()])
+        .catch((error: unknown) => log.survived('heartbeat', error, 'a heartbeat failed'));
+    const reclaim = () =>
+      this.#reclaimOrphans(false).catch((error: unknown) =>
+        log.survived('reclaim', error, 'reclaiming stale jobs failed'),
+      );
     this.#timers.push(setInterval(() => void heartbeat(), heartbeatS * 1000));
     this.#timers.push(setInterval(() => void reclaim(), (staleAfterS * 1000) / 2));
     // Polling finds work queued by other processes and Relaxed work whose start delay has passed.
@@ -108,7 +114,9 @@ export class WorkerPool implements GenerationRunner {
       return;
     }
     this.#dispatching = this.#dispatch()
-      .catch((error: unknown) => this.options.log.survived('dispatch', error, 'a dispatch round failed; the next poke or poll tries again'))
+      .catch((error: unknown) =>
+        this.options.log.survived('dispatch', error, 'a dispatch round failed; the next poke or poll tries again'),
+      )
       .finally(() => {
         this.#dispatching = null;
         if (this.#again) {
@@ -120,7 +128,10 @@ export class WorkerPool implements GenerationRunner {
 
   async #dispatch(): Promise<void> {
     while (!this.#stopped && this.#running.size < this.slots) {
-      const local = { running: this.#running.size, relaxed: [...this.#running.values()].filter((r) => r.job.lane === 'relaxed').length };
+      const local = {
+        running: this.#running.size,
+        relaxed: [...this.#running.values()].filter((r) => r.job.lane === 'relaxed').length,
+      };
       let claim: Claim;
       try {
         claim = await this.queue.claimNext(this.workerId, this.slots, local);
@@ -145,7 +156,12 @@ export class WorkerPool implements GenerationRunner {
         });
       this.#running.set(job.id, entry);
       this.hooks.queueChanged();
-      if (!this.#stopped) await this.hooks.generationChanged(job.accountId, job.id).catch((error: unknown) => this.options.log.survived('announce', error, `announcing generation ${job.id} failed`));
+      if (!this.#stopped)
+        await this.hooks
+          .generationChanged(job.accountId, job.id)
+          .catch((error: unknown) =>
+            this.options.log.survived('announce', error, `announcing generation ${job.id} failed`),
+          );
       if (!claim.moreWaiting) return;
     }
   }
@@ -183,7 +199,8 @@ export class WorkerPool implements GenerationRunner {
           } catch (error) {
             if (shutdown.aborted) throw new AbortError('the backend is shutting down');
             // A timeout is worth another try; so is whatever the provider calls transient.
-            if (signal.aborted || error instanceof TransientProviderError) throw new TransientProviderError((error as Error).message);
+            if (signal.aborted || error instanceof TransientProviderError)
+              throw new TransientProviderError((error as Error).message);
             throw new AbortError(error as Error);
           }
         },
@@ -199,7 +216,9 @@ export class WorkerPool implements GenerationRunner {
       await this.ctx.storage.lockAccount(trx, job.accountId);
       const now = this.ctx.clock.now().toISOString();
       const values: FinishValues = { id: job.id, workerId: this.workerId, finishedAt: now, runMs };
-      const succeeded = await this.ctx.storage.recordedWrite(finishJob, trx, values, job.accountId, [{ kind: 'generation', entityId: job.id, op: 'upsert' }]);
+      const succeeded = await this.ctx.storage.recordedWrite(finishJob, trx, values, job.accountId, [
+        { kind: 'generation', entityId: job.id, op: 'upsert' },
+      ]);
       if (!succeeded) return null;
       const outputRows = outputs.map((output, idx) => ({
         id: newId('out'),
@@ -225,13 +244,19 @@ export class WorkerPool implements GenerationRunner {
     }
     // Announced as just written: a finished generation changes no more, but for the workspaces it is put in.
     const workspaceIds = await this.generations.workspaceIdsOf(db, job.id);
-    await this.hooks.generationChanged(job.accountId, job.id, toGeneration(finished.succeeded, finished.outputRows, workspaceIds));
+    await this.hooks.generationChanged(
+      job.accountId,
+      job.id,
+      toGeneration(finished.succeeded, finished.outputRows, workspaceIds),
+    );
   }
 
   async #fail(job: ClaimedJob, status: 'failed' | 'blocked', error: string): Promise<void> {
     const refunded = await this.ctx.db
       .transaction()
-      .execute((trx) => this.generations.finishUnsuccessfully(trx, job.accountId, job.id, status, error, ['running'], this.workerId));
+      .execute((trx) =>
+        this.generations.finishUnsuccessfully(trx, job.accountId, job.id, status, error, ['running'], this.workerId),
+      );
     if (!refunded) return;
     await this.hooks.generationChanged(job.accountId, job.id);
     await this.hooks.balanceChanged(job.accountId);
@@ -269,7 +294,11 @@ export class WorkerPool implements GenerationRunner {
     for (const { job, abort } of [...this.#running.values()]) {
       abort.abort();
       // Not requeued now: the next start (or another process's reclaim) takes the job back.
-      await this.queue.requeueOrFail(job.id, this.workerId, false).catch((error: unknown) => this.options.log.survived('requeue', error, `requeueing generation ${job.id} at shutdown failed`));
+      await this.queue
+        .requeueOrFail(job.id, this.workerId, false)
+        .catch((error: unknown) =>
+          this.options.log.survived('requeue', error, `requeueing generation ${job.id} at shutdown failed`),
+        );
     }
     await raceTimeout(all, 1000);
   }

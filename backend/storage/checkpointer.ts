@@ -70,7 +70,11 @@ export interface CheckpointWorkerOptions {
 /** Starts the checkpoint worker on the database file at `path` (unreferenced: it never keeps a process alive). */
 export function checkpointWorker(path: string, options: CheckpointWorkerOptions): Worker {
   const { busyTimeoutMs, pace } = options;
-  const worker = new Worker(WORKER, { eval: true, workerData: { path, busyTimeoutMs, pace }, ...(options.execArgv ? { execArgv: options.execArgv } : {}) });
+  const worker = new Worker(WORKER, {
+    eval: true,
+    workerData: { path, busyTimeoutMs, pace },
+    ...(options.execArgv ? { execArgv: options.execArgv } : {}),
+  });
   worker.unref();
   return worker;
 }
@@ -99,10 +103,18 @@ export class BackgroundCheckpointer {
   readonly #worker: Worker;
 
   /** `failed` hears of a checkpoint that failed: the next round tries again, and SQLite's own checkpoint is the fallback. */
-  constructor(db: DatabaseSync, path: string, options: { failed: (error: Error) => void; busyMs?: number; idleMs?: number }) {
+  constructor(
+    db: DatabaseSync,
+    path: string,
+    options: { failed: (error: Error) => void; busyMs?: number; idleMs?: number },
+  ) {
     const { busyMs = 10, idleMs = 200, failed } = options;
     db.exec(`PRAGMA wal_autocheckpoint = ${FALLBACK_CHECKPOINT_PAGES};`);
-    this.#worker = checkpointWorker(path, { busyTimeoutMs: 5_000, pace: { busyMs, idleMs }, execArgv: ['--disable-warning=ExperimentalWarning'] });
+    this.#worker = checkpointWorker(path, {
+      busyTimeoutMs: 5_000,
+      pace: { busyMs, idleMs },
+      execArgv: ['--disable-warning=ExperimentalWarning'],
+    });
     this.#worker.on('message', (message: CheckpointMessage) => {
       if ('failed' in message) failed(new Error(`a background checkpoint failed: ${message.failed}`));
     });
@@ -118,4 +130,3 @@ export class BackgroundCheckpointer {
     await exited;
   }
 }
-

@@ -69,7 +69,9 @@ function namingStatements(pool: pg.Pool): PostgresPool {
         if (!text.startsWith(PREPARED_MARK)) return client.query({ text, values: values as unknown[] });
         const sql = text.slice(PREPARED_MARK.length);
         const name = nameOf(sql);
-        return client.query(name ? { name, text: sql, values: values as unknown[] } : { text: sql, values: values as unknown[] });
+        return client.query(
+          name ? { name, text: sql, values: values as unknown[] } : { text: sql, values: values as unknown[] },
+        );
       };
       return { query: query as unknown as PostgresPoolClient['query'], release: () => client.release() };
     },
@@ -79,9 +81,15 @@ function namingStatements(pool: pg.Pool): PostgresPool {
 }
 
 /** Opens (and migrates) SQLite in `dataDir`, or PostgreSQL when `databaseUrl` names one. */
-export async function openDatabase(options: { dataDir: string; databaseUrl?: string | undefined; log?: Logger | undefined }): Promise<Database> {
+export async function openDatabase(options: {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  log?: Logger | undefined;
+}): Promise<Database> {
   const survived = (error: Error, message: string) =>
-    options.log ? options.log.survived('database', error, message) : process.stderr.write(`companion-backend: ${message}: ${error.message}\n`);
+    options.log
+      ? options.log.survived('database', error, message)
+      : process.stderr.write(`companion-backend: ${message}: ${error.message}\n`);
   let db: Kysely<DB>;
   let workerDb: Kysely<DB> | undefined;
   let engine: Engine;
@@ -100,7 +108,9 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
       const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: IDLE_CONNECTION_MS });
       pools.push(pool);
       // An idle connection the server drops is replaced on the next query; without a listener it would end the process.
-      pool.on('error', (error) => survived(error, 'an idle PostgreSQL connection failed; the next query opens another'));
+      pool.on('error', (error) =>
+        survived(error, 'an idle PostgreSQL connection failed; the next query opens another'),
+      );
       pool.on('connect', () => (open += 1));
       pool.on('remove', () => {
         open -= 1;
@@ -127,7 +137,9 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
     const path = join(options.dataDir, 'companion.sqlite');
     ownerOnlyDatabaseFiles(path);
     const sqlite = openSqlite(path);
-    checkpointer = new BackgroundCheckpointer(sqlite, path, { failed: (error) => survived(error, 'a background checkpoint failed; the next round tries again') });
+    checkpointer = new BackgroundCheckpointer(sqlite, path, {
+      failed: (error) => survived(error, 'a background checkpoint failed; the next round tries again'),
+    });
     db = new Kysely<DB>({ dialect: nodeSqliteDialect(sqlite) });
   }
   const close = async () => {
@@ -145,6 +157,21 @@ export async function openDatabase(options: { dataDir: string; databaseUrl?: str
   const connections = () =>
     engine === 'sqlite'
       ? { open: 1, inUse: 1, waiting: 0 }
-      : pools.reduce((sum, p) => ({ open: sum.open + p.totalCount, inUse: sum.inUse + p.totalCount - p.idleCount, waiting: sum.waiting + p.waitingCount }), { open: 0, inUse: 0, waiting: 0 });
-  return { db, workerDb: workerDb ?? db, engine, storage: storageEngines[engine], connections, url: options.databaseUrl, close };
+      : pools.reduce(
+          (sum, p) => ({
+            open: sum.open + p.totalCount,
+            inUse: sum.inUse + p.totalCount - p.idleCount,
+            waiting: sum.waiting + p.waitingCount,
+          }),
+          { open: 0, inUse: 0, waiting: 0 },
+        );
+  return {
+    db,
+    workerDb: workerDb ?? db,
+    engine,
+    storage: storageEngines[engine],
+    connections,
+    url: options.databaseUrl,
+    close,
+  };
 }

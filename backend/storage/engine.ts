@@ -38,5 +38,11 @@ export interface StorageEngine {
   /** Writes changes that `freshChanges` returned. */
   writeChanges(trx: Tx, accountId: string, fresh: Change[]): Promise<void>;
   /** Runs a recorded write (storage/tx.ts `recordedWrite`): the row it changed, or undefined (then nothing recorded). */
-  recordedWrite<V extends object, R>(write: RecordedWrite<V, R>, trx: Tx, values: V, accountId: string, changes: Change[]): Promise<R | undefined>;
+  recordedWrite<V extends object, R>(
+    write: RecordedWrite<V, R>,
+    trx: Tx,
+    values: V,
+    accountId: string,
+    changes: Change[],
+  ): Promise<R | undefined>;
 }

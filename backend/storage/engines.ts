@@ -7,14 +7,27 @@ import { freshChanges, writeChangesInOne, writeChangesInTwo, type ChangeWriter, 
 
 const DISPATCH_LOCK = 72_261;
 const dispatchLock = prepared(() => sql`select pg_advisory_xact_lock(${sql.lit(DISPATCH_LOCK)})`);
-const lockRow = prepared((db, v: { id: string }) => db.selectFrom('accounts').select('id').where('id', '=', v.id).forUpdate());
+const lockRow = prepared((db, v: { id: string }) =>
+  db.selectFrom('accounts').select('id').where('id', '=', v.id).forUpdate(),
+);
 const accountRow = prepared((db, v: { id: string }) => db.selectFrom('accounts').selectAll().where('id', '=', v.id));
-const lockedAccountRow = prepared((db, v: { id: string }) => db.selectFrom('accounts').selectAll().where('id', '=', v.id).forUpdate());
+const lockedAccountRow = prepared((db, v: { id: string }) =>
+  db.selectFrom('accounts').selectAll().where('id', '=', v.id).forUpdate(),
+);
 
 /** What both engines do alike, given the statements where they differ. */
-function engineWith(name: Engine, writeEntries: EntryWriter, writeChanges: ChangeWriter, differences: Pick<StorageEngine, 'exclusive' | 'lockAccount' | 'tryLockAccount' | 'lockedAccount' | 'lockDispatch' | 'recordedWrite'>): StorageEngine {
+function engineWith(
+  name: Engine,
+  writeEntries: EntryWriter,
+  writeChanges: ChangeWriter,
+  differences: Pick<
+    StorageEngine,
+    'exclusive' | 'lockAccount' | 'tryLockAccount' | 'lockedAccount' | 'lockDispatch' | 'recordedWrite'
+  >,
+): StorageEngine {
   const statements = { writeEntries, writeChanges };
-  const recordChanges = (trx: Tx, accountId: string, changes: Parameters<StorageEngine['recordChanges']>[2]) => writeChanges(trx, accountId, freshChanges(trx, accountId, changes));
+  const recordChanges = (trx: Tx, accountId: string, changes: Parameters<StorageEngine['recordChanges']>[2]) =>
+    writeChanges(trx, accountId, freshChanges(trx, accountId, changes));
   return {
     name,
     ...differences,
@@ -54,7 +67,13 @@ export const postgresEngine: StorageEngine = engineWith('postgres', entriesInOne
     await lockRow.execute(trx, { id: accountId });
   },
   tryLockAccount: async (trx, accountId) => {
-    const row = await trx.selectFrom('accounts').select('id').where('id', '=', accountId).forUpdate().skipLocked().executeTakeFirst();
+    const row = await trx
+      .selectFrom('accounts')
+      .select('id')
+      .where('id', '=', accountId)
+      .forUpdate()
+      .skipLocked()
+      .executeTakeFirst();
     return row !== undefined;
   },
   lockedAccount: (trx, accountId) => lockedAccountRow.first(trx, { id: accountId }),

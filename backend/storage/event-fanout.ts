@@ -116,11 +116,17 @@ export class EventFanout {
     this.#client = null;
     this.#connected = false;
     await this.#reading;
-    await client?.end().catch((error: unknown) => this.options.log.survived('events', error, 'closing the event listener failed'));
+    await client
+      ?.end()
+      .catch((error: unknown) => this.options.log.survived('events', error, 'closing the event listener failed'));
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.connectionString, application_name: this.applicationName, keepAlive: true });
+    const client = new pg.Client({
+      connectionString: this.options.connectionString,
+      application_name: this.applicationName,
+      keepAlive: true,
+    });
     client.on('error', (error) => this.#lost(client, error));
     client.on('end', () => this.#lost(client, new Error('the connection ended')));
     client.on('notification', (message) => {
@@ -146,7 +152,11 @@ export class EventFanout {
     this.#client = null;
     this.#connected = false;
     this.#releaseWaiting(Infinity);
-    this.options.log.survived('events', error, `the event listener lost its connection; it reconnects in ${this.#reconnectMs} ms and catches up from the log`);
+    this.options.log.survived(
+      'events',
+      error,
+      `the event listener lost its connection; it reconnects in ${this.#reconnectMs} ms and catches up from the log`,
+    );
     client.removeAllListeners('notification');
     void client.end().catch(() => {});
     this.#reconnectTimer = setTimeout(() => {

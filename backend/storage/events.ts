@@ -55,7 +55,12 @@ export class EventLog {
   ) {
     this.#bus.setMaxListeners(0);
     this.#fanout = shared
-      ? new EventFanout({ connectionString: shared.connectionString, startAfter: () => this.#latestOfAll(), deliver: (event) => this.#deliver(event), log: shared.log })
+      ? new EventFanout({
+          connectionString: shared.connectionString,
+          startAfter: () => this.#latestOfAll(),
+          deliver: (event) => this.#deliver(event),
+          log: shared.log,
+        })
       : null;
   }
 
@@ -105,7 +110,12 @@ export class EventLog {
     // At most WRITE_ROWS rows a statement: the databases bound the parameters of one statement.
     for (let start = 0; start < pending.length; start += WRITE_ROWS) {
       const batch = pending.slice(start, start + WRITE_ROWS);
-      const rows: EventRow[] = batch.map((p) => ({ account_id: p.accountId, type: p.event.type, data: JSON.stringify(p.event.data), at: p.at }));
+      const rows: EventRow[] = batch.map((p) => ({
+        account_id: p.accountId,
+        type: p.event.type,
+        data: JSON.stringify(p.event.data),
+        at: p.at,
+      }));
       let ids: number[];
       try {
         ids = this.#fanout ? await insertInCommitOrder(this.db, rows) : await this.#insert(rows);
@@ -133,7 +143,11 @@ export class EventLog {
   /** An event the shared log's listener read: parsed only when someone here listens to its account. */
   #deliver(event: LoggedEvent): void {
     if (this.#bus.listenerCount(event.accountId) === 0) return;
-    this.#bus.emit(event.accountId, { id: event.id, type: event.type as StoredEvent['type'], data: JSON.parse(event.data) });
+    this.#bus.emit(event.accountId, {
+      id: event.id,
+      type: event.type as StoredEvent['type'],
+      data: JSON.parse(event.data),
+    });
   }
 
   async #latestOfAll(): Promise<number> {

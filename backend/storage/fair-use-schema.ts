@@ -101,8 +101,16 @@ export async function createFairUseTables(db: Kysely<unknown>): Promise<void> {
     // U7: the user may appeal once per pause.
     .addUniqueConstraint('fair_use_appeals_one_per_flag', ['flag_id'])
     .execute();
-  await db.schema.createIndex('fair_use_appeals_by_status').on('fair_use_appeals').columns(['status', 'created_at', 'id']).execute();
-  await db.schema.createIndex('fair_use_appeals_by_time').on('fair_use_appeals').columns(['created_at', 'id']).execute();
+  await db.schema
+    .createIndex('fair_use_appeals_by_status')
+    .on('fair_use_appeals')
+    .columns(['status', 'created_at', 'id'])
+    .execute();
+  await db.schema
+    .createIndex('fair_use_appeals_by_time')
+    .on('fair_use_appeals')
+    .columns(['created_at', 'id'])
+    .execute();
 
   await db.schema
     .createTable('audit_entries')
@@ -125,5 +133,9 @@ export async function createFairUseTables(db: Kysely<unknown>): Promise<void> {
     .addColumn('last_seen_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('client_sightings_pk', ['account_id', 'client_key'])
     .execute();
-  await db.schema.createIndex('client_sightings_by_time').on('client_sightings').columns(['account_id', 'last_seen_at']).execute();
+  await db.schema
+    .createIndex('client_sightings_by_time')
+    .on('client_sightings')
+    .columns(['account_id', 'last_seen_at'])
+    .execute();
 }

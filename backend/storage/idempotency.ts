@@ -57,7 +57,9 @@ export class Idempotency {
   ): Promise<StoredAnswer> {
     if (!key) return work(async () => {});
     if (key.length > 200) {
-      throw new ApiProblem(400, 'invalid_request', 'Idempotency-Key is at most 200 characters', { errors: [{ path: 'headers.idempotency-key', message: 'at most 200 characters' }] });
+      throw new ApiProblem(400, 'invalid_request', 'Idempotency-Key is at most 200 characters', {
+        errors: [{ path: 'headers.idempotency-key', message: 'at most 200 characters' }],
+      });
     }
     const hash = requestHash(route, body);
     await this.pruneNowAndThen();
@@ -68,7 +70,15 @@ export class Idempotency {
       try {
         await trx
           .insertInto('idempotency_keys')
-          .values({ account_id: owner, key, route, request_hash: hash, status: answer.status, response: JSON.stringify(answer.body), created_at: new Date().toISOString() })
+          .values({
+            account_id: owner,
+            key,
+            route,
+            request_hash: hash,
+            status: answer.status,
+            response: JSON.stringify(answer.body),
+            created_at: new Date().toISOString(),
+          })
           .execute();
       } catch (error) {
         if (isUniqueViolation(error)) throw new KeyTaken();
@@ -94,10 +104,20 @@ export class Idempotency {
   }
 
   private async stored(owner: string, key: string, route: string, hash: string): Promise<StoredAnswer | null> {
-    const existing = await this.db.selectFrom('idempotency_keys').selectAll().where('account_id', '=', owner).where('key', '=', key).executeTakeFirst();
+    const existing = await this.db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('account_id', '=', owner)
+      .where('key', '=', key)
+      .executeTakeFirst();
     if (!existing) return null;
     if (existing.created_at < this.#expiredBefore()) {
-      await this.db.deleteFrom('idempotency_keys').where('account_id', '=', owner).where('key', '=', key).where('created_at', '=', existing.created_at).execute();
+      await this.db
+        .deleteFrom('idempotency_keys')
+        .where('account_id', '=', owner)
+        .where('key', '=', key)
+        .where('created_at', '=', existing.created_at)
+        .execute();
       return null;
     }
     if (existing.request_hash !== hash || existing.route !== route) {
@@ -105,7 +125,12 @@ export class Idempotency {
     }
     // A row without an answer is a reservation left by an older build that died mid-request: it answers nothing.
     if (existing.response === null) {
-      await this.db.deleteFrom('idempotency_keys').where('account_id', '=', owner).where('key', '=', key).where('response', 'is', null).execute();
+      await this.db
+        .deleteFrom('idempotency_keys')
+        .where('account_id', '=', owner)
+        .where('key', '=', key)
+        .where('response', 'is', null)
+        .execute();
       return null;
     }
     return { status: existing.status, body: JSON.parse(existing.response), replayed: true };

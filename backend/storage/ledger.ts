@@ -24,7 +24,9 @@ export interface EntryInput {
 
 export type Balances = Record<BalanceName, number>;
 
-const balanceRows = prepared((db, v: { accountId: string }) => db.selectFrom('balances').select(['name', 'amount']).where('account_id', '=', v.accountId));
+const balanceRows = prepared((db, v: { accountId: string }) =>
+  db.selectFrom('balances').select(['name', 'amount']).where('account_id', '=', v.accountId),
+);
 
 /** Every balance of an account, in one statement (a balance never posted to is 0). */
 export async function readBalances(trx: Transaction<DB>, accountId: string): Promise<Balances> {
@@ -57,7 +59,12 @@ export interface Paying {
  * after it. Answers each entry's balance after, or undefined for the first whose balance does not cover it (nothing
  * after it is written then, and the caller throws, rolling the transaction back).
  */
-export type EntryWriter = (trx: Transaction<DB>, accountId: string, rows: EntryRow[], paying: Paying | undefined) => Promise<Array<number | undefined>>;
+export type EntryWriter = (
+  trx: Transaction<DB>,
+  accountId: string,
+  rows: EntryRow[],
+  paying: Paying | undefined,
+) => Promise<Array<number | undefined>>;
 
 /** A decrease needs the balance to exist and to cover it (the table's CHECK would refuse the row anyway). */
 const decreaseOf = (db: QueryCreator<DB>, v: EntryRow) =>
@@ -72,7 +79,11 @@ const increaseOf = (db: QueryCreator<DB>, v: EntryRow) =>
   db
     .insertInto('balances')
     .values({ account_id: v.account_id, name: v.balance, amount: v.amount })
-    .onConflict((oc) => oc.columns(['account_id', 'name']).doUpdateSet((eb) => ({ amount: eb('balances.amount', '+', eb.ref('excluded.amount')) })))
+    .onConflict((oc) =>
+      oc
+        .columns(['account_id', 'name'])
+        .doUpdateSet((eb) => ({ amount: eb('balances.amount', '+', eb.ref('excluded.amount')) })),
+    )
     .returning('amount');
 const moves = { decrease: decreaseOf, increase: increaseOf };
 type Direction = keyof typeof moves;
@@ -111,14 +122,19 @@ export function entriesInSteps(writeChanges: ChangeWriter): EntryWriter {
  * A move that changed nothing (a decrease the balance does not cover) leaves no entry either.
  */
 function enteredAfter(move: string, v: EntryRow) {
-  return sql<{ after: number }>`insert into ledger_entries (account_id, at, kind, balance, amount, after, generation_id, reason)
+  return sql<{
+    after: number;
+  }>`insert into ledger_entries (account_id, at, kind, balance, amount, after, generation_id, reason)
     select ${v.account_id}::text, ${v.at}::text, ${v.kind}::text, ${v.balance}::text, ${v.amount}::bigint, ${sql.ref(`${move}.amount`)},
       ${v.generation_id}::text, ${v.reason}::text
     from ${sql.table(move)}
     returning after`;
 }
 
-const enteredOf = (direction: Direction) => prepared((db, v: EntryRow) => sql<{ after: number }>`with moved as (${moves[direction](db, v)}) ${enteredAfter('moved', v)}`);
+const enteredOf = (direction: Direction) =>
+  prepared(
+    (db, v: EntryRow) => sql<{ after: number }>`with moved as (${moves[direction](db, v)}) ${enteredAfter('moved', v)}`,
+  );
 const entered = { decrease: enteredOf('decrease'), increase: enteredOf('increase') };
 
 interface ChargeWriteValues {
@@ -139,11 +155,18 @@ const chargeWrite = preparedPerShape(
   ({ changes, directions }: { changes: number; directions: Direction[] }) =>
     (db, v: ChargeWriteValues) => {
       const { advanced, changed } = changeParts(db, v.changes, changes);
-      const parts = [sql`generation as (${db.insertInto('generations').values(v.generation)})`, sql`advanced as (${advanced})`, sql`changed as (${changed})`];
+      const parts = [
+        sql`generation as (${db.insertInto('generations').values(v.generation)})`,
+        sql`advanced as (${advanced})`,
+        sql`changed as (${changed})`,
+      ];
       const results = [sql`(select count(*) from changed) as changes`];
       directions.forEach((direction, i) => {
         const entry = v.entries[i]!;
-        parts.push(sql`${sql.id(`moved${i}`)} as (${moves[direction](db, entry)})`, sql`${sql.id(`entered${i}`)} as (${enteredAfter(`moved${i}`, entry)})`);
+        parts.push(
+          sql`${sql.id(`moved${i}`)} as (${moves[direction](db, entry)})`,
+          sql`${sql.id(`entered${i}`)} as (${enteredAfter(`moved${i}`, entry)})`,
+        );
         results.push(sql`(select after from ${sql.table(`entered${i}`)}) as ${sql.id(`after${i}`)}`);
       });
       return sql<ChargeWritten>`with ${sql.join(parts)} select ${sql.join(results)}`;
@@ -155,7 +178,10 @@ const chargeWrite = preparedPerShape(
 export const entriesInOne: EntryWriter = async (trx, accountId, rows, paying) => {
   if (paying) {
     const values = { generation: paying.generation, changes: { accountId, changes: paying.changes }, entries: rows };
-    const written = (await chargeWrite({ changes: paying.changes.length, directions: rows.map(directionOf) }).first(trx, values))!;
+    const written = (await chargeWrite({ changes: paying.changes.length, directions: rows.map(directionOf) }).first(
+      trx,
+      values,
+    ))!;
     if (Number(written.changes) !== paying.changes.length) throw new Error(`Account ${accountId} is missing`);
     return rows.map((_, i) => (written[`after${i}`] === null ? undefined : Number(written[`after${i}`])));
   }
@@ -183,7 +209,9 @@ function entryRow(accountId: string, entry: EntryInput): EntryRow {
 
 /** The error of an entry whose move changed nothing: one that would take its balance below zero. */
 async function belowZero(trx: Transaction<DB>, accountId: string, entry: EntryInput): Promise<Error> {
-  return new Error(`Ledger entry would take ${entry.balance} below zero (${await readBalance(trx, accountId, entry.balance)} + ${entry.amount})`);
+  return new Error(
+    `Ledger entry would take ${entry.balance} below zero (${await readBalance(trx, accountId, entry.balance)} + ${entry.amount})`,
+  );
 }
 
 /** The engine's statements the posting path uses. */
@@ -198,10 +226,25 @@ export interface LedgerStatements {
  * entry that would take a balance below zero throws, and the caller's transaction rolls back with it. Answers each
  * entry's balance after.
  */
-export async function postEntries(trx: Transaction<DB>, engine: LedgerStatements, accountId: string, entries: EntryInput[], paying?: Paying): Promise<number[]> {
-  const afters = await engine.writeEntries(trx, accountId, entries.map((entry) => entryRow(accountId, entry)), paying);
+export async function postEntries(
+  trx: Transaction<DB>,
+  engine: LedgerStatements,
+  accountId: string,
+  entries: EntryInput[],
+  paying?: Paying,
+): Promise<number[]> {
+  const afters = await engine.writeEntries(
+    trx,
+    accountId,
+    entries.map((entry) => entryRow(accountId, entry)),
+    paying,
+  );
   for (const [i, entry] of entries.entries()) if (afters[i] === undefined) throw await belowZero(trx, accountId, entry);
   // A charge's changes already name the balance; each entry's own record of the balance change then finds it made.
-  await engine.writeChanges(trx, accountId, freshChanges(trx, accountId, [{ kind: 'balance', entityId: 'balance', op: 'upsert' }]));
+  await engine.writeChanges(
+    trx,
+    accountId,
+    freshChanges(trx, accountId, [{ kind: 'balance', entityId: 'balance', op: 'upsert' }]),
+  );
   return afters as number[];
 }

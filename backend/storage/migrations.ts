@@ -42,7 +42,9 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
           .execute();
         await db.schema
           .createTable('ledger_entries')
-          .addColumn('id', autoId(engine), (c) => (engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('id', autoId(engine), (c) =>
+            engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
           .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
           .addColumn('at', 'text', (c) => c.notNull())
           .addColumn('kind', 'text', (c) => c.notNull())
@@ -55,7 +57,9 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
         await db.schema.createIndex('ledger_by_account').on('ledger_entries').columns(['account_id', 'id']).execute();
         await db.schema
           .createTable('events')
-          .addColumn('id', autoId(engine), (c) => (engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('id', autoId(engine), (c) =>
+            engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
           .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
           .addColumn('type', 'text', (c) => c.notNull())
           .addColumn('data', 'text', (c) => c.notNull())
@@ -77,7 +81,10 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
     },
     '0002_subscriptions_generations_history': {
       async up(db: Kysely<unknown>) {
-        await db.schema.alterTable('accounts').addColumn('change_seq', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .alterTable('accounts')
+          .addColumn('change_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+          .execute();
         await db.schema
           .createTable('subscriptions')
           .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id'))
@@ -110,8 +117,16 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
           .addColumn('finished_at', 'text')
           .addColumn('deleted_at', 'text')
           .execute();
-        await db.schema.createIndex('generations_by_account_time').on('generations').columns(['account_id', 'created_at', 'id']).execute();
-        await db.schema.createIndex('generations_by_status').on('generations').columns(['status', 'created_at']).execute();
+        await db.schema
+          .createIndex('generations_by_account_time')
+          .on('generations')
+          .columns(['account_id', 'created_at', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('generations_by_status')
+          .on('generations')
+          .columns(['status', 'created_at'])
+          .execute();
         await db.schema
           .createTable('outputs')
           .addColumn('id', 'text', (c) => c.primaryKey())
@@ -158,7 +173,11 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
           .addColumn('added_at', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('workspace_items_pk', ['workspace_id', 'generation_id'])
           .execute();
-        await db.schema.createIndex('workspace_items_by_generation').on('workspace_items').columns(['generation_id']).execute();
+        await db.schema
+          .createIndex('workspace_items_by_generation')
+          .on('workspace_items')
+          .columns(['generation_id'])
+          .execute();
         await db.schema
           .createTable('changes')
           .addColumn('account_id', 'text', (c) => c.notNull())
@@ -182,18 +201,40 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
           .addColumn('ends_at', 'text', (c) => c.notNull())
           .addColumn('closed_at', 'text')
           .execute();
-        await db.schema.createIndex('unlimited_windows_by_account').on('unlimited_windows').columns(['account_id', 'model_id', 'ends_at']).execute();
-        await db.schema.createIndex('unlimited_windows_open').on('unlimited_windows').columns(['closed_at', 'ends_at']).execute();
-        await db.schema.alterTable('generations').addColumn('unlimited', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-        await db.schema.alterTable('generations').addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema
+          .createIndex('unlimited_windows_by_account')
+          .on('unlimited_windows')
+          .columns(['account_id', 'model_id', 'ends_at'])
+          .execute();
+        await db.schema
+          .createIndex('unlimited_windows_open')
+          .on('unlimited_windows')
+          .columns(['closed_at', 'ends_at'])
+          .execute();
+        await db.schema
+          .alterTable('generations')
+          .addColumn('unlimited', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .alterTable('generations')
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
         await db.schema.alterTable('generations').addColumn('worker_id', 'text').execute();
         await db.schema.alterTable('generations').addColumn('heartbeat_ms', 'bigint').execute();
         await db.schema.alterTable('generations').addColumn('enqueued_us', 'bigint').execute();
         await db.schema.alterTable('generations').addColumn('not_before_ms', 'bigint').execute();
         await db.schema.alterTable('generations').addColumn('wait_ms', 'bigint').execute();
         await db.schema.alterTable('generations').addColumn('run_ms', 'bigint').execute();
-        await db.schema.createIndex('generations_queue').on('generations').columns(['status', 'enqueued_us', 'id']).execute();
-        await db.schema.createIndex('generations_fast_usage').on('generations').columns(['account_id', 'unlimited', 'created_at']).execute();
+        await db.schema
+          .createIndex('generations_queue')
+          .on('generations')
+          .columns(['status', 'enqueued_us', 'id'])
+          .execute();
+        await db.schema
+          .createIndex('generations_fast_usage')
+          .on('generations')
+          .columns(['account_id', 'unlimited', 'created_at'])
+          .execute();
       },
     },
     '0004_fair_use': {
@@ -203,19 +244,41 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
       // U8's slowdown counts each account's recent enqueues at every dispatch: without this index that read walks all
       // of an account's history.
       up: async (db: Kysely<unknown>) => {
-        await db.schema.createIndex('generations_enqueued_by_account').on('generations').columns(['account_id', 'enqueued_us']).execute();
+        await db.schema
+          .createIndex('generations_enqueued_by_account')
+          .on('generations')
+          .columns(['account_id', 'enqueued_us'])
+          .execute();
         // Each lane is read along its own range, in FIFO order. This index also serves every lookup by status, so the
         // two it replaces go: every charge writes each index of the generations table.
-        await db.schema.createIndex('generations_queue_by_lane').on('generations').columns(['status', 'lane', 'enqueued_us', 'id']).execute();
+        await db.schema
+          .createIndex('generations_queue_by_lane')
+          .on('generations')
+          .columns(['status', 'lane', 'enqueued_us', 'id'])
+          .execute();
         await db.schema.dropIndex('generations_queue').execute();
         await db.schema.dropIndex('generations_by_status').execute();
         // Jobs queued before enqueue stamps existed go first, in their order of creation, just before every stamped job.
         const queue = db as Kysely<DB>;
-        const oldest = await queue.selectFrom('generations').select((eb) => eb.fn.min('enqueued_us').as('first')).executeTakeFirst();
+        const oldest = await queue
+          .selectFrom('generations')
+          .select((eb) => eb.fn.min('enqueued_us').as('first'))
+          .executeTakeFirst();
         const first = oldest?.first == null ? Date.now() * 1000 : Number(oldest.first);
-        const unstamped = await queue.selectFrom('generations').select('id').where('status', '=', 'queued').where('enqueued_us', 'is', null).orderBy('created_at').orderBy('id').execute();
+        const unstamped = await queue
+          .selectFrom('generations')
+          .select('id')
+          .where('status', '=', 'queued')
+          .where('enqueued_us', 'is', null)
+          .orderBy('created_at')
+          .orderBy('id')
+          .execute();
         for (const [i, { id }] of unstamped.entries()) {
-          await queue.updateTable('generations').set({ enqueued_us: first - unstamped.length + i }).where('id', '=', id).execute();
+          await queue
+            .updateTable('generations')
+            .set({ enqueued_us: first - unstamped.length + i })
+            .where('id', '=', id)
+            .execute();
         }
       },
     },
@@ -223,7 +286,12 @@ function migrationsFor(engine: Engine): Record<string, Migration> {
       // U4 counts an account's unlimited use of today. An index of unlimited generations only serves that count, and a
       // charge paid in credits no longer writes it: one page fewer in the log for each of those charges.
       up: async (db: Kysely<unknown>) => {
-        await db.schema.createIndex('generations_unlimited_usage').on('generations').columns(['account_id', 'created_at']).where(sql.ref('unlimited'), '=', 1).execute();
+        await db.schema
+          .createIndex('generations_unlimited_usage')
+          .on('generations')
+          .columns(['account_id', 'created_at'])
+          .where(sql.ref('unlimited'), '=', 1)
+          .execute();
         await db.schema.dropIndex('generations_fast_usage').execute();
       },
     },
@@ -239,7 +307,9 @@ export async function migrateToLatest(db: Kysely<unknown>, engine: Engine): Prom
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
-    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`);
+    throw new Error(
+      `Database migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`,
+    );
   }
 }
 

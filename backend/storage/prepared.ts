@@ -12,14 +12,24 @@
  * On PostgreSQL each such query is also a named statement on the server (see `PREPARED_MARK`): parsed and planned once
  * per connection, then only bound and run.
  */
-import { createQueryId, type Compilable, type DialectAdapter, type Kysely, type QueryResult, type RawBuilder, type RootOperationNode } from 'kysely';
+import {
+  createQueryId,
+  type Compilable,
+  type DialectAdapter,
+  type Kysely,
+  type QueryResult,
+  type RawBuilder,
+  type RootOperationNode,
+} from 'kysely';
 import type { DB } from './schema.js';
 
 /** Stands in for a value while the query is built and compiled; each run puts the real value in its place. */
 class StandIn {
   constructor(readonly path: readonly string[]) {}
   valueOf(): never {
-    throw new Error(`A prepared query's build function used the value "${this.path.join('.')}"; it may only pass values into the query`);
+    throw new Error(
+      `A prepared query's build function used the value "${this.path.join('.')}"; it may only pass values into the query`,
+    );
   }
   toString(): never {
     return this.valueOf();
@@ -27,7 +37,9 @@ class StandIn {
 }
 
 const nests = (value: unknown): value is object =>
-  typeof value === 'object' && value !== null && (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype);
+  typeof value === 'object' &&
+  value !== null &&
+  (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype);
 
 /**
  * Stand-ins shaped like `sample` (the first values given): its keys, and for a key that holds a plain object or an
@@ -44,7 +56,10 @@ function standInsLike(sample: object, path: readonly string[]): object {
     {
       get: (_, key) => at(String(key)),
       ownKeys: () => keys,
-      getOwnPropertyDescriptor: (_, key) => (typeof key === 'string' && keys.includes(key) ? { enumerable: true, configurable: true, value: at(key) } : undefined),
+      getOwnPropertyDescriptor: (_, key) =>
+        typeof key === 'string' && keys.includes(key)
+          ? { enumerable: true, configurable: true, value: at(key) }
+          : undefined,
     },
   );
 }
@@ -85,7 +100,11 @@ export class PreparedQuery<V extends object, R> {
     if (!compiled) {
       const built = this.build(executor, standInsLike(values, []) as V);
       const { sql, query, parameters } = 'isRawBuilder' in built ? built.compile(executor) : built.compile();
-      compiled = { sql: PREPARED_MARK + sql, query, parameters: parameters.map((p) => (p instanceof StandIn ? { path: p.path } : { constant: p })) };
+      compiled = {
+        sql: PREPARED_MARK + sql,
+        query,
+        parameters: parameters.map((p) => (p instanceof StandIn ? { path: p.path } : { constant: p })),
+      };
       this.#compiled.set(adapter, compiled);
     }
     const parameters = compiled.parameters.map((p) => ('path' in p ? valueAt(values, p.path) : p.constant));
@@ -113,7 +132,10 @@ const SHAPES_KEPT = 64;
  * A query whose SQL depends on a shape (how many rows, which parts): one prepared query per shape, made on first use
  * and kept, up to `SHAPES_KEPT` of them.
  */
-export function preparedPerShape<S, V extends object, R>(build: (shape: S) => Build<V, R>, keyOf: (shape: S) => string | number = String): (shape: S) => PreparedQuery<V, R> {
+export function preparedPerShape<S, V extends object, R>(
+  build: (shape: S) => Build<V, R>,
+  keyOf: (shape: S) => string | number = String,
+): (shape: S) => PreparedQuery<V, R> {
   const kept = new Map<string | number, PreparedQuery<V, R>>();
   return (shape) => {
     const key = keyOf(shape);

@@ -2,7 +2,15 @@
  * Transaction helpers shared by every writer: the records of what changed (for /v1/sync), written by the engine's own
  * statements (storage/engines.ts).
  */
-import { sql, type Compilable, type OperationNodeSource, type QueryCreator, type RawBuilder, type Selectable, type Transaction } from 'kysely';
+import {
+  sql,
+  type Compilable,
+  type OperationNodeSource,
+  type QueryCreator,
+  type RawBuilder,
+  type Selectable,
+  type Transaction,
+} from 'kysely';
 import { prepared, preparedPerShape, type PreparedQuery } from './prepared.js';
 import type { AccountsTable, DB } from './schema.js';
 
@@ -38,10 +46,20 @@ const insertChanges = preparedPerShape(
       .values(
         Array.from({ length: count }, (_, i) => {
           const change = v.changes[i]!;
-          return { account_id: v.accountId, kind: change.kind, entity_id: change.entityId, op: change.op, seq: change.seq };
+          return {
+            account_id: v.accountId,
+            kind: change.kind,
+            entity_id: change.entityId,
+            op: change.op,
+            seq: change.seq,
+          };
         }),
       )
-      .onConflict((oc) => oc.columns(['account_id', 'kind', 'entity_id']).doUpdateSet((eb) => ({ op: eb.ref('excluded.op'), seq: eb.ref('excluded.seq') }))),
+      .onConflict((oc) =>
+        oc
+          .columns(['account_id', 'kind', 'entity_id'])
+          .doUpdateSet((eb) => ({ op: eb.ref('excluded.op'), seq: eb.ref('excluded.seq') })),
+      ),
 );
 
 export interface ChangeValues {
@@ -77,7 +95,12 @@ export function changeParts(db: QueryCreator<DB>, v: ChangeValues, count: number
  * PostgreSQL: a write that returns its rows (`update ... returning`) and the record of its changes, in one statement;
  * the changes are recorded only when the write changed a row. Answers the write's rows.
  */
-function writtenWithChanges<R>(db: QueryCreator<DB>, write: Compilable<R> & OperationNodeSource, v: ChangeValues, count: number): RawBuilder<R> {
+function writtenWithChanges<R>(
+  db: QueryCreator<DB>,
+  write: Compilable<R> & OperationNodeSource,
+  v: ChangeValues,
+  count: number,
+): RawBuilder<R> {
   const { advanced, changed } = changeParts(db, v, count, 'written');
   return sql<R>`with written as (${write}), advanced as (${advanced}), changed as (${changed}) select * from written`;
 }
@@ -92,10 +115,15 @@ export interface RecordedWrite<V extends object, R> {
   withChanges: (count: number) => PreparedQuery<{ write: V; record: ChangeValues }, R>;
 }
 
-export function recordedWrite<V extends object, R>(build: (db: QueryCreator<DB>, v: V) => Compilable<R> & OperationNodeSource): RecordedWrite<V, R> {
+export function recordedWrite<V extends object, R>(
+  build: (db: QueryCreator<DB>, v: V) => Compilable<R> & OperationNodeSource,
+): RecordedWrite<V, R> {
   return {
     alone: prepared((db, v: V) => build(db, v)),
-    withChanges: preparedPerShape((count: number) => (db, v: { write: V; record: ChangeValues }) => writtenWithChanges(db, build(db, v.write), v.record, count)),
+    withChanges: preparedPerShape(
+      (count: number) => (db, v: { write: V; record: ChangeValues }) =>
+        writtenWithChanges(db, build(db, v.write), v.record, count),
+    ),
   };
 }
 
@@ -136,7 +164,10 @@ export const writeChangesInTwo: ChangeWriter = async (trx, accountId, fresh) => 
   const row = await advanceSequence.first(trx, { accountId, by: count });
   if (!row) throw new Error(`Account ${accountId} is missing`);
   const first = Number(row.change_seq) - count + 1;
-  await insertChanges(count).execute(trx, { accountId, changes: fresh.map((change, i) => ({ ...change, seq: first + i })) });
+  await insertChanges(count).execute(trx, {
+    accountId,
+    changes: fresh.map((change, i) => ({ ...change, seq: first + i })),
+  });
 };
 
 /** PostgreSQL: the bump and the insert in one statement (see `changeParts`). */

@@ -19,13 +19,26 @@ export interface AccountCalls {
 
 type AccountCallHandlers = Pick<
   BridgeHandlers,
-  'estimateCost' | 'createGeneration' | 'enhancePrompt' | 'cancelGeneration' | 'rerunGeneration' | 'subscribe' | 'cancelSubscription' | 'buyTopup' | 'setTimeZone' | 'appeal'
+  | 'estimateCost'
+  | 'createGeneration'
+  | 'enhancePrompt'
+  | 'cancelGeneration'
+  | 'rerunGeneration'
+  | 'subscribe'
+  | 'cancelSubscription'
+  | 'buyTopup'
+  | 'setTimeZone'
+  | 'appeal'
 >;
 
 export function accountCallHandlers(calls: AccountCalls): AccountCallHandlers {
   /** After a change of plan or zone the balance is read again; the event stream would bring it too, a bit later. */
   async function refreshBalance(accountId: string, client: CompanionClient): Promise<void> {
-    const balance = await client.balance().catch((error: unknown) => calls.log().warn('refresh-balance', error, 'Reading the balance after a change failed'));
+    const balance = await client
+      .balance()
+      .catch((error: unknown) =>
+        calls.log().warn('refresh-balance', error, 'Reading the balance after a change failed'),
+      );
     if (balance) calls.connection(accountId)?.applyBalance(balance);
   }
 
@@ -33,11 +46,14 @@ export function accountCallHandlers(calls: AccountCalls): AccountCallHandlers {
     estimateCost: async ({ accountId, request }) => calls.client(accountId).estimateCost(request),
     createGeneration: async ({ accountId, request }) => {
       const client = calls.client(accountId);
-      const generation = await calls.chargeOnce(['createGeneration', accountId, request], (key) => client.createGeneration(request, key));
+      const generation = await calls.chargeOnce(['createGeneration', accountId, request], (key) =>
+        client.createGeneration(request, key),
+      );
       calls.connection(accountId)?.applyGeneration(generation);
       return generation;
     },
-    enhancePrompt: async ({ accountId, prompt, tool }) => calls.client(accountId).enhancePrompt(tool ? { prompt, tool } : { prompt }),
+    enhancePrompt: async ({ accountId, prompt, tool }) =>
+      calls.client(accountId).enhancePrompt(tool ? { prompt, tool } : { prompt }),
     cancelGeneration: async ({ accountId, generationId }) => {
       const generation = await calls.client(accountId).cancelGeneration(generationId);
       calls.connection(accountId)?.applyGeneration(generation);
@@ -45,7 +61,9 @@ export function accountCallHandlers(calls: AccountCalls): AccountCallHandlers {
     },
     rerunGeneration: async ({ accountId, generationId }) => {
       const client = calls.client(accountId);
-      const generation = await calls.chargeOnce(['rerunGeneration', accountId, generationId], (key) => client.rerunGeneration(generationId, key));
+      const generation = await calls.chargeOnce(['rerunGeneration', accountId, generationId], (key) =>
+        client.rerunGeneration(generationId, key),
+      );
       calls.connection(accountId)?.applyGeneration(generation);
       return generation;
     },
@@ -64,7 +82,9 @@ export function accountCallHandlers(calls: AccountCalls): AccountCallHandlers {
     },
     buyTopup: async ({ accountId, credits }) => {
       const client = calls.client(accountId);
-      const balance = await calls.chargeOnce(['buyTopup', accountId, credits], (key) => client.buyTopup({ credits }, key));
+      const balance = await calls.chargeOnce(['buyTopup', accountId, credits], (key) =>
+        client.buyTopup({ credits }, key),
+      );
       calls.connection(accountId)?.applyBalance(balance);
       return calls.publish();
     },
@@ -78,7 +98,9 @@ export function accountCallHandlers(calls: AccountCalls): AccountCallHandlers {
       const client = calls.client(accountId);
       const appeal = await calls.chargeOnce(['appeal', accountId, message], (key) => client.appeal({ message }, key));
       // The appeal is made; the fresh account state is a nicety the event stream also brings.
-      const me = await client.me().catch((error: unknown) => calls.log().warn('refresh-me', error, 'Reading the account after an appeal failed'));
+      const me = await client
+        .me()
+        .catch((error: unknown) => calls.log().warn('refresh-me', error, 'Reading the account after an appeal failed'));
       if (me) calls.connection(accountId)?.applyMe(me);
       return appeal;
     },

@@ -6,7 +6,14 @@
  * the contract is ignored.
  */
 import { EventEmitter } from 'node:events';
-import { ServerEvent, type Balance, type Catalog, type Generation, type Me, type QueueStatus } from '../../shared/api.js';
+import {
+  ServerEvent,
+  type Balance,
+  type Catalog,
+  type Generation,
+  type Me,
+  type QueueStatus,
+} from '../../shared/api.js';
 import type { ConnectionState } from '../../shared/bridge.js';
 import { createCompanionClient, type CompanionClient } from '../../shared/client.js';
 import { withoutURLs } from './bridge-dispatch.js';
@@ -44,7 +51,11 @@ export interface AccountLiveState {
 export const RECENT_GENERATIONS_LIMIT = 50;
 const ACTIVE: ReadonlySet<Generation['status']> = new Set(['queued', 'running']);
 
-export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]; live: []; generation: [Generation] }> {
+export class AccountConnection extends EventEmitter<{
+  change: [AccountLiveState];
+  live: [];
+  generation: [Generation];
+}> {
   readonly client: CompanionClient;
   #state: AccountLiveState;
   #lastEventId: string | null = null;
@@ -66,9 +77,20 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
     super();
     this.#options = { minDelayMs: 250, maxDelayMs: 10_000, silenceTimeoutMs: 45_000, place: 'the backend', ...options };
     this.#log = options.log ?? silentHostLog();
-    this.client = createCompanionClient({ baseURL: options.baseURL, token: options.token, retries: 0, timeoutMs: 10_000 });
+    this.client = createCompanionClient({
+      baseURL: options.baseURL,
+      token: options.token,
+      retries: 0,
+      timeoutMs: 10_000,
+    });
     this.#state = {
-      connection: { state: 'connecting', since: new Date().toISOString(), dataAsOf: null, error: null, nextRetryAt: null },
+      connection: {
+        state: 'connecting',
+        since: new Date().toISOString(),
+        dataAsOf: null,
+        error: null,
+        nextRetryAt: null,
+      },
       me: null,
       balance: null,
       balanceReceivedAt: null,
@@ -142,7 +164,9 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
       .catch((error: unknown) => {
         // The next event or reconnect reads it again; until then the queue on screen is the last one known.
         this.#queueReadFailures += 1;
-        console.warn(`reading the queue failed (${this.#queueReadFailures} so far): ${withoutURLs((error as Error).message)}`);
+        console.warn(
+          `reading the queue failed (${this.#queueReadFailures} so far): ${withoutURLs((error as Error).message)}`,
+        );
       })
       .finally(() => {
         this.#queueRead = null;
@@ -176,13 +200,16 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
         if (this.#stopped) break;
         const delay = this.#nextDelay();
         const failure = plainFailure(withoutURLs((error as Error).message), this.#options.place);
-        this.#update({}, {
-          state: 'offline',
-          error: failure.text,
-          detail: failure.detail,
-          retrying: false,
-          nextRetryAt: new Date(Date.now() + delay).toISOString(),
-        });
+        this.#update(
+          {},
+          {
+            state: 'offline',
+            error: failure.text,
+            detail: failure.detail,
+            retrying: false,
+            nextRetryAt: new Date(Date.now() + delay).toISOString(),
+          },
+        );
         await this.#sleep(delay);
         // The countdown on screen reached zero: say that the retry is under way, not a time in the past.
         if (!this.#stopped) this.#update({}, { retrying: true, nextRetryAt: null });
@@ -200,7 +227,10 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
     let watchdog: NodeJS.Timeout | null = null;
     const feedWatchdog = () => {
       if (watchdog) clearTimeout(watchdog);
-      watchdog = setTimeout(() => abort.abort(new Error('the event stream went silent')), this.#options.silenceTimeoutMs);
+      watchdog = setTimeout(
+        () => abort.abort(new Error('the event stream went silent')),
+        this.#options.silenceTimeoutMs,
+      );
     };
     try {
       return await readEventStream({
@@ -211,7 +241,17 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
         onOpen: () => {
           this.#attempt = 0;
           feedWatchdog();
-          this.#update({}, { state: 'live', error: null, detail: null, retrying: false, nextRetryAt: null, dataAsOf: new Date().toISOString() });
+          this.#update(
+            {},
+            {
+              state: 'live',
+              error: null,
+              detail: null,
+              retrying: false,
+              nextRetryAt: null,
+              dataAsOf: new Date().toISOString(),
+            },
+          );
           this.emit('live');
           void this.#fetchQueueAndActive();
         },
@@ -231,7 +271,10 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
     const version = this.#queueVersion;
     // One after another: small answers, and no burst of parallel sockets held open by the keep-alive agent.
     const settle = <T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> =>
-      promise.then((value) => ({ status: 'fulfilled' as const, value }), (reason: unknown) => ({ status: 'rejected' as const, reason }));
+      promise.then(
+        (value) => ({ status: 'fulfilled' as const, value }),
+        (reason: unknown) => ({ status: 'rejected' as const, reason }),
+      );
     const queue = await settle(this.client.queue());
     const queued = await settle(this.client.listGenerations({ status: 'queued', limit: RECENT_GENERATIONS_LIMIT }));
     const running = await settle(this.client.listGenerations({ status: 'running', limit: RECENT_GENERATIONS_LIMIT }));
@@ -241,7 +284,8 @@ export class AccountConnection extends EventEmitter<{ change: [AccountLiveState]
     for (const page of [queued, running]) {
       if (page.status !== 'fulfilled') continue;
       // An event may already have told something newer about one of them: events win.
-      for (const generation of page.value.items) if (!recent.some((g) => g.id === generation.id)) recent = mergeGeneration(recent, generation);
+      for (const generation of page.value.items)
+        if (!recent.some((g) => g.id === generation.id)) recent = mergeGeneration(recent, generation);
     }
     if (recent !== this.#state.recentGenerations) patch.recentGenerations = recent;
     if (Object.keys(patch).length > 0) this.#update(patch);
@@ -309,7 +353,9 @@ export function mergeGeneration(list: readonly Generation[], generation: Generat
   if (merged.length <= RECENT_GENERATIONS_LIMIT) return merged;
   // Over the limit, finished ones go first: a generation still waiting or running stays visible.
   const active = merged.filter((g) => ACTIVE.has(g.status));
-  const finished = merged.filter((g) => !ACTIVE.has(g.status)).slice(0, Math.max(0, RECENT_GENERATIONS_LIMIT - active.length));
+  const finished = merged
+    .filter((g) => !ACTIVE.has(g.status))
+    .slice(0, Math.max(0, RECENT_GENERATIONS_LIMIT - active.length));
   const kept = new Set([...active.slice(0, RECENT_GENERATIONS_LIMIT), ...finished]);
   return merged.filter((g) => kept.has(g));
 }
@@ -326,7 +372,8 @@ export function withoutFinished(queue: QueueStatus | null, generation: Generatio
   const left = queue?.mine.find((m) => m.generationId === generation.id);
   if (!queue || !left || ACTIVE.has(generation.status)) return queue;
   const figure = left.position === 0 ? 'running' : 'waiting';
-  const less = <L extends QueueStatus['lanes'][keyof QueueStatus['lanes']]>(lane: L): L => (lane ? { ...lane, [figure]: Math.max(0, lane[figure] - 1) } : lane);
+  const less = <L extends QueueStatus['lanes'][keyof QueueStatus['lanes']]>(lane: L): L =>
+    lane ? { ...lane, [figure]: Math.max(0, lane[figure] - 1) } : lane;
   return {
     lanes: { ...queue.lanes, [left.lane]: less(queue.lanes[left.lane]), system: less(queue.lanes.system) },
     mine: queue.mine.filter((m) => m.generationId !== generation.id),

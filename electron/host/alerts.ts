@@ -122,8 +122,10 @@ export class FiredAlertLog {
       }
     } catch (error) {
       // No file yet, or a damaged one: start empty (at worst an alert repeats once).
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') this.#hostLog.debug('alerts-file-missing', error, 'No fired-alerts file yet');
-      else this.#hostLog.warn('alerts-file-unreadable', error, 'The fired-alerts file could not be read: starting empty');
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        this.#hostLog.debug('alerts-file-missing', error, 'No fired-alerts file yet');
+      else
+        this.#hostLog.warn('alerts-file-unreadable', error, 'The fired-alerts file could not be read: starting empty');
     }
     this.#prune();
   }
@@ -235,7 +237,14 @@ export class AlertEngine {
     return memory;
   }
 
-  #windowCandidates(accountId: string, memory: AccountMemory, me: Me, balance: Balance, catalog: Catalog, now: Date): Candidate[] {
+  #windowCandidates(
+    accountId: string,
+    memory: AccountMemory,
+    me: Me,
+    balance: Balance,
+    catalog: Catalog,
+    now: Date,
+  ): Candidate[] {
     const found: Candidate[] = [];
     const listed = new Set<string>();
     for (const window of balance.unlimited) {
@@ -302,16 +311,36 @@ function reached(used: number, allocation: number, percent: number): boolean {
   return used * 100 >= percent * allocation;
 }
 
-function thresholdCandidates(accountId: string, me: Me, balance: Balance, catalog: Catalog, thresholds: readonly number[], now: Date): Candidate[] {
+function thresholdCandidates(
+  accountId: string,
+  me: Me,
+  balance: Balance,
+  catalog: Catalog,
+  thresholds: readonly number[],
+  now: Date,
+): Candidate[] {
   const found: Candidate[] = [];
   const zone = me.timeZone;
-  const add = (balanceName: 'free' | 'subscription' | 'generations', periodEnd: string, used: number, allocation: number, text: (percent: number) => { title: string; body: string }) => {
+  const add = (
+    balanceName: 'free' | 'subscription' | 'generations',
+    periodEnd: string,
+    used: number,
+    allocation: number,
+    text: (percent: number) => { title: string; body: string },
+  ) => {
     if (allocation <= 0) return;
     const group = `threshold:${accountId}:${balanceName}:${periodEnd}`;
     for (const percent of thresholds) {
       if (!reached(used, allocation, percent)) continue;
       const fact: AlertFact = { kind: 'used', balance: balanceName, percent, periodEnd, asOf: balance.asOf };
-      found.push({ id: `threshold:${accountId}:${balanceName}:${percent}:${periodEnd}`, kind: 'threshold', group, rank: percent, fact, ...text(percent) });
+      found.push({
+        id: `threshold:${accountId}:${balanceName}:${percent}:${periodEnd}`,
+        kind: 'threshold',
+        group,
+        rank: percent,
+        fact,
+        ...text(percent),
+      });
     }
   };
 
@@ -322,8 +351,14 @@ function thresholdCandidates(accountId: string, me: Me, balance: Balance, catalo
       const { used, limit, resetsAt } = generations;
       add('generations', resetsAt, used, limit, (percent) =>
         percent >= 100
-          ? { title: 'Monthly generation limit reached', body: `All ${plural(limit, 'generation')} of this month are used; the count resets on ${formatLocalDay(resetsAt, zone)}. An upgrade applies at once.` }
-          : { title: `${percent}% of this month's generations used`, body: `${formatCount(used)} of ${plural(limit, 'generation')} used; the count resets on ${formatLocalDay(resetsAt, zone)}.` },
+          ? {
+              title: 'Monthly generation limit reached',
+              body: `All ${plural(limit, 'generation')} of this month are used; the count resets on ${formatLocalDay(resetsAt, zone)}. An upgrade applies at once.`,
+            }
+          : {
+              title: `${percent}% of this month's generations used`,
+              body: `${formatCount(used)} of ${plural(limit, 'generation')} used; the count resets on ${formatLocalDay(resetsAt, zone)}.`,
+            },
       );
     }
     return found;
@@ -336,8 +371,14 @@ function thresholdCandidates(accountId: string, me: Me, balance: Balance, catalo
     const renews = formatLocalDay(subscription.expiresAt, zone);
     add('subscription', subscription.expiresAt, monthly - subscription.amount, monthly, (percent) =>
       percent >= 100
-        ? { title: "This month's credits are used up", body: `All ${plural(monthly, 'subscription credit')} are spent; they renew on ${renews}. Free and top-up credits still work.` }
-        : { title: `${percent}% of this month's credits used`, body: `${formatCount(subscription.amount)} of ${plural(monthly, 'subscription credit')} left; they renew on ${renews}.` },
+        ? {
+            title: "This month's credits are used up",
+            body: `All ${plural(monthly, 'subscription credit')} are spent; they renew on ${renews}. Free and top-up credits still work.`,
+          }
+        : {
+            title: `${percent}% of this month's credits used`,
+            body: `${formatCount(subscription.amount)} of ${plural(monthly, 'subscription credit')} left; they renew on ${renews}.`,
+          },
     );
   }
   // C2: today's free credits.
@@ -346,8 +387,14 @@ function thresholdCandidates(accountId: string, me: Me, balance: Balance, catalo
   const resets = formatLocalTimeOn(free.resetsAt, zone, now);
   add('free', free.resetsAt, daily - free.amount, daily, (percent) =>
     percent >= 100
-      ? { title: "Today's free credits are used up", body: `All ${plural(daily, 'free credit')} of today are spent; they reset at ${resets}.` }
-      : { title: `${percent}% of today's free credits used`, body: `${formatCount(free.amount)} of ${plural(daily, 'free credit')} left; they reset at ${resets}.` },
+      ? {
+          title: "Today's free credits are used up",
+          body: `All ${plural(daily, 'free credit')} of today are spent; they reset at ${resets}.`,
+        }
+      : {
+          title: `${percent}% of today's free credits used`,
+          body: `${formatCount(free.amount)} of ${plural(daily, 'free credit')} left; they reset at ${resets}.`,
+        },
   );
   return found;
 }
@@ -355,14 +402,26 @@ function thresholdCandidates(accountId: string, me: Me, balance: Balance, catalo
 function fastLimitCandidates(accountId: string, me: Me, balance: Balance, catalog: Catalog, now: Date): Candidate[] {
   const { used, limit, resetsAt } = balance.fast;
   if (limit <= 0 || used < limit) return [];
-  const unlimited = me.plan.unlimitedModels.map((u) => catalog.models.find((m) => m.id === u.modelId)).filter((m) => m !== undefined);
+  const unlimited = me.plan.unlimitedModels
+    .map((u) => catalog.models.find((m) => m.id === u.modelId))
+    .filter((m) => m !== undefined);
   const relaxed = unlimited.filter((m) => m.supportsRelaxed).map((m) => m.name);
   const waiting = unlimited.filter((m) => !m.supportsRelaxed).map((m) => m.name);
   const time = formatLocalTimeOn(resetsAt, me.timeZone, now);
   const parts = [`All ${plural(limit, 'fast generation')} of today are used; the limit resets at ${time}.`];
-  if (relaxed.length > 0) parts.push(`${relaxed.join(', ')} ${relaxed.length === 1 ? 'keeps' : 'keep'} going in the slower Relaxed queue.`);
-  if (waiting.length > 0) parts.push(`Unlimited ${waiting.join(', ')} ${waiting.length === 1 ? 'is' : 'are'} refused until then.`);
-  return [{ id: `fast-limit:${accountId}:${resetsAt}`, kind: 'fast-limit', title: 'Fast limit reached', body: parts.join(' '), fact: { kind: 'fast-used', resetsAt, asOf: balance.asOf } }];
+  if (relaxed.length > 0)
+    parts.push(`${relaxed.join(', ')} ${relaxed.length === 1 ? 'keeps' : 'keep'} going in the slower Relaxed queue.`);
+  if (waiting.length > 0)
+    parts.push(`Unlimited ${waiting.join(', ')} ${waiting.length === 1 ? 'is' : 'are'} refused until then.`);
+  return [
+    {
+      id: `fast-limit:${accountId}:${resetsAt}`,
+      kind: 'fast-limit',
+      title: 'Fast limit reached',
+      body: parts.join(' '),
+      fact: { kind: 'fast-used', resetsAt, asOf: balance.asOf },
+    },
+  ];
 }
 
 function fairUseCandidates(accountId: string, previous: Me | null, me: Me): Candidate[] {
@@ -436,9 +495,14 @@ function generationCandidate(accountId: string, generation: Generation, catalog:
 /** C8, G4: what came back. */
 export function refundText(generation: Generation): string {
   const charge = generation.charge;
-  if (charge.generations > 0) return charge.refunded ? 'The generation was given back: it does not count.' : 'It does not count against your generations.';
+  if (charge.generations > 0)
+    return charge.refunded
+      ? 'The generation was given back: it does not count.'
+      : 'It does not count against your generations.';
   if (charge.credits === 0) return 'Nothing was charged for it.';
-  const parts = charge.draws.filter((d: Draw) => d.amount > 0 && d.balance !== 'generations').map((d) => `${formatCount(d.amount)} ${d.balance}`);
+  const parts = charge.draws
+    .filter((d: Draw) => d.amount > 0 && d.balance !== 'generations')
+    .map((d) => `${formatCount(d.amount)} ${d.balance}`);
   const where = parts.length > 0 ? ` (${parts.join(', ')})` : '';
   return charge.refunded
     ? `${plural(charge.credits, 'credit')} ${charge.credits === 1 ? 'was' : 'were'} refunded${where}.`

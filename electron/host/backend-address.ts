@@ -10,8 +10,10 @@ export function normalizeBaseURL(raw: string): string {
     // Not a failure of the host: the address the user typed is answered as invalid.
     throw new BridgeFailure('invalid_request', 'The backend address is not a URL');
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new BridgeFailure('invalid_request', 'The backend address must start with http:// or https://');
-  if (url.username || url.password) throw new BridgeFailure('invalid_request', 'Put the token in the token field, not in the address');
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new BridgeFailure('invalid_request', 'The backend address must start with http:// or https://');
+  if (url.username || url.password)
+    throw new BridgeFailure('invalid_request', 'Put the token in the token field, not in the address');
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 

@@ -25,7 +25,10 @@ export const DEFAULT_BACKOFF: BackoffOptions = { firstDelayMs: 500, maxDelayMs: 
 
 /** The wait before restart attempt `attempt` (1, 2, 3 ...): doubles from the first delay, capped (a first delay above the cap is the wait). */
 export function restartDelay(attempt: number, backoff: BackoffOptions = DEFAULT_BACKOFF): number {
-  return Math.min(Math.max(backoff.maxDelayMs, backoff.firstDelayMs), backoff.firstDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.min(
+    Math.max(backoff.maxDelayMs, backoff.firstDelayMs),
+    backoff.firstDelayMs * 2 ** Math.max(0, attempt - 1),
+  );
 }
 
 /** How the process ended, in words a person reads: "it was killed (SIGKILL)", "it exited with code 1". */
@@ -145,7 +148,9 @@ export class BackendSupervisor extends EventEmitter<{ state: [SupervisorState]; 
     this.#current = null;
     this.#url = null;
     const words = describeExit(exit);
-    this.#log(`built-in backend stopped unexpectedly: ${words}${exit.stderrTail ? `; it last wrote: ${exit.stderrTail}` : ''}`);
+    this.#log(
+      `built-in backend stopped unexpectedly: ${words}${exit.stderrTail ? `; it last wrote: ${exit.stderrTail}` : ''}`,
+    );
     const healthy = Date.now() - this.#upSince >= this.#backoff.stableMs;
     const lastExit = { at: new Date().toISOString(), words, detail: exit.stderrTail || null };
     this.#schedule(healthy ? 1 : this.#state.attempt + 1, lastExit);

@@ -107,7 +107,9 @@ export class BuiltInBackend {
       ...connection,
       state: 'offline',
       error: embeddedRestartText(embedded.attempt ?? 1),
-      detail: embedded.lastExit ? `It stopped because ${embedded.lastExit.words}.${embedded.lastExit.detail ? ` It last wrote: ${embedded.lastExit.detail}` : ''}` : null,
+      detail: embedded.lastExit
+        ? `It stopped because ${embedded.lastExit.words}.${embedded.lastExit.detail ? ` It last wrote: ${embedded.lastExit.detail}` : ''}`
+        : null,
       nextRetryAt: embedded.nextAttemptAt ?? null,
       retrying: !embedded.nextAttemptAt,
     };
@@ -116,5 +118,11 @@ export class BuiltInBackend {
 
 /** The supervisor's state as the snapshot tells it. */
 function stateOf(state: SupervisorState): BuiltInState {
-  return { state: state.state, error: state.error, attempt: state.attempt, nextAttemptAt: state.nextAttemptAt, lastExit: state.lastExit };
+  return {
+    state: state.state,
+    error: state.error,
+    attempt: state.attempt,
+    nextAttemptAt: state.nextAttemptAt,
+    lastExit: state.lastExit,
+  };
 }

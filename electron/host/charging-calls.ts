@@ -27,7 +27,12 @@ export class ChargingCalls {
     const earlier = this.#calls.get(id);
     const recent = earlier && now - earlier.startedAt <= windowMs ? earlier : undefined;
     if (recent && !recent.failed) return recent.promise as Promise<T>;
-    const call: ChargingCall = { idempotencyKey: recent?.idempotencyKey ?? randomUUID(), startedAt: recent?.startedAt ?? now, promise: Promise.resolve(), failed: false };
+    const call: ChargingCall = {
+      idempotencyKey: recent?.idempotencyKey ?? randomUUID(),
+      startedAt: recent?.startedAt ?? now,
+      promise: Promise.resolve(),
+      failed: false,
+    };
     const promise = run(call.idempotencyKey);
     call.promise = promise;
     this.#calls.set(id, call);

@@ -25,7 +25,14 @@ import { hostLabel, normalizeBaseURL } from './backend-address.js';
 import { accountCallHandlers } from './account-calls.js';
 import { ChargingCalls } from './charging-calls.js';
 import { LastKnownStore } from './last-known.js';
-import { createLocalAccount, embeddedAdminToken, recoverFromDatabase, reissueLocalToken, tokenSecret, type LocalAccountStores } from './local-account.js';
+import {
+  createLocalAccount,
+  embeddedAdminToken,
+  recoverFromDatabase,
+  reissueLocalToken,
+  tokenSecret,
+  type LocalAccountStores,
+} from './local-account.js';
 import { CountingHostLog } from './host-log.js';
 import { SecretStore, type SecretCipher } from './secrets.js';
 import { SettingsStore, thresholdProblem, type StoredAccount } from './settings.js';
@@ -133,7 +140,10 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     if (this.secrets.damagedFile !== null) this.#notices.push(secretsNotice(this.secrets.damagedFile));
     this.alerts = new AlertEngine({
       log: new FiredAlertLog(join(options.dataDir, 'alerts.json'), { log: this.log }),
-      preferences: () => ({ enabled: this.settings.get('alertsEnabled'), thresholds: this.settings.get('alertThresholds') }),
+      preferences: () => ({
+        enabled: this.settings.get('alertsEnabled'),
+        thresholds: this.settings.get('alertThresholds'),
+      }),
     });
     this.history = new HistoryService({
       dataDir: options.dataDir,
@@ -151,7 +161,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   async start(): Promise<void> {
     this.#stopped = false;
     const accounts = this.settings.accounts();
-    const needsEmbedded = this.options.embedded !== false && (accounts.length === 0 || accounts.some((a) => a.kind === 'embedded'));
+    const needsEmbedded =
+      this.options.embedded !== false && (accounts.length === 0 || accounts.some((a) => a.kind === 'embedded'));
     // The built-in backend's process is spawned first: it boots (most of a cold start) while the history opens here,
     // after a turn of the event loop (opening it blocks, and a web server started alongside answers its page first).
     const embedded = needsEmbedded ? this.startEmbedded() : Promise.resolve();
@@ -176,9 +187,20 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       const url = await this.#builtIn.start(adminToken);
       let local = this.settings.accounts().find((a) => a.kind === 'embedded');
       const stores = { settings: this.settings, secrets: this.secrets, notices: this.#notices };
-      if (local && this.secrets.read(tokenSecret(local.id)).state !== 'ok') local = await reissueLocalToken(stores, url, adminToken, local);
-      if (!local && hadDatabase && this.#notices.length > 0) local = await this.#recoverFromDatabase(stores, url, adminToken);
-      if (!local) local = await createLocalAccount(stores, url, adminToken, this.options.localAccount ?? { name: 'My account', timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC' });
+      if (local && this.secrets.read(tokenSecret(local.id)).state !== 'ok')
+        local = await reissueLocalToken(stores, url, adminToken, local);
+      if (!local && hadDatabase && this.#notices.length > 0)
+        local = await this.#recoverFromDatabase(stores, url, adminToken);
+      if (!local)
+        local = await createLocalAccount(
+          stores,
+          url,
+          adminToken,
+          this.options.localAccount ?? {
+            name: 'My account',
+            timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+          },
+        );
       this.#connect(local, url);
       this.#builtIn.onRestarted((restartedURL) => this.#embeddedRestarted(restartedURL));
     } catch (error) {
@@ -232,7 +254,13 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
             live?.connection ??
             (problem
               ? { state: 'offline' as const, since: this.#startedAt, dataAsOf: null, error: problem, nextRetryAt: null }
-              : { state: 'connecting' as const, since: this.#startedAt, dataAsOf: null, error: null, nextRetryAt: null });
+              : {
+                  state: 'connecting' as const,
+                  since: this.#startedAt,
+                  dataAsOf: null,
+                  error: null,
+                  nextRetryAt: null,
+                });
           const shown = account.kind === 'embedded' ? this.#builtIn.whileRestarting(connection) : connection;
           return cached && shown.dataAsOf === null ? { ...shown, dataAsOf: cached.dataAsOf } : shown;
         })(),
@@ -244,7 +272,9 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       };
     });
     const storedSelection = this.settings.get('selectedAccountId');
-    const selectedAccountId = accounts.some((a) => a.id === storedSelection) ? storedSelection : (accounts[0]?.id ?? null);
+    const selectedAccountId = accounts.some((a) => a.id === storedSelection)
+      ? storedSelection
+      : (accounts[0]?.id ?? null);
     return {
       accounts,
       selectedAccountId,
@@ -275,13 +305,16 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
         const problem = thresholdProblem(patch.alertThresholds);
         if (problem) throw new BridgeFailure('invalid_request', problem);
       }
-      const cacheLimitChanged = patch.cacheLimitBytes !== undefined && patch.cacheLimitBytes !== this.settings.get('cacheLimitBytes');
+      const cacheLimitChanged =
+        patch.cacheLimitBytes !== undefined && patch.cacheLimitBytes !== this.settings.get('cacheLimitBytes');
       this.settings.updatePreferences(patch);
       // A smaller cache evicts at once (in the background: the answer does not wait for the files).
       if (cacheLimitChanged) {
         void Promise.resolve()
           .then(() => this.history.cacheLimitChanged())
-          .catch((error: unknown) => this.log.warn('cache-evict', error, 'Evicting after a smaller cache limit failed'));
+          .catch((error: unknown) =>
+            this.log.warn('cache-evict', error, 'Evicting after a smaller cache limit failed'),
+          );
       }
       return this.#publish();
     },
@@ -334,7 +367,9 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       if (!this.options.saveOutput) return { savedTo: null };
       const file = await this.history.openMedia(accountId, outputId, 'full');
       if (!file) throw new BridgeFailure('not_found', 'This output is not on this computer and cannot be fetched now');
-      return { savedTo: await this.options.saveOutput({ ...file, suggestedName: `${outputId}${extensionOf(file.mime)}` }) };
+      return {
+        savedTo: await this.options.saveOutput({ ...file, suggestedName: `${outputId}${extensionOf(file.mime)}` }),
+      };
     },
   });
 
@@ -352,8 +387,13 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
         } catch (error) {
           if (!isApiError(error) || (error.code !== 'network_error' && error.status < 500)) throw error;
           const accountId = (input as { accountId?: unknown } | null)?.accountId;
-          const account = typeof accountId === 'string' ? this.settings.accounts().find((a) => a.id === accountId) : undefined;
-          throw new BridgeFailure(error.code === 'network_error' ? 'unavailable' : 'backend_error', this.#failureText(account, error.message), { apiCode: error.code });
+          const account =
+            typeof accountId === 'string' ? this.settings.accounts().find((a) => a.id === accountId) : undefined;
+          throw new BridgeFailure(
+            error.code === 'network_error' ? 'unavailable' : 'backend_error',
+            this.#failureText(account, error.message),
+            { apiCode: error.code },
+          );
         }
       };
     }
@@ -382,16 +422,29 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       me = await client.me();
     } catch (error) {
       if (!isApiError(error)) throw error;
-      if (error.code === 'unauthorized') throw new BridgeFailure('invalid_request', `The token was not accepted by ${host}`, { apiCode: error.code });
+      if (error.code === 'unauthorized')
+        throw new BridgeFailure('invalid_request', `The token was not accepted by ${host}`, { apiCode: error.code });
       if (error.code === 'network_error') {
         const failure = plainFailure(error.message, `the backend at ${host}`);
-        throw new BridgeFailure('unavailable', `${failure.text} Check the address and that the backend is running.`, { apiCode: error.code });
+        throw new BridgeFailure('unavailable', `${failure.text} Check the address and that the backend is running.`, {
+          apiCode: error.code,
+        });
       }
-      throw new BridgeFailure('backend_error', `${host} did not answer like a Creator Companion backend (${error.message})`, { apiCode: error.code });
+      throw new BridgeFailure(
+        'backend_error',
+        `${host} did not answer like a Creator Companion backend (${error.message})`,
+        { apiCode: error.code },
+      );
     }
     const duplicate = this.settings
       .accounts()
-      .find((a) => a.remoteId === me.id && (a.kind === 'remote' ? a.baseURL === baseURL : this.embeddedURL !== null && normalizeBaseURL(this.embeddedURL) === baseURL));
+      .find(
+        (a) =>
+          a.remoteId === me.id &&
+          (a.kind === 'remote'
+            ? a.baseURL === baseURL
+            : this.embeddedURL !== null && normalizeBaseURL(this.embeddedURL) === baseURL),
+      );
     if (duplicate) throw new BridgeFailure('invalid_request', `${me.name} on ${host} is already signed in`);
 
     const account: StoredAccount = {
@@ -429,7 +482,11 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
       await this.#builtIn.turnOff();
     }
     const snapshot = this.#publish();
-    if (historyError && !this.#historyProblem) throw new BridgeFailure('internal_error', `The account was removed, but its offline history could not be deleted: ${historyError.message}`);
+    if (historyError && !this.#historyProblem)
+      throw new BridgeFailure(
+        'internal_error',
+        `The account was removed, but its offline history could not be deleted: ${historyError.message}`,
+      );
     return snapshot;
   }
 
@@ -442,7 +499,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   #client(accountId: string): CompanionClient {
     this.#account(accountId);
     const connection = this.#connections.get(accountId);
-    if (!connection) throw new BridgeFailure('unavailable', this.#tokenProblems.get(accountId) ?? 'This account is not connected');
+    if (!connection)
+      throw new BridgeFailure('unavailable', this.#tokenProblems.get(accountId) ?? 'This account is not connected');
     return connection.client;
   }
 
@@ -453,11 +511,19 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
   // ---- embedded backend ----------------------------------------------------------------------------------------
 
   /** Both files that named the built-in account were damaged: its database still has it, unless it cannot be asked. */
-  async #recoverFromDatabase(stores: LocalAccountStores, url: string, adminToken: string): Promise<StoredAccount | undefined> {
+  async #recoverFromDatabase(
+    stores: LocalAccountStores,
+    url: string,
+    adminToken: string,
+  ): Promise<StoredAccount | undefined> {
     try {
       return await recoverFromDatabase(stores, url, adminToken);
     } catch (error) {
-      this.log.warn('local-account-recovery', error, 'The built-in backend could not list its accounts: a new account is made');
+      this.log.warn(
+        'local-account-recovery',
+        error,
+        'The built-in backend could not list its accounts: a new account is made',
+      );
       this.#notices.push(lostLocalNotice());
       return undefined;
     }
@@ -481,7 +547,13 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     this.#tokenProblems.delete(account.id);
     if (!baseURL) return;
     this.#tokens.set(account.id, token.value);
-    const connection = new AccountConnection({ baseURL, token: token.value, place: this.#placeOf(account), log: this.log, ...this.options.connection });
+    const connection = new AccountConnection({
+      baseURL,
+      token: token.value,
+      place: this.#placeOf(account),
+      log: this.log,
+      ...this.options.connection,
+    });
     connection.on('change', () => {
       this.#observeForAlerts(account.id);
       this.#schedulePublish();
@@ -489,7 +561,9 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     connection.on('live', () => this.#requestSync(account.id));
     connection.on('generation', (generation) => {
       this.#requestSync(account.id);
-      this.#emitAlerts(this.alerts.observeGeneration(account.id, this.#alertLabel(account.id), generation, connection.state.catalog));
+      this.#emitAlerts(
+        this.alerts.observeGeneration(account.id, this.#alertLabel(account.id), generation, connection.state.catalog),
+      );
     });
     this.#connections.set(account.id, connection);
     connection.start();
@@ -546,7 +620,14 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     const state = connection.state;
     const backendNow = backendTime(state.balance, state.balanceReceivedAt);
     this.#emitAlerts(
-      this.alerts.observeAccount({ accountId, label: this.#alertLabel(accountId), me: state.me, balance: state.balance, catalog: state.catalog, backendNow }),
+      this.alerts.observeAccount({
+        accountId,
+        label: this.#alertLabel(accountId),
+        me: state.me,
+        balance: state.balance,
+        catalog: state.catalog,
+        backendNow,
+      }),
     );
     // A window entering its last hour, or ending, comes with no event: look again then.
     const previous = this.#alertTimers.get(accountId);
@@ -582,9 +663,14 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const name of Object.keys(historyMethods) as Array<keyof HistoryHandlers>) {
       handlers[name] = async (input) => {
-        const handler = (this.history.handlers as Partial<Record<keyof HistoryHandlers, (input: unknown) => Promise<unknown>>>)[name];
+        const handler = (
+          this.history.handlers as Partial<Record<keyof HistoryHandlers, (input: unknown) => Promise<unknown>>>
+        )[name];
         if (typeof handler !== 'function') {
-          throw new BridgeFailure('unavailable', `The offline history cannot answer ${name} yet${this.#historyProblem ? ` (${this.#historyProblem})` : ''}`);
+          throw new BridgeFailure(
+            'unavailable',
+            `The offline history cannot answer ${name} yet${this.#historyProblem ? ` (${this.#historyProblem})` : ''}`,
+          );
         }
         return handler.call(this.history.handlers, input);
       };
@@ -606,7 +692,8 @@ export class CompanionHost extends EventEmitter<{ snapshot: [HostSnapshot]; aler
     const snapshot = this.snapshot();
     for (const [accountId, connection] of this.#connections) {
       const { me, balance, catalog, connection: link } = connection.state;
-      if (balance && link.dataAsOf) this.#lastKnown.remember(accountId, { me, balance, catalog: catalog ?? null, dataAsOf: link.dataAsOf });
+      if (balance && link.dataAsOf)
+        this.#lastKnown.remember(accountId, { me, balance, catalog: catalog ?? null, dataAsOf: link.dataAsOf });
     }
     this.emit('snapshot', snapshot);
     return snapshot;
@@ -635,4 +722,3 @@ const EXTENSIONS: Record<string, string> = {
 function extensionOf(mime: string): string {
   return EXTENSIONS[mime.split(';')[0]!.trim().toLowerCase()] ?? '';
 }
-

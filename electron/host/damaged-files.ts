@@ -9,7 +9,10 @@ import type { FileNotice } from '../../shared/bridge.js';
 
 /** `settings.json` -> `settings.json.damaged-2026-12-04T20-30-00Z` (no colons: some file systems refuse them). */
 export function damagedName(file: string, now: Date): string {
-  const base = `${file}.damaged-${now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}`;
+  const base = `${file}.damaged-${now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-')}`;
   // A second damage within the same second must not replace the first one's copy.
   let name = base;
   for (let n = 2; existsSync(name); n += 1) name = `${base}-${n}`;

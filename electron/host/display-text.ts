@@ -18,6 +18,8 @@ export function plural(count: number, one: string, many = `${one}s`): string {
 function zoneOrUTC(zone: string | undefined): string {
   if (!zone) return 'UTC';
   try {
+    // Constructing the format is the check: it throws on a zone this runtime does not know.
+    // oxlint-disable-next-line no-new
     new Intl.DateTimeFormat('en-GB', { timeZone: zone });
     return zone;
   } catch {
@@ -27,12 +29,22 @@ function zoneOrUTC(zone: string | undefined): string {
 
 /** "00:00", "14:30": the time of day of an instant in a zone. */
 export function formatLocalTime(iso: string, zone: string | undefined): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: zoneOrUTC(zone), hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone: zoneOrUTC(zone),
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(iso));
 }
 
 /** The calendar day of an instant in a zone, as 2026-12-03. */
 function localDate(at: Date, zone: string | undefined): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zoneOrUTC(zone), year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: zoneOrUTC(zone),
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
 }
 
 /**
@@ -43,13 +55,20 @@ export function formatLocalTimeOn(iso: string, zone: string | undefined, now: Da
   const time = formatLocalTime(iso, zone);
   const at = new Date(iso);
   if (localDate(at, zone) === localDate(now, zone)) return time;
-  const day = new Intl.DateTimeFormat('en-GB', { timeZone: zoneOrUTC(zone), weekday: 'short', day: 'numeric', month: 'short' }).format(at);
+  const day = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zoneOrUTC(zone),
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+  }).format(at);
   return `${time} on ${day}`;
 }
 
 /** "12 Apr": the day of an instant in a zone. */
 export function formatLocalDay(iso: string, zone: string | undefined): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone: zoneOrUTC(zone), day: 'numeric', month: 'short' }).format(new Date(iso));
+  return new Intl.DateTimeFormat('en-GB', { timeZone: zoneOrUTC(zone), day: 'numeric', month: 'short' }).format(
+    new Date(iso),
+  );
 }
 
 export function modelName(catalog: Catalog | null, modelId: string): string {
@@ -83,9 +102,14 @@ export interface TrayStatus {
 
 export function trayStatus(snapshot: HostSnapshot): TrayStatus {
   const accounts = snapshot.accounts.map((account) => {
-    const line = balanceLine(account.me, account.balance) ?? (account.connection.state === 'offline' ? 'offline' : 'connecting…');
+    const line =
+      balanceLine(account.me, account.balance) ?? (account.connection.state === 'offline' ? 'offline' : 'connecting…');
     const stale = account.balance && account.connection.state === 'offline' ? ' (offline)' : '';
-    return { id: account.id, line: `${account.label}: ${line}${stale}`, selected: account.id === snapshot.selectedAccountId };
+    return {
+      id: account.id,
+      line: `${account.label}: ${line}${stale}`,
+      selected: account.id === snapshot.selectedAccountId,
+    };
   });
   const selected = snapshot.accounts.find((a) => a.id === snapshot.selectedAccountId) ?? snapshot.accounts[0];
   const summary = selected ? balanceLine(selected.me, selected.balance) : null;
@@ -100,14 +124,30 @@ export interface PlainFailure {
 
 /** The causes a person can act on, from the technical message of a failed request or stream. */
 const CAUSES: Array<{ pattern: RegExp; words: (place: string) => string }> = [
-  { pattern: /ECONNREFUSED|ECONNRESET.*connect|cannot connect/i, words: (place) => `Can't reach ${place}: it isn't answering.` },
-  { pattern: /ENOTFOUND|EAI_AGAIN/i, words: (place) => `Can't find ${place}: check its address and this computer's network.` },
+  {
+    pattern: /ECONNREFUSED|ECONNRESET.*connect|cannot connect/i,
+    words: (place) => `Can't reach ${place}: it isn't answering.`,
+  },
+  {
+    pattern: /ENOTFOUND|EAI_AGAIN/i,
+    words: (place) => `Can't find ${place}: check its address and this computer's network.`,
+  },
   { pattern: /ETIMEDOUT|timeout|timed out/i, words: (place) => `${capitalized(place)} is taking too long to answer.` },
   { pattern: /went silent/i, words: (place) => `${capitalized(place)} stopped sending updates.` },
-  { pattern: /ECONNRESET|socket hang up|stream broke|closed the event stream|EPIPE/i, words: (place) => `The connection to ${place} was cut.` },
-  { pattern: /HTTP 401|unauthori[sz]ed/i, words: (place) => `${capitalized(place)} no longer accepts this account's token: remove the account and sign in again.` },
+  {
+    pattern: /ECONNRESET|socket hang up|stream broke|closed the event stream|EPIPE/i,
+    words: (place) => `The connection to ${place} was cut.`,
+  },
+  {
+    pattern: /HTTP 401|unauthori[sz]ed/i,
+    words: (place) =>
+      `${capitalized(place)} no longer accepts this account's token: remove the account and sign in again.`,
+  },
   { pattern: /HTTP 5\d\d|internal server error/i, words: (place) => `${capitalized(place)} had a problem answering.` },
-  { pattern: /ENETUNREACH|EHOSTUNREACH|network/i, words: (place) => `Can't reach ${place}: check this computer's network.` },
+  {
+    pattern: /ENETUNREACH|EHOSTUNREACH|network/i,
+    words: (place) => `Can't reach ${place}: check this computer's network.`,
+  },
 ];
 
 /**

@@ -29,10 +29,14 @@ export function nodeLauncher(entry: string, nodeArgs: string[] = []): BackendLau
   return (args, env) =>
     // --exit-with-parent: the backend watches its standard input, a pipe that closes when this process dies for any
     // reason (even SIGKILL), so a crashed app never leaves its backend running.
-    spawn(process.execPath, ['--disable-warning=ExperimentalWarning', ...nodeArgs, entry, ...args, '--exit-with-parent'], {
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    spawn(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', ...nodeArgs, entry, ...args, '--exit-with-parent'],
+      {
+        env: { ...process.env, ...env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
 }
 
 export interface EmbeddedBackendOptions {
@@ -62,7 +66,14 @@ export class EmbeddedBackend {
   }
 
   async start(): Promise<string> {
-    const args = ['--port', String(this.options.port ?? 0), '--data', this.options.dataDir, '--log-file', `${this.options.dataDir}/logs/backend.log`];
+    const args = [
+      '--port',
+      String(this.options.port ?? 0),
+      '--data',
+      this.options.dataDir,
+      '--log-file',
+      `${this.options.dataDir}/logs/backend.log`,
+    ];
     if (this.options.testClock) args.push('--test-clock', this.options.testClock);
     // The admin token goes through the child's environment, which only its owner can read: a command line is shown
     // to every local user by `ps`.
@@ -92,7 +103,10 @@ export class EmbeddedBackend {
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('the embedded backend did not start in time')), this.options.startTimeoutMs ?? 20_000);
+      timer = setTimeout(
+        () => reject(new Error('the embedded backend did not start in time')),
+        this.options.startTimeoutMs ?? 20_000,
+      );
     });
     try {
       this.#url = await Promise.race([listening, exited, timeout]);

@@ -38,12 +38,18 @@ function reasonOf(error: unknown, signal: AbortSignal): string {
 /** Reads the stream until it ends; always rejects (the server closed, the network failed, or the signal aborted). */
 export async function readEventStream(options: EventStreamOptions): Promise<never> {
   const url = new URL(options.url);
-  const headers: Record<string, string> = { authorization: `Bearer ${options.token}`, accept: 'text/event-stream', 'cache-control': 'no-store' };
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${options.token}`,
+    accept: 'text/event-stream',
+    'cache-control': 'no-store',
+  };
   if (options.lastEventId) headers['last-event-id'] = options.lastEventId;
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const response = await new Promise<IncomingMessage>((resolve, reject) => {
     const request = send(url, { method: 'GET', headers, agent: false, signal: options.signal }, resolve);
-    request.on('error', (error) => reject(new EventStreamError(`cannot connect: ${reasonOf(error, options.signal)}`, null)));
+    request.on('error', (error) =>
+      reject(new EventStreamError(`cannot connect: ${reasonOf(error, options.signal)}`, null)),
+    );
     request.end();
   });
   const status = response.statusCode ?? 0;

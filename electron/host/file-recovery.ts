@@ -20,21 +20,36 @@ export const LOCAL_TOKEN_PREFIX = 'account-token:local-';
 export function settingsNotice(damage: SettingsDamage, recoveredLocal: boolean): FileNotice {
   const kept = damage.aside ? ` The damaged file is kept as ${shortName(damage.aside)}.` : '';
   if (damage.kind === 'partly-unreadable') {
-    const dropped = damage.droppedAccounts === 1 ? '1 account entry could not be read and was left out' : `${damage.droppedAccounts} account entries could not be read and were left out`;
-    return notice('settings-damaged', `Part of your settings file could not be read: ${damage.droppedAccounts > 0 ? dropped : 'the damaged parts were reset'}; everything else was kept.${kept}`);
+    const dropped =
+      damage.droppedAccounts === 1
+        ? '1 account entry could not be read and was left out'
+        : `${damage.droppedAccounts} account entries could not be read and were left out`;
+    return notice(
+      'settings-damaged',
+      `Part of your settings file could not be read: ${damage.droppedAccounts > 0 ? dropped : 'the damaged parts were reset'}; everything else was kept.${kept}`,
+    );
   }
   const local = recoveredLocal ? ' Your account on this computer was found again with its data.' : '';
-  return notice('settings-damaged', `Your settings file could not be read, so your settings are back to their defaults.${local} Accounts on other backends need to be signed in to again.${kept}`);
+  return notice(
+    'settings-damaged',
+    `Your settings file could not be read, so your settings are back to their defaults.${local} Accounts on other backends need to be signed in to again.${kept}`,
+  );
 }
 
 export function secretsNotice(aside: string | null): FileNotice {
   const kept = aside ? ` The damaged file is kept as ${shortName(aside)}.` : '';
-  return notice('secrets-damaged', `The file with your saved sign-in tokens could not be read. Your account on this computer keeps its data and gets a new token; accounts on other backends need to be signed in to again.${kept}`);
+  return notice(
+    'secrets-damaged',
+    `The file with your saved sign-in tokens could not be read. Your account on this computer keeps its data and gets a new token; accounts on other backends need to be signed in to again.${kept}`,
+  );
 }
 
 export function historyNotice(aside: string | null): FileNotice {
   const kept = aside ? ` The damaged file is kept as ${shortName(aside)}.` : '';
-  return notice('history-damaged', `The offline history could not be opened, so a new one was started; it is filled again from your backends as they connect.${kept}`);
+  return notice(
+    'history-damaged',
+    `The offline history could not be opened, so a new one was started; it is filled again from your backends as they connect.${kept}`,
+  );
 }
 
 /** Both files that named the built-in account were lost and its database could not be asked: a new account is made, and said so. */
@@ -51,14 +66,23 @@ export function recoverLocalAccount(settings: SettingsStore, secrets: SecretStor
   const name = secrets.names().find((n) => n.startsWith(LOCAL_TOKEN_PREFIX));
   if (!name) return false;
   const remoteId = name.slice(LOCAL_TOKEN_PREFIX.length);
-  const account: StoredAccount = { id: `local-${remoteId}`, label: 'My account', kind: 'embedded', baseURL: null, remoteId };
+  const account: StoredAccount = {
+    id: `local-${remoteId}`,
+    label: 'My account',
+    kind: 'embedded',
+    baseURL: null,
+    remoteId,
+  };
   settings.upsertAccount(account);
   if (!settings.get('selectedAccountId')) settings.set('selectedAccountId', account.id);
   return true;
 }
 
 /** Opens the history; when its store cannot be opened, sets it aside and opens a fresh one. */
-export async function openHistory(history: { start(): Promise<void>; storePath: string }, log: HostLog): Promise<FileNotice | null> {
+export async function openHistory(
+  history: { start(): Promise<void>; storePath: string },
+  log: HostLog,
+): Promise<FileNotice | null> {
   try {
     await history.start();
     return null;

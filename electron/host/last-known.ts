@@ -7,7 +7,12 @@ import Conf from 'conf';
 import { Balance, Catalog, Me } from '../../shared/api.js';
 import { z } from 'zod';
 
-const Entry = z.object({ me: Me.nullable(), balance: Balance.nullable(), catalog: Catalog.nullable(), dataAsOf: z.string() });
+const Entry = z.object({
+  me: Me.nullable(),
+  balance: Balance.nullable(),
+  catalog: Catalog.nullable(),
+  dataAsOf: z.string(),
+});
 export type LastKnownEntry = z.infer<typeof Entry>;
 
 export class LastKnownStore {
@@ -16,7 +21,11 @@ export class LastKnownStore {
   #timer: NodeJS.Timeout | null = null;
 
   constructor(dataDir: string) {
-    this.#conf = new Conf<Record<string, unknown>>({ cwd: dataDir, configName: 'last-known', clearInvalidConfig: true });
+    this.#conf = new Conf<Record<string, unknown>>({
+      cwd: dataDir,
+      configName: 'last-known',
+      clearInvalidConfig: true,
+    });
     for (const [accountId, value] of Object.entries(this.#conf.store)) {
       const parsed = Entry.safeParse(value);
       if (parsed.success) this.#entries.set(accountId, parsed.data);

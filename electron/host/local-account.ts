@@ -41,7 +41,12 @@ export function embeddedAdminToken(secrets: SecretStore, fixed: string | undefin
  * The built-in account lost its token (the secrets file was damaged) while its database is still there: its backend
  * gives the same account a new token. Only when the backend no longer has the account is a new one made.
  */
-export async function reissueLocalToken(stores: LocalAccountStores, url: string, adminToken: string, local: StoredAccount): Promise<StoredAccount | undefined> {
+export async function reissueLocalToken(
+  stores: LocalAccountStores,
+  url: string,
+  adminToken: string,
+  local: StoredAccount,
+): Promise<StoredAccount | undefined> {
   if (!local.remoteId) return undefined;
   const admin = createCompanionClient({ baseURL: url, token: adminToken });
   try {
@@ -50,7 +55,12 @@ export async function reissueLocalToken(stores: LocalAccountStores, url: string,
     return local;
   } catch (error) {
     if ((error as { status?: number }).status !== 404) throw error;
-    stores.notices.push(notice('local-account-missing', 'The built-in backend no longer has your account on this computer, so a new one was made.'));
+    stores.notices.push(
+      notice(
+        'local-account-missing',
+        'The built-in backend no longer has your account on this computer, so a new one was made.',
+      ),
+    );
     return undefined;
   }
 }
@@ -73,22 +83,47 @@ async function databaseAccounts(url: string, adminToken: string): Promise<AdminA
  * in it (the earliest, when there are several) is taken back with a new token, and the user is told. Undefined when
  * the database has no account.
  */
-export async function recoverFromDatabase(stores: LocalAccountStores, url: string, adminToken: string): Promise<StoredAccount | undefined> {
+export async function recoverFromDatabase(
+  stores: LocalAccountStores,
+  url: string,
+  adminToken: string,
+): Promise<StoredAccount | undefined> {
   const accounts = await databaseAccounts(url, adminToken);
   const earliest = accounts[0];
   if (!earliest) return undefined;
   const admin = createCompanionClient({ baseURL: url, token: adminToken });
   const { token } = await admin.admin.issueToken(earliest.id);
-  const stored = adopt(stores, { id: `local-${earliest.id}`, label: earliest.name, kind: 'embedded', baseURL: null, remoteId: earliest.id }, token);
-  const which = accounts.length > 1 ? ` The built-in backend had ${accounts.length} accounts; the earliest, “${earliest.name}”, is the one shown.` : '';
-  stores.notices.push(notice('local-account-recovered', `Your account on this computer was found again in the built-in backend’s database, with its history, and given a new token.${which}`));
+  const stored = adopt(
+    stores,
+    { id: `local-${earliest.id}`, label: earliest.name, kind: 'embedded', baseURL: null, remoteId: earliest.id },
+    token,
+  );
+  const which =
+    accounts.length > 1
+      ? ` The built-in backend had ${accounts.length} accounts; the earliest, “${earliest.name}”, is the one shown.`
+      : '';
+  stores.notices.push(
+    notice(
+      'local-account-recovered',
+      `Your account on this computer was found again in the built-in backend’s database, with its history, and given a new token.${which}`,
+    ),
+  );
   return stored;
 }
 
-export async function createLocalAccount(stores: LocalAccountStores, url: string, adminToken: string, local: { name: string; timeZone: string }): Promise<StoredAccount> {
+export async function createLocalAccount(
+  stores: LocalAccountStores,
+  url: string,
+  adminToken: string,
+  local: { name: string; timeZone: string },
+): Promise<StoredAccount> {
   const admin = createCompanionClient({ baseURL: url, token: adminToken });
   const { account, token } = await admin.admin.createAccount(local);
-  return adopt(stores, { id: `local-${account.id}`, label: account.name, kind: 'embedded', baseURL: null, remoteId: account.id }, token);
+  return adopt(
+    stores,
+    { id: `local-${account.id}`, label: account.name, kind: 'embedded', baseURL: null, remoteId: account.id },
+    token,
+  );
 }
 
 /** Keeps the account as the built-in one (replacing any other) with its token, selected when nothing else is. */

@@ -40,7 +40,10 @@ export function parseMediaPath(path: string): { accountId: string; outputId: str
 }
 
 /** The answer for a file, honouring one `Range`; null when the file is gone. */
-export async function mediaAnswer(file: MediaFile, options: { range?: string | undefined; head?: boolean; headers?: Record<string, string> } = {}): Promise<MediaAnswer | null> {
+export async function mediaAnswer(
+  file: MediaFile,
+  options: { range?: string | undefined; head?: boolean; headers?: Record<string, string> } = {},
+): Promise<MediaAnswer | null> {
   const info = await stat(file.path).catch(() => null);
   if (!info?.isFile()) return null;
   const headers: Record<string, string> = {
@@ -52,17 +55,26 @@ export async function mediaAnswer(file: MediaFile, options: { range?: string | u
   };
   if (options.range) {
     const ranges = rangeParser(info.size, options.range, { combine: true });
-    if (ranges === -1) return { status: 416, headers: { ...headers, 'content-range': `bytes */${info.size}` }, body: null };
+    if (ranges === -1)
+      return { status: 416, headers: { ...headers, 'content-range': `bytes */${info.size}` }, body: null };
     if (ranges !== -2 && ranges.type === 'bytes' && ranges.length === 1) {
       const { start, end } = ranges[0]!;
       return {
         status: 206,
-        headers: { ...headers, 'content-range': `bytes ${start}-${end}/${info.size}`, 'content-length': String(end - start + 1) },
+        headers: {
+          ...headers,
+          'content-range': `bytes ${start}-${end}/${info.size}`,
+          'content-length': String(end - start + 1),
+        },
         body: options.head ? null : createReadStream(file.path, { start, end }),
       };
     }
   }
-  return { status: 200, headers: { ...headers, 'content-length': String(info.size) }, body: options.head ? null : createReadStream(file.path) };
+  return {
+    status: 200,
+    headers: { ...headers, 'content-length': String(info.size) },
+    body: options.head ? null : createReadStream(file.path),
+  };
 }
 
 /** Where media come from: the HistoryService's `openMedia` (the file, fetched into the cache first if it can be). */
@@ -74,10 +86,15 @@ export interface MediaSource {
  * The handler of `companion-media://media/<accountId>/<outputId>/<thumb|full>` (Electron's protocol.handle): 404 for
  * anything else or an output that cannot be had.
  */
-export function createMediaFetchHandler(source: MediaSource, headers: Record<string, string> = {}): (request: Request) => Promise<Response> {
-  const notFound = () => new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+export function createMediaFetchHandler(
+  source: MediaSource,
+  headers: Record<string, string> = {},
+): (request: Request) => Promise<Response> {
+  const notFound = () =>
+    new Response('Not found', { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' } });
   return async (request) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return new Response('Method not allowed', { status: 405 });
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return new Response('Method not allowed', { status: 405 });
     let url: URL;
     try {
       url = new URL(request.url);
@@ -92,7 +109,13 @@ export function createMediaFetchHandler(source: MediaSource, headers: Record<str
     } catch (error) {
       return new Response(`The output cannot be had now: ${(error as Error).message}`, { status: 503 });
     }
-    const answer = file && (await mediaAnswer(file, { range: request.headers.get('range') ?? undefined, head: request.method === 'HEAD', headers }));
+    const answer =
+      file &&
+      (await mediaAnswer(file, {
+        range: request.headers.get('range') ?? undefined,
+        head: request.method === 'HEAD',
+        headers,
+      }));
     if (!answer) return notFound();
     const body = answer.body ? (Readable.toWeb(answer.body) as ReadableStream<Uint8Array>) : null;
     return new Response(body, { status: answer.status, headers: answer.headers });

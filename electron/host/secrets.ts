@@ -23,7 +23,8 @@ interface StoredSecret {
   value: string;
 }
 
-export type SecretRead = { state: 'ok'; value: string } | { state: 'missing' } | { state: 'unreadable'; reason: string };
+export type SecretRead =
+  { state: 'ok'; value: string } | { state: 'missing' } | { state: 'unreadable'; reason: string };
 
 const CONFIG_NAME = 'secrets';
 
@@ -37,7 +38,13 @@ export class SecretStore {
   constructor(dataDir: string, cipher: SecretCipher | null = null, log: HostLog = silentHostLog()) {
     this.#cipher = cipher;
     this.#log = log;
-    const open = () => new Conf<Record<string, StoredSecret>>({ cwd: dataDir, configName: CONFIG_NAME, configFileMode: 0o600, clearInvalidConfig: false });
+    const open = () =>
+      new Conf<Record<string, StoredSecret>>({
+        cwd: dataDir,
+        configName: CONFIG_NAME,
+        configFileMode: 0o600,
+        clearInvalidConfig: false,
+      });
     let damaged: string | null = null;
     let conf: Conf<Record<string, StoredSecret>>;
     try {
@@ -118,5 +125,10 @@ export class SecretStore {
 }
 
 function isStoredSecret(value: unknown): value is StoredSecret {
-  return typeof value === 'object' && value !== null && typeof (value as StoredSecret).encrypted === 'boolean' && typeof (value as StoredSecret).value === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as StoredSecret).encrypted === 'boolean' &&
+    typeof (value as StoredSecret).value === 'string'
+  );
 }

@@ -55,7 +55,8 @@ const preferenceSchemas: { [K in keyof Preferences]: z.ZodType<Preferences[K]> }
 /** Thresholds are percents used, 1 to 100, in increasing order without repeats; the answer names what is wrong. */
 export function thresholdProblem(thresholds: readonly number[]): string | null {
   for (const [index, value] of thresholds.entries()) {
-    if (!Number.isInteger(value) || value < 1 || value > 100) return `alert thresholds are whole percents from 1 to 100 (got ${value})`;
+    if (!Number.isInteger(value) || value < 1 || value > 100)
+      return `alert thresholds are whole percents from 1 to 100 (got ${value})`;
     const previous = thresholds[index - 1];
     if (previous !== undefined && value <= previous) {
       return `alert thresholds must be in increasing order without repeats, e.g. [75, 90, 100] (got [${thresholds.join(', ')}])`;
@@ -74,7 +75,9 @@ const StoredAccountSchema = z.object({
 });
 
 /** What was wrong with the settings file at start, once it was set aside (the damaged copy's path). */
-export type SettingsDamage = { kind: 'unreadable'; aside: string | null } | { kind: 'partly-unreadable'; aside: string | null; droppedAccounts: number };
+export type SettingsDamage =
+  | { kind: 'unreadable'; aside: string | null }
+  | { kind: 'partly-unreadable'; aside: string | null; droppedAccounts: number };
 
 /** The readable part of a stored settings object: the accounts whose entries are whole; null when all of it is. */
 function readablePart(store: unknown): { data: Partial<SettingsData>; droppedAccounts: number } | null {
@@ -86,7 +89,11 @@ function readablePart(store: unknown): { data: Partial<SettingsData>; droppedAcc
   const selectionFine = selected === null || selected === undefined || typeof selected === 'string';
   if (accounts && readable.length === accounts.length && selectionFine) return null;
   return {
-    data: { ...(record as Partial<SettingsData>), accounts: readable, selectedAccountId: selectionFine ? ((selected as string | null | undefined) ?? null) : null },
+    data: {
+      ...(record as Partial<SettingsData>),
+      accounts: readable,
+      selectedAccountId: selectionFine ? ((selected as string | null | undefined) ?? null) : null,
+    },
     droppedAccounts: (accounts?.length ?? 0) - readable.length,
   };
 }
@@ -97,7 +104,14 @@ export class SettingsStore {
   readonly damage: SettingsDamage | null = null;
 
   constructor(dataDir: string, log: HostLog = silentHostLog()) {
-    const open = () => new Conf<SettingsData>({ cwd: dataDir, configName: 'settings', defaults, configFileMode: 0o600, clearInvalidConfig: false });
+    const open = () =>
+      new Conf<SettingsData>({
+        cwd: dataDir,
+        configName: 'settings',
+        defaults,
+        configFileMode: 0o600,
+        clearInvalidConfig: false,
+      });
     const file = join(dataDir, 'settings.json');
     let conf: Conf<SettingsData>;
     try {
@@ -121,7 +135,8 @@ export class SettingsStore {
     if (key in preferenceSchemas) {
       const schema = preferenceSchemas[key as keyof Preferences];
       const parsed = schema.safeParse(value);
-      if (!parsed.success || (key === 'alertThresholds' && thresholdProblem(parsed.data as number[]))) return defaults[key];
+      if (!parsed.success || (key === 'alertThresholds' && thresholdProblem(parsed.data as number[])))
+        return defaults[key];
     }
     return value ?? defaults[key];
   }
@@ -158,7 +173,10 @@ export class SettingsStore {
   }
 
   removeAccount(id: string): void {
-    this.set('accounts', this.accounts().filter((a) => a.id !== id));
+    this.set(
+      'accounts',
+      this.accounts().filter((a) => a.id !== id),
+    );
     if (this.get('selectedAccountId') === id) this.set('selectedAccountId', this.accounts()[0]?.id ?? null);
   }
 

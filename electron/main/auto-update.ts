@@ -32,7 +32,11 @@ interface Updater {
 }
 
 /** Starts checking for updates when a feed is configured and the app is packaged; returns whether it did. */
-export async function startAutoUpdate(options: { isPackaged: boolean; log: (message: string) => void; env?: Record<string, string | undefined> }): Promise<boolean> {
+export async function startAutoUpdate(options: {
+  isPackaged: boolean;
+  log: (message: string) => void;
+  env?: Record<string, string | undefined>;
+}): Promise<boolean> {
   const url = updateFeedURL(options.env);
   if (!url) return false;
   if (!options.isPackaged) {
@@ -42,7 +46,10 @@ export async function startAutoUpdate(options: { isPackaged: boolean; log: (mess
   let updater: Updater | undefined;
   try {
     // electron-updater is CommonJS: its `autoUpdater` is a getter that Node's ESM interop may only show on `default`.
-    const loaded = (await import('electron-updater')) as unknown as { autoUpdater?: Updater; default?: { autoUpdater?: Updater } };
+    const loaded = (await import('electron-updater')) as unknown as {
+      autoUpdater?: Updater;
+      default?: { autoUpdater?: Updater };
+    };
     updater = loaded.autoUpdater ?? loaded.default?.autoUpdater;
   } catch (error) {
     options.log(`auto-update: electron-updater cannot be loaded (${(error as Error).message})`);

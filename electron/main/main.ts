@@ -4,7 +4,19 @@
  * embedded backend in a utilityProcess, serves cached outputs on the `companion-media:` protocol, keeps a tray with
  * the balances, turns host alerts into system notifications, and keeps one instance of the app.
  */
-import { app, BrowserWindow, dialog, ipcMain, Notification, protocol, safeStorage, session, shell, utilityProcess, type IpcMainInvokeEvent } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Notification,
+  protocol,
+  safeStorage,
+  session,
+  shell,
+  utilityProcess,
+  type IpcMainInvokeEvent,
+} from 'electron';
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -25,7 +37,9 @@ const rendererURL = pathToFileURL(rendererIndex).href;
 
 // Before the app is ready: `companion-media://media/<account>/<output>/<thumb|full>` behaves like https for the page
 // (fetch, streaming, secure context), so <img> and <video> load cached outputs from it.
-protocol.registerSchemesAsPrivileged([{ scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } },
+]);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -34,7 +48,11 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 const utilityLauncher: BackendLauncher = (args, env) => {
-  const child = utilityProcess.fork(join(distDir, 'backend', 'cli.mjs'), args, { stdio: 'pipe', serviceName: 'Companion backend', env: { ...process.env, ...env } });
+  const child = utilityProcess.fork(join(distDir, 'backend', 'cli.mjs'), args, {
+    stdio: 'pipe',
+    serviceName: 'Companion backend',
+    env: { ...process.env, ...env },
+  });
   return {
     stdout: child.stdout,
     stderr: child.stderr,
@@ -49,7 +67,8 @@ const utilityLauncher: BackendLauncher = (args, env) => {
  */
 const keychainCipher: SecretCipher = {
   isEncryptionAvailable: () =>
-    safeStorage.isEncryptionAvailable() && !(process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text'),
+    safeStorage.isEncryptionAvailable() &&
+    !(process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text'),
   encryptString: (plain) => safeStorage.encryptString(plain),
   decryptString: (encrypted) => safeStorage.decryptString(encrypted),
 };
@@ -73,20 +92,35 @@ async function main(): Promise<void> {
     launchBackend: utilityLauncher,
     cipher: keychainCipher,
     // Login items exist on macOS and Windows only.
-    platform: { kind: 'electron', tray: true, startAtLogin: process.platform === 'darwin' || process.platform === 'win32' },
+    platform: {
+      kind: 'electron',
+      tray: true,
+      startAtLogin: process.platform === 'darwin' || process.platform === 'win32',
+    },
     saveOutput,
     embeddedTestClock: process.env.COMPANION_TEST_CLOCK,
   });
 
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [ELECTRON_CONTENT_SECURITY_POLICY] } });
+    callback({
+      responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [ELECTRON_CONTENT_SECURITY_POLICY] },
+    });
   });
-  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) => callback(permission === 'notifications'));
-  protocol.handle(MEDIA_SCHEME, createMediaFetchHandler(host.history, { 'content-security-policy': ELECTRON_CONTENT_SECURITY_POLICY }));
+  session.defaultSession.setPermissionRequestHandler((_contents, permission, callback) =>
+    callback(permission === 'notifications'),
+  );
+  protocol.handle(
+    MEDIA_SCHEME,
+    createMediaFetchHandler(host.history, { 'content-security-policy': ELECTRON_CONTENT_SECURITY_POLICY }),
+  );
 
   for (const method of bridgeMethodNames) {
     ipcMain.handle(ipcChannel(method), (event: IpcMainInvokeEvent, payload: unknown) => {
-      if (!isOwnFrame(event)) return { ok: false, error: { code: 'invalid_request', message: 'Calls are accepted from the app window only' } };
+      if (!isOwnFrame(event))
+        return {
+          ok: false,
+          error: { code: 'invalid_request', message: 'Calls are accepted from the app window only' },
+        };
       return dispatchBridgeCall(host.handlers, method, payload);
     });
   }

@@ -23,7 +23,8 @@ export class CompanionTray {
     private readonly actions: CompanionTrayActions,
   ) {
     const source = trayIconSource(options.appPath, options.resourcesPath);
-    const image = 'path' in source ? nativeImage.createFromPath(source.path) : nativeImage.createFromDataURL(source.dataURL);
+    const image =
+      'path' in source ? nativeImage.createFromPath(source.path) : nativeImage.createFromDataURL(source.dataURL);
     this.#tray = new Tray(image.resize({ width: 16, height: 16 }));
     this.#tray.setToolTip(APP_NAME);
     // Windows and Linux open on a click; macOS shows the menu.

@@ -4,7 +4,14 @@
  * Nothing else: no ipcRenderer, no raw channels.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { bridgeEventNames, bridgeMethodNames, ipcChannel, ipcEventChannel, mediaPath, type BridgeEventName } from '../../shared/bridge.js';
+import {
+  bridgeEventNames,
+  bridgeMethodNames,
+  ipcChannel,
+  ipcEventChannel,
+  mediaPath,
+  type BridgeEventName,
+} from '../../shared/bridge.js';
 import { MEDIA_SCHEME } from '../web/content-security.js';
 
 const api: Record<string, unknown> = {};

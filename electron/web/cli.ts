@@ -13,21 +13,80 @@ import { startWebServer } from './server.js';
 
 export const webCommand: CommandSpec = {
   usage: 'npm run web --',
-  summary: 'Creator Companion in web mode: serves the app on 127.0.0.1 and prints the address to open (with its per-launch secret).',
+  summary:
+    'Creator Companion in web mode: serves the app on 127.0.0.1 and prints the address to open (with its per-launch secret).',
   options: [
-    { name: 'port', type: 'string', value: '<port>', env: 'COMPANION_WEB_PORT', description: 'Port of the web page (0 = any free port; default 0)' },
-    { name: 'data', type: 'string', value: '<folder>', env: 'COMPANION_APP_DATA', description: "The app's data folder (default ~/.config/Creator Companion)" },
-    { name: 'secret', type: 'string', value: '<secret>', env: 'COMPANION_WEB_SECRET', description: 'Access secret of the page (default: a new one each launch)' },
-    { name: 'backend-port', type: 'string', value: '<port>', env: 'COMPANION_BACKEND_PORT', description: 'Port of the built-in backend (0 = any free port; default 0)' },
-    { name: 'backend-restart-delay', type: 'string', value: '<ms>', env: 'COMPANION_BACKEND_RESTART_DELAY_MS', description: 'Wait before restarting a built-in backend that stopped (doubles, default 500)' },
-    { name: 'admin-token', type: 'string', value: '<token>', env: 'COMPANION_ADMIN_TOKEN', description: "The built-in backend's admin token (tests and demos)" },
-    { name: 'test-clock', type: 'string', value: '<ISO time>', env: 'COMPANION_TEST_CLOCK', description: 'Run the built-in backend on a test clock from this time' },
-    { name: 'local-name', type: 'string', value: '<name>', env: 'COMPANION_LOCAL_NAME', description: 'Name of the local account made on first run (default My account)' },
-    { name: 'local-timezone', type: 'string', value: '<zone>', env: 'COMPANION_LOCAL_TIMEZONE', description: "Time zone of that account (default this computer's)" },
+    {
+      name: 'port',
+      type: 'string',
+      value: '<port>',
+      env: 'COMPANION_WEB_PORT',
+      description: 'Port of the web page (0 = any free port; default 0)',
+    },
+    {
+      name: 'data',
+      type: 'string',
+      value: '<folder>',
+      env: 'COMPANION_APP_DATA',
+      description: "The app's data folder (default ~/.config/Creator Companion)",
+    },
+    {
+      name: 'secret',
+      type: 'string',
+      value: '<secret>',
+      env: 'COMPANION_WEB_SECRET',
+      description: 'Access secret of the page (default: a new one each launch)',
+    },
+    {
+      name: 'backend-port',
+      type: 'string',
+      value: '<port>',
+      env: 'COMPANION_BACKEND_PORT',
+      description: 'Port of the built-in backend (0 = any free port; default 0)',
+    },
+    {
+      name: 'backend-restart-delay',
+      type: 'string',
+      value: '<ms>',
+      env: 'COMPANION_BACKEND_RESTART_DELAY_MS',
+      description: 'Wait before restarting a built-in backend that stopped (doubles, default 500)',
+    },
+    {
+      name: 'admin-token',
+      type: 'string',
+      value: '<token>',
+      env: 'COMPANION_ADMIN_TOKEN',
+      description: "The built-in backend's admin token (tests and demos)",
+    },
+    {
+      name: 'test-clock',
+      type: 'string',
+      value: '<ISO time>',
+      env: 'COMPANION_TEST_CLOCK',
+      description: 'Run the built-in backend on a test clock from this time',
+    },
+    {
+      name: 'local-name',
+      type: 'string',
+      value: '<name>',
+      env: 'COMPANION_LOCAL_NAME',
+      description: 'Name of the local account made on first run (default My account)',
+    },
+    {
+      name: 'local-timezone',
+      type: 'string',
+      value: '<zone>',
+      env: 'COMPANION_LOCAL_TIMEZONE',
+      description: "Time zone of that account (default this computer's)",
+    },
   ],
 };
 
-const io = { out: (text: string) => process.stdout.write(text), err: (text: string) => process.stderr.write(text), exit: (code: number) => process.exit(code) };
+const io = {
+  out: (text: string) => process.stdout.write(text),
+  err: (text: string) => process.stderr.write(text),
+  exit: (code: number) => process.exit(code),
+};
 const values = commandLineOrExit('companion-web', webCommand, process.argv.slice(2), process.env, io);
 const option = (name: string) => stringOption(values, name);
 
@@ -42,7 +101,9 @@ const host = new CompanionHost({
   embeddedTestClock: option('test-clock'),
   embeddedAdminToken: option('admin-token'),
   embeddedPort: Number(option('backend-port') ?? 0),
-  ...(option('backend-restart-delay') ? { embeddedBackoff: { firstDelayMs: Number(option('backend-restart-delay')) } } : {}),
+  ...(option('backend-restart-delay')
+    ? { embeddedBackoff: { firstDelayMs: Number(option('backend-restart-delay')) } }
+    : {}),
   localAccount: {
     name: option('local-name') ?? 'My account',
     timeZone: option('local-timezone') ?? (Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'),

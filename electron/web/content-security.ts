@@ -21,9 +21,14 @@ const BASE_POLICY = {
 type Directive = keyof typeof BASE_POLICY;
 
 const policy = (extra: Partial<Record<Directive, string>> = {}) =>
-  (Object.entries(BASE_POLICY) as Array<[Directive, string]>).map(([name, value]) => `${name} ${value}${extra[name] ? ` ${extra[name]}` : ''}`).join('; ');
+  (Object.entries(BASE_POLICY) as Array<[Directive, string]>)
+    .map(([name, value]) => `${name} ${value}${extra[name] ? ` ${extra[name]}` : ''}`)
+    .join('; ');
 
 /** Web mode: media are same-origin (`/media/...`). */
 export const CONTENT_SECURITY_POLICY = policy();
 /** Electron: the renderer also loads cached outputs from the `companion-media:` protocol. */
-export const ELECTRON_CONTENT_SECURITY_POLICY = policy({ 'img-src': `${MEDIA_SCHEME}:`, 'media-src': `${MEDIA_SCHEME}:` });
+export const ELECTRON_CONTENT_SECURITY_POLICY = policy({
+  'img-src': `${MEDIA_SCHEME}:`,
+  'media-src': `${MEDIA_SCHEME}:`,
+});

@@ -90,7 +90,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     if (req.headers.host !== new URL(origin).host && req.headers.host !== `localhost:${new URL(origin).port}`) {
       return plain(res, 421, 'Misdirected request');
     }
-    if (req.headers.origin && req.headers.origin !== origin && req.headers.origin !== `http://localhost:${new URL(origin).port}`) {
+    if (
+      req.headers.origin &&
+      req.headers.origin !== origin &&
+      req.headers.origin !== `http://localhost:${new URL(origin).port}`
+    ) {
       return plain(res, 403, 'Cross-origin requests are refused');
     }
     if (url.pathname === '/bridge/events' && req.method === 'GET') {
@@ -103,11 +107,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     }
     if (url.pathname.startsWith('/bridge/')) {
       if (req.method !== 'POST') return plain(res, 405, 'Use POST');
-      if (!secretMatches(req.headers['x-companion-secret'] as string | undefined)) return plain(res, 401, 'Missing or wrong secret');
+      if (!secretMatches(req.headers['x-companion-secret'] as string | undefined))
+        return plain(res, 401, 'Missing or wrong secret');
       const method = decodePathPart(url.pathname.slice('/bridge/'.length));
-      if (method === null) return json(res, 400, { ok: false, error: { code: 'invalid_request', message: 'The method name holds a bad escape' } });
+      if (method === null)
+        return json(res, 400, {
+          ok: false,
+          error: { code: 'invalid_request', message: 'The method name holds a bad escape' },
+        });
       const body = await readJson(req);
-      if (body === INVALID) return json(res, 400, { ok: false, error: { code: 'invalid_request', message: 'The body must be JSON' } });
+      if (body === INVALID)
+        return json(res, 400, { ok: false, error: { code: 'invalid_request', message: 'The body must be JSON' } });
       return json(res, 200, await dispatchBridgeCall(options.host.handlers, method, body));
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'Method not allowed');
@@ -115,7 +125,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   }
 
   function openEventStream(res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
     res.write('retry: 1000\n\n');
     streams.add(res);
     const listeners = bridgeEventNames.map((event) => {
@@ -142,7 +156,9 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     } catch (error) {
       return plain(res, 503, `The output cannot be had now: ${(error as Error).message}`);
     }
-    const answer = file && (await mediaAnswer(file, { range: req.headers.range, head: req.method === 'HEAD', headers: securityHeaders }));
+    const answer =
+      file &&
+      (await mediaAnswer(file, { range: req.headers.range, head: req.method === 'HEAD', headers: securityHeaders }));
     if (!answer) return plain(res, 404, 'Not found');
     res.writeHead(answer.status, answer.headers);
     if (answer.body) answer.body.pipe(res);
@@ -219,7 +235,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 

@@ -169,7 +169,14 @@ export function localParts(iso: string, zone: string): LocalParts | null {
   if (Number.isNaN(at)) return null;
   const parts: Record<string, string> = {};
   for (const part of formatter.formatToParts(at)) parts[part.type] = part.value;
-  return { weekday: parts.weekday ?? '', day: parts.day ?? '', month: parts.month ?? '', year: parts.year ?? '', hour: parts.hour ?? '', minute: parts.minute ?? '' };
+  return {
+    weekday: parts.weekday ?? '',
+    day: parts.day ?? '',
+    month: parts.month ?? '',
+    year: parts.year ?? '',
+    hour: parts.hour ?? '',
+    minute: parts.minute ?? '',
+  };
 }
 
 /** formatInstantInZone's words ("15:00 on Sat 7 Mar", the year when not this year's), for grid cells. */
@@ -186,7 +193,10 @@ export function shortInstant(iso: string, zone: string, now: Date): string {
   const local = localParts(iso, zone);
   const today = localParts(now.toISOString(), zone);
   if (local === null || today === null) return iso;
-  const date = local.year === today.year ? `${local.weekday} ${local.day} ${local.month}` : `${local.day} ${local.month} ${local.year}`;
+  const date =
+    local.year === today.year
+      ? `${local.weekday} ${local.day} ${local.month}`
+      : `${local.day} ${local.month} ${local.year}`;
   return `${date} ${local.hour}:${local.minute}`;
 }
 
@@ -227,7 +237,9 @@ const balanceNames: Record<'free' | 'subscription' | 'topup' | 'generations', st
 
 /** C5: which balances a charge draws and how much from each: "100 from free credits, 44 from subscription credits". */
 export function drawsText(draws: ReadonlyArray<{ balance: keyof typeof balanceNames; amount: number }>): string {
-  const parts = draws.filter((draw) => draw.amount > 0).map((draw) => `${formatCount(draw.amount)} from ${balanceNames[draw.balance]}`);
+  const parts = draws
+    .filter((draw) => draw.amount > 0)
+    .map((draw) => `${formatCount(draw.amount)} from ${balanceNames[draw.balance]}`);
   return parts.length === 0 ? 'Nothing is drawn from your balances' : parts.join(', ');
 }
 

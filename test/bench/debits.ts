@@ -51,7 +51,8 @@ const LINE_LIMIT_MS = positive('BENCH_SECONDS', 20) * 1000;
 /** Offered rates of the paced lines, charges per second in all; each paced line offers PACED_SECONDS of charges. */
 const PACED_RATES = (process.env.BENCH_RATES ?? '250,500,1000').split(',').map((rate) => {
   const value = Number(rate);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`BENCH_RATES must list positive numbers, got ${process.env.BENCH_RATES}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`BENCH_RATES must list positive numbers, got ${process.env.BENCH_RATES}`);
   return value;
 });
 const PACED_SECONDS = 5;
@@ -61,7 +62,12 @@ const PROFILE_CHARGES = 300;
 /** A test clock that stands still: no due work (C2 reset, monthly grants) falls inside a run. */
 const TEST_CLOCK = '2026-03-10T12:00:00.000Z';
 /** 6 credits: spark-image, one standard output (paid in credits: the `basic` plan has no unlimited window, U1). */
-const CHARGE: GenerationRequest = { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a benchmark kite', settings: { outputs: 1 } };
+const CHARGE: GenerationRequest = {
+  tool: 'text-to-image',
+  modelId: 'spark-image',
+  prompt: 'a benchmark kite',
+  settings: { outputs: 1 },
+};
 const CHARGE_CREDITS = 6;
 const TOPUP_CREDITS = 1_000_000;
 const TARGETS: Record<Engine, { p99Ms: number; perSecond: number | null }> = {
@@ -74,7 +80,8 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 function positive(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${process.env[name]}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number, got ${process.env[name]}`);
   return value;
 }
 
@@ -156,7 +163,8 @@ async function runLoad(load: Load, charge: (client: number, due: number) => Prom
   const started = performance.now();
   const deadline = started + LINE_LIMIT_MS;
   const intervalMs = load === 'max' ? 0 : (CLIENTS / load) * 1000;
-  const perClient = load === 'max' ? CHARGES_PER_CLIENT : Math.min(CHARGES_PER_CLIENT, Math.ceil((load * PACED_SECONDS) / CLIENTS));
+  const perClient =
+    load === 'max' ? CHARGES_PER_CLIENT : Math.min(CHARGES_PER_CLIENT, Math.ceil((load * PACED_SECONDS) / CLIENTS));
   await Promise.all(
     Array.from({ length: CLIENTS }, async (_, client) => {
       for (let i = 0; i < perClient; i++) {
@@ -206,9 +214,11 @@ function report(engine: Engine, level: string, accounts: string, load: Load, run
     line += `  in-tx p50=${ms(percentile(inTx, 50))} p99=${ms(percentile(inTx, 99))}  cpu=${ms(run.cpuMs / Math.max(1, run.samples.length))}/charge`;
   }
   // A loop kept busy from start to end (the max lines) never lets the delay timer run: it measures nothing there.
-  if (load !== 'max') line += `  stalls: loop max=${ms(run.stalls.loopMaxMs)} gc max=${ms(run.stalls.gcMaxMs)} total=${ms(run.stalls.gcTotalMs)}`;
+  if (load !== 'max')
+    line += `  stalls: loop max=${ms(run.stalls.loopMaxMs)} gc max=${ms(run.stalls.gcMaxMs)} total=${ms(run.stalls.gcTotalMs)}`;
   const target = TARGETS[engine];
-  if (load === 'max' && target.perSecond !== null) line += `  target >=${target.perSecond}/s: ${perSecond >= target.perSecond ? 'met' : 'MISSED'}`;
+  if (load === 'max' && target.perSecond !== null)
+    line += `  target >=${target.perSecond}/s: ${perSecond >= target.perSecond ? 'met' : 'MISSED'}`;
   if (load !== 'max') {
     // At the offered rate, or the p99 means little: a backend that cannot keep up runs out of time, not into latency.
     const kept = perSecond >= 0.95 * load;
@@ -287,14 +297,21 @@ async function inProcess(engine: Engine): Promise<void> {
         return generations.create(trx, accountId, CHARGE);
       });
       const done = performance.now();
-      if (Number(row.cost_credits) !== CHARGE_CREDITS) throw new Error(`charged ${row.cost_credits} credits, not ${CHARGE_CREDITS}`);
+      if (Number(row.cost_credits) !== CHARGE_CREDITS)
+        throw new Error(`charged ${row.cost_credits} credits, not ${CHARGE_CREDITS}`);
       return { latencyMs: done - due, inTxMs: done - began };
     };
     const [hot] = await fundedAccounts(backend, 1);
     const many = await fundedAccounts(backend, CLIENTS);
     for (const load of LOADS) {
       report(engine, 'in-process', 'one account', load, await runLoad(load, (_, due) => charge(hot!, due)));
-      report(engine, 'in-process', '50 accounts', load, await runLoad(load, (client, due) => charge(many[client]!, due)));
+      report(
+        engine,
+        'in-process',
+        '50 accounts',
+        load,
+        await runLoad(load, (client, due) => charge(many[client]!, due)),
+      );
     }
   } finally {
     await stop();
@@ -316,7 +333,17 @@ async function startServerProcess(engine: Engine): Promise<ServerProcess> {
   const store = await openStore(engine);
   const dataDir = mkdtempSync(join(tmpdir(), 'companion-bench-http-'));
   const adminToken = `admin_${randomBytes(16).toString('base64url')}`;
-  const args = ['--disable-warning=ExperimentalWarning', '--import', 'tsx', thisFile, '--serve', '--data', dataDir, '--admin-token', adminToken];
+  const args = [
+    '--disable-warning=ExperimentalWarning',
+    '--import',
+    'tsx',
+    thisFile,
+    '--serve',
+    '--data',
+    dataDir,
+    '--admin-token',
+    adminToken,
+  ];
   if (store.databaseUrl) args.push('--database', store.databaseUrl);
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -343,7 +370,10 @@ async function startServerProcess(engine: Engine): Promise<ServerProcess> {
         const match = pattern.exec(output.slice(from));
         if (match) done(() => resolve(match));
       };
-      const timer = setTimeout(() => done(() => reject(new Error(`The bench server printed no ${what} within 30 s: ${output}`))), 30_000);
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`The bench server printed no ${what} within 30 s: ${output}`))),
+        30_000,
+      );
       listeners.add(check);
       void exited.then(() => done(() => reject(new Error(`The bench server exited: ${output}`))));
       check();
@@ -393,7 +423,9 @@ async function drained(url: string, token: string): Promise<void> {
   const deadline = performance.now() + 60_000;
   while (performance.now() < deadline) {
     const response = await fetch(`${url}/v1/queue`, { headers: { Authorization: `Bearer ${token}` } });
-    const { lanes } = (await response.json()) as { lanes: Record<string, { waiting: number; running: number } | undefined> };
+    const { lanes } = (await response.json()) as {
+      lanes: Record<string, { waiting: number; running: number } | undefined>;
+    };
     if (Object.values(lanes).every((lane) => !lane || (lane.waiting === 0 && lane.running === 0))) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -403,7 +435,12 @@ async function drained(url: string, token: string): Promise<void> {
 async function httpTokens(server: ServerProcess, count: number): Promise<string[]> {
   const tokens: string[] = [];
   for (let i = 0; i < count; i++) {
-    const created = await postJson(`${server.url}/v1/admin/accounts`, server.adminToken, { name: `Bench ${i}`, timeZone: 'UTC', planId: 'basic' }, 201);
+    const created = await postJson(
+      `${server.url}/v1/admin/accounts`,
+      server.adminToken,
+      { name: `Bench ${i}`, timeZone: 'UTC', planId: 'basic' },
+      201,
+    );
     const token = created.token as string;
     await postJson(`${server.url}/v1/me/topups`, token, { credits: TOPUP_CREDITS }, 201);
     tokens.push(token);
@@ -447,12 +484,12 @@ async function overHttp(engine: Engine): Promise<void> {
 function printStatements(engine: Engine, what: string, over: string, counts: StatementCounts, charges: number): void {
   const rows = Object.entries(counts).sort((a, b) => b[1].ms - a[1].ms || b[1].count - a[1].count);
   const total = rows.reduce((n, [, c]) => n + c.count, 0);
-  const ms = rows.reduce((n, [, c]) => n + c.ms, 0);
+  const statementMs = rows.reduce((n, [, c]) => n + c.ms, 0);
   // Statement time is known on SQLite only (it answers synchronously); on PostgreSQL it is spent in the server.
-  const timed = ms > 0;
+  const timed = statementMs > 0;
   console.log(
     `${engine.padEnd(9)}${what.padEnd(25)}${over}: ${(total / charges).toFixed(1)} statements per charge` +
-      (timed ? `, ${((ms / charges) * 1000).toFixed(0)} us of statement time per charge` : ''),
+      (timed ? `, ${((statementMs / charges) * 1000).toFixed(0)} us of statement time per charge` : ''),
   );
   for (const [name, c] of rows) {
     const each = timed ? ` ${((c.ms / c.count) * 1000).toFixed(0).padStart(6)} us each` : '';
@@ -483,7 +520,13 @@ async function profile(engine: Engine, statements: StatementCounter): Promise<vo
     const counts = statements.take();
     const perCharge = inTxMs / PROFILE_CHARGES;
     roundTrips.sort((a, b) => a - b);
-    printStatements(engine, 'profile, one client', `${PROFILE_CHARGES} charges of ${ms(perCharge)} each (\`select 1\` p50=${ms(percentile(roundTrips, 50))})`, counts, PROFILE_CHARGES);
+    printStatements(
+      engine,
+      'profile, one client',
+      `${PROFILE_CHARGES} charges of ${ms(perCharge)} each (\`select 1\` p50=${ms(percentile(roundTrips, 50))})`,
+      counts,
+      PROFILE_CHARGES,
+    );
   } finally {
     await stop();
   }
@@ -499,14 +542,20 @@ const only = new Set((process.env.BENCH_ONLY ?? '').split(',').filter(Boolean));
 const chosen = (name: string, group: string[]) => !group.some((g) => only.has(g)) || only.has(name);
 
 export async function runDebitBench(): Promise<void> {
-  const engines = (process.env.COMPANION_TEST_DATABASE_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)).filter((e) => chosen(e, ['sqlite', 'postgres']));
+  const engines = (
+    process.env.COMPANION_TEST_DATABASE_URL ? (['sqlite', 'postgres'] as const) : (['sqlite'] as const)
+  ).filter((e) => chosen(e, ['sqlite', 'postgres']));
   console.log(
     `debits: ${CLIENTS} concurrent clients, up to ${CHARGES_PER_CLIENT} charges each, at most ${LINE_LIMIT_MS / 1000} s per line;` +
       ` paced = ${PACED_RATES.join(', ')} charges/s offered in all, ${PACED_SECONDS} s of charges each`,
   );
-  if (!process.env.COMPANION_TEST_DATABASE_URL) console.log('debits: PostgreSQL skipped: set COMPANION_TEST_DATABASE_URL to run it');
+  if (!process.env.COMPANION_TEST_DATABASE_URL)
+    console.log('debits: PostgreSQL skipped: set COMPANION_TEST_DATABASE_URL to run it');
   // Other work on the machine slows every figure: say how busy it was.
-  const load = () => `load average ${loadavg().map((n) => n.toFixed(2)).join(' ')} on ${availableParallelism()} CPUs`;
+  const load = () =>
+    `load average ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')} on ${availableParallelism()} CPUs`;
   console.log(`debits: before: ${load()}`);
   const levels = ['in-process', 'http', 'profile'];
   for (const engine of engines) {
@@ -544,14 +593,17 @@ interface StatementCounter {
 
 function countStatements(): StatementCounter {
   let bySql = new Map<string, { count: number; ms: number }>();
-  const add = (text: string, ms: number) => {
+  const add = (text: string, elapsedMs: number) => {
     const known = bySql.get(text);
     if (known) {
       known.count += 1;
-      known.ms += ms;
-    } else bySql.set(text, { count: 1, ms });
+      known.ms += elapsedMs;
+    } else bySql.set(text, { count: 1, ms: elapsedMs });
   };
-  const statement = StatementSync.prototype as unknown as Record<'all' | 'get' | 'run' | 'iterate', (...args: unknown[]) => unknown>;
+  const statement = StatementSync.prototype as unknown as Record<
+    'all' | 'get' | 'run' | 'iterate',
+    (...args: unknown[]) => unknown
+  >;
   for (const method of ['all', 'get', 'run', 'iterate'] as const) {
     const execute = statement[method];
     statement[method] = function counted(this: StatementSync, ...args: unknown[]) {
@@ -567,17 +619,20 @@ function countStatements(): StatementCounter {
   const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
   pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
     const text = args[0];
-    add(typeof text === 'string' ? text : typeof text === 'object' && text && 'text' in text ? String(text.text) : '?', 0);
+    add(
+      typeof text === 'string' ? text : typeof text === 'object' && text && 'text' in text ? String(text.text) : '?',
+      0,
+    );
     return query.apply(this, args);
   } as typeof pg.Client.prototype.query;
   return {
     take() {
       const counts: StatementCounts = {};
-      for (const [text, { count, ms }] of bySql) {
+      for (const [text, { count, ms: textMs }] of bySql) {
         const name = describeSql(text);
         const total = (counts[name] ??= { count: 0, ms: 0 });
         total.count += count;
-        total.ms += ms;
+        total.ms += textMs;
       }
       bySql = new Map();
       return counts;
@@ -591,7 +646,12 @@ function countStatements(): StatementCounter {
  */
 async function serve(): Promise<void> {
   const { values } = parseArgs({
-    options: { serve: { type: 'boolean' }, data: { type: 'string' }, 'admin-token': { type: 'string' }, database: { type: 'string' } },
+    options: {
+      serve: { type: 'boolean' },
+      data: { type: 'string' },
+      'admin-token': { type: 'string' },
+      database: { type: 'string' },
+    },
     strict: true,
   });
   const statements = countStatements();

@@ -271,7 +271,10 @@ async function buildPage(): Promise<{ dir: string; out: string }> {
   const cache = join(repo, 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
   const dir = mkdtempSync(join(cache, 'grid-bench-'));
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><html lang="en"><head><meta charset="UTF-8"><title>grid bench</title><script type="module" src="./main.tsx"></script></head><body><div id="root"></div></body></html>');
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><html lang="en"><head><meta charset="UTF-8"><title>grid bench</title><script type="module" src="./main.tsx"></script></head><body><div id="root"></div></body></html>',
+  );
   writeFileSync(join(dir, 'main.tsx'), mainSource);
   writeFileSync(join(dir, 'fake-bridge.js'), fakeBridgeSource);
   const out = join(dir, 'dist');
@@ -288,7 +291,13 @@ async function buildPage(): Promise<{ dir: string; out: string }> {
   return { dir, out };
 }
 
-const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml' };
+const types: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+};
 
 function serve(root: string): Promise<{ server: Server; url: string }> {
   const server = createServer((req, res) => {
@@ -297,10 +306,12 @@ function serve(root: string): Promise<{ server: Server; url: string }> {
     res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
     createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    resolve({ server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/` });
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve({ server, url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/` });
+    }),
+  );
 }
 
 type ScrollFigures = {
@@ -393,7 +404,11 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
+type ProfileNode = {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+};
 
 /** `--profile`: where the main thread spent its time during the scroll, by function (self time, top 15). */
 async function profiled<T>(page: Page, run: () => Promise<T>): Promise<T> {
@@ -404,7 +419,9 @@ async function profiled<T>(page: Page, run: () => Promise<T>): Promise<T> {
   await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
   await cdp.send('Profiler.start');
   const result = await run();
-  const { profile } = (await cdp.send('Profiler.stop')) as unknown as { profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] } };
+  const { profile } = (await cdp.send('Profiler.stop')) as unknown as {
+    profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+  };
   const byNode = new Map<number, number>();
   profile.samples.forEach((id, i) => byNode.set(id, (byNode.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const byName = new Map<string, number>();
@@ -413,7 +430,8 @@ async function profiled<T>(page: Page, run: () => Promise<T>): Promise<T> {
     const name = `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop()}:${frame.lineNumber + 1}`;
     byName.set(name, (byName.get(name) ?? 0) + (byNode.get(node.id) ?? 0));
   }
-  for (const [name, micros] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${name}`);
+  for (const [name, micros] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    console.log(`  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${name}`);
   return result;
 }
 
@@ -425,7 +443,10 @@ async function traced<T>(page: Page, run: () => Promise<T>): Promise<T> {
   const events: TraceEvent[] = [];
   cdp.on('Tracing.dataCollected', (data) => events.push(...(data.value as unknown as TraceEvent[])));
   const done = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
-  await cdp.send('Tracing.start', { categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents' });
+  await cdp.send('Tracing.start', {
+    categories: 'devtools.timeline,disabled-by-default-devtools.timeline',
+    transferMode: 'ReportEvents',
+  });
   const result = await run();
   await cdp.send('Tracing.end');
   await done;
@@ -435,7 +456,8 @@ async function traced<T>(page: Page, run: () => Promise<T>): Promise<T> {
     if (!main || e.tid !== main.tid || e.pid !== main.pid || e.ph !== 'X' || e.dur === undefined) continue;
     byName.set(e.name, (byName.get(e.name) ?? 0) + e.dur);
   }
-  for (const [name, micros] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(`  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${name}`);
+  for (const [name, micros] of [...byName].sort((a, b) => b[1] - a[1]).slice(0, 15))
+    console.log(`  ${(micros / 1000).toFixed(0).padStart(6)} ms  ${name}`);
   return result;
 }
 
@@ -458,11 +480,18 @@ async function measure(page: Page, url: string, width: number): Promise<void> {
       `frame gap p50 ${percentile(figures.frameGaps, 50).toFixed(1)} ms, p95 ${percentile(figures.frameGaps, 95).toFixed(1)} ms, max ${Math.max(...figures.frameGaps).toFixed(1)} ms over ${figures.frameGaps.length} frames; ` +
       `scrolled to the end: ${reachedEnd}`,
   );
-  for (const [kind, samples] of [['a row down (280 px)', steps.step], ['a jump (new screen, new pages)', steps.jump]] as const) {
-    console.log(`  synchronous work of ${kind}: p50 ${percentile(samples, 50).toFixed(1)} ms, p95 ${percentile(samples, 95).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms`);
+  for (const [kind, samples] of [
+    ['a row down (280 px)', steps.step],
+    ['a jump (new screen, new pages)', steps.jump],
+  ] as const) {
+    console.log(
+      `  synchronous work of ${kind}: p50 ${percentile(samples, 50).toFixed(1)} ms, p95 ${percentile(samples, 95).toFixed(1)} ms, max ${Math.max(...samples).toFixed(1)} ms`,
+    );
   }
   for (const phase of figures.byPhase) {
-    console.log(`  ${phase.name}: ${phase.longTasks} long tasks${phase.longTasks ? `, longest ${phase.longest.toFixed(0)} ms` : ''}`);
+    console.log(
+      `  ${phase.name}: ${phase.longTasks} long tasks${phase.longTasks ? `, longest ${phase.longest.toFixed(0)} ms` : ''}`,
+    );
   }
   console.log(`  target: longest main-thread task <= ${TARGET_MS} ms: ${longest <= TARGET_MS ? 'met' : 'NOT met'}`);
 }
@@ -508,7 +537,11 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage();
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
-  console.log(`history grid, ${TOTAL.toLocaleString('en-US')} items, fake bridge, Chromium ${browser.version()}, ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `history grid, ${TOTAL.toLocaleString('en-US')} items, fake bridge, Chromium ${browser.version()}, ${cpus().length} cores, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
   await measure(page, url, 1280);
   await measure(page, url, 420);
   if (process.argv.includes('--screenshots')) await screenshots(page, url);

@@ -40,11 +40,26 @@ const KEEP_STORE = process.env.BENCH_HISTORY_STORE;
 const NOW = Date.parse('2026-06-01T12:00:00.000Z');
 
 // ---- realistic data --------------------------------------------------------------------------------------------
-const SUBJECTS = 'fox owl wolf cat dog horse dragon robot astronaut knight wizard samurai mermaid lighthouse castle cathedral village city skyline harbor bridge train tram bicycle motorcycle car ship sailboat balloon zeppelin forest jungle desert canyon glacier volcano island beach river waterfall lake meadow garden greenhouse library kitchen café bakery market street alley rooftop subway temple pagoda pyramid ruins portrait woman man child elder dancer musician chef gardener scientist pilot'.split(' ');
-const ADJECTIVES = 'red blue golden silver emerald crimson misty foggy rainy snowy sunny stormy quiet busy ancient futuristic abandoned cozy tiny giant glowing neon pastel vintage rustic ornate minimalist surreal whimsical dramatic serene melancholic joyful mysterious ethereal gritty lush barren frozen burning floating hidden forgotten'.split(' ');
-const SETTINGS = 'at dawn|at dusk|at golden hour|under a full moon|in the rain|in heavy fog|in autumn leaves|in spring bloom|on a snowy ridge|by the sea|in a neon city|inside a greenhouse|among the stars|under the northern lights|in a thunderstorm|at midnight|on a summer afternoon|in the desert heat'.split('|');
-const STYLES = 'watercolor|oil painting|cinematic still|pixel art|ukiyo-e woodblock print|studio photograph|charcoal sketch|isometric 3d render|35mm film photo|art nouveau poster|low poly|claymation|comic book panel|gouache illustration|architectural drawing|double exposure|tilt-shift photo|infrared photograph'.split('|');
-const DETAILS = 'soft light|rim lighting|high contrast|pastel palette|wide angle lens|macro detail|dramatic shadows|shallow depth of field|long exposure|muted tones|vibrant colors|volumetric light|bokeh|film grain|symmetrical composition|rule of thirds|hyperdetailed|8k|octane render|trending on artstation'.split('|');
+const SUBJECTS =
+  'fox owl wolf cat dog horse dragon robot astronaut knight wizard samurai mermaid lighthouse castle cathedral village city skyline harbor bridge train tram bicycle motorcycle car ship sailboat balloon zeppelin forest jungle desert canyon glacier volcano island beach river waterfall lake meadow garden greenhouse library kitchen café bakery market street alley rooftop subway temple pagoda pyramid ruins portrait woman man child elder dancer musician chef gardener scientist pilot'.split(
+    ' ',
+  );
+const ADJECTIVES =
+  'red blue golden silver emerald crimson misty foggy rainy snowy sunny stormy quiet busy ancient futuristic abandoned cozy tiny giant glowing neon pastel vintage rustic ornate minimalist surreal whimsical dramatic serene melancholic joyful mysterious ethereal gritty lush barren frozen burning floating hidden forgotten'.split(
+    ' ',
+  );
+const SETTINGS =
+  'at dawn|at dusk|at golden hour|under a full moon|in the rain|in heavy fog|in autumn leaves|in spring bloom|on a snowy ridge|by the sea|in a neon city|inside a greenhouse|among the stars|under the northern lights|in a thunderstorm|at midnight|on a summer afternoon|in the desert heat'.split(
+    '|',
+  );
+const STYLES =
+  'watercolor|oil painting|cinematic still|pixel art|ukiyo-e woodblock print|studio photograph|charcoal sketch|isometric 3d render|35mm film photo|art nouveau poster|low poly|claymation|comic book panel|gouache illustration|architectural drawing|double exposure|tilt-shift photo|infrared photograph'.split(
+    '|',
+  );
+const DETAILS =
+  'soft light|rim lighting|high contrast|pastel palette|wide angle lens|macro detail|dramatic shadows|shallow depth of field|long exposure|muted tones|vibrant colors|volumetric light|bokeh|film grain|symmetrical composition|rule of thirds|hyperdetailed|8k|octane render|trending on artstation'.split(
+    '|',
+  );
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -69,7 +84,13 @@ function prompt(r: () => number): string {
   return parts.join(', ');
 }
 
-const MODELS: Array<{ tool: ToolId; modelId: string; kind: 'image' | 'video' | 'audio'; price: number; weight: number }> = [
+const MODELS: Array<{
+  tool: ToolId;
+  modelId: string;
+  kind: 'image' | 'video' | 'audio';
+  price: number;
+  weight: number;
+}> = [
   { tool: 'text-to-image', modelId: 'spark-image', kind: 'image', price: 6, weight: 40 },
   { tool: 'text-to-image', modelId: 'vivid-image', kind: 'image', price: 24, weight: 20 },
   { tool: 'image-to-image', modelId: 'spark-image', kind: 'image', price: 6, weight: 8 },
@@ -118,7 +139,12 @@ function syntheticGeneration(i: number, count: number, finishedOnly = false): Ge
     status,
     lane: 'standard',
     unlimited: false,
-    charge: { credits, generations: 0, draws: [{ balance: r() < 0.7 ? 'free' : 'topup', amount: credits }], refunded: status === 'failed' || status === 'blocked' || status === 'cancelled' },
+    charge: {
+      credits,
+      generations: 0,
+      draws: [{ balance: r() < 0.7 ? 'free' : 'topup', amount: credits }],
+      refunded: status === 'failed' || status === 'blocked' || status === 'cancelled',
+    },
     outputs:
       status === 'succeeded'
         ? Array.from({ length: outputs }, (_, k) => ({
@@ -130,11 +156,17 @@ function syntheticGeneration(i: number, count: number, finishedOnly = false): Ge
             sha256: randomBytes(32).toString('hex'),
           }))
         : [],
-    ...(status === 'failed' ? { error: 'The generation failed: the remote provider answered 503' } : status === 'blocked' ? { error: 'Blocked by moderation' } : {}),
+    ...(status === 'failed'
+      ? { error: 'The generation failed: the remote provider answered 503' }
+      : status === 'blocked'
+        ? { error: 'Blocked by moderation' }
+        : {}),
     workspaceIds: [],
     createdAt: new Date(createdMs).toISOString(),
     ...(status === 'queued' ? {} : { startedAt: new Date(createdMs + 1000).toISOString() }),
-    ...(status === 'succeeded' || status === 'failed' || status === 'blocked' ? { finishedAt: new Date(createdMs + 9000).toISOString() } : {}),
+    ...(status === 'succeeded' || status === 'failed' || status === 'blocked'
+      ? { finishedAt: new Date(createdMs + 9000).toISOString() }
+      : {}),
   };
 }
 
@@ -154,7 +186,10 @@ function line(text: string): void {
   console.log(`history: ${text}`);
 }
 
-function newService(dataDir: string, accounts: Map<string, { url: string; token: string }> = new Map()): HistoryService {
+function newService(
+  dataDir: string,
+  accounts: Map<string, { url: string; token: string }> = new Map(),
+): HistoryService {
   const clients = new Map<string, CompanionClient>();
   return new HistoryService({
     dataDir,
@@ -162,7 +197,16 @@ function newService(dataDir: string, accounts: Map<string, { url: string; token:
       const account = accounts.get(id);
       if (!account) return null;
       let client = clients.get(id);
-      if (!client) clients.set(id, (client = createCompanionClient({ baseURL: account.url, token: account.token, retries: 0, timeoutMs: 60_000 })));
+      if (!client)
+        clients.set(
+          id,
+          (client = createCompanionClient({
+            baseURL: account.url,
+            token: account.token,
+            retries: 0,
+            timeoutMs: 60_000,
+          })),
+        );
       return client;
     },
     timeZoneFor: () => 'Europe/Berlin',
@@ -185,12 +229,14 @@ async function fillStore(service: HistoryService, accountId: string): Promise<vo
   const started = performance.now();
   for (let start = 0; start < ROWS; start += 500) {
     store.transaction('bench fill', () => {
-      for (let i = start; i < Math.min(ROWS, start + 500); i += 1) store.upsertGeneration(accountId, syntheticGeneration(i, ROWS));
+      for (let i = start; i < Math.min(ROWS, start + 500); i += 1)
+        store.upsertGeneration(accountId, syntheticGeneration(i, ROWS));
     });
   }
   // A second, small account shares the store, as a signed-in remote account would.
   store.transaction('bench fill', () => {
-    for (let i = 0; i < 2_000; i += 1) store.upsertGeneration('acc_other', { ...syntheticGeneration(i, 2_000), id: `gen_other_${i}` });
+    for (let i = 0; i < 2_000; i += 1)
+      store.upsertGeneration('acc_other', { ...syntheticGeneration(i, 2_000), id: `gen_other_${i}` });
   });
   // Workspaces of 50 to 2,000 items.
   const r = rng(7);
@@ -204,10 +250,15 @@ async function fillStore(service: HistoryService, accountId: string): Promise<vo
     });
   }
   store.run('DELETE FROM pending_changes');
-  line(`filled the store with ${ROWS.toLocaleString('en')} + 2,000 generations in ${f1((performance.now() - started) / 1000)} s`);
+  line(
+    `filled the store with ${ROWS.toLocaleString('en')} + 2,000 generations in ${f1((performance.now() - started) / 1000)} s`,
+  );
 }
 
-function searchMix(accountId: string, workspaceIds: string[]): Array<{ label: string; filter: HistoryFilter; offset: number }> {
+function searchMix(
+  accountId: string,
+  workspaceIds: string[],
+): Array<{ label: string; filter: HistoryFilter; offset: number }> {
   const day = (d: number) => new Date(NOW - d * DAY).toISOString();
   const mix: Array<{ label: string; filter: Omit<HistoryFilter, 'accountId'>; offset: number }> = [
     { label: 'all, first page', filter: {}, offset: 0 },
@@ -239,7 +290,10 @@ function searchMix(accountId: string, workspaceIds: string[]): Array<{ label: st
     { label: 'q syntax chars', filter: { q: '"fox" NEAR(owl) -dog*' }, offset: 0 },
     { label: 'q other account', filter: { q: 'fox' }, offset: 0 },
   ];
-  return mix.map((m) => ({ ...m, filter: { ...m.filter, accountId: m.label === 'q other account' ? 'acc_other' : accountId } }));
+  return mix.map((m) => ({
+    ...m,
+    filter: { ...m.filter, accountId: m.label === 'q other account' ? 'acc_other' : accountId },
+  }));
 }
 
 async function benchSearch(service: HistoryService, accountId: string): Promise<void> {
@@ -275,7 +329,10 @@ async function benchSearch(service: HistoryService, accountId: string): Promise<
     );
     const slowest = [...worstByLabel.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4);
     line(`  slowest kinds (worst wall of 40): ${slowest.map(([label, ms]) => `${label} ${f1(ms)} ms`).join(', ')}`);
-    const costliest = [...cpuByLabel.entries()].map(([label, values]): [string, number] => [label, percentile(values, 50)]).sort((a, b) => b[1] - a[1]).slice(0, 5);
+    const costliest = [...cpuByLabel.entries()]
+      .map(([label, values]): [string, number] => [label, percentile(values, 50)])
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5);
     line(`  costliest kinds (median CPU): ${costliest.map(([label, ms]) => `${label} ${f1(ms)} ms`).join(', ')}`);
   }
   const counts = mix.map((q) => `${q.label}=${service.search(q.filter, 0, 1).total}`);
@@ -287,9 +344,20 @@ async function benchAnalytics(service: HistoryService, accountId: string): Promi
   const calls: Array<[string, () => Promise<unknown>]> = [
     ['usage by day (a year)', () => service.usage(accountId, { groupBy: 'day' })],
     ['usage by model', () => service.usage(accountId, { groupBy: 'model' })],
-    ['usage by day, one tool, 90 days', () => service.usage(accountId, { groupBy: 'day', tool: 'text-to-image', from: new Date(NOW - 90 * DAY).toISOString() })],
+    [
+      'usage by day, one tool, 90 days',
+      () =>
+        service.usage(accountId, {
+          groupBy: 'day',
+          tool: 'text-to-image',
+          from: new Date(NOW - 90 * DAY).toISOString(),
+        }),
+    ],
     ['refund audit (a year)', () => service.handlers.refundAudit({ accountId })],
-    ['refund audit (30 days)', () => service.handlers.refundAudit({ accountId, from: new Date(NOW - 30 * DAY).toISOString() })],
+    [
+      'refund audit (30 days)',
+      () => service.handlers.refundAudit({ accountId, from: new Date(NOW - 30 * DAY).toISOString() }),
+    ],
     ['recent use by model (30 days)', () => service.handlers.recentUseByModel({ accountId, days: 30 })],
     ['recent use by model (365 days)', () => service.handlers.recentUseByModel({ accountId, days: 365 })],
   ];
@@ -307,7 +375,9 @@ async function benchAnalytics(service: HistoryService, accountId: string): Promi
     }
     figures.push(`${label} ${f1(percentile(times, 50))} ms (CPU ${f1(percentile(cpu, 50))})`);
   }
-  line(`analytics from the store at ${ROWS.toLocaleString('en')} rows (median of 5; the time of a whole call, in slices of 5,000 rows with the event loop free between them): ${figures.join(', ')}`);
+  line(
+    `analytics from the store at ${ROWS.toLocaleString('en')} rows (median of 5; the time of a whole call, in slices of 5,000 rows with the event loop free between them): ${figures.join(', ')}`,
+  );
 }
 
 async function benchFirstPage(dataDir: string, accountId: string): Promise<void> {
@@ -322,17 +392,34 @@ async function benchFirstPage(dataDir: string, accountId: string): Promise<void>
     await service.stop();
   }
   const worst = Math.max(...times);
-  line(`first history page after opening the store ${f1(percentile(times, 50))} ms (worst of 5 ${f1(worst)} ms; the OS file cache is warm): target <= 300 ms ${verdict(worst <= 300)}`);
+  line(
+    `first history page after opening the store ${f1(percentile(times, 50))} ms (worst of 5 ${f1(worst)} ms; the OS file cache is warm): target <= 300 ms ${verdict(worst <= 300)}`,
+  );
 }
 
 // ---- 2. sync against a backend in its own process ---------------------------------------------------------------------
-async function seedBackend(dataDir: string, adminToken: string, count: number): Promise<{ accountId: string; token: string }> {
-  const backend = await createBackend({ dataDir, adminToken, testClock: new Date(NOW), config: { limits: { enabled: false } } });
+async function seedBackend(
+  dataDir: string,
+  adminToken: string,
+  count: number,
+): Promise<{ accountId: string; token: string }> {
+  const backend = await createBackend({
+    dataDir,
+    adminToken,
+    testClock: new Date(NOW),
+    config: { limits: { enabled: false } },
+  });
   try {
-    const { account, token } = await backend.services.accounts.create({ name: 'Bench', timeZone: 'Europe/Berlin', planId: 'basic' });
+    const { account, token } = await backend.services.accounts.create({
+      name: 'Bench',
+      timeZone: 'Europe/Berlin',
+      planId: 'basic',
+    });
     const db = backend.database.db;
     for (let start = 0; start < count; start += 500) {
-      const batch = Array.from({ length: Math.min(500, count - start) }, (_, k) => syntheticGeneration(start + k, count, true));
+      const batch = Array.from({ length: Math.min(500, count - start) }, (_, k) =>
+        syntheticGeneration(start + k, count, true),
+      );
       await db.transaction().execute(async (trx) => {
         await trx
           .insertInto('generations')
@@ -385,7 +472,15 @@ async function seedBackend(dataDir: string, adminToken: string, count: number): 
         if (outputs.length) await trx.insertInto('outputs').values(outputs).execute();
         await trx
           .insertInto('changes')
-          .values(batch.map((g, k) => ({ account_id: account.id, kind: 'generation', entity_id: g.id, op: 'upsert', seq: start + k + 1 })))
+          .values(
+            batch.map((g, k) => ({
+              account_id: account.id,
+              kind: 'generation',
+              entity_id: g.id,
+              op: 'upsert',
+              seq: start + k + 1,
+            })),
+          )
           .execute();
       });
     }
@@ -397,10 +492,27 @@ async function seedBackend(dataDir: string, adminToken: string, count: number): 
 }
 
 async function spawnBackend(dataDir: string, adminToken: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'backend/cli.ts', '--port', '0', '--data', dataDir, '--admin-token', adminToken, '--test-clock', new Date(NOW).toISOString()], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--disable-warning=ExperimentalWarning',
+      '--import',
+      'tsx',
+      'backend/cli.ts',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--admin-token',
+      adminToken,
+      '--test-clock',
+      new Date(NOW).toISOString(),
+    ],
+    {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the backend did not start: ${output}`)), 60_000);
@@ -439,10 +551,12 @@ async function benchSync(): Promise<void> {
   try {
     const seeded = performance.now();
     const { accountId, token } = await seedBackend(backendDir, adminToken, SYNC_ROWS);
-    line(`seeded the backend with ${SYNC_ROWS.toLocaleString('en')} generations (SQL) in ${f1((performance.now() - seeded) / 1000)} s`);
-    const started = await spawnBackend(backendDir, adminToken);
-    child = started.child;
-    const service = newService(appDir, new Map([[accountId, { url: started.url, token }]]));
+    line(
+      `seeded the backend with ${SYNC_ROWS.toLocaleString('en')} generations (SQL) in ${f1((performance.now() - seeded) / 1000)} s`,
+    );
+    const spawned = await spawnBackend(backendDir, adminToken);
+    child = spawned.child;
+    const service = newService(appDir, new Map([[accountId, { url: spawned.url, token }]]));
     await service.start();
     timed(service).trackCpu = true;
 
@@ -455,7 +569,8 @@ async function benchSync(): Promise<void> {
     const seconds = (performance.now() - t) / 1000;
     const cpuSeconds = (cpuMs() - c) / 1000;
     const backendCpuAfter = childCpuSeconds(child.pid);
-    const backendCpu = backendCpuBefore === null || backendCpuAfter === null ? 'unknown' : `${f1(backendCpuAfter - backendCpuBefore)} s`;
+    const backendCpu =
+      backendCpuBefore === null || backendCpuAfter === null ? 'unknown' : `${f1(backendCpuAfter - backendCpuBefore)} s`;
     loop.disable();
     const state = service.syncState(accountId)!;
     if (state.state !== 'idle' || state.done !== SYNC_ROWS) throw new Error(`sync ended ${JSON.stringify(state)}`);
@@ -463,10 +578,14 @@ async function benchSync(): Promise<void> {
       `first sync of ${SYNC_ROWS.toLocaleString('en')} generations ${f1(seconds)} s (${service.pagesApplied(accountId)} pages of 500, the next page fetched while one is applied; CPU: the app ${f1(cpuSeconds)} s, the backend process ${backendCpu}): target <= 20 s ${verdict(seconds <= 20)}`,
     );
     const stall = loop.max / 1e6;
-    line(`  event loop's longest stall during the first sync ${f1(stall)} ms (p99 ${f1(loop.percentile(99) / 1e6)} ms; includes the HTTP client's JSON and schema parsing of each 500-item page)`);
+    line(
+      `  event loop's longest stall during the first sync ${f1(stall)} ms (p99 ${f1(loop.percentile(99) / 1e6)} ms; includes the HTTP client's JSON and schema parsing of each 500-item page)`,
+    );
     const syncStep = timed(service).longestStep;
     const syncCpu = timed(service).longestCpuStep;
-    line(`  longest store step during the sync: ${syncStep.label} ${f1(syncStep.ms)} ms wall (${f1(syncStep.cpuMs)} ms CPU); most CPU in one step: ${syncCpu.label} ${f1(syncCpu.cpuMs)} ms`);
+    line(
+      `  longest store step during the sync: ${syncStep.label} ${f1(syncStep.ms)} ms wall (${f1(syncStep.cpuMs)} ms CPU); most CPU in one step: ${syncCpu.label} ${f1(syncCpu.cpuMs)} ms`,
+    );
 
     const incremental: number[] = [];
     for (let i = 0; i < 20; i += 1) {
@@ -475,7 +594,9 @@ async function benchSync(): Promise<void> {
       incremental.push(performance.now() - started);
     }
     const p50 = percentile(incremental, 50);
-    line(`incremental sync with nothing new ${f1(p50)} ms (p95 ${f1(percentile(incremental, 95))}, max ${f1(Math.max(...incremental))} over 20; one GET /v1/sync to the local backend): target <= 50 ms ${verdict(p50 <= 50)}`);
+    line(
+      `incremental sync with nothing new ${f1(p50)} ms (p95 ${f1(percentile(incremental, 95))}, max ${f1(Math.max(...incremental))} over 20; one GET /v1/sync to the local backend): target <= 50 ms ${verdict(p50 <= 50)}`,
+    );
     await service.stop();
   } finally {
     if (child && child.exitCode === null) {
@@ -529,7 +650,9 @@ async function benchThumbnails(): Promise<void> {
       }),
     );
     const perSecond = count / ((performance.now() - started) / 1000);
-    line(`thumbnails ${f1(perSecond)} per second (${count} from 512 and 1024 px PNGs and animated WebP videos of ${[...new Set(sizes)].join('/')} px, 3 at once, ${cpus().length} cores): target >= 20 ${verdict(perSecond >= 20)}`);
+    line(
+      `thumbnails ${f1(perSecond)} per second (${count} from 512 and 1024 px PNGs and animated WebP videos of ${[...new Set(sizes)].join('/')} px, 3 at once, ${cpus().length} cores): target >= 20 ${verdict(perSecond >= 20)}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -550,12 +673,16 @@ export async function runHistoryBench(): Promise<void> {
     timed(service).longestCpuStep = { label: '', ms: 0, cpuMs: 0 };
     await benchSearch(service, accountId);
     const step = timed(service).longestStep;
-    line(`  longest store step while searching: ${step.label} ${f1(step.ms)} ms wall (${f1(step.cpuMs)} ms CPU); most CPU in one step: ${timed(service).longestCpuStep.label} ${f1(timed(service).longestCpuStep.cpuMs)} ms`);
+    line(
+      `  longest store step while searching: ${step.label} ${f1(step.ms)} ms wall (${f1(step.cpuMs)} ms CPU); most CPU in one step: ${timed(service).longestCpuStep.label} ${f1(timed(service).longestCpuStep.cpuMs)} ms`,
+    );
     timed(service).longestStep = { label: '', ms: 0, cpuMs: 0 };
     timed(service).longestCpuStep = { label: '', ms: 0, cpuMs: 0 };
     await benchAnalytics(service, accountId);
     const analyticsStep = timed(service).longestStep;
-    line(`  longest store step during analytics: ${analyticsStep.label} ${f1(analyticsStep.ms)} ms wall (${f1(analyticsStep.cpuMs)} ms CPU); most CPU in one step: ${timed(service).longestCpuStep.label} ${f1(timed(service).longestCpuStep.cpuMs)} ms`);
+    line(
+      `  longest store step during analytics: ${analyticsStep.label} ${f1(analyticsStep.ms)} ms wall (${f1(analyticsStep.cpuMs)} ms CPU); most CPU in one step: ${timed(service).longestCpuStep.label} ${f1(timed(service).longestCpuStep.cpuMs)} ms`,
+    );
     await service.stop();
     await benchFirstPage(dataDir, accountId);
   } finally {

@@ -56,7 +56,8 @@ const thisFile = fileURLToPath(import.meta.url);
 
 function positive(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${process.env[name]}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number, got ${process.env[name]}`);
   return value;
 }
 
@@ -93,19 +94,38 @@ interface Harness {
   backend: Backend;
   url: string;
   createAccount(name: string, planId: string): Promise<string>;
-  post(token: string, path: string, body: unknown): Promise<{ status: number; body: { id?: string; lane?: string; code?: string } }>;
+  post(
+    token: string,
+    path: string,
+    body: unknown,
+  ): Promise<{ status: number; body: { id?: string; lane?: string; code?: string } }>;
   close(): Promise<void>;
 }
 
-async function harness(provider: GenerationProvider, config: OperationsConfigInput, databaseUrl?: string): Promise<Harness> {
+async function harness(
+  provider: GenerationProvider,
+  config: OperationsConfigInput,
+  databaseUrl?: string,
+): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), 'companion-bench-queue-'));
   const adminToken = `admin_${randomBytes(16).toString('hex')}`;
-  const backend = await createBackend({ dataDir, adminToken, databaseUrl, testClock: new Date(TEST_CLOCK), provider, config: { ...config, limits: { enabled: false } } });
+  const backend = await createBackend({
+    dataDir,
+    adminToken,
+    databaseUrl,
+    testClock: new Date(TEST_CLOCK),
+    provider,
+    config: { ...config, limits: { enabled: false } },
+  });
   const url = await backend.listen(0);
   const post = async (token: string, path: string, body: unknown) => {
     const response = await fetch(`${url}${path}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': randomBytes(12).toString('hex') },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomBytes(12).toString('hex'),
+      },
       body: JSON.stringify(body),
     });
     return { status: response.status, body: (await response.json()) as { id?: string; lane?: string; code?: string } };
@@ -116,7 +136,8 @@ async function harness(provider: GenerationProvider, config: OperationsConfigInp
     post,
     async createAccount(name, planId) {
       const created = await post(adminToken, '/v1/admin/accounts', { name, timeZone: 'UTC', planId });
-      if (created.status !== 201 && created.status !== 200) throw new Error(`creating ${name}: ${JSON.stringify(created.body)}`);
+      if (created.status !== 201 && created.status !== 200)
+        throw new Error(`creating ${name}: ${JSON.stringify(created.body)}`);
       return (created.body as unknown as { token: string }).token;
     },
     async close() {
@@ -126,13 +147,22 @@ async function harness(provider: GenerationProvider, config: OperationsConfigInp
   };
 }
 
-const spark = (prompt: string): GenerationRequest => ({ tool: 'text-to-image', modelId: 'spark-image', prompt, settings: { outputs: 1 } });
+const spark = (prompt: string): GenerationRequest => ({
+  tool: 'text-to-image',
+  modelId: 'spark-image',
+  prompt,
+  settings: { outputs: 1 },
+});
 
 /** Waits until no generation is queued or running, or the time is up. */
 async function drained(backend: Backend, timeoutMs: number): Promise<boolean> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const open = await backend.database.db.selectFrom('generations').select((eb) => eb.fn.countAll<number>().as('n')).where('status', 'in', ['queued', 'running']).executeTakeFirstOrThrow();
+    const open = await backend.database.db
+      .selectFrom('generations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirstOrThrow();
     if (Number(open.n) === 0) return true;
     if (performance.now() > deadline) return false;
     await sleep(20);
@@ -146,7 +176,10 @@ async function fastLatency(withRelaxedLoad: boolean): Promise<void> {
     await sleep(request.prompt.startsWith('relaxed') ? RELAXED_RUN_MS : FAST_RUN_MS);
     return [];
   });
-  const h = await harness(provider, { queue: { workers: 4, systemConcurrency: 8, relaxedMinSlots: 1, relaxedMaxSlots: 1 }, fairUse: LENIENT_FAIR_USE });
+  const h = await harness(provider, {
+    queue: { workers: 4, systemConcurrency: 8, relaxedMinSlots: 1, relaxedMaxSlots: 1 },
+    fairUse: LENIENT_FAIR_USE,
+  });
   try {
     let relaxedWaiting = 0;
     if (withRelaxedLoad) {
@@ -156,7 +189,8 @@ async function fastLatency(withRelaxedLoad: boolean): Promise<void> {
       await drained(h.backend, 30_000);
       for (let i = 0; i < RELAXED_BACKLOG; i += 1) {
         const answer = await h.post(heavy, '/v1/generations', spark(`relaxed ${i}`));
-        if (answer.body.lane !== 'relaxed') throw new Error(`expected a Relaxed generation, got ${JSON.stringify(answer.body)}`);
+        if (answer.body.lane !== 'relaxed')
+          throw new Error(`expected a Relaxed generation, got ${JSON.stringify(answer.body)}`);
       }
       relaxedWaiting = RELAXED_BACKLOG;
     }
@@ -181,8 +215,11 @@ async function fastLatency(withRelaxedLoad: boolean): Promise<void> {
           if (answer.status === 202 && answer.body.id && answer.body.lane === 'fast') {
             answeredAt.set(answer.body.id, at);
             sentAt.set(answer.body.id, sent);
-          }
-          else refused.set(answer.body.code ?? String(answer.status), (refused.get(answer.body.code ?? String(answer.status)) ?? 0) + 1);
+          } else
+            refused.set(
+              answer.body.code ?? String(answer.status),
+              (refused.get(answer.body.code ?? String(answer.status)) ?? 0) + 1,
+            );
         }),
       );
     }
@@ -206,8 +243,15 @@ async function fastLatency(withRelaxedLoad: boolean): Promise<void> {
     }
     latencies.sort((a, b) => a - b);
     fromSend.sort((a, b) => a - b);
-    const rows = await h.backend.database.db.selectFrom('generations').select(['id', 'wait_ms']).where('id', 'in', fastIds.length ? fastIds : ['none']).execute();
-    const waits = rows.map((r) => Number(r.wait_ms ?? Number.NaN)).filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+    const rows = await h.backend.database.db
+      .selectFrom('generations')
+      .select(['id', 'wait_ms'])
+      .where('id', 'in', fastIds.length ? fastIds : ['none'])
+      .execute();
+    const waits = rows
+      .map((r) => Number(r.wait_ms ?? Number.NaN))
+      .filter((v) => Number.isFinite(v))
+      .sort((a, b) => a - b);
     const relaxedRan = [...provider.starts.keys()].length - fastIds.length - (withRelaxedLoad ? 50 : 0);
     const label = withRelaxedLoad ? 'with relaxed load' : 'idle queue       ';
     const p99 = percentile(latencies, 99);
@@ -231,7 +275,10 @@ async function throughput(workers: number): Promise<void> {
   const provider = new TimedProvider((request) => local.generate(request));
   let open!: () => void;
   provider.gate = new Promise<void>((resolve) => (open = resolve));
-  const h = await harness(provider, { queue: { workers, systemConcurrency: Math.max(8, workers) }, fairUse: LENIENT_FAIR_USE });
+  const h = await harness(provider, {
+    queue: { workers, systemConcurrency: Math.max(8, workers) },
+    fairUse: LENIENT_FAIR_USE,
+  });
   try {
     // Credit-paid work of four accounts (no U3 limit, no U8 slowdown: at most 120 each), all queued before it runs.
     const tokens: string[] = [];
@@ -243,7 +290,12 @@ async function throughput(workers: number): Promise<void> {
     const ids: string[] = [];
     const submitDeadline = performance.now() + LINE_LIMIT_MS;
     for (let i = 0; i < THROUGHPUT_JOBS && performance.now() < submitDeadline; i += 1) {
-      const answer = await h.post(tokens[i % tokens.length]!, '/v1/generations', { tool: 'text-to-image', modelId: 'spark-image', prompt: `throughput ${i}`, settings: { outputs: 1, width: 64, height: 64 } });
+      const answer = await h.post(tokens[i % tokens.length]!, '/v1/generations', {
+        tool: 'text-to-image',
+        modelId: 'spark-image',
+        prompt: `throughput ${i}`,
+        settings: { outputs: 1, width: 64, height: 64 },
+      });
       if (answer.status !== 202 || !answer.body.id) throw new Error(`submit ${i}: ${JSON.stringify(answer.body)}`);
       ids.push(answer.body.id);
     }
@@ -253,7 +305,11 @@ async function throughput(workers: number): Promise<void> {
     const complete = await drained(h.backend, LINE_LIMIT_MS * 3);
     const wallS = (performance.now() - released) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
-    const done = await h.backend.database.db.selectFrom('generations').select(['status', 'run_ms']).where('status', '=', 'succeeded').execute();
+    const done = await h.backend.database.db
+      .selectFrom('generations')
+      .select(['status', 'run_ms'])
+      .where('status', '=', 'succeeded')
+      .execute();
     const runMs = done.map((r) => Number(r.run_ms)).sort((a, b) => a - b);
     console.log(
       `workers  local provider  workers=${workers}  images/s=${(done.length / wallS).toFixed(1)} (n=${done.length}${complete ? '' : ` of ${ids.length}, time limit`}) ` +
@@ -277,7 +333,11 @@ async function drain(engine: Engine): Promise<void> {
   const provider = new TimedProvider(async () => []);
   let open!: () => void;
   provider.gate = new Promise<void>((resolve) => (open = resolve));
-  const h = await harness(provider, { queue: { workers: 4, systemConcurrency: 8 }, fairUse: LENIENT_FAIR_USE }, store.databaseUrl);
+  const h = await harness(
+    provider,
+    { queue: { workers: 4, systemConcurrency: 8 }, fairUse: LENIENT_FAIR_USE },
+    store.databaseUrl,
+  );
   try {
     const tokens: string[] = [];
     for (let i = 0; i < DRAIN_ACCOUNTS; i += 1) {
@@ -300,7 +360,11 @@ async function drain(engine: Engine): Promise<void> {
     open();
     const complete = await drained(h.backend, LINE_LIMIT_MS * 3);
     const wallS = (performance.now() - released) / 1000;
-    const done = await h.backend.database.db.selectFrom('generations').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'succeeded').executeTakeFirstOrThrow();
+    const done = await h.backend.database.db
+      .selectFrom('generations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'succeeded')
+      .executeTakeFirstOrThrow();
     console.log(
       `queue  drain  ${engine.padEnd(8)}  jobs/s=${(Number(done.n) / wallS).toFixed(0)} (n=${done.n}${complete ? '' : ` of ${next}, time limit`}) ` +
         `a backlog of ${DRAIN_ACCOUNTS} accounts, 4 workers, a provider that answers at once: what claiming, finishing and announcing a job costs`,
@@ -313,7 +377,11 @@ async function drain(engine: Engine): Promise<void> {
 }
 
 export async function runQueueBench(): Promise<void> {
-  console.log(`queue bench: ${availableParallelism()} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `queue bench: ${availableParallelism()} cores, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   await fastLatency(false);
   await fastLatency(true);
   await throughput(2);

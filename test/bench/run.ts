@@ -20,7 +20,9 @@ const benches: Array<{ name: string; run: () => Promise<void> }> = [
 let escaped = 0;
 const reportEscaped = (kind: string) => (error: unknown) => {
   escaped += 1;
-  console.error(`bench: ${kind} from the code under measurement: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  console.error(
+    `bench: ${kind} from the code under measurement: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
 };
 process.on('uncaughtException', reportEscaped('uncaught exception'));
 process.on('unhandledRejection', reportEscaped('unhandled rejection'));
@@ -28,7 +30,8 @@ process.on('unhandledRejection', reportEscaped('unhandled rejection'));
 // `npm run bench -- debits queue` runs only the benchmarks named.
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !benches.some((b) => b.name === name));
-if (unknown.length > 0) throw new Error(`Unknown benchmark ${unknown.join(', ')}; choose from ${benches.map((b) => b.name).join(', ')}`);
+if (unknown.length > 0)
+  throw new Error(`Unknown benchmark ${unknown.join(', ')}; choose from ${benches.map((b) => b.name).join(', ')}`);
 for (const bench of benches.filter((b) => chosen.length === 0 || chosen.includes(b.name))) {
   const started = performance.now();
   console.log(`== ${bench.name}`);

@@ -28,4 +28,3 @@ export async function openStore(engine: Engine): Promise<Store> {
   url.pathname = `/${name}`;
   return { databaseUrl: url.toString(), drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
-

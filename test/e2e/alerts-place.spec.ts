@@ -18,14 +18,27 @@ test.afterEach(async () => {
 });
 
 /** Spends free credits through the host (the scene, not the behaviour under test) and waits for the balance. */
-async function spend(accountId: string, freeAfter: number, modelId: string, tool: GenerationRequest['tool'], outputs = 1): Promise<void> {
-  await app.bridge('createGeneration', { accountId, request: { tool, modelId, prompt: `spend down to ${freeAfter}`, settings: { outputs } } });
-  await expect.poll(async () => (await app.snapshot()).accounts[0]?.balance?.credits.free.amount, { timeout: 15_000 }).toBe(freeAfter);
+async function spend(
+  accountId: string,
+  freeAfter: number,
+  modelId: string,
+  tool: GenerationRequest['tool'],
+  outputs = 1,
+): Promise<void> {
+  await app.bridge('createGeneration', {
+    accountId,
+    request: { tool, modelId, prompt: `spend down to ${freeAfter}`, settings: { outputs } },
+  });
+  await expect
+    .poll(async () => (await app.snapshot()).accounts[0]?.balance?.credits.free.amount, { timeout: 15_000 })
+    .toBe(freeAfter);
 }
 
 const thresholdToasts = (page: Page) => page.locator('[data-testid="toast"][data-alert-id^="threshold:"]');
 
-test('several alerts leave the navigation clickable; the used-up alert leaves after local midnight', async ({ page }) => {
+test('several alerts leave the navigation clickable; the used-up alert leaves after local midnight', async ({
+  page,
+}) => {
   const accountId = (await app.snapshot()).accounts[0]!.id;
   await openApp(page, app);
   await openView(page, 'dashboard');
@@ -48,7 +61,11 @@ test('several alerts leave the navigation clickable; the used-up alert leaves af
   // Nothing lies over the navigation: a person's click on Settings reaches it.
   const nav = await page.getByRole('navigation', { name: 'Main' }).boundingBox();
   const toasts = await page.getByTestId('toasts').boundingBox();
-  expect(nav && toasts && (toasts.x >= nav.x + nav.width || toasts.y >= nav.y + nav.height || nav.x >= toasts.x + toasts.width)).toBeTruthy();
+  expect(
+    nav &&
+      toasts &&
+      (toasts.x >= nav.x + nav.width || toasts.y >= nav.y + nav.height || nav.x >= toasts.x + toasts.width),
+  ).toBeTruthy();
   await page.getByTestId('nav-settings').click();
   await expect(page.getByTestId('nav-settings')).toHaveAttribute('aria-current', 'page');
   await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
@@ -76,7 +93,15 @@ test('at most three alerts are shown, the rest counted; Escape dismisses the foc
   await openApp(page, app);
   // Alerts that stay until dismissed: failed generations (the word is refused by moderation, and refunded).
   for (let index = 0; index < 5; index += 1) {
-    await app.bridge('createGeneration', { accountId, request: { tool: 'text-to-image', modelId: 'spark-image', prompt: `gore number ${index}`, settings: { outputs: 1 } } });
+    await app.bridge('createGeneration', {
+      accountId,
+      request: {
+        tool: 'text-to-image',
+        modelId: 'spark-image',
+        prompt: `gore number ${index}`,
+        settings: { outputs: 1 },
+      },
+    });
   }
   await expect(page.getByTestId('toasts-more')).toHaveText(/^and \d more$/, { timeout: 20_000 });
   await expect(page.getByTestId('toast')).toHaveCount(3);

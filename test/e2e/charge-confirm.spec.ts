@@ -19,7 +19,11 @@ test.afterEach(async () => {
 async function balances(): Promise<{ free: number; subscription: number; topup: number }> {
   const balance = (await app.snapshot()).accounts[0]?.balance;
   if (!balance) throw new Error('no balance yet');
-  return { free: balance.credits.free.amount, subscription: balance.credits.subscription.amount, topup: balance.credits.topup.amount };
+  return {
+    free: balance.credits.free.amount,
+    subscription: balance.credits.subscription.amount,
+    topup: balance.credits.topup.amount,
+  };
 }
 
 async function openDetail(page: Page, prompt: string): Promise<void> {
@@ -30,12 +34,26 @@ async function openDetail(page: Page, prompt: string): Promise<void> {
   await expect(page.getByTestId('history-detail')).toBeVisible();
 }
 
-test('C9: re-running a generation made free in an ended unlimited window shows 6 credits and the draws, and asks once', async ({ page }) => {
+test('C9: re-running a generation made free in an ended unlimited window shows 6 credits and the draws, and asks once', async ({
+  page,
+}) => {
   const accountId = (await app.snapshot()).accounts[0]!.id;
   await app.bridge('subscribe', { accountId, planId: 'standard' });
-  const made = await app.bridge('createGeneration', { accountId, request: { tool: 'text-to-image', modelId: 'spark-image', prompt: 'A paper boat on a pond', settings: { outputs: 1 } } });
+  const made = await app.bridge('createGeneration', {
+    accountId,
+    request: {
+      tool: 'text-to-image',
+      modelId: 'spark-image',
+      prompt: 'A paper boat on a pond',
+      settings: { outputs: 1 },
+    },
+  });
   expect(made.unlimited).toBe(true);
-  await expect.poll(async () => (await app.snapshot()).accounts[0]!.recentGenerations.find((g) => g.id === made.id)?.status, { timeout: 30_000 }).toBe('succeeded');
+  await expect
+    .poll(async () => (await app.snapshot()).accounts[0]!.recentGenerations.find((g) => g.id === made.id)?.status, {
+      timeout: 30_000,
+    })
+    .toBe('succeeded');
   // Eight days on, the seven-day window has ended: the same request costs credits again.
   await app.moveClock({ advanceS: 8 * 86_400 });
 
@@ -75,7 +93,9 @@ test('C9: re-running a generation made free in an ended unlimited window shows 6
   await page.getByTestId('detail-rerun').click();
   await confirmButton.click();
   await expect(confirm).toBeHidden();
-  await expect(page.getByTestId('detail-outcome')).toContainText('Re-run started with the same settings, charged 6 credits');
+  await expect(page.getByTestId('detail-outcome')).toContainText(
+    'Re-run started with the same settings, charged 6 credits',
+  );
   await expect.poll(async () => (await balances()).free).toBe(before.free - 6);
   await page.waitForTimeout(500);
   expect(await balances()).toEqual({ ...before, free: before.free - 6 });
@@ -83,11 +103,25 @@ test('C9: re-running a generation made free in an ended unlimited window shows 6
   await expect(page.getByTestId('history-count')).toHaveText('2 matching generations', { timeout: 20_000 });
 });
 
-test('C7: a re-run the balances cannot pay shows the refusal, offers no confirm, and leads to the Plan page', async ({ page }) => {
+test('C7: a re-run the balances cannot pay shows the refusal, offers no confirm, and leads to the Plan page', async ({
+  page,
+}) => {
   const accountId = (await app.snapshot()).accounts[0]!.id;
   // 2 HD Vivid Images: 96 of the 100 free credits; the same again cannot be paid today.
-  const made = await app.bridge('createGeneration', { accountId, request: { tool: 'text-to-image', modelId: 'vivid-image', prompt: 'Two lanterns in the fog', settings: { outputs: 2, quality: 'hd' } } });
-  await expect.poll(async () => (await app.snapshot()).accounts[0]!.recentGenerations.find((g) => g.id === made.id)?.status, { timeout: 30_000 }).toBe('succeeded');
+  const made = await app.bridge('createGeneration', {
+    accountId,
+    request: {
+      tool: 'text-to-image',
+      modelId: 'vivid-image',
+      prompt: 'Two lanterns in the fog',
+      settings: { outputs: 2, quality: 'hd' },
+    },
+  });
+  await expect
+    .poll(async () => (await app.snapshot()).accounts[0]!.recentGenerations.find((g) => g.id === made.id)?.status, {
+      timeout: 30_000,
+    })
+    .toBe('succeeded');
 
   await openApp(page, app);
   await openDetail(page, 'lanterns');
@@ -95,7 +129,9 @@ test('C7: a re-run the balances cannot pay shows the refusal, offers no confirm,
   const confirm = page.getByRole('dialog', { name: 'Re-run this generation?' });
   await expect(confirm.getByTestId('rerun-cost')).toHaveText('96 credits');
   await expect(confirm.getByTestId('rerun-refusal')).toContainText('Not enough credits');
-  await expect(confirm.getByTestId('rerun-refusal')).toContainText('You are 92 credits short. This costs 96 credits; 4 are available. Nothing will be charged.');
+  await expect(confirm.getByTestId('rerun-refusal')).toContainText(
+    'You are 92 credits short. This costs 96 credits; 4 are available. Nothing will be charged.',
+  );
   await expect(confirm.getByRole('button', { name: /^Re-run for/ })).toHaveCount(0);
   await expect(confirm.getByRole('button', { name: 'Cancel' })).toBeFocused();
   await confirm.getByRole('button', { name: 'Top up or change plan' }).click();

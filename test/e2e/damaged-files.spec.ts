@@ -26,8 +26,12 @@ test('the user is told which files could not be read and what was kept, and the 
   await openApp(page, app);
   const notices = page.getByTestId('file-notice');
   await expect(notices).toHaveCount(2);
-  await expect(notices.filter({ hasText: 'Your settings file could not be read, so your settings are back to their defaults.' })).toContainText(/kept as settings\.json\.damaged-/);
-  await expect(notices.filter({ hasText: 'The offline history could not be opened, so a new one was started' })).toContainText(/kept as history\.sqlite\.damaged-/);
+  await expect(
+    notices.filter({ hasText: 'Your settings file could not be read, so your settings are back to their defaults.' }),
+  ).toContainText(/kept as settings\.json\.damaged-/);
+  await expect(
+    notices.filter({ hasText: 'The offline history could not be opened, so a new one was started' }),
+  ).toContainText(/kept as history\.sqlite\.damaged-/);
   await screenshotBothThemes(page, 'damaged-files');
 
   await openView(page, 'history');

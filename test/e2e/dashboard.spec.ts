@@ -25,7 +25,7 @@ async function openDashboard(page: Page, colorScheme: 'light' | 'dark' = 'light'
   await expect(page.getByTestId('connection-status')).toHaveCount(0);
 }
 
-test('C2/A1: the dashboard shows 100 free credits and the reset time in the account\'s zone', async ({ page }) => {
+test("C2/A1: the dashboard shows 100 free credits and the reset time in the account's zone", async ({ page }) => {
   await openDashboard(page);
   await expect(page.getByTestId('balance-free')).toHaveText('100');
   await expect(page.getByTestId('balance-subscription')).toHaveText('0');
@@ -56,7 +56,12 @@ test('A1: moving the test clock past local midnight changes the screen without a
 test('stopping the backend shows "Offline" with the age of the data, and keeps the last numbers', async ({ page }) => {
   // Kept down for the test: the host would otherwise restart it within a second (live-supervise.spec.ts).
   await app.stop();
-  app = await startWebApp({ testClock: '2026-03-07T20:00:00.000Z', timeZone: 'America/New_York', name: 'Ana', backendRestartDelayMs: 600_000 });
+  app = await startWebApp({
+    testClock: '2026-03-07T20:00:00.000Z',
+    timeZone: 'America/New_York',
+    name: 'Ana',
+    backendRestartDelayMs: 600_000,
+  });
   await openDashboard(page, 'dark');
   await expect(page.getByTestId('balance-free')).toHaveText('100');
   app.killBackend();
@@ -82,7 +87,10 @@ test('the bridge refuses calls without the per-launch secret', async ({ request 
   const refused = await request.post(`${origin}/bridge/getSnapshot`, { data: {} });
   expect(refused.status()).toBe(401);
   const secret = new URL(app.openURL).hash.replace('#secret=', '');
-  const allowed = await request.post(`${origin}/bridge/getSnapshot`, { data: {}, headers: { 'x-companion-secret': secret } });
+  const allowed = await request.post(`${origin}/bridge/getSnapshot`, {
+    data: {},
+    headers: { 'x-companion-secret': secret },
+  });
   expect(allowed.status()).toBe(200);
   expect((await allowed.json()).ok).toBe(true);
   const events = await request.get(`${origin}/bridge/events?secret=wrong`);

@@ -15,7 +15,10 @@ function electronBinary(): string | null {
 }
 
 const binary = electronBinary();
-if (!binary) console.log('electron e2e skipped: the Electron binary is not installed here (its download is blocked); web mode covers the UI');
+if (!binary)
+  console.log(
+    'electron e2e skipped: the Electron binary is not installed here (its download is blocked); web mode covers the UI',
+  );
 
 test('the Electron window shows the dashboard with a secure bridge', async () => {
   test.skip(!binary, 'the Electron binary is not installed on this machine (its download is blocked)');
@@ -30,7 +33,9 @@ test('the Electron window shows the dashboard with a secure bridge', async () =>
     await expect(window.getByTestId('balance-free')).toContainText('100', { timeout: 30_000 });
     // No Node in the page, and the bridge exposes named methods only.
     expect(await window.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
-    expect(await window.evaluate(() => Object.keys((globalThis as unknown as { companion: object }).companion).sort())).toContain('getSnapshot');
+    expect(
+      await window.evaluate(() => Object.keys((globalThis as unknown as { companion: object }).companion).sort()),
+    ).toContain('getSnapshot');
     expect(await window.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
   } finally {
     await app.close();

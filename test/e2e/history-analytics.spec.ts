@@ -3,7 +3,16 @@
  */
 import { expect, test } from '@playwright/test';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { SHOTS, createAccount, generate, openView, sampleRequests, signInAndSelect, startHistoryWebApp, type HistoryWebApp } from './history-helpers.js';
+import {
+  SHOTS,
+  createAccount,
+  generate,
+  openView,
+  sampleRequests,
+  signInAndSelect,
+  startHistoryWebApp,
+  type HistoryWebApp,
+} from './history-helpers.js';
 
 let app: HistoryWebApp;
 
@@ -35,7 +44,9 @@ test('C10: grouping by tool, then filtering one tool, changes the chart, the tab
   const all = page.waitForEvent('download');
   await page.getByTestId('usage-csv').click();
   const allCsv = readFileSync((await (await all).path())!, 'utf8');
-  expect(allCsv).toBe('Tool id,Tool,Credits,Generations,Requests\r\ntext-to-image,Text to image,30,0,3\r\ntext-to-speech,Text to speech,4,0,1\r\nTotal,,34,0,4\r\n');
+  expect(allCsv).toBe(
+    'Tool id,Tool,Credits,Generations,Requests\r\ntext-to-image,Text to image,30,0,3\r\ntext-to-speech,Text to speech,4,0,1\r\nTotal,,34,0,4\r\n',
+  );
 
   await page.getByTestId('analytics-tool').selectOption('text-to-speech');
   await expect(page.getByTestId('usage-row')).toHaveCount(1);
@@ -44,7 +55,9 @@ test('C10: grouping by tool, then filtering one tool, changes the chart, the tab
   const one = page.waitForEvent('download');
   await page.getByTestId('usage-csv').click();
   const oneCsv = readFileSync((await (await one).path())!, 'utf8');
-  expect(oneCsv).toBe('Tool id,Tool,Credits,Generations,Requests\r\ntext-to-speech,Text to speech,4,0,1\r\nTotal,,4,0,1\r\n');
+  expect(oneCsv).toBe(
+    'Tool id,Tool,Credits,Generations,Requests\r\ntext-to-speech,Text to speech,4,0,1\r\nTotal,,4,0,1\r\n',
+  );
 
   // C8: the blocked generation is in the refund audit, with what it was charged and what came back.
   await page.getByTestId('analytics-tool').selectOption('');

@@ -3,7 +3,15 @@
  */
 import { expect, test } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { SHOTS, createAccount, generate, openView, signInAndSelect, startHistoryWebApp, type HistoryWebApp } from './history-helpers.js';
+import {
+  SHOTS,
+  createAccount,
+  generate,
+  openView,
+  signInAndSelect,
+  startHistoryWebApp,
+  type HistoryWebApp,
+} from './history-helpers.js';
 
 let app: HistoryWebApp;
 
@@ -14,7 +22,9 @@ test.afterEach(async () => {
   await app.stop();
 });
 
-test('E1/E2: the worked example is 62,040 credits a month, 77,550 with 25 %, and Ultimate is recommended', async ({ page }) => {
+test('E1/E2: the worked example is 62,040 credits a month, 77,550 with 25 %, and Ultimate is recommended', async ({
+  page,
+}) => {
   await openView(page, app, 'estimator');
   await expect(page.getByTestId('estimate-credits')).toHaveText('62,040');
   await expect(page.getByTestId('estimate-credits-buffered')).toHaveText('77,550');
@@ -34,7 +44,9 @@ test('E1/E2: the worked example is 62,040 credits a month, 77,550 with 25 %, and
   await expect(page.getByTestId('estimate-credits-buffered')).toHaveText('74,448');
 });
 
-test('E2: small use is recommended the free plan, and the estimator works with the backend stopped', async ({ page }) => {
+test('E2: small use is recommended the free plan, and the estimator works with the backend stopped', async ({
+  page,
+}) => {
   await openView(page, app, 'estimator');
   app.killBackend();
   const rows = page.getByTestId('estimator-row');
@@ -62,13 +74,20 @@ test('E2: "Start from my last 30 days" fills the rows from the account\'s own us
   await openView(page, app, 'estimator');
   await expect(async () => {
     await page.getByTestId('estimator-recent').click();
-    await expect(page.getByTestId('estimator-source')).toContainText('Filled from your last 30 days: 4 Generate actions on 3 models.', { timeout: 2_000 });
+    await expect(page.getByTestId('estimator-source')).toContainText(
+      'Filled from your last 30 days: 4 Generate actions on 3 models.',
+      { timeout: 2_000 },
+    );
   }).toPass({ timeout: 20_000 });
   await expect(page.getByTestId('estimator-row')).toHaveCount(3);
   // The settings each really ran with: the vivid image stays "Standard, 2 outputs".
-  const settings = await page.getByTestId('estimator-row').evaluateAll((rows) =>
-    rows.map((row) => [...row.querySelectorAll('select')].map((select) => select.selectedOptions[0]?.textContent ?? '')),
-  );
+  const settings = await page
+    .getByTestId('estimator-row')
+    .evaluateAll((rows) =>
+      rows.map((row) =>
+        [...row.querySelectorAll('select')].map((select) => select.selectedOptions[0]?.textContent ?? ''),
+      ),
+    );
   expect(settings).toContainEqual(expect.arrayContaining(['Vivid Image', 'Standard', '2 outputs']));
   // 2 uses of 2 spark outputs (12 each) + 1 voice clip (4) + 2 vivid outputs (48) = 76 credits a month.
   await expect(page.getByTestId('estimate-credits')).toHaveText('76');

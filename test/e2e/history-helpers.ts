@@ -42,7 +42,11 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-function waitForLines(child: ChildProcess, patterns: Record<string, RegExp>, what: string): Promise<Record<string, string>> {
+function waitForLines(
+  child: ChildProcess,
+  patterns: Record<string, RegExp>,
+  what: string,
+): Promise<Record<string, string>> {
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const lines = createInterface({ input: child.stdout! });
@@ -63,18 +67,43 @@ function waitForLines(child: ChildProcess, patterns: Record<string, RegExp>, wha
   });
 }
 
-export async function startHistoryWebApp(options: { testClock: string; timeZone: string; name?: string }): Promise<HistoryWebApp> {
+export async function startHistoryWebApp(options: {
+  testClock: string;
+  timeZone: string;
+  name?: string;
+}): Promise<HistoryWebApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'companion-e2e-history-'));
   const backendPort = await freePort();
   const child = spawn(
     process.execPath,
-    ['--disable-warning=ExperimentalWarning', 'dist/web/cli.mjs', '--port', '0', '--data', dataDir, '--test-clock', options.testClock,
-      '--admin-token', ADMIN, '--backend-port', String(backendPort), '--local-timezone', options.timeZone, '--local-name', options.name ?? 'Ana',
+    [
+      '--disable-warning=ExperimentalWarning',
+      'dist/web/cli.mjs',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--test-clock',
+      options.testClock,
+      '--admin-token',
+      ADMIN,
+      '--backend-port',
+      String(backendPort),
+      '--local-timezone',
+      options.timeZone,
+      '--local-name',
+      options.name ?? 'Ana',
       // killBackend means "down until restartBackend": the host's own restart of its backend waits longer than a test.
-      '--backend-restart-delay', '600000'],
+      '--backend-restart-delay',
+      '600000',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const found = await waitForLines(child, { web: /at (http:\/\/\S+#secret=\S+)$/, backend: /^embedded backend at (http:\/\/\S+)$/ }, 'web mode');
+  const found = await waitForLines(
+    child,
+    { web: /at (http:\/\/\S+#secret=\S+)$/, backend: /^embedded backend at (http:\/\/\S+)$/ },
+    'web mode',
+  );
   const openURL = found.web!;
   const backendURL = found.backend!;
   const origin = new URL(openURL).origin;
@@ -92,17 +121,33 @@ export async function startHistoryWebApp(options: { testClock: string; timeZone:
         restarted = null;
         return;
       }
-      const pids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean);
+      const pids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean);
       for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
     },
     async restartBackend() {
       // The host may bring its embedded backend back by itself; only start one when nothing answers on the port.
-      const answering = await fetch(`${backendURL}/v1/health`).then((r) => r.ok, () => false);
+      const answering = await fetch(`${backendURL}/v1/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (answering) return;
       restarted = spawn(
         process.execPath,
-        ['--disable-warning=ExperimentalWarning', 'dist/backend/cli.mjs', '--port', String(backendPort), '--data', join(dataDir, 'backend'),
-          '--admin-token', ADMIN, '--test-clock', options.testClock],
+        [
+          '--disable-warning=ExperimentalWarning',
+          'dist/backend/cli.mjs',
+          '--port',
+          String(backendPort),
+          '--data',
+          join(dataDir, 'backend'),
+          '--admin-token',
+          ADMIN,
+          '--test-clock',
+          options.testClock,
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       await waitForLines(restarted, { url: /^listening on (http:\/\/\S+)$/ }, 'the backend');
@@ -129,9 +174,18 @@ export async function startHistoryWebApp(options: { testClock: string; timeZone:
 }
 
 /** A new account on the app's backend (admin API), and a client that acts as it. */
-export async function createAccount(app: HistoryWebApp, name: string, timeZone: string, planId?: string): Promise<{ id: string; token: string; client: CompanionClient }> {
+export async function createAccount(
+  app: HistoryWebApp,
+  name: string,
+  timeZone: string,
+  planId?: string,
+): Promise<{ id: string; token: string; client: CompanionClient }> {
   const created = await app.admin.admin.createAccount({ name, timeZone, ...(planId ? { planId } : {}) });
-  return { id: created.account.id, token: created.token, client: createCompanionClient({ baseURL: app.backendURL, token: created.token, retries: 0 }) };
+  return {
+    id: created.account.id,
+    token: created.token,
+    client: createCompanionClient({ baseURL: app.backendURL, token: created.token, retries: 0 }),
+  };
 }
 
 const FINAL = new Set(['succeeded', 'failed', 'blocked', 'cancelled']);
@@ -163,7 +217,12 @@ export async function signInAndSelect(app: HistoryWebApp, token: string, label: 
 }
 
 /** Opens the app and one of its views through the navigation. */
-export async function openView(page: Page, app: HistoryWebApp, view: 'history' | 'workspaces' | 'analytics' | 'estimator', colorScheme: 'light' | 'dark' = 'light') {
+export async function openView(
+  page: Page,
+  app: HistoryWebApp,
+  view: 'history' | 'workspaces' | 'analytics' | 'estimator',
+  colorScheme: 'light' | 'dark' = 'light',
+) {
   await page.emulateMedia({ colorScheme });
   await page.goto(app.openURL);
   await page.getByTestId(`nav-${view}`).click();
@@ -172,9 +231,19 @@ export async function openView(page: Page, app: HistoryWebApp, view: 'history' |
 
 /** The four generations most specs start from (free plan, 34 credits of the 100 free ones). */
 export const sampleRequests: GenerationRequest[] = [
-  { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a lighthouse at dusk, oil painting', settings: { outputs: 1 } },
+  {
+    tool: 'text-to-image',
+    modelId: 'spark-image',
+    prompt: 'a lighthouse at dusk, oil painting',
+    settings: { outputs: 1 },
+  },
   { tool: 'text-to-image', modelId: 'vivid-image', prompt: 'neon city street in the rain', settings: { outputs: 1 } },
-  { tool: 'text-to-speech', modelId: 'voice-tts', prompt: 'a calm voice reading the weather', settings: { outputs: 1, durationS: 30 } },
+  {
+    tool: 'text-to-speech',
+    modelId: 'voice-tts',
+    prompt: 'a calm voice reading the weather',
+    settings: { outputs: 1, durationS: 30 },
+  },
   // A blocked word: the generation is blocked by moderation and refunded (C8).
   { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a gore scene', settings: { outputs: 1 } },
 ];

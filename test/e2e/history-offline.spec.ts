@@ -4,7 +4,16 @@
  */
 import { expect, test } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { SHOTS, createAccount, generate, openView, sampleRequests, signInAndSelect, startHistoryWebApp, type HistoryWebApp } from './history-helpers.js';
+import {
+  SHOTS,
+  createAccount,
+  generate,
+  openView,
+  sampleRequests,
+  signInAndSelect,
+  startHistoryWebApp,
+  type HistoryWebApp,
+} from './history-helpers.js';
 
 let app: HistoryWebApp;
 let accountId: string;
@@ -32,16 +41,21 @@ test('H2: cached items browse and open with the backend stopped; the rest say "N
   await expect(page.getByTestId('detail-pin')).toHaveAttribute('aria-pressed', 'true');
   await expect(page.getByTestId('detail-image')).toBeVisible();
   await expect
-    .poll(async () => {
-      const item = await app.bridge('getHistoryItem', { accountId, generationId: lighthouseId! });
-      return Object.values(item.cache);
-    }, { timeout: 20_000 })
+    .poll(
+      async () => {
+        const item = await app.bridge('getHistoryItem', { accountId, generationId: lighthouseId! });
+        return Object.values(item.cache);
+      },
+      { timeout: 20_000 },
+    )
     .toEqual(['cached']);
   await page.keyboard.press('Escape');
   await page.getByTestId('filter-clear').click();
 
   app.killBackend();
-  await expect(page.getByTestId('history-offline')).toContainText('Offline — showing your saved history', { timeout: 20_000 });
+  await expect(page.getByTestId('history-offline')).toContainText('Offline — showing your saved history', {
+    timeout: 20_000,
+  });
   await expect(page.getByTestId('history-cell')).toHaveCount(4);
 
   // Search works offline: the host answers from its local store.
@@ -51,7 +65,9 @@ test('H2: cached items browse and open with the backend stopped; the rest say "N
   const image = page.getByTestId('detail-image');
   await expect(image).toBeVisible();
   // The image really loaded from the cache: it has pixels.
-  await expect.poll(() => image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+  await expect
+    .poll(() => image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth))
+    .toBeGreaterThan(0);
   await page.keyboard.press('Escape');
 
   mkdirSync(SHOTS, { recursive: true });

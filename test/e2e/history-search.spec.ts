@@ -3,7 +3,16 @@
  */
 import { expect, test } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { SHOTS, createAccount, generate, openView, sampleRequests, signInAndSelect, startHistoryWebApp, type HistoryWebApp } from './history-helpers.js';
+import {
+  SHOTS,
+  createAccount,
+  generate,
+  openView,
+  sampleRequests,
+  signInAndSelect,
+  startHistoryWebApp,
+  type HistoryWebApp,
+} from './history-helpers.js';
 
 let app: HistoryWebApp;
 
@@ -51,7 +60,9 @@ test('H1: every generation is listed; the prompt search and the filters narrow t
   await expect(page.getByTestId('history-count')).toHaveText('4 matching generations');
 });
 
-test('H1: the detail panel opens from the keyboard, shows cost and balances, and Esc gives focus back to the grid', async ({ page }) => {
+test('H1: the detail panel opens from the keyboard, shows cost and balances, and Esc gives focus back to the grid', async ({
+  page,
+}) => {
   await openView(page, app, 'history');
   await expect(page.getByTestId('history-cell')).toHaveCount(4, { timeout: 20_000 });
   await page.getByTestId('history-search').fill('neon');

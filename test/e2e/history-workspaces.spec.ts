@@ -3,7 +3,17 @@
  */
 import { expect, test } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { SHOTS, createAccount, generate, openView, sampleRequests, signInAndSelect, startHistoryWebApp, type CompanionClient, type HistoryWebApp } from './history-helpers.js';
+import {
+  SHOTS,
+  createAccount,
+  generate,
+  openView,
+  sampleRequests,
+  signInAndSelect,
+  startHistoryWebApp,
+  type CompanionClient,
+  type HistoryWebApp,
+} from './history-helpers.js';
 
 let app: HistoryWebApp;
 let bea: { id: string; token: string; client: CompanionClient };
@@ -68,7 +78,9 @@ test('H2: a workspace change made offline is queued and reaches the backend afte
   await page.getByTestId('workspace-create').click();
   await expect(page.getByTestId('workspace-outcome')).toHaveText('Created “Offline picks”.');
   // Sent to the backend before it goes away.
-  await expect.poll(async () => (await bea.client.listWorkspaces()).items.map((w) => w.name), { timeout: 20_000 }).toEqual(['Offline picks']);
+  await expect
+    .poll(async () => (await bea.client.listWorkspaces()).items.map((w) => w.name), { timeout: 20_000 })
+    .toEqual(['Offline picks']);
   await page.getByTestId('nav-history').click();
   await expect(page.getByTestId('history-cell')).toHaveCount(4, { timeout: 20_000 });
 
@@ -82,7 +94,9 @@ test('H2: a workspace change made offline is queued and reaches the backend afte
   await page.getByTestId('detail-add-to-workspace').click();
   await expect(page.getByTestId('detail-outcome')).toContainText('saved offline');
   await page.keyboard.press('Escape');
-  await expect(page.getByTestId('pending-changes')).toHaveText('1 change made offline will be sent when the connection returns');
+  await expect(page.getByTestId('pending-changes')).toHaveText(
+    '1 change made offline will be sent when the connection returns',
+  );
 
   await app.restartBackend();
   await expect(page.getByTestId('pending-changes')).toBeHidden({ timeout: 30_000 });

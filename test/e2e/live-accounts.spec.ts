@@ -14,14 +14,18 @@ test.afterEach(async () => {
   await app.stop();
 });
 
-test('signing in: a wrong token is refused with the message; a good one adds the account and the switcher shows it', async ({ page }) => {
+test('signing in: a wrong token is refused with the message; a good one adds the account and the switcher shows it', async ({
+  page,
+}) => {
   await openApp(page, app);
   await openView(page, 'accounts');
   await expect(page.getByTestId('account-row')).toHaveCount(1);
   await expect(page.getByTestId('account-row').first()).toContainText('Built-in backend on this computer');
   const snapshot = await app.snapshot();
   if (!snapshot.secretsEncrypted) {
-    await expect(page.getByTestId('secrets-unencrypted')).toHaveText(/On this system tokens are stored without encryption/);
+    await expect(page.getByTestId('secrets-unencrypted')).toHaveText(
+      /On this system tokens are stored without encryption/,
+    );
   }
   await screenshotBothThemes(page, 'accounts');
 

@@ -14,7 +14,9 @@ test.afterEach(async () => {
   await app.stop();
 });
 
-test('a threshold alert fires once: spending past 75 % of the free credits shows one toast, not again after a reload', async ({ page }) => {
+test('a threshold alert fires once: spending past 75 % of the free credits shows one toast, not again after a reload', async ({
+  page,
+}) => {
   // The browser's notifications, recorded (web mode shows them when allowed).
   await page.addInitScript(() => {
     const shown: string[] = [];
@@ -32,14 +34,21 @@ test('a threshold alert fires once: spending past 75 % of the free credits shows
   await openView(page, 'generate');
   // 3 x 24 + 6 = 78 of the 100 free credits: past 75 %, not yet 90 %.
   for (let index = 0; index < 3; index += 1) {
-    await generateThroughUI(page, { tool: 'text-to-image', model: 'spark-image', prompt: `Stars ${index}`, outputs: 4 });
+    await generateThroughUI(page, {
+      tool: 'text-to-image',
+      model: 'spark-image',
+      prompt: `Stars ${index}`,
+      outputs: 4,
+    });
   }
   await generateThroughUI(page, { tool: 'text-to-image', model: 'spark-image', prompt: 'One more star', outputs: 1 });
 
   const threshold = page.locator('[data-testid="toast"][data-alert-id^="threshold:"]');
   await expect(threshold).toHaveCount(1, { timeout: 20_000 });
   await expect(threshold).toContainText('75%');
-  await expect.poll(() => page.evaluate(() => (globalThis as unknown as { shownNotifications: string[] }).shownNotifications)).toContainEqual(expect.stringContaining('75%'));
+  await expect
+    .poll(() => page.evaluate(() => (globalThis as unknown as { shownNotifications: string[] }).shownNotifications))
+    .toContainEqual(expect.stringContaining('75%'));
   await screenshotBothThemes(page, 'alerts-toast');
   await page.waitForTimeout(1_500);
   await expect(threshold).toHaveCount(1);

@@ -12,7 +12,12 @@ const relaxedFairUse = { fairUse: { automation: { maxRequestsPerWindow: 10_000, 
 
 test.beforeEach(async () => {
   // 20:00Z on Sat 7 Mar 2026 is 15:00 in New York: local midnight is 05:00Z on Sun 8 Mar.
-  app = await startWebApp({ testClock: '2026-03-07T20:00:00.000Z', timeZone: 'America/New_York', name: 'Ana', backendConfig: relaxedFairUse });
+  app = await startWebApp({
+    testClock: '2026-03-07T20:00:00.000Z',
+    timeZone: 'America/New_York',
+    name: 'Ana',
+    backendConfig: relaxedFairUse,
+  });
 });
 test.afterEach(async () => {
   await app.stop();
@@ -22,27 +27,33 @@ test.afterEach(async () => {
 async function localAccount(): Promise<{ id: string; backendId: string }> {
   let found: { id: string; backendId: string } | null = null;
   await expect
-    .poll(async () => {
-      const account = (await app.snapshot()).accounts[0];
-      found = account?.me ? { id: account.id, backendId: account.me.id } : null;
-      return found !== null;
-    }, { timeout: 20_000, message: 'the host connects its local account' })
+    .poll(
+      async () => {
+        const account = (await app.snapshot()).accounts[0];
+        found = account?.me ? { id: account.id, backendId: account.me.id } : null;
+        return found !== null;
+      },
+      { timeout: 20_000, message: 'the host connects its local account' },
+    )
     .toBe(true);
   return found!;
 }
 
-test('U1: every unlimited window counts down (seconds only in its last hour); at zero it says ended, and it leaves when the host drops it', async ({ page }) => {
+test('U1: every unlimited window counts down (seconds only in its last hour); at zero it says ended, and it leaves when the host drops it', async ({
+  page,
+}) => {
   await app.bridge('subscribe', { accountId: (await localAccount()).id, planId: 'ultra' });
   await openApp(page, app);
   const video = page.getByTestId('unlimited-window-motion-video');
   // Three local days (A1): New York moves its clocks forward on 8 Mar, so the window is 71 hours long.
   await expect(video).toContainText('Unlimited until 15:00 on Tue 10 Mar (America/New_York)');
-  await expect(page.getByTestId('unlimited-window-spark-image')).toContainText('Unlimited until 15:00 on Sat 14 Mar (America/New_York)');
+  await expect(page.getByTestId('unlimited-window-spark-image')).toContainText(
+    'Unlimited until 15:00 on Sat 14 Mar (America/New_York)',
+  );
   const countdown = page.getByTestId('window-countdown-motion-video');
   // Days away: days and hours, nothing that ticks every second.
   await expect(countdown).toHaveText(/^Ends in 2 d 2[23] h$/);
   await screenshotBothThemes(page, 'dashboard-unlimited');
-
 
   // Eight seconds before the video window ends (the backend's clock; the screen counts on by itself).
   await app.moveClock({ now: '2026-03-10T18:59:52.000Z' });
@@ -58,7 +69,9 @@ test('U1: every unlimited window counts down (seconds only in its last hour); at
   await expect(page.getByTestId('unlimited-window-spark-image')).toBeVisible();
 });
 
-test('U4: Fast use counts down to local midnight; past the limit the next request is Relaxed or refused', async ({ page }) => {
+test('U4: Fast use counts down to local midnight; past the limit the next request is Relaxed or refused', async ({
+  page,
+}) => {
   const account = await localAccount();
   await app.bridge('subscribe', { accountId: account.id, planId: 'ultra' });
   await openApp(page, app);
@@ -77,13 +90,20 @@ test('U4: Fast use counts down to local midnight; past the limit the next reques
   for (let index = 0; index < 49; index += 1) {
     await app.bridge('createGeneration', {
       accountId: account.id,
-      request: { tool: 'text-to-image', modelId: 'spark-image', prompt: `Fox number ${index}`, settings: { outputs: 1 } },
+      request: {
+        tool: 'text-to-image',
+        modelId: 'spark-image',
+        prompt: `Fox number ${index}`,
+        settings: { outputs: 1 },
+      },
     });
   }
   await expect(page.getByTestId('fast-used')).toHaveText('50 / 50', { timeout: 20_000 });
   await expect(page.getByTestId('fast-limit-badge')).toContainText('Fast limit reached.');
   await expect(page.getByTestId('window-next-spark-image')).toHaveText('Next request: Relaxed queue');
-  await expect(page.getByTestId('window-next-vivid-image')).toHaveText('Next request refused until 00:00 on Sun 8 Mar (America/New_York)');
+  await expect(page.getByTestId('window-next-vivid-image')).toHaveText(
+    'Next request refused until 00:00 on Sun 8 Mar (America/New_York)',
+  );
   await screenshotBothThemes(page, 'dashboard-fast-limit');
 
   await openView(page, 'generate');
@@ -91,7 +111,9 @@ test('U4: Fast use counts down to local midnight; past the limit the next reques
   await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill('A fox at night');
   const refusal = page.getByTestId('preview-refusal');
   await expect(refusal).toContainText('Today’s Fast generations are used up');
-  await expect(refusal.getByTestId('way-out-wait')).toContainText('Wait until local midnight: unlimited use is Fast again at 00:00 on Sun 8 Mar (America/New_York)');
+  await expect(refusal.getByTestId('way-out-wait')).toContainText(
+    'Wait until local midnight: unlimited use is Fast again at 00:00 on Sun 8 Mar (America/New_York)',
+  );
   await page.getByRole('combobox', { name: 'Model', exact: true }).selectOption('spark-image');
   await expect(page.getByTestId('preview-lane')).toHaveText('Relaxed lane: slower, with no daily limit');
   await expect(page.getByTestId('preview-cost')).toHaveText('Unlimited — no credits');
@@ -105,17 +127,27 @@ test('G5: a generation-billed account shows used / limit and the refresh date in
   await page.getByTestId('account-switcher').selectOption(bo!.id);
   await expect(page.getByTestId('account-name')).toHaveText('Bo');
   await expect(page.getByTestId('balance-generations')).toHaveText('0 / 100');
-  await expect(page.getByTestId('generations-resets-at')).toHaveText(/^Refreshes at 00:00 on \w{3} \d{1,2} \w{3} \(Europe\/Berlin\)$/);
-  await expect(page.getByTestId('pace-runout')).toContainText('Nothing spent in the last 7 days: your 100 generations are not running down.');
+  await expect(page.getByTestId('generations-resets-at')).toHaveText(
+    /^Refreshes at 00:00 on \w{3} \d{1,2} \w{3} \(Europe\/Berlin\)$/,
+  );
+  await expect(page.getByTestId('pace-runout')).toContainText(
+    'Nothing spent in the last 7 days: your 100 generations are not running down.',
+  );
   await screenshotBothThemes(page, 'dashboard-generations');
 });
 
-test('U7: a fair-use pause shows its reason; the appeal goes from the form to open, then restored', async ({ page }) => {
+test('U7: a fair-use pause shows its reason; the appeal goes from the form to open, then restored', async ({
+  page,
+}) => {
   const account = await localAccount();
   await app.bridge('subscribe', { accountId: account.id, planId: 'standard' });
-  await app.admin.flagAccount(account.backendId, { reason: 'Requests every 2.000 s for an hour (automation suspected)' });
+  await app.admin.flagAccount(account.backendId, {
+    reason: 'Requests every 2.000 s for an hour (automation suspected)',
+  });
   await openApp(page, app);
-  await expect(page.getByTestId('fair-use-reason')).toHaveText('Reason: Requests every 2.000 s for an hour (automation suspected)');
+  await expect(page.getByTestId('fair-use-reason')).toHaveText(
+    'Reason: Requests every 2.000 s for an hour (automation suspected)',
+  );
   await expect(page.getByTestId('window-next-spark-image')).toHaveText('Paused for fair-use review');
 
   // On Generate, an unlimited request is refused with its ways out; paying with credits (a workflow, U2) still works.
@@ -165,17 +197,30 @@ test('U7: a second upheld violation suspends the account, and the app says so pl
   await expect(page.getByTestId('generate-disabled-reason')).toHaveText('This account is suspended.');
 });
 
-test('pace: spending per day over 7 local days, when the balances run out, and subscription credits left to expire', async ({ page }) => {
+test('pace: spending per day over 7 local days, when the balances run out, and subscription credits left to expire', async ({
+  page,
+}) => {
   await openApp(page, app);
-  await expect(page.getByTestId('pace-runout')).toHaveText('Nothing spent in the last 7 days: your 100 credits are not running down.');
+  await expect(page.getByTestId('pace-runout')).toHaveText(
+    'Nothing spent in the last 7 days: your 100 credits are not running down.',
+  );
   await openView(page, 'generate');
-  const id = await generateThroughUI(page, { tool: 'text-to-image', model: 'spark-image', prompt: 'A paper boat', outputs: 2 });
-  await expect(page.locator(`[data-generation-id="${id}"]`).getByTestId('generation-status')).toHaveText('Done', { timeout: 30_000 });
+  const id = await generateThroughUI(page, {
+    tool: 'text-to-image',
+    model: 'spark-image',
+    prompt: 'A paper boat',
+    outputs: 2,
+  });
+  await expect(page.locator(`[data-generation-id="${id}"]`).getByTestId('generation-status')).toHaveText('Done', {
+    timeout: 30_000,
+  });
   await openView(page, 'dashboard');
   // 12 credits today over 7 days: 1.7 a day, which the 100 free credits of each day cover (C2): nothing runs out.
   await expect(page.getByTestId('pace-per-day')).toHaveText('1.7');
   await expect(page.getByTestId('pace')).toContainText('Sat 7 Mar');
-  await expect(page.getByTestId('pace-runout')).toHaveText('At this pace you never run out: each day’s 100 free credits cover it.');
+  await expect(page.getByTestId('pace-runout')).toHaveText(
+    'At this pace you never run out: each day’s 100 free credits cover it.',
+  );
 
   // Subscribing changes the balances: the pace follows without a reload. Free credits are spent first (C5), so at
   // 1.7 a day all 1,500 subscription credits are still there when they expire on 7 Apr.
@@ -183,6 +228,8 @@ test('pace: spending per day over 7 local days, when the balances run out, and s
   await expect(page.getByTestId('pace-expiring')).toHaveText(
     'About 1,500 subscription credits will expire unused at renewal, at 00:00 on Tue 7 Apr (America/New_York): unused ones do not roll over.',
   );
-  await expect(page.getByTestId('pace-runout')).toHaveText('At this pace you never run out: each day’s 100 free credits and each month’s 1,500 credits cover it.');
+  await expect(page.getByTestId('pace-runout')).toHaveText(
+    'At this pace you never run out: each day’s 100 free credits and each month’s 1,500 credits cover it.',
+  );
   await screenshotBothThemes(page, 'dashboard-pace');
 });

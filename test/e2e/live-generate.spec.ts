@@ -3,7 +3,15 @@
  * charges (C5), refusals with their ways out (C7, C6 pro models), live status with outputs, and refunds (C8).
  */
 import { expect, test } from '@playwright/test';
-import { fillGenerateForm, generateThroughUI, openApp, openView, screenshotBothThemes, startWebApp, type WebApp } from './web-app.js';
+import {
+  fillGenerateForm,
+  generateThroughUI,
+  openApp,
+  openView,
+  screenshotBothThemes,
+  startWebApp,
+  type WebApp,
+} from './web-app.js';
 
 let app: WebApp;
 
@@ -22,10 +30,18 @@ async function localAccountId(): Promise<string> {
   return id;
 }
 
-test('C7: a free account asking for 840 credits sees the shortfall, the reset time and the upgrades, and Generate stays off', async ({ page }) => {
+test('C7: a free account asking for 840 credits sees the shortfall, the reset time and the upgrades, and Generate stays off', async ({
+  page,
+}) => {
   await openApp(page, app);
   await openView(page, 'generate');
-  await fillGenerateForm(page, { tool: 'text-to-video', model: 'motion-video', prompt: 'Waves on a beach at dawn', quality: 'hd', durationS: 10 });
+  await fillGenerateForm(page, {
+    tool: 'text-to-video',
+    model: 'motion-video',
+    prompt: 'Waves on a beach at dawn',
+    quality: 'hd',
+    durationS: 10,
+  });
 
   const refusal = page.getByTestId('preview-refusal');
   await expect(refusal).toBeVisible();
@@ -58,7 +74,9 @@ test('C7: a free account asking for 840 credits sees the shortfall, the reset ti
   await expect(page.getByTestId('generate-submit')).toBeEnabled();
 });
 
-test('C5: a Basic subscriber with free credits partly spent sees the charge split between free and subscription credits', async ({ page }) => {
+test('C5: a Basic subscriber with free credits partly spent sees the charge split between free and subscription credits', async ({
+  page,
+}) => {
   await app.bridge('subscribe', { accountId: await localAccountId(), planId: 'basic' });
   await openApp(page, app);
   await openView(page, 'generate');
@@ -68,10 +86,21 @@ test('C5: a Basic subscriber with free credits partly spent sees the charge spli
   await expect(page.getByTestId('preview-cost')).toHaveText('6 credits');
   await expect(page.getByTestId('preview-draws')).toHaveText('6 from free credits');
   await expect(page.getByTestId('preview-lane')).toHaveText('Standard lane');
-  const first = await generateThroughUI(page, { tool: 'text-to-image', model: 'spark-image', prompt: 'A red kite over green hills' });
-  await expect(page.locator(`[data-generation-id="${first}"]`).getByTestId('generation-status')).toHaveText('Done', { timeout: 30_000 });
+  const first = await generateThroughUI(page, {
+    tool: 'text-to-image',
+    model: 'spark-image',
+    prompt: 'A red kite over green hills',
+  });
+  await expect(page.locator(`[data-generation-id="${first}"]`).getByTestId('generation-status')).toHaveText('Done', {
+    timeout: 30_000,
+  });
 
-  await fillGenerateForm(page, { tool: 'text-to-video', model: 'motion-video', prompt: 'The kite flying away', durationS: 5 });
+  await fillGenerateForm(page, {
+    tool: 'text-to-video',
+    model: 'motion-video',
+    prompt: 'The kite flying away',
+    durationS: 5,
+  });
   await expect(page.getByTestId('preview-cost')).toHaveText('210 credits');
   await expect(page.getByTestId('preview-draws')).toHaveText('94 from free credits, 116 from subscription credits');
   await expect(page.getByTestId('generate-submit')).toBeEnabled();
@@ -83,7 +112,14 @@ test('C7/C4: a subscriber short of credits can buy the shortfall as a top-up, ro
   await openApp(page, app);
   await openView(page, 'generate');
   // 4 x Motion Pro Video, HD, 10 s: 480 x 2 x 2 x 4 = 7,680 credits; 1,600 available.
-  await fillGenerateForm(page, { tool: 'text-to-video', model: 'motion-pro-video', prompt: 'A city at night', outputs: 4, quality: 'hd', durationS: 10 });
+  await fillGenerateForm(page, {
+    tool: 'text-to-video',
+    model: 'motion-pro-video',
+    prompt: 'A city at night',
+    outputs: 4,
+    quality: 'hd',
+    durationS: 10,
+  });
   const refusal = page.getByTestId('preview-refusal');
   await expect(refusal.getByTestId('refusal-detail')).toContainText('You are 6,080 credits short.');
   await expect(refusal.getByTestId('buy-topup')).toHaveText('Buy a top-up of 6,100 credits…');
@@ -91,17 +127,23 @@ test('C7/C4: a subscriber short of credits can buy the shortfall as a top-up, ro
   const dialog = page.getByRole('dialog', { name: 'Buy 6,100 top-up credits?' });
   await expect(dialog).toContainText('Top-up credits never expire');
   await dialog.getByRole('button', { name: 'Buy 6,100 credits' }).click();
-  await expect(page.getByTestId('purchase-done')).toHaveText('Added 6,100 top-up credits. Your top-up balance is now 6,100 credits.');
+  await expect(page.getByTestId('purchase-done')).toHaveText(
+    'Added 6,100 top-up credits. Your top-up balance is now 6,100 credits.',
+  );
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
-  await expect(page.getByTestId('preview-draws')).toHaveText('100 from free credits, 1,500 from subscription credits, 6,080 from top-up credits');
+  await expect(page.getByTestId('preview-draws')).toHaveText(
+    '100 from free credits, 1,500 from subscription credits, 6,080 from top-up credits',
+  );
   await expect(page.getByTestId('generate-submit')).toBeEnabled();
 });
 
 test('C6: a pro model without a subscription is refused with the plans that allow it', async ({ page }) => {
   await openApp(page, app);
   await openView(page, 'generate');
-  await expect(page.getByRole('combobox', { name: 'Model', exact: true }).locator('option', { hasText: 'Vivid Pro Image — Pro' })).toHaveCount(1);
+  await expect(
+    page.getByRole('combobox', { name: 'Model', exact: true }).locator('option', { hasText: 'Vivid Pro Image — Pro' }),
+  ).toHaveCount(1);
   await fillGenerateForm(page, { tool: 'text-to-image', model: 'vivid-pro-image', prompt: 'A portrait' });
   const refusal = page.getByTestId('preview-refusal');
   await expect(refusal).toContainText('This needs a subscription');
@@ -109,7 +151,9 @@ test('C6: a pro model without a subscription is refused with the plans that allo
   await expect(page.getByTestId('generate-submit')).toBeDisabled();
 });
 
-test('after Generate: live status, then the outputs from the media cache; enhancing a prompt is free', async ({ page }) => {
+test('after Generate: live status, then the outputs from the media cache; enhancing a prompt is free', async ({
+  page,
+}) => {
   await openApp(page, app);
   await openView(page, 'generate');
   await expect(page.getByTestId('recent-empty')).toBeVisible();
@@ -124,14 +168,21 @@ test('after Generate: live status, then the outputs from the media cache; enhanc
   await expect(page.getByRole('textbox', { name: 'Prompt', exact: true })).toHaveValue(/lighthouse/);
   await expect(page.getByTestId('balance-free')).toHaveCount(0);
 
-  const id = await generateThroughUI(page, { tool: 'text-to-image', model: 'spark-image', prompt: 'A lighthouse at dusk, watercolor', outputs: 2 });
+  const id = await generateThroughUI(page, {
+    tool: 'text-to-image',
+    model: 'spark-image',
+    prompt: 'A lighthouse at dusk, watercolor',
+    outputs: 2,
+  });
   const card = page.locator(`[data-generation-id="${id}"]`);
   await expect(card.getByTestId('generation-status')).toHaveText('Done', { timeout: 30_000 });
   await expect(card).toContainText('Charged 12 credits: 12 from free credits');
   await expect(card.getByTestId('generation-output')).toHaveCount(2);
   const image = card.getByTestId('generation-output').first().locator('img');
   await expect(image).toHaveAttribute('src', /^\/media\/.+\/thumb\?secret=/);
-  await expect.poll(() => image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), { timeout: 15_000 }).toBeGreaterThan(0);
+  await expect
+    .poll(() => image.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth), { timeout: 15_000 })
+    .toBeGreaterThan(0);
   await screenshotBothThemes(page, 'generate');
 });
 
@@ -147,14 +198,19 @@ test('C8: a generation blocked by moderation says so and shows its refund', asyn
   await expect(page.getByTestId('balance-free')).toHaveText('100');
 });
 
-test('G6: at the monthly generation limit the request is refused with the refresh date and the upgrades', async ({ page }) => {
+test('G6: at the monthly generation limit the request is refused with the refresh date and the upgrades', async ({
+  page,
+}) => {
   const { token } = await app.createAccount({ name: 'Cy', timeZone: 'Europe/Berlin', planId: 'core' });
   const snapshot = await app.bridge('signIn', { baseURL: app.backendURL, token, label: 'Cy' });
   const cy = snapshot.accounts.find((account) => account.backend.kind === 'remote');
   await app.bridge('selectAccount', { accountId: cy!.id });
   // The 10 generations of Core (G1), used up.
   for (let index = 0; index < 10; index += 1) {
-    await app.bridge('createGeneration', { accountId: cy!.id, request: { tool: 'text-to-speech', modelId: 'voice-tts', prompt: `Line ${index}`, settings: { outputs: 1 } } });
+    await app.bridge('createGeneration', {
+      accountId: cy!.id,
+      request: { tool: 'text-to-speech', modelId: 'voice-tts', prompt: `Line ${index}`, settings: { outputs: 1 } },
+    });
   }
   await openApp(page, app);
   await expect(page.getByTestId('account-name')).toHaveText('Cy');
@@ -163,7 +219,9 @@ test('G6: at the monthly generation limit the request is refused with the refres
   await fillGenerateForm(page, { tool: 'text-to-image', model: 'spark-image', prompt: 'One more' });
   const refusal = page.getByTestId('preview-refusal');
   await expect(refusal).toContainText('Generation limit reached');
-  await expect(refusal.getByTestId('way-out-wait')).toHaveText(/^Wait: your generations refresh at 00:00 on \w{3} \d{1,2} \w{3} \(Europe\/Berlin\)\.$/);
+  await expect(refusal.getByTestId('way-out-wait')).toHaveText(
+    /^Wait: your generations refresh at 00:00 on \w{3} \d{1,2} \w{3} \(Europe\/Berlin\)\.$/,
+  );
   await expect(refusal.getByTestId('upgrade-plus')).toContainText('100 generations a month');
   await expect(refusal.getByTestId('upgrade-ultimate')).toContainText('unlimited generations');
   await expect(page.getByTestId('generate-submit')).toBeDisabled();

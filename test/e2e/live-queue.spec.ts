@@ -16,14 +16,19 @@ test.beforeEach(async () => {
     testClock: '2026-03-07T20:00:00.000Z',
     timeZone: 'America/New_York',
     name: 'Ana',
-    backendConfig: { queue: { workers: 1, systemConcurrency: 1 }, fairUse: { automation: { maxRequestsPerWindow: 10_000, regularIntervalCount: 1_000 } } },
+    backendConfig: {
+      queue: { workers: 1, systemConcurrency: 1 },
+      fairUse: { automation: { maxRequestsPerWindow: 10_000, regularIntervalCount: 1_000 } },
+    },
   });
 });
 test.afterEach(async () => {
   await app.stop();
 });
 
-test('U8: queued jobs show their position and estimate, move up as work finishes, and can be cancelled', async ({ page }) => {
+test('U8: queued jobs show their position and estimate, move up as work finishes, and can be cancelled', async ({
+  page,
+}) => {
   const snapshot = await app.snapshot();
   await app.bridge('subscribe', { accountId: snapshot.accounts[0]!.id, planId: 'ultra' });
   await openApp(page, app);
@@ -68,7 +73,18 @@ test('U8: queued jobs show their position and estimate, move up as work finishes
 
   // The fifth moves up as the ones before it finish or leave.
   await expect
-    .poll(async () => Number((await fifthRow.getByTestId('queue-job-position').textContent().catch(() => '#0'))?.slice(1) || 0), { timeout: 30_000 })
+    .poll(
+      async () =>
+        Number(
+          (
+            await fifthRow
+              .getByTestId('queue-job-position')
+              .textContent()
+              .catch(() => '#0')
+          )?.slice(1) || 0,
+        ),
+      { timeout: 30_000 },
+    )
     .toBeLessThan(firstSeen);
   await expect(page.getByTestId('queue-empty')).toBeVisible({ timeout: 60_000 });
 
@@ -76,5 +92,7 @@ test('U8: queued jobs show their position and estimate, move up as work finishes
   const cancelled = page.locator(`[data-generation-id="${sixth}"]`);
   await expect(cancelled.getByTestId('generation-status')).toHaveText('Cancelled');
   await expect(cancelled.getByTestId('generation-refund')).toContainText('Refunded: 1,680 credits');
-  await expect(page.locator(`[data-generation-id="${fifth}"]`).getByTestId('generation-status')).toHaveText('Done', { timeout: 30_000 });
+  await expect(page.locator(`[data-generation-id="${fifth}"]`).getByTestId('generation-status')).toHaveText('Done', {
+    timeout: 30_000,
+  });
 });

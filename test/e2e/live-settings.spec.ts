@@ -45,7 +45,9 @@ test('settings persist: thresholds, alerts on/off, cache size and theme survive 
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
 });
 
-test('web mode: start at login and the tray are off with the reason; the data folder, shortcuts and notifications are shown', async ({ page }) => {
+test('web mode: start at login and the tray are off with the reason; the data folder, shortcuts and notifications are shown', async ({
+  page,
+}) => {
   await openApp(page, app);
   await openView(page, 'settings');
   await expect(page.getByTestId('settings-start-at-login')).toBeDisabled();

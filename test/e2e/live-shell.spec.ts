@@ -54,8 +54,15 @@ test('keyboard only: Alt+digit and "g then letter" open every view, focus lands 
 test('screenshots: every view in light and dark, with some work done', async ({ page }) => {
   await openApp(page, app);
   await openView(page, 'generate');
-  const id = await generateThroughUI(page, { tool: 'text-to-image', model: 'spark-image', prompt: 'A lighthouse at dusk, watercolor', outputs: 2 });
-  await expect(page.locator(`[data-generation-id="${id}"]`).getByTestId('generation-status')).toHaveText('Done', { timeout: 30_000 });
+  const id = await generateThroughUI(page, {
+    tool: 'text-to-image',
+    model: 'spark-image',
+    prompt: 'A lighthouse at dusk, watercolor',
+    outputs: 2,
+  });
+  await expect(page.locator(`[data-generation-id="${id}"]`).getByTestId('generation-status')).toHaveText('Done', {
+    timeout: 30_000,
+  });
   await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill('The same lighthouse at night');
   for (const view of views) {
     await openView(page, view.id);

@@ -4,7 +4,15 @@
  */
 import { expect, test } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
-import { fillGenerateForm, openApp, openView, SCREENSHOTS, screenshotBothThemes, startWebApp, type WebApp } from './web-app.js';
+import {
+  fillGenerateForm,
+  openApp,
+  openView,
+  SCREENSHOTS,
+  screenshotBothThemes,
+  startWebApp,
+  type WebApp,
+} from './web-app.js';
 
 let app: WebApp;
 
@@ -15,7 +23,9 @@ test.afterEach(async () => {
   await app.stop();
 });
 
-test('a killed built-in backend is restarted: the dashboard says so in words, then is live with balances again', async ({ page }) => {
+test('a killed built-in backend is restarted: the dashboard says so in words, then is live with balances again', async ({
+  page,
+}) => {
   await openApp(page, app);
   const free = page.getByTestId('balance-free');
   await expect(free).toHaveText(/\d/);
@@ -25,7 +35,9 @@ test('a killed built-in backend is restarted: the dashboard says so in words, th
 
   // The restart takes about a second: waitFor follows the page as it changes, so the short message is seen.
   const error = page.getByTestId('connection-error');
-  await error.filter({ hasText: 'The built-in backend stopped; restarting it (attempt 1)…' }).waitFor({ timeout: 10_000 });
+  await error
+    .filter({ hasText: 'The built-in backend stopped; restarting it (attempt 1)…' })
+    .waitFor({ timeout: 10_000 });
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: `${SCREENSHOTS}/dashboard-backend-restarting-light.png` });
   await expect(page.getByTestId('connection-status')).toContainText('Offline');
@@ -48,13 +60,23 @@ test('a killed built-in backend is restarted: the dashboard says so in words, th
   await app.moveClock({ advanceS: 1 });
 });
 
-test('while the built-in backend is down, Generate says why in words; "Retry now" restarts it at once', async ({ page }) => {
+test('while the built-in backend is down, Generate says why in words; "Retry now" restarts it at once', async ({
+  page,
+}) => {
   await app.stop();
   // A long first wait: the backend stays down until the person asks.
-  app = await startWebApp({ testClock: '2026-03-07T20:00:00.000Z', timeZone: 'America/New_York', name: 'Ana', backendRestartDelayMs: 600_000 });
+  app = await startWebApp({
+    testClock: '2026-03-07T20:00:00.000Z',
+    timeZone: 'America/New_York',
+    name: 'Ana',
+    backendRestartDelayMs: 600_000,
+  });
   await openApp(page, app);
   app.killBackend();
-  await expect(page.getByTestId('connection-error')).toHaveText('The built-in backend stopped; restarting it (attempt 1)…', { timeout: 15_000 });
+  await expect(page.getByTestId('connection-error')).toHaveText(
+    'The built-in backend stopped; restarting it (attempt 1)…',
+    { timeout: 15_000 },
+  );
   await expect(page.getByTestId('retry-countdown')).toHaveText('Next automatic retry in 10 minutes');
   await page.setViewportSize({ width: 420, height: 900 });
   await screenshotBothThemes(page, 'dashboard-backend-down-420');

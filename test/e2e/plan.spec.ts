@@ -21,10 +21,18 @@ async function noSidewaysScroll(page: Page): Promise<void> {
   expect(overflow).toBeLessThanOrEqual(0);
 }
 
-test('A4: upgrading from a refusal shows the summary first; Cancel buys nothing, Confirm subscribes and says so', async ({ page }) => {
+test('A4: upgrading from a refusal shows the summary first; Cancel buys nothing, Confirm subscribes and says so', async ({
+  page,
+}) => {
   await openApp(page, app);
   await openView(page, 'generate');
-  await fillGenerateForm(page, { tool: 'text-to-video', model: 'motion-video', prompt: 'Waves on a beach at dawn', quality: 'hd', durationS: 10 });
+  await fillGenerateForm(page, {
+    tool: 'text-to-video',
+    model: 'motion-video',
+    prompt: 'Waves on a beach at dawn',
+    quality: 'hd',
+    durationS: 10,
+  });
   const refusal = page.getByTestId('preview-refusal');
   await refusal.getByTestId('upgrade-ultra').click();
 
@@ -32,8 +40,12 @@ test('A4: upgrading from a refusal shows the summary first; Cancel buys nothing,
   await expect(dialog).toBeVisible();
   await expect(dialog.getByTestId('purchase-summary')).toContainText('Price: $48/month, charged now.');
   await expect(dialog.getByTestId('purchase-summary')).toContainText('Granted now: 16,000 subscription credits');
-  await expect(dialog.getByTestId('purchase-summary')).toContainText('Unlimited use from now: Spark Image for 7 days, Vivid Image for 7 days, Motion Video for 3 days.');
-  await expect(dialog.getByTestId('purchase-summary')).toContainText('Renews at 00:00 on Tue 7 Apr (America/New_York) for $48/month');
+  await expect(dialog.getByTestId('purchase-summary')).toContainText(
+    'Unlimited use from now: Spark Image for 7 days, Vivid Image for 7 days, Motion Video for 3 days.',
+  );
+  await expect(dialog.getByTestId('purchase-summary')).toContainText(
+    'Renews at 00:00 on Tue 7 Apr (America/New_York) for $48/month',
+  );
   await expect(dialog.getByRole('button', { name: 'Subscribe to Ultra for $48/month' })).toBeFocused();
   await screenshotBothThemes(page, 'purchase-confirm');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
@@ -68,16 +80,22 @@ test('the Plan page: subscribe yearly, top up, cancel at period end, change the 
   await page.getByTestId('plan-choose-ultra-yearly').click();
   const dialog = page.getByRole('dialog', { name: 'Subscribe to Ultra (yearly)?' });
   await expect(dialog.getByTestId('purchase-summary')).toContainText('Price: $480/year, charged now.');
-  await expect(dialog.getByTestId('purchase-summary')).toContainText('Renews at 00:00 on Sun 7 Mar 2027 (America/New_York) for $480/year');
+  await expect(dialog.getByTestId('purchase-summary')).toContainText(
+    'Renews at 00:00 on Sun 7 Mar 2027 (America/New_York) for $480/year',
+  );
   await dialog.getByRole('button', { name: 'Subscribe to Ultra (yearly) for $480/year' }).click();
-  await expect(page.getByTestId('purchase-done')).toContainText('Now on Ultra (yearly): you have 16,000 subscription credits');
+  await expect(page.getByTestId('purchase-done')).toContainText(
+    'Now on Ultra (yearly): you have 16,000 subscription credits',
+  );
   await page.getByTestId('purchase-dialog').getByRole('button', { name: 'Close' }).click();
 
   await expect(page.getByTestId('plan-name')).toHaveText('Ultra (yearly)');
   await expect(page.getByTestId('plan-price')).toHaveText('$480/year');
   await expect(page.getByTestId('plan-renews')).toHaveText('00:00 on Sun 7 Mar 2027 (America/New_York)');
   await expect(page.getByTestId('plan-allocation')).toHaveText('16,000 credits a month');
-  await expect(page.getByTestId('plan-windows')).toContainText('Motion Video: until 15:00 on Tue 10 Mar (America/New_York)');
+  await expect(page.getByTestId('plan-windows')).toContainText(
+    'Motion Video: until 15:00 on Tue 10 Mar (America/New_York)',
+  );
   await expect(page.getByTestId('plan-option-ultra-yearly')).toContainText('Your plan');
 
   // A top-up before a big batch: Cancel buys nothing, Confirm adds the credits.
@@ -91,7 +109,9 @@ test('the Plan page: subscribe yearly, top up, cancel at period end, change the 
   await expect(page.getByTestId('plan-topup-balance')).toHaveText('0');
   await page.getByTestId('plan-topup-buy').click();
   await topup.getByRole('button', { name: 'Buy 300 credits' }).click();
-  await expect(page.getByTestId('purchase-done')).toHaveText('Added 300 top-up credits. Your top-up balance is now 300 credits.');
+  await expect(page.getByTestId('purchase-done')).toHaveText(
+    'Added 300 top-up credits. Your top-up balance is now 300 credits.',
+  );
   await expect(page.getByRole('dialog', { name: 'Top-up bought' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Close' })).toBeFocused();
   await page.getByTestId('purchase-dialog').getByRole('button', { name: 'Close' }).click();
@@ -100,7 +120,9 @@ test('the Plan page: subscribe yearly, top up, cancel at period end, change the 
 
   // The dashboard shows the price and the renewal, and links here.
   await openView(page, 'dashboard');
-  await expect(page.getByTestId('account-plan-terms')).toHaveText('$480/year · renews Sun 7 Mar 2027 (America/New_York)');
+  await expect(page.getByTestId('account-plan-terms')).toHaveText(
+    '$480/year · renews Sun 7 Mar 2027 (America/New_York)',
+  );
   await page.getByTestId('account-manage-plan').click();
   await expect(page.getByTestId('nav-plan')).toHaveAttribute('aria-current', 'page');
 
@@ -111,10 +133,14 @@ test('the Plan page: subscribe yearly, top up, cancel at period end, change the 
   await expect(cancel).toContainText('Top-up credits stay.');
   await screenshotBothThemes(page, 'plan-cancel-confirm');
   await cancel.getByRole('button', { name: 'Cancel at period end' }).click();
-  await expect(page.getByTestId('purchase-done')).toHaveText('Cancelled: your plan stays until 00:00 on Sun 7 Mar 2027 (America/New_York).');
+  await expect(page.getByTestId('purchase-done')).toHaveText(
+    'Cancelled: your plan stays until 00:00 on Sun 7 Mar 2027 (America/New_York).',
+  );
   await page.keyboard.press('Escape');
   await expect(cancel).toBeHidden();
-  await expect(page.getByTestId('plan-cancelled')).toHaveText('Cancelled: your plan stays until 00:00 on Sun 7 Mar 2027 (America/New_York).');
+  await expect(page.getByTestId('plan-cancelled')).toHaveText(
+    'Cancelled: your plan stays until 00:00 on Sun 7 Mar 2027 (America/New_York).',
+  );
   await expect(page.getByTestId('plan-cancel')).toHaveCount(0);
 
   // The time zone: the new zone shows on the dashboard.
@@ -138,9 +164,15 @@ test('the Plan page at 360 px: no sideways scroll, and the confirmation fits', a
   await screenshotBothThemes(page, 'plan-360');
   await page.getByTestId('plan-choose-ultra-yearly').click();
   const dialog = page.getByRole('dialog', { name: 'Switch to Ultra (yearly)?' });
-  await expect(dialog).toContainText('Your Standard plan ends now and today becomes your anniversary day. Its 5,000 unused subscription credits end now.');
+  await expect(dialog).toContainText(
+    'Your Standard plan ends now and today becomes your anniversary day. Its 5,000 unused subscription credits end now.',
+  );
   await noSidewaysScroll(page);
-  for (const part of [dialog, dialog.getByRole('button', { name: 'Switch to Ultra (yearly) for $480/year' }), dialog.getByRole('button', { name: 'Cancel' })]) {
+  for (const part of [
+    dialog,
+    dialog.getByRole('button', { name: 'Switch to Ultra (yearly) for $480/year' }),
+    dialog.getByRole('button', { name: 'Cancel' }),
+  ]) {
     const box = await part.boundingBox();
     expect(box!.x).toBeGreaterThanOrEqual(0);
     expect(box!.x + box!.width).toBeLessThanOrEqual(360);

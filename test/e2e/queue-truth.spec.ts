@@ -19,7 +19,9 @@ test.afterEach(async () => {
   await app.stop();
 });
 
-test('after a generation finishes the Queue says 0 running within seconds; offline it shows the banner with the data’s age', async ({ page }) => {
+test('after a generation finishes the Queue says 0 running within seconds; offline it shows the banner with the data’s age', async ({
+  page,
+}) => {
   const snapshot = await app.snapshot();
   await app.bridge('subscribe', { accountId: snapshot.accounts[0]!.id, planId: 'ultra' });
   await openApp(page, app);
@@ -30,7 +32,14 @@ test('after a generation finishes the Queue says 0 running within seconds; offli
 
   // Two charged HD videos take the built-in provider several seconds each: the second waits behind the first.
   await openView(page, 'generate');
-  const video = { tool: 'text-to-video', model: 'motion-video', outputs: 2, quality: 'hd', durationS: 10, workflow: true } as const;
+  const video = {
+    tool: 'text-to-video',
+    model: 'motion-video',
+    outputs: 2,
+    quality: 'hd',
+    durationS: 10,
+    workflow: true,
+  } as const;
   await generateThroughUI(page, { ...video, prompt: 'Waves at dusk' });
   const second = await generateThroughUI(page, { ...video, prompt: 'Waves at dawn' });
   await openView(page, 'queue');

@@ -10,17 +10,47 @@ const FINAL = new Set(['succeeded', 'failed', 'blocked', 'cancelled']);
 /** Each day's requests, oldest day first; the clock moves one day between them. */
 export const sceneDays: GenerationRequest[][] = [
   [
-    { tool: 'text-to-image', modelId: 'vivid-pro-image', prompt: 'a neon koi fish circling a moonlit pond, ink wash style with gold leaf', settings: { outputs: 2 } },
-    { tool: 'text-to-video', modelId: 'motion-pro-video', prompt: 'a paper boat drifting down a rainy street at night', settings: { outputs: 1, durationS: 10 } },
+    {
+      tool: 'text-to-image',
+      modelId: 'vivid-pro-image',
+      prompt: 'a neon koi fish circling a moonlit pond, ink wash style with gold leaf',
+      settings: { outputs: 2 },
+    },
+    {
+      tool: 'text-to-video',
+      modelId: 'motion-pro-video',
+      prompt: 'a paper boat drifting down a rainy street at night',
+      settings: { outputs: 1, durationS: 10 },
+    },
   ],
   [
-    { tool: 'text-to-speech', modelId: 'voice-tts', prompt: 'A calm voice reading tomorrow’s weather for the coast', settings: { outputs: 1, durationS: 30 } },
-    { tool: 'text-to-image', modelId: 'vivid-pro-image', prompt: 'a lighthouse at dusk, oil painting, warm light on the waves', settings: { outputs: 1, quality: 'hd' } },
+    {
+      tool: 'text-to-speech',
+      modelId: 'voice-tts',
+      prompt: 'A calm voice reading tomorrow’s weather for the coast',
+      settings: { outputs: 1, durationS: 30 },
+    },
+    {
+      tool: 'text-to-image',
+      modelId: 'vivid-pro-image',
+      prompt: 'a lighthouse at dusk, oil painting, warm light on the waves',
+      settings: { outputs: 1, quality: 'hd' },
+    },
   ],
   [
     { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a gore scene', settings: { outputs: 1 } },
-    { tool: 'ai-music', modelId: 'tune-music', prompt: 'lo-fi beat with soft piano for studying', settings: { outputs: 1, durationS: 30 } },
-    { tool: 'text-to-video', modelId: 'motion-video', prompt: 'a fox running through fresh snow in slow motion', settings: { outputs: 1, durationS: 5 } },
+    {
+      tool: 'ai-music',
+      modelId: 'tune-music',
+      prompt: 'lo-fi beat with soft piano for studying',
+      settings: { outputs: 1, durationS: 30 },
+    },
+    {
+      tool: 'text-to-video',
+      modelId: 'motion-video',
+      prompt: 'a fox running through fresh snow in slow motion',
+      settings: { outputs: 1, durationS: 5 },
+    },
   ],
 ];
 
@@ -41,7 +71,8 @@ async function waitFinished(app: WebApp, accountId: string, generationId: string
     // The host's history learns of a new generation a moment after it is made.
     const item = await app.bridge('getHistoryItem', { accountId, generationId }).catch(() => null);
     if (item !== null && FINAL.has(item.status)) return;
-    if (Date.now() > deadline) throw new Error(`generation ${generationId} did not finish: ${item?.status ?? 'not in the history'}`);
+    if (Date.now() > deadline)
+      throw new Error(`generation ${generationId} did not finish: ${item?.status ?? 'not in the history'}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

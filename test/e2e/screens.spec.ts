@@ -21,7 +21,9 @@ test.afterAll(async () => {
 
 /** The ids of the views the navigation lists, in its order ("dashboard", "generate", ...). */
 async function navViews(page: Page): Promise<string[]> {
-  const ids = await page.locator('nav[aria-label="Main"] [data-testid^="nav-"]').evaluateAll((links) => links.map((link) => link.getAttribute('data-testid') ?? ''));
+  const ids = await page
+    .locator('nav[aria-label="Main"] [data-testid^="nav-"]')
+    .evaluateAll((links) => links.map((link) => link.getAttribute('data-testid') ?? ''));
   return ids.map((id) => id.replace(/^nav-/, ''));
 }
 
@@ -60,7 +62,9 @@ async function sidewaysOverflow(page: Page): Promise<{ px: number; culprits: str
   })()`);
 }
 
-test('every view: no sideways scroll at 360, 420 and 1280 px, with screenshots at 1280 and 420 in both themes', async ({ page }) => {
+test('every view: no sideways scroll at 360, 420 and 1280 px, with screenshots at 1280 and 420 in both themes', async ({
+  page,
+}) => {
   test.setTimeout(240_000);
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.setViewportSize({ width: 1280, height: 800 });
@@ -74,7 +78,8 @@ test('every view: no sideways scroll at 360, 420 and 1280 px, with screenshots a
     for (const view of views) {
       await goTo(page, view);
       const overflow = await sidewaysOverflow(page);
-      if (overflow.px > 0) overflowing.push(`${view} at ${width} px: ${overflow.px} px too wide: ${overflow.culprits.join(', ')}`);
+      if (overflow.px > 0)
+        overflowing.push(`${view} at ${width} px: ${overflow.px} px too wide: ${overflow.culprits.join(', ')}`);
       if (width === 360) continue;
       for (const theme of ['light', 'dark'] as const) {
         await page.emulateMedia({ colorScheme: theme });
@@ -88,7 +93,9 @@ test('every view: no sideways scroll at 360, 420 and 1280 px, with screenshots a
   expect(overflowing).toEqual([]);
 });
 
-test('Generate at 1280x800: the cost preview and the Generate button are on screen without scrolling; narrow, they stack', async ({ page }) => {
+test('Generate at 1280x800: the cost preview and the Generate button are on screen without scrolling; narrow, they stack', async ({
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await openApp(page, app);
   await goTo(page, 'generate');
@@ -109,14 +116,18 @@ test('Generate at 1280x800: the cost preview and the Generate button are on scre
   expect(preview!.x + preview!.width).toBeLessThanOrEqual(420);
 });
 
-test('History cards show the prompt, the model and time, the whole cost, and mark video and audio', async ({ page }) => {
+test('History cards show the prompt, the model and time, the whole cost, and mark video and audio', async ({
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await openApp(page, app);
   await goTo(page, 'history');
   const video = page.getByTestId('history-cell').filter({ hasText: 'a fox running through fresh snow' });
   await expect(video.locator('.history-cell-prompt')).toHaveText('a fox running through fresh snow in slow motion');
   await expect(video).toHaveAttribute('title', 'a fox running through fresh snow in slow motion');
-  await expect(video).toHaveAccessibleName(/Motion Video, Text to video, Video · 5 s, “a fox running through fresh snow in slow motion”/);
+  await expect(video).toHaveAccessibleName(
+    /Motion Video, Text to video, Video · 5 s, “a fox running through fresh snow in slow motion”/,
+  );
   await expect(video.getByTestId('history-cell-kind')).toHaveText('Video · 5 s');
   await expect(video.getByTestId('history-cell-cost')).toHaveText('Free · unlimited');
   await expect(video.locator('.history-cell-meta')).toHaveText('Fri 4 Dec 15:00');
@@ -132,32 +143,45 @@ test('History cards show the prompt, the model and time, the whole cost, and mar
   for (const cell of await page.getByTestId('history-cell').all()) {
     const fits = await cell.evaluate((element) => {
       const cost = element.querySelector('.history-cell-cost')!;
-      return { cut: cost.scrollWidth > cost.clientWidth, inside: cost.getBoundingClientRect().bottom <= element.getBoundingClientRect().bottom };
+      return {
+        cut: cost.scrollWidth > cost.clientWidth,
+        inside: cost.getBoundingClientRect().bottom <= element.getBoundingClientRect().bottom,
+      };
     });
     expect(fits).toEqual({ cut: false, inside: true });
   }
 });
 
-test('Pace: at a pace the free credits and the allocation cover, it never runs out, and the expiry says how much is unused', async ({ page }) => {
+test('Pace: at a pace the free credits and the allocation cover, it never runs out, and the expiry says how much is unused', async ({
+  page,
+}) => {
   await openApp(page, app);
   await expect(page.getByTestId('pace-per-day')).toHaveText('177.7');
-  await expect(page.getByTestId('pace-runout')).toHaveText('At this pace you never run out: each day’s 100 free credits and each month’s 16,000 credits cover it.');
+  await expect(page.getByTestId('pace-runout')).toHaveText(
+    'At this pace you never run out: each day’s 100 free credits and each month’s 16,000 credits cover it.',
+  );
   await expect(page.getByTestId('pace-expiring')).toHaveText(
     /^About 1[23],\d{3} subscription credits will expire unused at renewal, at 00:00 on Sat 2 Jan 2027 \(America\/New_York\): unused ones do not roll over\.$/,
   );
   await expect(page.getByTestId('pace')).not.toContainText('run out around');
 });
 
-test('Units: prices with their currency, sizes in KiB, picked days written as the app writes days', async ({ page }) => {
+test('Units: prices with their currency, sizes in KiB, picked days written as the app writes days', async ({
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await openApp(page, app);
   await goTo(page, 'estimator');
   // The worked example (30 images and 10 videos a day) is what the estimator starts from.
   await expect(page.getByTestId('estimator-example')).toBeDisabled();
   await expect(page.getByTestId('recommendation-reason')).toContainText('at $30/month.');
-  await expect(page.getByTestId('plan-row').filter({ hasText: 'Ultra (yearly)' })).toContainText('$40/month ($480/year)');
+  await expect(page.getByTestId('plan-row').filter({ hasText: 'Ultra (yearly)' })).toContainText(
+    '$40/month ($480/year)',
+  );
   await expect(page.getByTestId('plan-row').filter({ hasText: 'Basic' })).toContainText('$8/month');
-  await expect(page.getByTestId('estimator-view')).not.toContainText(/\d a month\b(?! you plan)|\b\d+ a (quarter|year)\b/);
+  await expect(page.getByTestId('estimator-view')).not.toContainText(
+    /\d a month\b(?! you plan)|\b\d+ a (quarter|year)\b/,
+  );
 
   for (const view of ['generate', 'history']) {
     await goTo(page, view);
@@ -184,22 +208,30 @@ test('Units: prices with their currency, sizes in KiB, picked days written as th
   await expect(page.getByTestId('analytics-to-shown')).toHaveText('Fri 4 Dec');
 });
 
-test('The built-in demo generator says what it is: on Generate, beside its outputs, on history cards and details', async ({ page }) => {
+test('The built-in demo generator says what it is: on Generate, beside its outputs, on history cards and details', async ({
+  page,
+}) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await openApp(page, app);
   await goTo(page, 'generate');
   await expect(page.getByTestId('generate-demo-note')).toHaveText(
     'Demo Built-in demo generator: it makes placeholder images, audio and video so you can try the app. Connect a real backend for real outputs.',
   );
-  await expect(page.getByTestId('generation-card').filter({ hasText: 'a neon koi fish' }).getByTestId('generation-demo-note')).toContainText('built-in demo generator');
+  await expect(
+    page.getByTestId('generation-card').filter({ hasText: 'a neon koi fish' }).getByTestId('generation-demo-note'),
+  ).toContainText('built-in demo generator');
   await goTo(page, 'history');
   const koi = page.getByTestId('history-cell').filter({ hasText: 'a neon koi fish' });
   await expect(koi.getByTestId('history-cell-demo')).toHaveText('Demo');
   await expect(koi).toHaveAccessibleName(/placeholder from the built-in demo generator/);
   // A blocked request has no output, so nothing to call a placeholder.
-  await expect(page.getByTestId('history-cell').filter({ hasText: 'a gore scene' }).getByTestId('history-cell-demo')).toHaveCount(0);
+  await expect(
+    page.getByTestId('history-cell').filter({ hasText: 'a gore scene' }).getByTestId('history-cell-demo'),
+  ).toHaveCount(0);
   await koi.click();
-  await expect(page.getByTestId('detail-demo-note')).toContainText('Placeholder outputs from the built-in demo generator, not a real model.');
+  await expect(page.getByTestId('detail-demo-note')).toContainText(
+    'Placeholder outputs from the built-in demo generator, not a real model.',
+  );
 
   // The detail fits a narrow window too.
   await page.setViewportSize({ width: 360, height: 800 });
@@ -213,7 +245,9 @@ test('The built-in demo generator says what it is: on Generate, beside its outpu
   expect((await sidewaysOverflow(page)).px).toBeLessThanOrEqual(0);
 });
 
-test('At 420 px the navigation folds behind a Menu button that opens, navigates and closes with Esc', async ({ page }) => {
+test('At 420 px the navigation folds behind a Menu button that opens, navigates and closes with Esc', async ({
+  page,
+}) => {
   await page.setViewportSize({ width: 420, height: 800 });
   await openApp(page, app);
   const menu = page.getByRole('button', { name: /^Menu/ });

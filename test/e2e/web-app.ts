@@ -60,9 +60,23 @@ export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
   }
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--disable-warning=ExperimentalWarning', 'dist/web/cli.mjs', '--port', '0', '--data', dataDir, '--test-clock', options.testClock,
-      '--admin-token', ADMIN, '--local-timezone', options.timeZone, '--local-name', options.name ?? 'Ana',
-      ...(options.backendRestartDelayMs ? ['--backend-restart-delay', String(options.backendRestartDelayMs)] : [])],
+    [
+      '--disable-warning=ExperimentalWarning',
+      'dist/web/cli.mjs',
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--test-clock',
+      options.testClock,
+      '--admin-token',
+      ADMIN,
+      '--local-timezone',
+      options.timeZone,
+      '--local-name',
+      options.name ?? 'Ana',
+      ...(options.backendRestartDelayMs ? ['--backend-restart-delay', String(options.backendRestartDelayMs)] : []),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'], env },
   );
   let stderr = '';
@@ -92,7 +106,8 @@ export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
       headers: { 'x-companion-secret': secret, 'content-type': 'application/json' },
       body: JSON.stringify(input),
     });
-    const result = (await response.json()) as { ok: true; value: BridgeOutput<M> } | { ok: false; error: { code: string; message: string } };
+    const result = (await response.json()) as
+      { ok: true; value: BridgeOutput<M> } | { ok: false; error: { code: string; message: string } };
     if (!result.ok) throw new Error(`${method}: ${result.error.code}: ${result.error.message}`);
     return result.value;
   }
@@ -107,7 +122,10 @@ export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
       await admin.admin.moveClock(body);
     },
     killBackend() {
-      const pids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' }).trim().split(/\s+/).filter(Boolean);
+      const pids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean);
       for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
     },
     async stop() {
@@ -169,20 +187,25 @@ export async function fillGenerateForm(page: Page, input: GenerateFormInput): Pr
   await page.getByRole('textbox', { name: 'Prompt', exact: true }).fill(input.prompt);
   await page.getByRole('combobox', { name: 'Outputs', exact: true }).selectOption(String(input.outputs ?? 1));
   await page.getByTestId(`gen-quality-${input.quality ?? 'standard'}`).check();
-  if (input.durationS !== undefined) await page.getByRole('combobox', { name: 'Duration', exact: true }).selectOption(String(input.durationS));
+  if (input.durationS !== undefined)
+    await page.getByRole('combobox', { name: 'Duration', exact: true }).selectOption(String(input.durationS));
   await page.getByRole('checkbox', { name: 'Part of a workflow (always charged)' }).setChecked(input.workflow ?? false);
 }
 
 /** Fills the form, waits for the cost preview to allow it, and presses Generate; returns the new generation's id. */
 export async function generateThroughUI(page: Page, input: GenerateFormInput): Promise<string> {
   await fillGenerateForm(page, input);
-  const before = await page.getByTestId('generation-card').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-generation-id')));
+  const before = await page
+    .getByTestId('generation-card')
+    .evaluateAll((cards) => cards.map((card) => card.getAttribute('data-generation-id')));
   const button = page.getByTestId('generate-submit');
   await expect(button).toBeEnabled({ timeout: 15_000 });
   await button.click();
   let id: string | null = null;
   await expect(async () => {
-    const after = await page.getByTestId('generation-card').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-generation-id')));
+    const after = await page
+      .getByTestId('generation-card')
+      .evaluateAll((cards) => cards.map((card) => card.getAttribute('data-generation-id')));
     id = after.find((candidate) => candidate !== null && !before.includes(candidate)) ?? null;
     expect(id).not.toBeNull();
   }).toPass({ timeout: 15_000 });

@@ -14,7 +14,10 @@ test.afterEach(async () => {
   await app.stop();
 });
 
-test('a secret from an earlier launch, a bookmark without one, and a first visit without one are told apart', async ({ browser, page }) => {
+test('a secret from an earlier launch, a bookmark without one, and a first visit without one are told apart', async ({
+  browser,
+  page,
+}) => {
   const origin = new URL(app.openURL).origin;
 
   // A first visit to the bare address, in a browser that never opened the app.
@@ -28,14 +31,22 @@ test('a secret from an earlier launch, a bookmark without one, and a first visit
   await openApp(await page.context().newPage(), app);
   const bookmark = await page.context().newPage();
   await bookmark.goto(`${origin}/`);
-  await expect(bookmark.getByTestId('bridge-unavailable').getByRole('heading')).toHaveText('This address has no access secret');
-  await expect(bookmark.getByTestId('bridge-error')).toContainText('a bookmark or a copied address keeps only its first part');
-  await expect(bookmark.getByTestId('bridge-error')).toContainText('Open the full address printed by “npm run web” this time');
+  await expect(bookmark.getByTestId('bridge-unavailable').getByRole('heading')).toHaveText(
+    'This address has no access secret',
+  );
+  await expect(bookmark.getByTestId('bridge-error')).toContainText(
+    'a bookmark or a copied address keeps only its first part',
+  );
+  await expect(bookmark.getByTestId('bridge-error')).toContainText(
+    'Open the full address printed by “npm run web” this time',
+  );
 
   // An old address, with the secret of an earlier launch.
   const old = await browser.newPage();
   await old.goto(`${origin}/#secret=secret-of-yesterdays-launch`);
-  await expect(old.getByTestId('bridge-unavailable').getByRole('heading')).toHaveText('This address is from an earlier launch');
+  await expect(old.getByTestId('bridge-unavailable').getByRole('heading')).toHaveText(
+    'This address is from an earlier launch',
+  );
   await expect(old.getByTestId('bridge-error')).toContainText('from an earlier launch of Creator Companion');
   await expect(old.getByTestId('bridge-error')).toContainText('Open the new address it printed');
   await expect(old.getByRole('button', { name: 'Try again' })).toHaveCount(0);

@@ -114,7 +114,11 @@ export async function startBackend(options: StartBackendOptions = {}): Promise<T
     admin,
     client: (token?: string) => testClient(url, token),
     async createAccount(name: string, timeZone: string, planId?: string) {
-      const { account, token } = await admin.admin.createAccount({ name, timeZone, ...(planId === undefined ? {} : { planId }) });
+      const { account, token } = await admin.admin.createAccount({
+        name,
+        timeZone,
+        ...(planId === undefined ? {} : { planId }),
+      });
       return { token, account, client: testClient(url, token) };
     },
     async stop() {

@@ -59,7 +59,8 @@ export async function freshDatabaseUrl(): Promise<FreshDatabase> {
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () => onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      onServer((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
 }
 
@@ -67,7 +68,10 @@ export async function freshDatabaseUrl(): Promise<FreshDatabase> {
  * startBackend on the given engine; on PostgreSQL in a fresh database that `stop()` drops. `stop()` first ends the
  * test clients' keep-alive connections, so that closing the server does not wait for them to time out.
  */
-export async function startBackendOn(engine: EngineName, options: Omit<StartBackendOptions, 'databaseUrl'> = {}): Promise<TestBackend> {
+export async function startBackendOn(
+  engine: EngineName,
+  options: Omit<StartBackendOptions, 'databaseUrl'> = {},
+): Promise<TestBackend> {
   const database = engine === 'postgres' ? await freshDatabaseUrl() : null;
   let backend: TestBackend;
   try {
@@ -94,7 +98,10 @@ export async function startBackendOn(engine: EngineName, options: Omit<StartBack
  * One backend for the tests of a describe block on `engine`, with a ScriptedProvider whose held requests are let go
  * after every test. `t` is the backend once the block's `beforeAll` has run.
  */
-export function suiteBackend(engine: EngineName, options: Omit<StartBackendOptions, 'databaseUrl' | 'provider'> = {}): { readonly t: TestBackend; provider: ScriptedProvider } {
+export function suiteBackend(
+  engine: EngineName,
+  options: Omit<StartBackendOptions, 'databaseUrl' | 'provider'> = {},
+): { readonly t: TestBackend; provider: ScriptedProvider } {
   const provider = new ScriptedProvider();
   let backend: TestBackend | undefined;
   beforeAll(async () => {
@@ -166,24 +173,56 @@ export class ScriptedProvider implements GenerationProvider {
 
 async function sketch(request: ProviderRequest, index: number): Promise<ProviderOutput> {
   const base = join(request.outputDir, `${request.generationId}-${index}`);
-  const pixels = () => sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 40 * index, g: 120, b: 200 } } });
+  const pixels = () =>
+    sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 40 * index, g: 120, b: 200 } } });
   let file: { path: string; mime: string; bytes: Buffer; extra: Partial<ProviderOutput> };
-  if (request.kind === 'image') file = { path: `${base}.png`, mime: 'image/png', bytes: await pixels().png().toBuffer(), extra: { width: 16, height: 16 } };
-  else if (request.kind === 'video') file = { path: `${base}.webp`, mime: 'image/webp', bytes: await pixels().webp().toBuffer(), extra: { width: 16, height: 16, durationS: request.settings.durationS ?? 5 } };
-  else file = { path: `${base}.wav`, mime: 'audio/wav', bytes: encodeWavMono16(new Float32Array(2_205), 22_050), extra: { durationS: request.settings.durationS ?? 30 } };
+  if (request.kind === 'image')
+    file = {
+      path: `${base}.png`,
+      mime: 'image/png',
+      bytes: await pixels().png().toBuffer(),
+      extra: { width: 16, height: 16 },
+    };
+  else if (request.kind === 'video')
+    file = {
+      path: `${base}.webp`,
+      mime: 'image/webp',
+      bytes: await pixels().webp().toBuffer(),
+      extra: { width: 16, height: 16, durationS: request.settings.durationS ?? 5 },
+    };
+  else
+    file = {
+      path: `${base}.wav`,
+      mime: 'audio/wav',
+      bytes: encodeWavMono16(new Float32Array(2_205), 22_050),
+      extra: { durationS: request.settings.durationS ?? 30 },
+    };
   await writeFile(file.path, file.bytes);
-  return { path: file.path, kind: request.kind, mime: file.mime, bytes: file.bytes.length, sha256: createHash('sha256').update(file.bytes).digest('hex'), ...file.extra };
+  return {
+    path: file.path,
+    kind: request.kind,
+    mime: file.mime,
+    bytes: file.bytes.length,
+    sha256: createHash('sha256').update(file.bytes).digest('hex'),
+    ...file.extra,
+  };
 }
 
 const FINISHED: readonly GenerationStatus[] = ['succeeded', 'failed', 'blocked', 'cancelled'];
 
 /** Polls a generation until its status is one of `statuses` (any finished status by default). */
-export async function waitForGeneration(client: CompanionClient, id: string, statuses: readonly GenerationStatus[] = FINISHED, timeoutMs = 10_000): Promise<Generation> {
+export async function waitForGeneration(
+  client: CompanionClient,
+  id: string,
+  statuses: readonly GenerationStatus[] = FINISHED,
+  timeoutMs = 10_000,
+): Promise<Generation> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const generation = await client.getGeneration(id);
     if (statuses.includes(generation.status)) return generation;
-    if (Date.now() > deadline) throw new Error(`Generation ${id} is ${generation.status} after ${timeoutMs} ms, not ${statuses.join(' or ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`Generation ${id} is ${generation.status} after ${timeoutMs} ms, not ${statuses.join(' or ')}`);
     await new Promise((resolve) => setTimeout(resolve, 15));
   }
 }
@@ -201,7 +240,11 @@ export async function allLedgerEntries(client: CompanionClient, limit = 500): Pr
 }
 
 /** Every change after `since`, read page by page; returns them with the last cursor. */
-export async function syncAll(client: CompanionClient, since?: string, limit = 500): Promise<{ changes: SyncChange[]; cursor: string }> {
+export async function syncAll(
+  client: CompanionClient,
+  since?: string,
+  limit = 500,
+): Promise<{ changes: SyncChange[]; cursor: string }> {
   const changes: SyncChange[] = [];
   let cursor = since;
   for (;;) {
@@ -232,7 +275,11 @@ export function expectLedgerExplains(entries: readonly LedgerEntry[], balance: B
     expect(entry.after, `entry ${entry.id} (${entry.kind} ${entry.balance} ${entry.amount})`).toBe(sum);
   }
   if (balance.generations === null) {
-    expect({ free: sums.get('free') ?? 0, subscription: sums.get('subscription') ?? 0, topup: sums.get('topup') ?? 0 }).toEqual({
+    expect({
+      free: sums.get('free') ?? 0,
+      subscription: sums.get('subscription') ?? 0,
+      topup: sums.get('topup') ?? 0,
+    }).toEqual({
       free: balance.credits.free.amount,
       subscription: balance.credits.subscription.amount,
       topup: balance.credits.topup.amount,

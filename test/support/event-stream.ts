@@ -98,7 +98,11 @@ export async function openEventStream(
       for (const waiter of [...waiters]) {
         waiters.delete(waiter);
         clearTimeout(waiter.timer);
-        waiter.reject(new Error(`The event stream ended before a matching event arrived (${ended.message}); received ${describeReceived()}`));
+        waiter.reject(
+          new Error(
+            `The event stream ended before a matching event arrived (${ended.message}); received ${describeReceived()}`,
+          ),
+        );
       }
     }
   };

@@ -83,7 +83,12 @@ export async function startFakeSdWebUi(): Promise<FakeSdWebUi> {
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const text = await readBody(req);
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    fake.requests.push({ method: req.method ?? '', path, contentType: req.headers['content-type'], body: parseJson(text) });
+    fake.requests.push({
+      method: req.method ?? '',
+      path,
+      contentType: req.headers['content-type'],
+      body: parseJson(text),
+    });
 
     if (req.method !== 'POST' || path !== TXT2IMG_PATH) return sendJson(res, 404, { detail: 'Not Found' });
     await wait(fake.delayMs);
@@ -153,7 +158,9 @@ function txt2ImgBody(value: unknown): Txt2ImgBody | null {
 
 /** Two colours and a split position drawn from (prompt, seed, index): the same request always gets the same image. */
 async function renderImage(body: Txt2ImgBody, index: number, format: 'png' | 'jpeg'): Promise<Buffer> {
-  const digest = createHash('sha256').update(JSON.stringify([body.prompt, body.seed, index])).digest();
+  const digest = createHash('sha256')
+    .update(JSON.stringify([body.prompt, body.seed, index]))
+    .digest();
   const colour = (offset: number) => ({ r: digest[offset]!, g: digest[offset + 1]!, b: digest[offset + 2]! });
   const split = Math.max(1, Math.min(body.width - 1, Math.round((body.width * (digest[6]! + 1)) / 257)));
   const right = await sharp({
@@ -161,8 +168,8 @@ async function renderImage(body: Txt2ImgBody, index: number, format: 'png' | 'jp
   })
     .png()
     .toBuffer();
-  const image = sharp({ create: { width: body.width, height: body.height, channels: 3, background: colour(0) } }).composite(
-    [{ input: right, left: split, top: 0 }],
-  );
+  const image = sharp({
+    create: { width: body.width, height: body.height, channels: 3, background: colour(0) },
+  }).composite([{ input: right, left: split, top: 0 }]);
   return format === 'png' ? image.png().toBuffer() : image.jpeg().toBuffer();
 }

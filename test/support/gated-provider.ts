@@ -61,7 +61,8 @@ export class GatedProvider implements GenerationProvider {
   async untilStarted(count: number, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.started.length < count) {
-      if (Date.now() > deadline) throw new Error(`only ${this.started.length} of ${count} generations started within ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`only ${this.started.length} of ${count} generations started within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {
         this.#startListeners.push(resolve);
         setTimeout(resolve, 50);
@@ -71,7 +72,11 @@ export class GatedProvider implements GenerationProvider {
 }
 
 /** Polls until `check` holds (for states reached asynchronously through the queues). */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

@@ -61,9 +61,17 @@ export function startProcess(command: string, args: readonly string[], options: 
         const check = () => {
           const match = pattern.exec(out);
           if (match) done(() => resolve(match));
-          else if (exit) done(() => reject(new Error(`The process exited (${JSON.stringify(exit)}) before printing ${pattern}; ${printed()}`)));
+          else if (exit)
+            done(() =>
+              reject(
+                new Error(`The process exited (${JSON.stringify(exit)}) before printing ${pattern}; ${printed()}`),
+              ),
+            );
         };
-        const timer = setTimeout(() => done(() => reject(new Error(`No ${pattern} within ${timeoutMs} ms; ${printed()}`))), timeoutMs);
+        const timer = setTimeout(
+          () => done(() => reject(new Error(`No ${pattern} within ${timeoutMs} ms; ${printed()}`))),
+          timeoutMs,
+        );
         const done = (settle: () => void) => {
           clearTimeout(timer);
           listeners.delete(check);
@@ -84,7 +92,10 @@ export function startProcess(command: string, args: readonly string[], options: 
     },
     exited(timeoutMs = 20_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`The process did not exit within ${timeoutMs} ms; ${printed()}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`The process did not exit within ${timeoutMs} ms; ${printed()}`)),
+          timeoutMs,
+        );
         void exitPromise.then((result) => {
           clearTimeout(timer);
           resolve(result);

@@ -39,12 +39,17 @@ function unitSettings(text: string): Map<string, string[]> {
 }
 
 describe('compose.yaml', () => {
-  const compose = yaml.load(read('compose.yaml')) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
+  const compose = yaml.load(read('compose.yaml')) as {
+    services: Record<string, ComposeService>;
+    volumes: Record<string, unknown>;
+  };
 
   it('runs the backend on PostgreSQL once the database is healthy', () => {
     const { backend, postgres } = compose.services as { backend: ComposeService; postgres: ComposeService };
     expect(backend.build).toBe('.');
-    expect(backend.environment?.COMPANION_DATABASE_URL).toMatch(/^postgres:\/\/companion:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/companion$/);
+    expect(backend.environment?.COMPANION_DATABASE_URL).toMatch(
+      /^postgres:\/\/companion:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/companion$/,
+    );
     expect(backend.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
     expect(postgres.image).toMatch(/^postgres:\d+/);
     expect(postgres.healthcheck?.test.join(' ')).toContain('pg_isready');
@@ -91,8 +96,14 @@ describe('Dockerfile', () => {
     const runtime = instructions.slice(instructions.findIndex((l) => l.includes('AS runtime')));
     expect(runtime).toContain('USER node');
     const cmd = runtime.find((l) => l.startsWith('CMD '));
-    expect(JSON.parse((cmd as string).slice(4))).toEqual(['node', '--disable-warning=ExperimentalWarning', 'dist/backend/cli.mjs']);
-    expect(dockerfile).toMatch(/HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "-e", "fetch\(`http:\/\/127\.0\.0\.1:\$\{process\.env\.COMPANION_PORT\}\/v1\/ready`\)/);
+    expect(JSON.parse((cmd as string).slice(4))).toEqual([
+      'node',
+      '--disable-warning=ExperimentalWarning',
+      'dist/backend/cli.mjs',
+    ]);
+    expect(dockerfile).toMatch(
+      /HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "-e", "fetch\(`http:\/\/127\.0\.0\.1:\$\{process\.env\.COMPANION_PORT\}\/v1\/ready`\)/,
+    );
   });
 });
 

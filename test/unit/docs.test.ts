@@ -68,7 +68,10 @@ export function testedByPerRule(policy: string): Map<string, string[]> {
     const id = /^([A-Z]\d+)\./.exec(section)?.[1];
     if (!id) continue;
     const testedBy = /^- Tested by:([\s\S]*?)(?=^- |^#|(?![\s\S]))/m.exec(section)?.[1] ?? '';
-    sections.set(id, [...testedBy.matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
+    sections.set(
+      id,
+      [...testedBy.matchAll(/`([^`]+)`/g)].map((m) => m[1]!),
+    );
   }
   return sections;
 }
@@ -181,7 +184,13 @@ describe('docs/POLICY.md', () => {
 
 describe('docs/', () => {
   it('has the five documents', () => {
-    expect(docFiles().sort()).toEqual(['docs/API.md', 'docs/ARCHITECTURE.md', 'docs/OPERATING.md', 'docs/PERFORMANCE.md', 'docs/POLICY.md']);
+    expect(docFiles().sort()).toEqual([
+      'docs/API.md',
+      'docs/ARCHITECTURE.md',
+      'docs/OPERATING.md',
+      'docs/PERFORMANCE.md',
+      'docs/POLICY.md',
+    ]);
   });
 
   it('names only repository paths that exist', () => {

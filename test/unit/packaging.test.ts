@@ -13,8 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);
-const asar = require('@electron/asar') as { listPackage(archive: string, options: object): string[]; extractFile(archive: string, file: string): Buffer };
-const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; dependencies: Record<string, string> };
+const asar = require('@electron/asar') as {
+  listPackage(archive: string, options: object): string[];
+  extractFile(archive: string, file: string): Buffer;
+};
+const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
+  devDependencies: Record<string, string>;
+  dependencies: Record<string, string>;
+};
 
 describe('electron-builder packaging', () => {
   let work: string;
@@ -22,7 +28,8 @@ describe('electron-builder packaging', () => {
   let files: string[];
 
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist', 'electron', 'main.mjs'))) throw new Error('run `npm run build` first: dist/ is missing');
+    if (!existsSync(join(repo, 'dist', 'electron', 'main.mjs')))
+      throw new Error('run `npm run build` first: dist/ is missing');
     work = mkdtempSync(join(tmpdir(), 'companion-pack-'));
     const electronDist = join(work, 'electron-dist');
     mkdirSync(join(electronDist, 'resources'), { recursive: true });
@@ -31,7 +38,15 @@ describe('electron-builder packaging', () => {
     writeFileSync(join(electronDist, 'version'), '45.4.1');
     execFileSync(
       join(repo, 'node_modules', '.bin', 'electron-builder'),
-      ['--config', 'electron-builder.config.cjs', '--linux', 'dir', `-c.electronDist=${electronDist}`, '-c.electronVersion=45.4.1', `-c.directories.output=${join(work, 'out')}`],
+      [
+        '--config',
+        'electron-builder.config.cjs',
+        '--linux',
+        'dir',
+        `-c.electronDist=${electronDist}`,
+        '-c.electronVersion=45.4.1',
+        `-c.directories.output=${join(work, 'out')}`,
+      ],
       { cwd: repo, stdio: 'pipe', env: { ...process.env, CSC_IDENTITY_AUTO_DISCOVERY: 'false' } },
     );
     archive = join(work, 'out', 'linux-unpacked', 'resources', 'app.asar');
@@ -40,7 +55,14 @@ describe('electron-builder packaging', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('packs the built main, preload, renderer and backend', () => {
-    for (const file of ['/dist/electron/main.mjs', '/dist/electron/preload.cjs', '/dist/renderer/index.html', '/dist/backend/cli.mjs', '/dist/backend/catalog.json', '/dist/web/cli.mjs']) {
+    for (const file of [
+      '/dist/electron/main.mjs',
+      '/dist/electron/preload.cjs',
+      '/dist/renderer/index.html',
+      '/dist/backend/cli.mjs',
+      '/dist/backend/catalog.json',
+      '/dist/web/cli.mjs',
+    ]) {
       expect(files).toContain(file);
     }
     const packed = JSON.parse(asar.extractFile(archive, 'package.json').toString('utf8')) as { main: string };
@@ -48,14 +70,20 @@ describe('electron-builder packaging', () => {
   });
 
   it('packs no development dependency and no source maps', () => {
-    const modules = new Set(files.filter((f) => /^\/node_modules\/(@[^/]+\/)?[^/]+$/.test(f)).map((f) => f.slice('/node_modules/'.length)));
-    for (const dev of Object.keys(pkg.devDependencies)) expect(modules.has(dev), `${dev} is a devDependency`).toBe(false);
-    for (const runtime of ['fastify', 'kysely', 'zod', 'conf', 'sharp']) expect(modules.has(runtime), `${runtime} is needed at run time`).toBe(true);
+    const modules = new Set(
+      files.filter((f) => /^\/node_modules\/(@[^/]+\/)?[^/]+$/.test(f)).map((f) => f.slice('/node_modules/'.length)),
+    );
+    for (const dev of Object.keys(pkg.devDependencies))
+      expect(modules.has(dev), `${dev} is a devDependency`).toBe(false);
+    for (const runtime of ['fastify', 'kysely', 'zod', 'conf', 'sharp'])
+      expect(modules.has(runtime), `${runtime} is needed at run time`).toBe(true);
     expect(files.filter((f) => f.endsWith('.map') && f.startsWith('/dist/'))).toEqual([]);
     expect(files.some((f) => f.startsWith('/src/') || f.startsWith('/test/') || f.startsWith('/backend/'))).toBe(false);
   });
 
   it('keeps the native image library unpacked beside the archive', () => {
-    expect(existsSync(join(work, 'out', 'linux-unpacked', 'resources', 'app.asar.unpacked', 'node_modules', 'sharp'))).toBe(true);
+    expect(
+      existsSync(join(work, 'out', 'linux-unpacked', 'resources', 'app.asar.unpacked', 'node_modules', 'sharp')),
+    ).toBe(true);
   });
 });

@@ -11,7 +11,6 @@ import type { Services } from '../../services.js';
 import { issueToken, replayable, storable } from '../token-answers.js';
 import { IDEMPOTENCY_HEADER, idempotencyKey, sendAnswer } from './respond.js';
 
-
 export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator, s: Services): void {
   const { db } = s.ctx;
 
@@ -30,7 +29,7 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
   defineRoute(app, auth, {
     method: 'PATCH',
     url: '/v1/me',
-    summary: 'Change the account\'s time zone',
+    summary: "Change the account's time zone",
     auth: 'account',
     body: api.MeUpdate,
     response: api.Me,
@@ -66,16 +65,27 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     response: NoContent,
     answers: { 200: api.Me },
     headers: IDEMPOTENCY_HEADER,
-    problems: ['insufficient_credits', 'subscription_required', 'account_suspended', 'not_found', 'idempotency_conflict'],
+    problems: [
+      'insufficient_credits',
+      'subscription_required',
+      'account_suspended',
+      'not_found',
+      'idempotency_conflict',
+    ],
     handler: async ({ account, body, request, reply }) => {
       await s.dueWork.apply(account.id);
-      const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/me/subscription', body, async (remember) =>
-        db.transaction().execute(async (trx) => {
-          await s.subscriptions.subscribe(trx, account.id, body.planId);
-          const stored = { status: 200, body: await s.me(account.id, trx) };
-          await remember(trx, stored);
-          return stored;
-        }),
+      const answer = await s.idempotency.run(
+        account.id,
+        idempotencyKey(request.headers),
+        'POST /v1/me/subscription',
+        body,
+        async (remember) =>
+          db.transaction().execute(async (trx) => {
+            await s.subscriptions.subscribe(trx, account.id, body.planId);
+            const stored = { status: 200, body: await s.me(account.id, trx) };
+            await remember(trx, stored);
+            return stored;
+          }),
       );
       if (answer.status < 400) {
         await s.publishBalance(account.id);
@@ -112,13 +122,18 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     problems: ['subscription_required', 'account_suspended', 'idempotency_conflict'],
     handler: async ({ account, body, request, reply }) => {
       await s.dueWork.apply(account.id);
-      const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/me/topups', body, async (remember) =>
-        db.transaction().execute(async (trx) => {
-          await s.subscriptions.buyTopup(trx, account.id, body.credits);
-          const stored = { status: 201, body: await balanceView(s.ctx, trx, account.id) };
-          await remember(trx, stored);
-          return stored;
-        }),
+      const answer = await s.idempotency.run(
+        account.id,
+        idempotencyKey(request.headers),
+        'POST /v1/me/topups',
+        body,
+        async (remember) =>
+          db.transaction().execute(async (trx) => {
+            await s.subscriptions.buyTopup(trx, account.id, body.credits);
+            const stored = { status: 201, body: await balanceView(s.ctx, trx, account.id) };
+            await remember(trx, stored);
+            return stored;
+          }),
       );
       if (answer.status < 400) await s.publishBalance(account.id);
       return sendAnswer(reply, answer);
@@ -139,7 +154,13 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
         const state = await s.charges.readQuoteState(trx, account.id, body.modelId);
         if (!state) throw notFound('Account');
         const quote = quoteOf(state, body, s.ctx.catalog, s.ctx.clock.now());
-        const estimate: api.CostEstimate = { cost: quote.cost, unit: quote.unit, draws: quote.draws, lane: quote.lane, unlimited: quote.unlimited };
+        const estimate: api.CostEstimate = {
+          cost: quote.cost,
+          unit: quote.unit,
+          draws: quote.draws,
+          lane: quote.lane,
+          unlimited: quote.unlimited,
+        };
         if (quote.refusal) estimate.refusal = quote.refusal.toProblem();
         return estimate;
       });
@@ -157,12 +178,18 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     headers: IDEMPOTENCY_HEADER,
     problems: ['idempotency_conflict'],
     handler: async ({ body, request, reply }) => {
-      const answer = await s.idempotency.run('admin', idempotencyKey(request.headers), 'POST /v1/admin/accounts', body, async (remember) => {
-        const { account, token } = await s.accounts.create(body);
-        const fresh = { status: 201, body: api.AccountCreated.parse({ account: await s.me(account.id), token }) };
-        await db.transaction().execute((trx) => remember(trx, storable(fresh, account.id)));
-        return fresh;
-      });
+      const answer = await s.idempotency.run(
+        'admin',
+        idempotencyKey(request.headers),
+        'POST /v1/admin/accounts',
+        body,
+        async (remember) => {
+          const { account, token } = await s.accounts.create(body);
+          const fresh = { status: 201, body: api.AccountCreated.parse({ account: await s.me(account.id), token }) };
+          await db.transaction().execute((trx) => remember(trx, storable(fresh, account.id)));
+          return fresh;
+        },
+      );
       return sendAnswer(reply, await replayable(answer, (accountId) => issueToken(db, accountId, s.ctx.clock.now())));
     },
   });
@@ -179,12 +206,18 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
     headers: IDEMPOTENCY_HEADER,
     problems: ['idempotency_conflict'],
     handler: async ({ account, body, request, reply }) => {
-      const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/me/appeals', body, async (remember) => {
-        const appeal = await s.fairUse.appeal(account.id, body.message);
-        const stored = { status: 201, body: api.Appeal.parse(appeal) };
-        await db.transaction().execute((trx) => remember(trx, stored));
-        return stored;
-      });
+      const answer = await s.idempotency.run(
+        account.id,
+        idempotencyKey(request.headers),
+        'POST /v1/me/appeals',
+        body,
+        async (remember) => {
+          const appeal = await s.fairUse.appeal(account.id, body.message);
+          const stored = { status: 201, body: api.Appeal.parse(appeal) };
+          await db.transaction().execute((trx) => remember(trx, stored));
+          return stored;
+        },
+      );
       if (answer.status < 400) await s.publishAccount(account.id);
       return sendAnswer(reply, answer);
     },
@@ -245,7 +278,9 @@ export function registerAccountRoutes(app: FastifyInstance, auth: Authenticator,
       if ('now' in body) {
         const target = new Date(body.now);
         if (target < clock.now()) {
-          throw new ApiProblem(400, 'invalid_request', 'The test clock only moves forward', { errors: [{ path: 'body.now', message: 'before the current test time' }] });
+          throw new ApiProblem(400, 'invalid_request', 'The test clock only moves forward', {
+            errors: [{ path: 'body.now', message: 'before the current test time' }],
+          });
         }
         await clock.set(target);
       } else {

@@ -33,13 +33,26 @@ export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, s
       let q = db.selectFrom('accounts').select(['id', 'name', 'time_zone', 'plan_id', 'status', 'created_at']);
       if (query.cursor) {
         const [createdAt, id] = decodeCursorOf(query.cursor, ['string', 'string'] as const);
-        q = q.where((eb) => eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]));
+        q = q.where((eb) =>
+          eb.or([eb('created_at', '>', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '>', id)])]),
+        );
       }
-      const rows = await q.orderBy('created_at').orderBy('id').limit(limit + 1).execute();
+      const rows = await q
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit + 1)
+        .execute();
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
-        items: page.map((r) => ({ id: r.id, name: r.name, timeZone: r.time_zone, planId: r.plan_id, status: r.status as api.AdminAccount['status'], createdAt: r.created_at })),
+        items: page.map((r) => ({
+          id: r.id,
+          name: r.name,
+          timeZone: r.time_zone,
+          planId: r.plan_id,
+          status: r.status as api.AdminAccount['status'],
+          createdAt: r.created_at,
+        })),
         nextCursor: rows.length > limit && last ? encodeCursor([last.created_at, last.id]) : null,
       };
     },
@@ -56,7 +69,10 @@ export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, s
     handler: async ({ params }) => {
       await s.accounts.get(params.id);
       const token = `cc_${randomBytes(32).toString('base64url')}`;
-      await db.insertInto('account_tokens').values({ token_hash: hashToken(token), account_id: params.id, created_at: s.ctx.clock.now().toISOString() }).execute();
+      await db
+        .insertInto('account_tokens')
+        .values({ token_hash: hashToken(token), account_id: params.id, created_at: s.ctx.clock.now().toISOString() })
+        .execute();
       return { accountId: params.id, tokenId: tokenIdOf(token), token };
     },
   });
@@ -70,7 +86,10 @@ export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, s
     response: api.TokenRevoked,
     handler: async ({ params }) => {
       // The id is hex digits only (checked above): nothing in it can act as a LIKE wildcard.
-      const deleted = await db.deleteFrom('account_tokens').where('token_hash', 'like', `${params.tokenId}%`).executeTakeFirst();
+      const deleted = await db
+        .deleteFrom('account_tokens')
+        .where('token_hash', 'like', `${params.tokenId}%`)
+        .executeTakeFirst();
       if (Number(deleted.numDeletedRows) === 0) throw notFound(`Token ${params.tokenId}`);
       return { tokenId: params.tokenId, revoked: true as const };
     },
@@ -91,9 +110,16 @@ export function registerAdminRoutes(app: FastifyInstance, auth: Authenticator, s
       await db.transaction().execute(async (trx) => {
         const account = await s.ctx.storage.lockedAccount(trx, params.id);
         if (!account) throw notFound(`Account ${params.id}`);
-        if (account.status === 'suspended') throw new ApiProblem(403, 'account_suspended', 'A suspended account cannot be granted credits');
+        if (account.status === 'suspended')
+          throw new ApiProblem(403, 'account_suspended', 'A suspended account cannot be granted credits');
         const reason = `C4: ${body.credits} top-up credits granted by an operator${body.reason ? `: ${body.reason}` : ''}`;
-        await s.ctx.storage.postEntry(trx, params.id, { kind: 'topup', balance: 'topup', amount: body.credits, reason, at: s.ctx.clock.now() });
+        await s.ctx.storage.postEntry(trx, params.id, {
+          kind: 'topup',
+          balance: 'topup',
+          amount: body.credits,
+          reason,
+          at: s.ctx.clock.now(),
+        });
       });
       await s.publishBalance(params.id);
       return s.balance(params.id);

@@ -41,7 +41,13 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
   const quotas = new Quotas(s.ctx.config.limits, db, s.ctx.clock);
   const images = new ImageGuard(s.ctx.config.limits.images);
 
-  async function submit(accountId: string, request: api.GenerationRequest, route: string, key: string | undefined, client: string) {
+  async function submit(
+    accountId: string,
+    request: api.GenerationRequest,
+    route: string,
+    key: string | undefined,
+    client: string,
+  ) {
     // Due grants and the free reset are applied inside the charge's own transaction (Generations.create).
     const answer = await s.idempotency.run(accountId, key, route, request, async (remember) =>
       db.transaction().execute(async (trx) => {
@@ -79,11 +85,22 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     response: NoContent,
     answers: { 202: api.Generation },
     headers: { ...IDEMPOTENCY_HEADER, ...CLIENT_HEADER },
-    problems: ['insufficient_credits', 'subscription_required', 'generation_limit_reached', 'fast_limit_reached', 'unlimited_paused', 'account_suspended', 'idempotency_conflict'],
+    problems: [
+      'insufficient_credits',
+      'subscription_required',
+      'generation_limit_reached',
+      'fast_limit_reached',
+      'unlimited_paused',
+      'account_suspended',
+      'idempotency_conflict',
+    ],
     handler: async ({ account, body, request, reply }) => {
       // A prompt is the creator's own words: in the log only when the operator asked for debug lines.
       request.log.debug({ prompt: body.prompt, modelId: body.modelId }, 'generation requested');
-      return sendAnswer(reply, await submit(account.id, body, 'POST /v1/generations', idempotencyKey(request.headers), clientKey(request)));
+      return sendAnswer(
+        reply,
+        await submit(account.id, body, 'POST /v1/generations', idempotencyKey(request.headers), clientKey(request)),
+      );
     },
   });
 
@@ -96,7 +113,15 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     response: NoContent,
     answers: { 202: api.Generation },
     headers: { ...IDEMPOTENCY_HEADER, ...CLIENT_HEADER },
-    problems: ['insufficient_credits', 'subscription_required', 'generation_limit_reached', 'fast_limit_reached', 'unlimited_paused', 'account_suspended', 'idempotency_conflict'],
+    problems: [
+      'insufficient_credits',
+      'subscription_required',
+      'generation_limit_reached',
+      'fast_limit_reached',
+      'unlimited_paused',
+      'account_suspended',
+      'idempotency_conflict',
+    ],
     handler: async ({ account, params, request, reply }) => {
       const original = await db.transaction().execute((trx) => s.generations.get(trx, account.id, params.id));
       const again: api.GenerationRequest = {
@@ -106,7 +131,16 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
         settings: JSON.parse(original.settings),
         ...(original.workflow ? { workflow: true } : {}),
       };
-      return sendAnswer(reply, await submit(account.id, again, `POST /v1/generations/${params.id}/rerun`, idempotencyKey(request.headers), clientKey(request)));
+      return sendAnswer(
+        reply,
+        await submit(
+          account.id,
+          again,
+          `POST /v1/generations/${params.id}/rerun`,
+          idempotencyKey(request.headers),
+          clientKey(request),
+        ),
+      );
     },
   });
 
@@ -119,7 +153,11 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     response: api.GenerationPage,
     handler: async ({ account, query }) => {
       const limit = query.limit ?? 50;
-      let q = db.selectFrom('generations').selectAll('generations').where('generations.account_id', '=', account.id).where('generations.deleted_at', 'is', null);
+      let q = db
+        .selectFrom('generations')
+        .selectAll('generations')
+        .where('generations.account_id', '=', account.id)
+        .where('generations.deleted_at', 'is', null);
       if (query.tool) q = q.where('generations.tool', '=', query.tool);
       if (query.modelId) q = q.where('generations.model_id', '=', query.modelId);
       if (query.status) q = q.where('generations.status', '=', query.status);
@@ -132,15 +170,28 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
       if (query.workspaceId) {
         q = q.where((eb) =>
           eb.exists(
-            eb.selectFrom('workspace_items').select('workspace_items.generation_id').whereRef('workspace_items.generation_id', '=', 'generations.id').where('workspace_items.workspace_id', '=', query.workspaceId!),
+            eb
+              .selectFrom('workspace_items')
+              .select('workspace_items.generation_id')
+              .whereRef('workspace_items.generation_id', '=', 'generations.id')
+              .where('workspace_items.workspace_id', '=', query.workspaceId!),
           ),
         );
       }
       if (query.cursor) {
         const [createdAt, id] = decodeCursorOf(query.cursor, ['string', 'string'] as const);
-        q = q.where((eb) => eb.or([eb('generations.created_at', '<', createdAt), eb.and([eb('generations.created_at', '=', createdAt), eb('generations.id', '<', id)])]));
+        q = q.where((eb) =>
+          eb.or([
+            eb('generations.created_at', '<', createdAt),
+            eb.and([eb('generations.created_at', '=', createdAt), eb('generations.id', '<', id)]),
+          ]),
+        );
       }
-      const rows = await q.orderBy('generations.created_at', 'desc').orderBy('generations.id', 'desc').limit(limit + 1).execute();
+      const rows = await q
+        .orderBy('generations.created_at', 'desc')
+        .orderBy('generations.id', 'desc')
+        .limit(limit + 1)
+        .execute();
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       const items = await db.transaction().execute((trx) => s.generations.views(trx, page));
@@ -169,7 +220,14 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     handler: async ({ account, params }) => {
       const cancelled = await db.transaction().execute(async (trx) => {
         await s.generations.get(trx, account.id, params.id);
-        return s.generations.finishUnsuccessfully(trx, account.id, params.id, 'cancelled', 'Cancelled before it started', ['queued']);
+        return s.generations.finishUnsuccessfully(
+          trx,
+          account.id,
+          params.id,
+          'cancelled',
+          'Cancelled before it started',
+          ['queued'],
+        );
       });
       if (!cancelled) throw new ApiProblem(409, 'not_cancellable', 'Only a queued generation can be cancelled');
       await s.publishGeneration(account.id, params.id);
@@ -191,9 +249,17 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
       await db.transaction().execute(async (trx) => {
         const row = await s.generations.get(trx, account.id, params.id);
         if (!['succeeded', 'failed', 'blocked', 'cancelled'].includes(row.status)) {
-          throw new ApiProblem(409, 'not_cancellable', 'A generation that is queued or running cannot be deleted; cancel it first');
+          throw new ApiProblem(
+            409,
+            'not_cancellable',
+            'A generation that is queued or running cannot be deleted; cancel it first',
+          );
         }
-        await trx.updateTable('generations').set({ deleted_at: s.ctx.clock.now().toISOString() }).where('id', '=', params.id).execute();
+        await trx
+          .updateTable('generations')
+          .set({ deleted_at: s.ctx.clock.now().toISOString() })
+          .where('id', '=', params.id)
+          .execute();
         await trx.deleteFrom('workspace_items').where('generation_id', '=', params.id).execute();
         await s.ctx.storage.recordChange(trx, account.id, 'generation', params.id, 'delete');
       });
@@ -201,7 +267,11 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     },
   });
 
-  app.addContentTypeParser(['image/png', 'image/jpeg', 'image/webp'], { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(
+    ['image/png', 'image/jpeg', 'image/webp'],
+    { parseAs: 'buffer', bodyLimit: MAX_UPLOAD_BYTES },
+    (_request, body, done) => done(null, body),
+  );
 
   defineRoute(app, auth, {
     method: 'POST',
@@ -214,29 +284,58 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     headers: IDEMPOTENCY_HEADER,
     problems: ['idempotency_conflict'],
     handler: async ({ account, request, reply }) => {
-      const declared = String(request.headers['content-type'] ?? '').split(';')[0]!.trim();
+      const declared = String(request.headers['content-type'] ?? '')
+        .split(';')[0]!
+        .trim();
       const bytes = request.body;
       if (!Buffer.isBuffer(bytes) || !EXTENSION[declared]) {
-        throw new ApiProblem(415, 'invalid_request', 'Send the image bytes with Content-Type image/png, image/jpeg or image/webp');
+        throw new ApiProblem(
+          415,
+          'invalid_request',
+          'Send the image bytes with Content-Type image/png, image/jpeg or image/webp',
+        );
       }
-      const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/uploads', bytes, async (remember) => {
-        await quotas.upload(account.id, bytes.length);
-        const info = await images.check(bytes, declared);
-        const id = newId('upl');
-        const path = join(s.dataDir, 'uploads', account.id, `${id}.${EXTENSION[declared]}`);
-        await mkdir(dirname(path), { recursive: true });
-        await writeFileAtomic(path, bytes);
-        const upload: api.Upload = { id, mime: info.mime, bytes: bytes.length, width: info.width, height: info.height, sha256: createHash('sha256').update(bytes).digest('hex') };
-        return db.transaction().execute(async (trx) => {
-          await trx
-            .insertInto('uploads')
-            .values({ id, account_id: account.id, mime: upload.mime, bytes: upload.bytes, width: upload.width, height: upload.height, sha256: upload.sha256, path, created_at: s.ctx.clock.now().toISOString() })
-            .execute();
-          const stored = { status: 201, body: upload };
-          await remember(trx, stored);
-          return stored;
-        });
-      });
+      const answer = await s.idempotency.run(
+        account.id,
+        idempotencyKey(request.headers),
+        'POST /v1/uploads',
+        bytes,
+        async (remember) => {
+          await quotas.upload(account.id, bytes.length);
+          const info = await images.check(bytes, declared);
+          const id = newId('upl');
+          const path = join(s.dataDir, 'uploads', account.id, `${id}.${EXTENSION[declared]}`);
+          await mkdir(dirname(path), { recursive: true });
+          await writeFileAtomic(path, bytes);
+          const upload: api.Upload = {
+            id,
+            mime: info.mime,
+            bytes: bytes.length,
+            width: info.width,
+            height: info.height,
+            sha256: createHash('sha256').update(bytes).digest('hex'),
+          };
+          return db.transaction().execute(async (trx) => {
+            await trx
+              .insertInto('uploads')
+              .values({
+                id,
+                account_id: account.id,
+                mime: upload.mime,
+                bytes: upload.bytes,
+                width: upload.width,
+                height: upload.height,
+                sha256: upload.sha256,
+                path,
+                created_at: s.ctx.clock.now().toISOString(),
+              })
+              .execute();
+            const stored = { status: 201, body: upload };
+            await remember(trx, stored);
+            return stored;
+          });
+        },
+      );
       return sendAnswer(reply, answer);
     },
   });
@@ -263,10 +362,22 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     auth: 'account',
     summary: "An output's bytes (Range and If-None-Match supported)",
     params: IdParams,
-    headers: { Range: 'One byte range, e.g. bytes=0-1023', 'If-Range': 'The ETag the range is for', 'If-None-Match': 'The ETag already held (304 when it matches)' },
+    headers: {
+      Range: 'One byte range, e.g. bytes=0-1023',
+      'If-Range': 'The ETag the range is for',
+      'If-None-Match': 'The ETag already held (304 when it matches)',
+    },
     answers: {
-      200: { description: 'The whole file, in its own content type', content: { 'application/octet-stream': bytes }, headers: { ETag: 'The sha256 of the file', 'Accept-Ranges': 'bytes' } },
-      206: { description: 'The requested range', content: { 'application/octet-stream': bytes }, headers: { 'Content-Range': 'bytes start-end/size' } },
+      200: {
+        description: 'The whole file, in its own content type',
+        content: { 'application/octet-stream': bytes },
+        headers: { ETag: 'The sha256 of the file', 'Accept-Ranges': 'bytes' },
+      },
+      206: {
+        description: 'The requested range',
+        content: { 'application/octet-stream': bytes },
+        headers: { 'Content-Range': 'bytes start-end/size' },
+      },
       304: { description: 'Not modified (the ETag matched)' },
       416: { description: 'The range is outside the file', headers: { 'Content-Range': 'bytes */size' } },
     },
@@ -275,12 +386,21 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
     const account = await auth.account(request);
     const params = IdParams.safeParse(request.params);
     if (!params.success) throw notFound('Output');
-    const output = await db.selectFrom('outputs').selectAll().where('id', '=', params.data.id).where('account_id', '=', account.id).executeTakeFirst();
+    const output = await db
+      .selectFrom('outputs')
+      .selectAll()
+      .where('id', '=', params.data.id)
+      .where('account_id', '=', account.id)
+      .executeTakeFirst();
     if (!output) throw notFound(`Output ${params.data.id}`);
     const info = await stat(output.path).catch(() => null);
     if (!info) throw notFound(`The file of output ${output.id}`);
     const etag = `"${output.sha256}"`;
-    reply.header('etag', etag).header('accept-ranges', 'bytes').header('content-type', output.mime).header('cache-control', 'private, max-age=31536000, immutable');
+    reply
+      .header('etag', etag)
+      .header('accept-ranges', 'bytes')
+      .header('content-type', output.mime)
+      .header('cache-control', 'private, max-age=31536000, immutable');
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();
     const range = request.headers.range;
     if (range && (!request.headers['if-range'] || request.headers['if-range'] === etag)) {
@@ -288,7 +408,10 @@ export function registerGenerationRoutes(app: FastifyInstance, auth: Authenticat
       if (ranges === -1) return reply.code(416).header('content-range', `bytes */${info.size}`).send();
       if (ranges !== -2 && ranges.type === 'bytes' && ranges.length === 1) {
         const { start, end } = ranges[0]!;
-        reply.code(206).header('content-range', `bytes ${start}-${end}/${info.size}`).header('content-length', end - start + 1);
+        reply
+          .code(206)
+          .header('content-range', `bytes ${start}-${end}/${info.size}`)
+          .header('content-length', end - start + 1);
         return reply.send(createReadStream(output.path, { start, end }));
       }
     }

@@ -12,12 +12,29 @@ import type { Tx } from '../../storage/tx.js';
 import { decodeCursorOf, encodeCursor } from '../../cursor.js';
 import { IDEMPOTENCY_HEADER, idempotencyKey, sendAnswer } from './respond.js';
 
-
 async function workspaceView(trx: Tx, accountId: string, id: string): Promise<api.Workspace | null> {
-  const row = await trx.selectFrom('workspaces').selectAll().where('id', '=', id).where('account_id', '=', accountId).where('deleted_at', 'is', null).executeTakeFirst();
+  const row = await trx
+    .selectFrom('workspaces')
+    .selectAll()
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
   if (!row) return null;
-  const items = await trx.selectFrom('workspace_items').select('generation_id').where('workspace_id', '=', id).orderBy('added_at').orderBy('generation_id').execute();
-  return { id: row.id, name: row.name, generationIds: items.map((i) => i.generation_id), createdAt: row.created_at, updatedAt: row.updated_at };
+  const items = await trx
+    .selectFrom('workspace_items')
+    .select('generation_id')
+    .where('workspace_id', '=', id)
+    .orderBy('added_at')
+    .orderBy('generation_id')
+    .execute();
+  return {
+    id: row.id,
+    name: row.name,
+    generationIds: items.map((i) => i.generation_id),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator, s: Services): void {
@@ -32,14 +49,26 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
     response: api.SyncResponse,
     handler: async ({ account, query }) => {
       const since = query.since === undefined || query.since === '' ? 0 : Number(query.since);
-      if (!Number.isSafeInteger(since) || since < 0) throw new ApiProblem(400, 'invalid_request', 'since must be a cursor from an earlier sync', { errors: [{ path: 'query.since', message: 'invalid cursor' }] });
+      if (!Number.isSafeInteger(since) || since < 0)
+        throw new ApiProblem(400, 'invalid_request', 'since must be a cursor from an earlier sync', {
+          errors: [{ path: 'query.since', message: 'invalid cursor' }],
+        });
       const limit = query.limit ?? 500;
       // One transaction: the page and the entities it names are read from the same snapshot.
       return db.transaction().execute(async (trx) => {
-        const rows = await trx.selectFrom('changes').selectAll().where('account_id', '=', account.id).where('seq', '>', since).orderBy('seq').limit(limit + 1).execute();
+        const rows = await trx
+          .selectFrom('changes')
+          .selectAll()
+          .where('account_id', '=', account.id)
+          .where('seq', '>', since)
+          .orderBy('seq')
+          .limit(limit + 1)
+          .execute();
         const page = rows.slice(0, limit);
         const generationIds = page.filter((c) => c.kind === 'generation' && c.op === 'upsert').map((c) => c.entity_id);
-        const generationRows = generationIds.length ? await trx.selectFrom('generations').selectAll().where('id', 'in', generationIds).execute() : [];
+        const generationRows = generationIds.length
+          ? await trx.selectFrom('generations').selectAll().where('id', 'in', generationIds).execute()
+          : [];
         const generations = new Map((await s.generations.views(trx, generationRows)).map((g) => [g.id, g]));
         const changes: api.SyncChange[] = [];
         for (const change of page) {
@@ -49,7 +78,12 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
             else if (change.kind === 'workspace') data = await workspaceView(trx, account.id, change.entity_id);
             else data = await balanceView(s.ctx, trx, account.id);
           }
-          changes.push({ kind: change.kind as api.SyncChange['kind'], id: change.entity_id, op: change.op as 'upsert' | 'delete', data });
+          changes.push({
+            kind: change.kind as api.SyncChange['kind'],
+            id: change.entity_id,
+            op: change.op as 'upsert' | 'delete',
+            data,
+          });
         }
         const cursor = String(page.at(-1)?.seq ?? since);
         return { changes, cursor, more: rows.length > limit };
@@ -78,7 +112,12 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
       const groups = new Map<string, { credits: number; generations: number; count: number }>();
       const totals = { credits: 0, generations: 0, count: 0 };
       for (const row of rows) {
-        const key = query.groupBy === 'tool' ? row.tool : query.groupBy === 'model' ? row.model_id : localDate(new Date(row.created_at), account.time_zone);
+        const key =
+          query.groupBy === 'tool'
+            ? row.tool
+            : query.groupBy === 'model'
+              ? row.model_id
+              : localDate(new Date(row.created_at), account.time_zone);
         const group = groups.get(key) ?? { credits: 0, generations: 0, count: 0 };
         // Refunded work (C8, G4) costs nothing: it counts as a request, not as spending.
         const credits = row.refunded ? 0 : Number(row.cost_credits);
@@ -91,7 +130,10 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
         totals.count += 1;
         groups.set(key, group);
       }
-      return { rows: [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, g]) => ({ key, ...g })), totals };
+      return {
+        rows: [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, g]) => ({ key, ...g })),
+        totals,
+      };
     },
   });
 
@@ -106,7 +148,10 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
       const limit = query.limit ?? 100;
       let q = db.selectFrom('ledger_entries').selectAll().where('account_id', '=', account.id);
       if (query.cursor) q = q.where('id', '<', decodeCursorOf(query.cursor, ['integer'] as const)[0]);
-      const rows = await q.orderBy('id', 'desc').limit(limit + 1).execute();
+      const rows = await q
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
       const page = rows.slice(0, limit);
       return {
         items: page.map((r) => ({
@@ -134,9 +179,16 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
     handler: async ({ account, query }) => {
       const limit = query.limit ?? 100;
       return db.transaction().execute(async (trx) => {
-        let q = trx.selectFrom('workspaces').select('id').where('account_id', '=', account.id).where('deleted_at', 'is', null);
+        let q = trx
+          .selectFrom('workspaces')
+          .select('id')
+          .where('account_id', '=', account.id)
+          .where('deleted_at', 'is', null);
         if (query.cursor) q = q.where('id', '>', decodeCursorOf(query.cursor, ['string'] as const)[0]);
-        const rows = await q.orderBy('id').limit(limit + 1).execute();
+        const rows = await q
+          .orderBy('id')
+          .limit(limit + 1)
+          .execute();
         const page = rows.slice(0, limit);
         const items = [];
         for (const row of page) items.push((await workspaceView(trx, account.id, row.id))!);
@@ -156,24 +208,43 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
     headers: IDEMPOTENCY_HEADER,
     problems: ['idempotency_conflict'],
     handler: async ({ account, body, request, reply }) => {
-      const answer = await s.idempotency.run(account.id, idempotencyKey(request.headers), 'POST /v1/workspaces', body, (remember) =>
-        db.transaction().execute(async (trx) => {
-          await s.ctx.storage.lockAccount(trx, account.id);
-          const now = s.ctx.clock.now().toISOString();
-          const id = newId('wsp');
-          await trx.insertInto('workspaces').values({ id, account_id: account.id, name: body.name, created_at: now, updated_at: now, deleted_at: null }).execute();
-          await s.ctx.storage.recordChange(trx, account.id, 'workspace', id, 'upsert');
-          const stored = { status: 201, body: await workspaceView(trx, account.id, id) };
-          await remember(trx, stored);
-          return stored;
-        }),
+      const answer = await s.idempotency.run(
+        account.id,
+        idempotencyKey(request.headers),
+        'POST /v1/workspaces',
+        body,
+        (remember) =>
+          db.transaction().execute(async (trx) => {
+            await s.ctx.storage.lockAccount(trx, account.id);
+            const now = s.ctx.clock.now().toISOString();
+            const id = newId('wsp');
+            await trx
+              .insertInto('workspaces')
+              .values({
+                id,
+                account_id: account.id,
+                name: body.name,
+                created_at: now,
+                updated_at: now,
+                deleted_at: null,
+              })
+              .execute();
+            await s.ctx.storage.recordChange(trx, account.id, 'workspace', id, 'upsert');
+            const stored = { status: 201, body: await workspaceView(trx, account.id, id) };
+            await remember(trx, stored);
+            return stored;
+          }),
       );
       return sendAnswer(reply, answer);
     },
   });
 
   /** Runs a change to one of the caller's workspaces and answers with the workspace after it. */
-  async function changeWorkspace(accountId: string, id: string, change: (trx: Tx, now: string) => Promise<void>): Promise<api.Workspace | null> {
+  async function changeWorkspace(
+    accountId: string,
+    id: string,
+    change: (trx: Tx, now: string) => Promise<void>,
+  ): Promise<api.Workspace | null> {
     return db.transaction().execute(async (trx) => {
       await s.ctx.storage.lockAccount(trx, accountId);
       if (!(await workspaceView(trx, accountId, id))) throw notFound(`Workspace ${id}`);
@@ -246,8 +317,13 @@ export function registerHistoryRoutes(app: FastifyInstance, auth: Authenticator,
     response: api.Workspace,
     handler: async ({ account, params }) =>
       (await changeWorkspace(account.id, params.id, async (trx) => {
-        const removed = await trx.deleteFrom('workspace_items').where('workspace_id', '=', params.id).where('generation_id', '=', params.generationId).executeTakeFirst();
-        if (Number(removed.numDeletedRows) === 0) throw notFound(`Generation ${params.generationId} in workspace ${params.id}`);
+        const removed = await trx
+          .deleteFrom('workspace_items')
+          .where('workspace_id', '=', params.id)
+          .where('generation_id', '=', params.generationId)
+          .executeTakeFirst();
+        if (Number(removed.numDeletedRows) === 0)
+          throw notFound(`Generation ${params.generationId} in workspace ${params.id}`);
         await s.ctx.storage.recordChange(trx, account.id, 'generation', params.generationId, 'upsert');
       }))!,
   });

@@ -11,10 +11,15 @@ export function sendAnswer(reply: FastifyReply, answer: StoredAnswer): FastifyRe
 }
 
 /** The header of routes that may be retried safely (docs/API.md, "Idempotency"), for the API document. */
-export const IDEMPOTENCY_HEADER = { 'Idempotency-Key': 'Makes a retry safe: the same key and body answer with the first result, a different body with 409' } as const;
+export const IDEMPOTENCY_HEADER = {
+  'Idempotency-Key':
+    'Makes a retry safe: the same key and body answer with the first result, a different body with 409',
+} as const;
 
 /** The header U7's credential-sharing check counts clients by. */
-export const CLIENT_HEADER = { 'X-Companion-Client': "The app installation's id (at most 100 characters are used)" } as const;
+export const CLIENT_HEADER = {
+  'X-Companion-Client': "The app installation's id (at most 100 characters are used)",
+} as const;
 
 export function idempotencyKey(headers: Record<string, unknown>): string | undefined {
   const value = headers['idempotency-key'];

@@ -6,7 +6,11 @@ import type { Readiness } from '../readiness.js';
 import { VERSION } from '../../version.js';
 import { defineRoute, type Authenticator } from '../http.js';
 
-export function registerSystemRoutes(app: FastifyInstance, auth: Authenticator, deps: { catalog: api.Catalog; queue: JobQueue; workers: number; readiness: Readiness }): void {
+export function registerSystemRoutes(
+  app: FastifyInstance,
+  auth: Authenticator,
+  deps: { catalog: api.Catalog; queue: JobQueue; workers: number; readiness: Readiness },
+): void {
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/health',
@@ -19,7 +23,8 @@ export function registerSystemRoutes(app: FastifyInstance, auth: Authenticator, 
     method: 'GET',
     url: '/v1/ready',
     auth: 'none',
-    summary: 'Ready for requests: the database answers, migrations are current, the data folder is writable; 503 while draining',
+    summary:
+      'Ready for requests: the database answers, migrations are current, the data folder is writable; 503 while draining',
     response: api.Ready,
     problems: ['not_ready'],
     handler: async () => deps.readiness.check(),
@@ -35,7 +40,7 @@ export function registerSystemRoutes(app: FastifyInstance, auth: Authenticator, 
   defineRoute(app, auth, {
     method: 'GET',
     url: '/v1/queue',
-    summary: 'The queues\' lanes and the caller\'s place in them',
+    summary: "The queues' lanes and the caller's place in them",
     auth: 'account',
     response: api.QueueStatus,
     handler: async ({ account }) => deps.queue.status(account.id, deps.workers),

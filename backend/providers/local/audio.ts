@@ -60,7 +60,7 @@ export async function renderMusic({ request, index }: RenderInput): Promise<Rend
   };
 
   let degree = random.integer(0, 4);
-  for (let beat = 0; beat * beatS < durationS; ) {
+  for (let beat = 0; beat * beatS < durationS;) {
     const lengthBeats = random.pick([0.5, 1, 1, 2]);
     if (random.next() > 0.15) {
       addTone(samples, {

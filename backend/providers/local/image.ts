@@ -63,4 +63,3 @@ async function pngFile(image: Sharp): Promise<RenderedFile> {
     .toBuffer({ resolveWithObject: true });
   return { bytes: data, extension: 'png', kind: 'image', mime: 'image/png', width: info.width, height: info.height };
 }
-

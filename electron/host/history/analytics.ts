@@ -28,14 +28,22 @@ interface Totals {
 /** Row-key bounds of a time range: [low, high). */
 function keyRange(from: string | number | undefined, to: string | number | undefined): [number, number] {
   const ms = (value: string | number) => (typeof value === 'number' ? value : Date.parse(value));
-  return [from === undefined ? 0 : ms(from) * ROW_KEY_SLOTS, to === undefined ? Number.MAX_SAFE_INTEGER : ms(to) * ROW_KEY_SLOTS];
+  return [
+    from === undefined ? 0 : ms(from) * ROW_KEY_SLOTS,
+    to === undefined ? Number.MAX_SAFE_INTEGER : ms(to) * ROW_KEY_SLOTS,
+  ];
 }
 
 /**
  * Splits the account's live rows in [low, high) into slices of at most SLICE_ROWS rows, newest first, yielding to the
  * event loop between slices. Each boundary is found by walking SLICE_ROWS entries of the index.
  */
-async function* slices(store: HistoryStore, accountId: string, low: number, high: number): AsyncGenerator<[number, number]> {
+async function* slices(
+  store: HistoryStore,
+  accountId: string,
+  low: number,
+  high: number,
+): AsyncGenerator<[number, number]> {
   let top = high;
   for (;;) {
     const boundary = store.measured('analytics slice', () =>
@@ -69,7 +77,11 @@ function bucketDates(zone: string, buckets: Iterable<number>): (bucket: number) 
   if (first === Infinity) return () => '';
   const starts: number[] = [];
   const dates: string[] = [];
-  for (let midnight = lastLocalMidnight(new Date(first * BUCKET_MS), zone); midnight.getTime() <= last * BUCKET_MS; midnight = nextLocalMidnight(midnight, zone)) {
+  for (
+    let midnight = lastLocalMidnight(new Date(first * BUCKET_MS), zone);
+    midnight.getTime() <= last * BUCKET_MS;
+    midnight = nextLocalMidnight(midnight, zone)
+  ) {
     starts.push(midnight.getTime());
     dates.push(localDate(midnight, zone));
   }
@@ -95,7 +107,12 @@ function add(into: Map<string, Totals>, key: string, row: Totals): void {
 }
 
 /** C10: spending by day (local), tool or model; refunded work counts as a request but costs nothing (C8, G4). */
-export async function usageFromStore(store: HistoryStore, accountId: string, query: UsageQuery, zone: string): Promise<Usage> {
+export async function usageFromStore(
+  store: HistoryStore,
+  accountId: string,
+  query: UsageQuery,
+  zone: string,
+): Promise<Usage> {
   const filters: string[] = [];
   const params: string[] = [];
   if (query.tool) {
@@ -106,7 +123,12 @@ export async function usageFromStore(store: HistoryStore, accountId: string, que
     filters.push('AND model_id = ?');
     params.push(query.modelId);
   }
-  const keyColumn = query.groupBy === 'tool' ? 'tool' : query.groupBy === 'model' ? 'model_id' : `(row_key / ${ROW_KEY_SLOTS * BUCKET_MS})`;
+  const keyColumn =
+    query.groupBy === 'tool'
+      ? 'tool'
+      : query.groupBy === 'model'
+        ? 'model_id'
+        : `(row_key / ${ROW_KEY_SLOTS * BUCKET_MS})`;
   const sql = `SELECT ${keyColumn} AS k,
                       sum(CASE WHEN refunded = 1 THEN 0 ELSE cost_credits END) AS credits,
                       sum(CASE WHEN refunded = 1 THEN 0 ELSE cost_generations END) AS generations,
@@ -116,7 +138,9 @@ export async function usageFromStore(store: HistoryStore, accountId: string, que
   const groups = new Map<string | number, Totals>();
   const [low, high] = keyRange(query.from, query.to);
   for await (const [bottom, top] of slices(store, accountId, low, high)) {
-    const rows = store.measured('usage', () => store.all<Totals & { k: string | number }>(sql, accountId, bottom, top, ...params));
+    const rows = store.measured('usage', () =>
+      store.all<Totals & { k: string | number }>(sql, accountId, bottom, top, ...params),
+    );
     for (const row of rows) {
       const group = groups.get(row.k) ?? { credits: 0, generations: 0, count: 0 };
       group.credits += row.credits;
@@ -134,17 +158,34 @@ export async function usageFromStore(store: HistoryStore, accountId: string, que
     totals.generations += group.generations;
     totals.count += group.count;
   }
-  return { rows: [...keyed.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, g]) => ({ key, ...g })), totals };
+  return {
+    rows: [...keyed.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, g]) => ({ key, ...g })),
+    totals,
+  };
 }
 
 /** Failed and blocked work, newest first, with what it was charged and what came back (C8, G4). */
-export async function refundAuditFromStore(store: HistoryStore, accountId: string, from?: string, to?: string): Promise<RefundAuditRow[]> {
+export async function refundAuditFromStore(
+  store: HistoryStore,
+  accountId: string,
+  from?: string,
+  to?: string,
+): Promise<RefundAuditRow[]> {
   const audit: RefundAuditRow[] = [];
   const [low, high] = keyRange(from, to);
   for await (const [bottom, top] of slices(store, accountId, low, high)) {
     // Only the fields the audit needs are read out of each row's JSON (in SQLite, not by parsing it whole here).
     const rows = store.measured('refund audit', () =>
-      store.all<{ id: string; at: string; model_id: string; tool: string; status: string; refunded: number; error: string | null; draws: string }>(
+      store.all<{
+        id: string;
+        at: string;
+        model_id: string;
+        tool: string;
+        status: string;
+        refunded: number;
+        error: string | null;
+        draws: string;
+      }>(
         `SELECT id, json_extract(data, '$.createdAt') AS at, model_id, tool, status, refunded,
                 json_extract(data, '$.error') AS error, json_extract(data, '$.charge.draws') AS draws
            FROM generations
@@ -156,7 +197,10 @@ export async function refundAuditFromStore(store: HistoryStore, accountId: strin
       ),
     );
     for (const row of rows) {
-      const charged = (JSON.parse(row.draws) as Array<{ balance: string; amount: number }>).map((d) => ({ balance: d.balance, amount: d.amount }));
+      const charged = (JSON.parse(row.draws) as Array<{ balance: string; amount: number }>).map((d) => ({
+        balance: d.balance,
+        amount: d.amount,
+      }));
       audit.push({
         generationId: row.id,
         at: row.at,
@@ -183,7 +227,10 @@ export type RecentModelUse = BridgeRecentModelUse & { bySettings: NonNullable<Br
 type SettingsUse = NonNullable<RecentModelUse['bySettings']>[number];
 
 /** Adds a row of use to its settings' total (outputs, quality, duration: what the price depends on). */
-function addSettingsUse(bySettings: Map<string, SettingsUse>, row: { n: number; credits: number; outputs: number | null; quality: string | null; duration_s: number | null }): void {
+function addSettingsUse(
+  bySettings: Map<string, SettingsUse>,
+  row: { n: number; credits: number; outputs: number | null; quality: string | null; duration_s: number | null },
+): void {
   const settings: SettingsUse['settings'] = { outputs: Math.min(4, Math.max(1, Number(row.outputs ?? 1))) };
   if (row.quality === 'standard' || row.quality === 'hd') settings.quality = row.quality;
   if (row.duration_s !== null && Number(row.duration_s) > 0) settings.durationS = Number(row.duration_s);
@@ -194,12 +241,36 @@ function addSettingsUse(bySettings: Map<string, SettingsUse>, row: { n: number; 
   bySettings.set(key, use);
 }
 
-export async function recentUseFromStore(store: HistoryStore, accountId: string, days: number, now: Date, zone: string): Promise<RecentModelUse[]> {
-  const models = new Map<string, { generations: number; credits: number; buckets: Set<number>; tools: Map<string, number>; bySettings: Map<string, SettingsUse> }>();
+export async function recentUseFromStore(
+  store: HistoryStore,
+  accountId: string,
+  days: number,
+  now: Date,
+  zone: string,
+): Promise<RecentModelUse[]> {
+  const models = new Map<
+    string,
+    {
+      generations: number;
+      credits: number;
+      buckets: Set<number>;
+      tools: Map<string, number>;
+      bySettings: Map<string, SettingsUse>;
+    }
+  >();
   const [low, high] = keyRange(now.getTime() - days * 86_400_000, now.getTime() + 1);
   for await (const [bottom, top] of slices(store, accountId, low, high)) {
     const rows = store.measured('recent use', () =>
-      store.all<{ model_id: string; tool: string; bucket: number; n: number; credits: number; outputs: number | null; quality: string | null; duration_s: number | null }>(
+      store.all<{
+        model_id: string;
+        tool: string;
+        bucket: number;
+        n: number;
+        credits: number;
+        outputs: number | null;
+        quality: string | null;
+        duration_s: number | null;
+      }>(
         `SELECT model_id, tool, row_key / ${ROW_KEY_SLOTS * BUCKET_MS} AS bucket, count(*) AS n, sum(cost_credits) AS credits,
                 json_extract(data, '$.settings.outputs') AS outputs, json_extract(data, '$.settings.quality') AS quality,
                 json_extract(data, '$.settings.durationS') AS duration_s
@@ -211,7 +282,13 @@ export async function recentUseFromStore(store: HistoryStore, accountId: string,
       ),
     );
     for (const row of rows) {
-      const model = models.get(row.model_id) ?? { generations: 0, credits: 0, buckets: new Set<number>(), tools: new Map<string, number>(), bySettings: new Map<string, SettingsUse>() };
+      const model = models.get(row.model_id) ?? {
+        generations: 0,
+        credits: 0,
+        buckets: new Set<number>(),
+        tools: new Map<string, number>(),
+        bySettings: new Map<string, SettingsUse>(),
+      };
       addSettingsUse(model.bySettings, row);
       model.generations += row.n;
       model.credits += row.credits;
@@ -220,7 +297,10 @@ export async function recentUseFromStore(store: HistoryStore, accountId: string,
       models.set(row.model_id, model);
     }
   }
-  const dateOf = bucketDates(zone, [...models.values()].flatMap((m) => [...m.buckets]));
+  const dateOf = bucketDates(
+    zone,
+    [...models.values()].flatMap((m) => [...m.buckets]),
+  );
   return [...models.entries()]
     .map(([modelId, m]) => ({
       modelId,

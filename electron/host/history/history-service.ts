@@ -137,7 +137,8 @@ export class HistoryService {
   }
 
   get #parts(): { store: HistoryStore; book: WorkspaceBook; sync: SyncEngine; cache: OutputCache } {
-    if (!this.#store || !this.#book || !this.#sync || !this.#cache) throw new BridgeFailure('unavailable', 'The offline history is not open');
+    if (!this.#store || !this.#book || !this.#sync || !this.#cache)
+      throw new BridgeFailure('unavailable', 'The offline history is not open');
     return { store: this.#store, book: this.#book, sync: this.#sync, cache: this.#cache };
   }
 
@@ -158,7 +159,13 @@ export class HistoryService {
     const me = await this.options
       .clientFor(accountId)
       ?.me()
-      .catch((error: unknown) => this.#log.warn('time-zone-read', error, `The time zone of ${accountId} could not be read (usage stays in UTC until it can)`));
+      .catch((error: unknown) =>
+        this.#log.warn(
+          'time-zone-read',
+          error,
+          `The time zone of ${accountId} could not be read (usage stays in UTC until it can)`,
+        ),
+      );
     if (me) this.#store?.setTimeZone(accountId, me.timeZone);
   }
 
@@ -166,7 +173,8 @@ export class HistoryService {
   async #removeOrphans(paths: string[]): Promise<void> {
     const results = await Promise.allSettled(paths.map((p) => rm(p, { force: true })));
     for (const result of results) {
-      if (result.status === 'rejected') this.#log.warn('orphan-remove', result.reason, 'A cached file of a deleted generation could not be removed');
+      if (result.status === 'rejected')
+        this.#log.warn('orphan-remove', result.reason, 'A cached file of a deleted generation could not be removed');
     }
   }
 
@@ -186,7 +194,11 @@ export class HistoryService {
    */
   requestSync(accountId: string): Promise<void> {
     if (!this.#sync) return Promise.resolve();
-    return this.#sync.request(accountId).catch((error: unknown) => this.#log.warn('sync-failed', error, `The sync of ${accountId} failed (its sync state says so)`));
+    return this.#sync
+      .request(accountId)
+      .catch((error: unknown) =>
+        this.#log.warn('sync-failed', error, `The sync of ${accountId} failed (its sync state says so)`),
+      );
   }
 
   syncState(accountId: string): SyncState | null {
@@ -200,7 +212,11 @@ export class HistoryService {
   }
 
   /** The file to serve for a media URL, fetching it into the cache first when it can; null when it cannot be had. */
-  async openMedia(accountId: string, outputId: string, variant: 'thumb' | 'full'): Promise<{ path: string; mime: string } | null> {
+  async openMedia(
+    accountId: string,
+    outputId: string,
+    variant: 'thumb' | 'full',
+  ): Promise<{ path: string; mime: string } | null> {
     const { store, cache } = this.#parts;
     const output = store.output(accountId, outputId);
     return output ? cache.open(output, variant) : null;
@@ -249,7 +265,11 @@ export class HistoryService {
   }
 
   #filter(accountId: string, query: Omit<HistoryFilter, 'accountId'>): HistoryFilter {
-    return { ...query, accountId, ...(query.workspaceId ? { workspaceId: this.#parts.book.resolve(accountId, query.workspaceId) } : {}) };
+    return {
+      ...query,
+      accountId,
+      ...(query.workspaceId ? { workspaceId: this.#parts.book.resolve(accountId, query.workspaceId) } : {}),
+    };
   }
 
   search(filter: HistoryFilter, offset: number, limit: number): HistoryPage {
@@ -284,16 +304,19 @@ export class HistoryService {
   }
 
   readonly handlers: HistoryHandlers = {
-    searchHistory: async ({ accountId, offset, limit, ...filter }) => this.search({ ...filter, accountId }, offset, limit),
+    searchHistory: async ({ accountId, offset, limit, ...filter }) =>
+      this.search({ ...filter, accountId }, offset, limit),
     getHistoryItem: async ({ accountId, generationId }) => this.#item(accountId, generationId),
     syncNow: async ({ accountId }) => {
       void this.requestSync(accountId);
-      if (!this.options.snapshot) throw new BridgeFailure('internal_error', 'The host did not pass snapshot() to the history service');
+      if (!this.options.snapshot)
+        throw new BridgeFailure('internal_error', 'The host did not pass snapshot() to the history service');
       return this.options.snapshot();
     },
     setPinned: async ({ accountId, generationId, pinned }) => {
       const { store, cache } = this.#parts;
-      if (!store.setPinned(accountId, generationId, pinned)) throw new BridgeFailure('not_found', `Generation ${generationId} is not in the offline history`);
+      if (!store.setPinned(accountId, generationId, pinned))
+        throw new BridgeFailure('not_found', `Generation ${generationId} is not in the offline history`);
       // Unpinned files may now be over the limit.
       if (!pinned) void cache.evict();
       this.options.onChange(accountId);
@@ -305,7 +328,8 @@ export class HistoryService {
       let rowKeys: number[];
       if ('workspaceId' in request) {
         const workspaceId = book.resolve(accountId, request.workspaceId);
-        if (!book.get(accountId, workspaceId)) throw new BridgeFailure('not_found', `Workspace ${request.workspaceId} was not found`);
+        if (!book.get(accountId, workspaceId))
+          throw new BridgeFailure('not_found', `Workspace ${request.workspaceId} was not found`);
         rowKeys = store.workspaceRowKeys(accountId, workspaceId);
       } else {
         rowKeys = [];
@@ -323,15 +347,28 @@ export class HistoryService {
     },
     listWorkspaces: async ({ accountId }) => this.#parts.book.list(accountId),
     createWorkspace: async ({ accountId, name }) => this.#changed(accountId, this.#parts.book.create(accountId, name)),
-    renameWorkspace: async ({ accountId, workspaceId, name }) => this.#changed(accountId, this.#workspaceCall(() => this.#parts.book.rename(accountId, workspaceId, name))),
-    deleteWorkspace: async ({ accountId, workspaceId }) => this.#changed(accountId, { deleted: this.#parts.book.delete(accountId, workspaceId) }),
+    renameWorkspace: async ({ accountId, workspaceId, name }) =>
+      this.#changed(
+        accountId,
+        this.#workspaceCall(() => this.#parts.book.rename(accountId, workspaceId, name)),
+      ),
+    deleteWorkspace: async ({ accountId, workspaceId }) =>
+      this.#changed(accountId, { deleted: this.#parts.book.delete(accountId, workspaceId) }),
     addToWorkspace: async ({ accountId, workspaceId, generationId }) => {
-      if (!this.#parts.store.generationExists(accountId, generationId)) throw new BridgeFailure('not_found', `Generation ${generationId} is not in the offline history`);
-      return this.#changed(accountId, this.#workspaceCall(() => this.#parts.book.add(accountId, workspaceId, generationId)));
+      if (!this.#parts.store.generationExists(accountId, generationId))
+        throw new BridgeFailure('not_found', `Generation ${generationId} is not in the offline history`);
+      return this.#changed(
+        accountId,
+        this.#workspaceCall(() => this.#parts.book.add(accountId, workspaceId, generationId)),
+      );
     },
     removeFromWorkspace: async ({ accountId, workspaceId, generationId }) =>
-      this.#changed(accountId, this.#workspaceCall(() => this.#parts.book.remove(accountId, workspaceId, generationId))),
+      this.#changed(
+        accountId,
+        this.#workspaceCall(() => this.#parts.book.remove(accountId, workspaceId, generationId)),
+      ),
     refundAudit: async ({ accountId, from, to }) => refundAuditFromStore(this.#parts.store, accountId, from, to),
-    recentUseByModel: async ({ accountId, days }) => recentUseFromStore(this.#parts.store, accountId, days, this.#now(), this.#timeZone(accountId)),
+    recentUseByModel: async ({ accountId, days }) =>
+      recentUseFromStore(this.#parts.store, accountId, days, this.#now(), this.#timeZone(accountId)),
   };
 }

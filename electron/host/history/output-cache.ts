@@ -156,7 +156,11 @@ export class OutputCache {
         if (!next) return;
         const output = this.#store.output(next.account_id, next.output_id);
         if (!output) {
-          this.#store.run('DELETE FROM cache_entries WHERE account_id = ? AND output_id = ?', next.account_id, next.output_id);
+          this.#store.run(
+            'DELETE FROM cache_entries WHERE account_id = ? AND output_id = ?',
+            next.account_id,
+            next.output_id,
+          );
           continue;
         }
         this.#background += 1;
@@ -214,7 +218,12 @@ export class OutputCache {
       entry = this.#entry(output.accountId, output.outputId);
       if (!entry) return null;
     }
-    this.#store.run('UPDATE cache_entries SET last_viewed_at = ? WHERE account_id = ? AND output_id = ?', this.options.now(), output.accountId, output.outputId);
+    this.#store.run(
+      'UPDATE cache_entries SET last_viewed_at = ? WHERE account_id = ? AND output_id = ?',
+      this.options.now(),
+      output.accountId,
+      output.outputId,
+    );
     if (variant === 'full') return { path: entry.path, mime: output.mime };
     const thumb = await this.#thumbnail(entry, output);
     return thumb ? { path: thumb, mime: 'image/webp' } : null;
@@ -224,7 +233,12 @@ export class OutputCache {
   async #stillGood(entry: EntryRow, output: OutputRef): Promise<boolean> {
     const info = await stat(entry.path).catch(() => null);
     if (!info || info.size !== output.bytes) return false;
-    if (info.size === entry.verified_size && info.mtimeMs === entry.verified_mtime_ms && info.ctimeMs === entry.verified_ctime_ms) return true;
+    if (
+      info.size === entry.verified_size &&
+      info.mtimeMs === entry.verified_mtime_ms &&
+      info.ctimeMs === entry.verified_ctime_ms
+    )
+      return true;
     if ((await sha256OfFile(entry.path)) !== output.sha256) return false;
     this.#store.run(
       'UPDATE cache_entries SET verified_size = ?, verified_mtime_ms = ?, verified_ctime_ms = ? WHERE account_id = ? AND output_id = ?',
@@ -238,8 +252,15 @@ export class OutputCache {
   }
 
   async #discard(entry: EntryRow): Promise<void> {
-    this.#store.run('DELETE FROM cache_entries WHERE account_id = ? AND output_id = ?', entry.account_id, entry.output_id);
-    await Promise.all([rm(entry.path, { force: true }), entry.thumb_path ? rm(entry.thumb_path, { force: true }) : null]);
+    this.#store.run(
+      'DELETE FROM cache_entries WHERE account_id = ? AND output_id = ?',
+      entry.account_id,
+      entry.output_id,
+    );
+    await Promise.all([
+      rm(entry.path, { force: true }),
+      entry.thumb_path ? rm(entry.thumb_path, { force: true }) : null,
+    ]);
     this.options.onChange(entry.account_id);
   }
 
@@ -248,7 +269,13 @@ export class OutputCache {
     const target = thumbnailPath(this.options.cacheDir, output.accountId, output.outputId);
     try {
       const size = await makeThumbnail(entry.path, target);
-      this.#store.run('UPDATE cache_entries SET thumb_path = ?, thumb_bytes = ? WHERE account_id = ? AND output_id = ?', target, size, output.accountId, output.outputId);
+      this.#store.run(
+        'UPDATE cache_entries SET thumb_path = ?, thumb_bytes = ? WHERE account_id = ? AND output_id = ?',
+        target,
+        size,
+        output.accountId,
+        output.outputId,
+      );
       return target;
     } catch (error) {
       // Not an image sharp can read: the UI shows the kind's icon.
@@ -270,14 +297,28 @@ export class OutputCache {
           return 'gone';
         }
         // Queued again: the next time the account is online the download resumes from its .part file.
-        if (this.#stopped) this.options.log.debug('output-download-stopped', error, `Downloading output ${output.outputId} stopped with the cache`);
+        if (this.#stopped)
+          this.options.log.debug(
+            'output-download-stopped',
+            error,
+            `Downloading output ${output.outputId} stopped with the cache`,
+          );
         else this.options.log.warn('output-download', error, `Downloading output ${output.outputId} failed`);
         return 'offline';
       })
       .then(async (outcome) => {
-        if (outcome === 'gone') this.#store.run('DELETE FROM cache_entries WHERE account_id = ? AND output_id = ?', output.accountId, output.outputId);
+        if (outcome === 'gone')
+          this.#store.run(
+            'DELETE FROM cache_entries WHERE account_id = ? AND output_id = ?',
+            output.accountId,
+            output.outputId,
+          );
         else if (outcome === 'offline' && !this.#stopped) {
-          this.#store.run("UPDATE cache_entries SET state = 'queued' WHERE account_id = ? AND output_id = ? AND state = 'downloading'", output.accountId, output.outputId);
+          this.#store.run(
+            "UPDATE cache_entries SET state = 'queued' WHERE account_id = ? AND output_id = ? AND state = 'downloading'",
+            output.accountId,
+            output.outputId,
+          );
         }
         return outcome;
       })
@@ -372,7 +413,11 @@ export class OutputCache {
 
   /** Bytes of verified files (and their thumbnails) in the cache, all accounts together. */
   usedBytes(): number {
-    return this.#store.get<{ n: number | null }>("SELECT sum(bytes + thumb_bytes) AS n FROM cache_entries WHERE state = 'cached'")?.n ?? 0;
+    return (
+      this.#store.get<{ n: number | null }>(
+        "SELECT sum(bytes + thumb_bytes) AS n FROM cache_entries WHERE state = 'cached'",
+      )?.n ?? 0
+    );
   }
 
   /** Least recently viewed first, never what is pinned or in a workspace, until the cache fits its limit. */
@@ -381,7 +426,13 @@ export class OutputCache {
     let used = this.usedBytes();
     let evicted = 0;
     while (used > limit) {
-      const victims = this.#store.all<{ account_id: string; output_id: string; path: string; thumb_path: string | null; size: number }>(
+      const victims = this.#store.all<{
+        account_id: string;
+        output_id: string;
+        path: string;
+        thumb_path: string | null;
+        size: number;
+      }>(
         `SELECT c.account_id, c.output_id, c.path, c.thumb_path, c.bytes + c.thumb_bytes AS size
            FROM cache_entries c
            JOIN outputs o ON o.account_id = c.account_id AND o.output_id = c.output_id
@@ -394,7 +445,11 @@ export class OutputCache {
       if (victims.length === 0) break; // what is left is protected
       for (const victim of victims) {
         if (used <= limit) break;
-        this.#store.run('DELETE FROM cache_entries WHERE account_id = ? AND output_id = ?', victim.account_id, victim.output_id);
+        this.#store.run(
+          'DELETE FROM cache_entries WHERE account_id = ? AND output_id = ?',
+          victim.account_id,
+          victim.output_id,
+        );
         await rm(victim.path, { force: true });
         if (victim.thumb_path) await rm(victim.thumb_path, { force: true });
         used -= victim.size;

@@ -58,7 +58,9 @@ export function rowQuery(filter: HistoryFilter): SearchQuery {
   const workspace = filter.workspaceId !== undefined;
   // A workspace's items (by their index, in row-key order) drive the lookups; otherwise the account's rows.
   const from = workspace ? 'workspace_items wi CROSS JOIN generations g ON g.row_key = wi.row_key' : 'generations g';
-  const where = workspace ? ['wi.account_id = ?', 'wi.workspace_id = ?', 'g.deleted = 0'] : ['g.account_id = ?', 'g.deleted = 0'];
+  const where = workspace
+    ? ['wi.account_id = ?', 'wi.workspace_id = ?', 'g.deleted = 0']
+    : ['g.account_id = ?', 'g.deleted = 0'];
   const params: SQLInputValue[] = workspace ? [filter.accountId, filter.workspaceId!] : [filter.accountId];
   for (const [column, value] of [
     ['g.tool', filter.tool],
@@ -81,11 +83,15 @@ export function textQuery(table: string, filter: HistoryFilter, promptExpression
   if (filter.modelId) tokens.push(metaToken('m', filter.modelId));
   if (filter.status) tokens.push(metaToken('s', filter.status));
   const where = [`${table} MATCH ?`];
-  const params: SQLInputValue[] = [tokens.length ? `${promptExpression} AND ${metaMatchExpression(tokens)}` : promptExpression];
+  const params: SQLInputValue[] = [
+    tokens.length ? `${promptExpression} AND ${metaMatchExpression(tokens)}` : promptExpression,
+  ];
   addRange('rowid', filter, where, params);
   if (filter.workspaceId) {
     // `+` keeps SQLite from running the MATCH once per workspace item (a rowid lookup each).
-    where.push('+rowid IN (SELECT row_key FROM workspace_items WHERE account_id = ? AND workspace_id = ? AND row_key IS NOT NULL)');
+    where.push(
+      '+rowid IN (SELECT row_key FROM workspace_items WHERE account_id = ? AND workspace_id = ? AND row_key IS NOT NULL)',
+    );
     params.push(filter.accountId, filter.workspaceId);
   }
   return { from: table, where, params, order: 'rowid' };

@@ -73,9 +73,13 @@ export class HistoryStore {
   ) {
     mkdirSync(dirname(path), { recursive: true });
     this.db = new DatabaseSync(path);
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;');
+    this.db.exec(
+      'PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 2000; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32000;',
+    );
     this.db.exec(SCHEMA);
-    this.db.prepare('INSERT OR IGNORE INTO store_meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    this.db
+      .prepare('INSERT OR IGNORE INTO store_meta (key, value) VALUES (?, ?)')
+      .run('schema_version', String(SCHEMA_VERSION));
     this.#startCheckpointer();
   }
 
@@ -88,7 +92,11 @@ export class HistoryStore {
         else this.#checkpointing = false;
       });
       worker.on('error', (error) => {
-        this.log.warn('checkpointer', error, 'The history checkpointer stopped: SQLite checkpoints on the main thread again');
+        this.log.warn(
+          'checkpointer',
+          error,
+          'The history checkpointer stopped: SQLite checkpoints on the main thread again',
+        );
         this.#stopCheckpointer();
       });
       this.#checkpointer = worker;
@@ -101,7 +109,11 @@ export class HistoryStore {
       }, CHECKPOINT_EVERY_MS);
       this.#checkpointTimer.unref();
     } catch (error) {
-      this.log.warn('checkpointer', error, 'The history checkpointer could not start: SQLite checkpoints on the main thread');
+      this.log.warn(
+        'checkpointer',
+        error,
+        'The history checkpointer could not start: SQLite checkpoints on the main thread',
+      );
       this.#stopCheckpointer();
     }
   }
@@ -194,11 +206,16 @@ export class HistoryStore {
     let row = this.get<{ text_table: string }>('SELECT text_table FROM accounts WHERE account_id = ?', accountId);
     if (!row) {
       this.transaction('add account', () => {
-        const next = Number(this.get<{ value: string }>("SELECT value FROM store_meta WHERE key = 'next_text_table'")?.value ?? '1');
+        const next = Number(
+          this.get<{ value: string }>("SELECT value FROM store_meta WHERE key = 'next_text_table'")?.value ?? '1',
+        );
         this.run("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('next_text_table', ?)", String(next + 1));
         this.run('INSERT INTO accounts (account_id, text_table) VALUES (?, ?)', accountId, `generation_text_${next}`);
       });
-      row = { text_table: this.get<{ text_table: string }>('SELECT text_table FROM accounts WHERE account_id = ?', accountId)!.text_table };
+      row = {
+        text_table: this.get<{ text_table: string }>('SELECT text_table FROM accounts WHERE account_id = ?', accountId)!
+          .text_table,
+      };
     }
     this.db.exec(textTableSchema(row.text_table));
     this.#textTables.set(accountId, row.text_table);
@@ -209,7 +226,9 @@ export class HistoryStore {
   #textTable(accountId: string): string | null {
     const known = this.#textTables.get(accountId);
     if (known) return known;
-    return this.get<{ text_table: string }>('SELECT text_table FROM accounts WHERE account_id = ?', accountId) ? this.ensureAccount(accountId) : null;
+    return this.get<{ text_table: string }>('SELECT text_table FROM accounts WHERE account_id = ?', accountId)
+      ? this.ensureAccount(accountId)
+      : null;
   }
 
   account(accountId: string): { cursor: string | null; lastSyncedAt: string | null; timeZone: string | null } | null {
@@ -237,17 +256,38 @@ export class HistoryStore {
    */
   removeAccountStep(accountId: string, batch = 2_000): number {
     return this.transaction('remove account', () => {
-      const rows = this.all<{ row_key: number; id: string }>('SELECT row_key, id FROM generations WHERE account_id = ? LIMIT ?', accountId, batch);
+      const rows = this.all<{ row_key: number; id: string }>(
+        'SELECT row_key, id FROM generations WHERE account_id = ? LIMIT ?',
+        accountId,
+        batch,
+      );
       for (const row of rows) {
-        this.run('DELETE FROM cache_entries WHERE account_id = ? AND output_id IN (SELECT output_id FROM outputs WHERE account_id = ? AND generation_id = ?)', accountId, accountId, row.id);
+        this.run(
+          'DELETE FROM cache_entries WHERE account_id = ? AND output_id IN (SELECT output_id FROM outputs WHERE account_id = ? AND generation_id = ?)',
+          accountId,
+          accountId,
+          row.id,
+        );
         this.run('DELETE FROM outputs WHERE account_id = ? AND generation_id = ?', accountId, row.id);
         this.run('DELETE FROM generations WHERE row_key = ?', row.row_key);
       }
       if (rows.length === 0) {
-        const table = this.get<{ text_table: string }>('SELECT text_table FROM accounts WHERE account_id = ?', accountId)?.text_table;
+        const table = this.get<{ text_table: string }>(
+          'SELECT text_table FROM accounts WHERE account_id = ?',
+          accountId,
+        )?.text_table;
         if (table) this.db.exec(`DROP TABLE IF EXISTS ${table}`);
         this.#textTables.delete(accountId);
-        for (const name of ['generation_counts', 'outputs', 'cache_entries', 'workspaces', 'workspace_items', 'workspace_aliases', 'pending_changes', 'accounts']) {
+        for (const name of [
+          'generation_counts',
+          'outputs',
+          'cache_entries',
+          'workspaces',
+          'workspace_items',
+          'workspace_aliases',
+          'pending_changes',
+          'accounts',
+        ]) {
           this.run(`DELETE FROM ${name} WHERE account_id = ?`, accountId);
         }
       }
@@ -286,7 +326,13 @@ export class HistoryStore {
         if (existing.deleted === 0) this.run(`DELETE FROM ${text} WHERE rowid = ?`, rowKey);
         this.#index(text, rowKey, generation);
       }
-      if (existing.deleted === 1) this.run('UPDATE workspace_items SET row_key = ? WHERE account_id = ? AND generation_id = ?', rowKey, accountId, generation.id);
+      if (existing.deleted === 1)
+        this.run(
+          'UPDATE workspace_items SET row_key = ? WHERE account_id = ? AND generation_id = ?',
+          rowKey,
+          accountId,
+          generation.id,
+        );
     } else {
       const createdMs = Date.parse(generation.createdAt);
       rowKey = this.#newRowKey(createdMs);
@@ -305,7 +351,12 @@ export class HistoryStore {
         data,
       );
       this.#index(text, rowKey, generation);
-      this.run('UPDATE workspace_items SET row_key = ? WHERE account_id = ? AND generation_id = ?', rowKey, accountId, generation.id);
+      this.run(
+        'UPDATE workspace_items SET row_key = ? WHERE account_id = ? AND generation_id = ?',
+        rowKey,
+        accountId,
+        generation.id,
+      );
     }
     for (const output of generation.outputs) {
       this.run(
@@ -323,7 +374,11 @@ export class HistoryStore {
 
   #newRowKey(createdMs: number): number {
     const base = createdMs * ROW_KEY_SLOTS;
-    const row = this.get<{ last: number | null }>('SELECT max(row_key) AS last FROM generations WHERE row_key >= ? AND row_key < ?', base, base + ROW_KEY_SLOTS);
+    const row = this.get<{ last: number | null }>(
+      'SELECT max(row_key) AS last FROM generations WHERE row_key >= ? AND row_key < ?',
+      base,
+      base + ROW_KEY_SLOTS,
+    );
     const last = row?.last ?? null;
     if (last === null) return base;
     // More than 1024 in one millisecond spill into the next millisecond's keys: the order stays right to the ms.
@@ -348,8 +403,17 @@ export class HistoryStore {
   }
 
   #index(table: string, rowKey: number, generation: Generation): void {
-    const meta = [metaToken('t', generation.tool), metaToken('m', generation.modelId), metaToken('s', generation.status)].join(' ');
-    this.run(`INSERT INTO ${table} (rowid, prompt, meta) VALUES (?, ?, ?)`, rowKey, generation.prompt.normalize('NFC'), meta);
+    const meta = [
+      metaToken('t', generation.tool),
+      metaToken('m', generation.modelId),
+      metaToken('s', generation.status),
+    ].join(' ');
+    this.run(
+      `INSERT INTO ${table} (rowid, prompt, meta) VALUES (?, ?, ?)`,
+      rowKey,
+      generation.prompt.normalize('NFC'),
+      meta,
+    );
   }
 
   /** Adds a generation to a workspace (no-op when it is there); call inside a transaction. */
@@ -388,17 +452,33 @@ export class HistoryStore {
       accountId,
       generationId,
     );
-    this.run('DELETE FROM cache_entries WHERE account_id = ? AND output_id IN (SELECT output_id FROM outputs WHERE account_id = ? AND generation_id = ?)', accountId, accountId, generationId);
+    this.run(
+      'DELETE FROM cache_entries WHERE account_id = ? AND output_id IN (SELECT output_id FROM outputs WHERE account_id = ? AND generation_id = ?)',
+      accountId,
+      accountId,
+      generationId,
+    );
     this.run('DELETE FROM outputs WHERE account_id = ? AND generation_id = ?', accountId, generationId);
     return files.flatMap((f) => (f.thumb_path ? [f.path, `${f.path}.part`, f.thumb_path] : [f.path, `${f.path}.part`]));
   }
 
   generationExists(accountId: string, generationId: string): boolean {
-    return !!this.get('SELECT 1 FROM generations WHERE account_id = ? AND id = ? AND deleted = 0', accountId, generationId);
+    return !!this.get(
+      'SELECT 1 FROM generations WHERE account_id = ? AND id = ? AND deleted = 0',
+      accountId,
+      generationId,
+    );
   }
 
   setPinned(accountId: string, generationId: string, pinned: boolean): boolean {
-    return this.run('UPDATE generations SET pinned = ? WHERE account_id = ? AND id = ? AND deleted = 0', pinned ? 1 : 0, accountId, generationId).changes > 0;
+    return (
+      this.run(
+        'UPDATE generations SET pinned = ? WHERE account_id = ? AND id = ? AND deleted = 0',
+        pinned ? 1 : 0,
+        accountId,
+        generationId,
+      ).changes > 0
+    );
   }
 
   // ---- search ----------------------------------------------------------------------------------------------
@@ -412,7 +492,8 @@ export class HistoryStore {
       const { from, params, order } = query;
       const clause = query.where.join(' AND ');
       const total = this.totals.total(query, () => {
-        if (text || filter.workspaceId || filter.from || filter.to) return this.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${clause}`, ...params)?.n ?? 0;
+        if (text || filter.workspaceId || filter.from || filter.to)
+          return this.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${clause}`, ...params)?.n ?? 0;
         const counted = countedTotalQuery(filter);
         return this.get<{ n: number | null }>(counted.sql, ...counted.params)?.n ?? 0;
       });
@@ -420,10 +501,20 @@ export class HistoryStore {
       // OFFSET walks past what it skips: past the middle, walk from the other end (the total says where that is).
       if (offset + limit / 2 > total / 2) {
         const count = Math.min(limit, total - offset);
-        const rows = this.all<{ k: number }>(`SELECT ${order} AS k FROM ${from} WHERE ${clause} ORDER BY ${order} ASC LIMIT ? OFFSET ?`, ...params, count, total - offset - count);
+        const rows = this.all<{ k: number }>(
+          `SELECT ${order} AS k FROM ${from} WHERE ${clause} ORDER BY ${order} ASC LIMIT ? OFFSET ?`,
+          ...params,
+          count,
+          total - offset - count,
+        );
         return { rowKeys: rows.map((r) => r.k).reverse(), total };
       }
-      const rows = this.all<{ k: number }>(`SELECT ${order} AS k FROM ${from} WHERE ${clause} ORDER BY ${order} DESC LIMIT ? OFFSET ?`, ...params, limit, offset);
+      const rows = this.all<{ k: number }>(
+        `SELECT ${order} AS k FROM ${from} WHERE ${clause} ORDER BY ${order} DESC LIMIT ? OFFSET ?`,
+        ...params,
+        limit,
+        offset,
+      );
       return { rowKeys: rows.map((r) => r.k), total };
     });
   }
@@ -439,13 +530,26 @@ export class HistoryStore {
       const byKey = new Map(rows.map((r) => [r.row_key, r]));
       return rowKeys.flatMap((key) => {
         const row = byKey.get(key);
-        return row ? [{ rowKey: row.row_key, id: row.id, pinned: row.pinned === 1, generation: JSON.parse(row.data) as Generation }] : [];
+        return row
+          ? [
+              {
+                rowKey: row.row_key,
+                id: row.id,
+                pinned: row.pinned === 1,
+                generation: JSON.parse(row.data) as Generation,
+              },
+            ]
+          : [];
       });
     });
   }
 
   rowByGenerationId(accountId: string, generationId: string): GenerationRow | null {
-    const row = this.get<{ row_key: number }>('SELECT row_key FROM generations WHERE account_id = ? AND id = ? AND deleted = 0', accountId, generationId);
+    const row = this.get<{ row_key: number }>(
+      'SELECT row_key FROM generations WHERE account_id = ? AND id = ? AND deleted = 0',
+      accountId,
+      generationId,
+    );
     return row ? (this.rows([row.row_key])[0] ?? null) : null;
   }
 
@@ -479,19 +583,44 @@ export class HistoryStore {
       accountId,
       outputId,
     );
-    return row ? { accountId, outputId, generationId: row.generation_id, kind: row.kind, mime: row.mime, bytes: row.bytes, sha256: row.sha256 } : null;
+    return row
+      ? {
+          accountId,
+          outputId,
+          generationId: row.generation_id,
+          kind: row.kind,
+          mime: row.mime,
+          bytes: row.bytes,
+          sha256: row.sha256,
+        }
+      : null;
   }
 
   outputsOfRows(accountId: string, rowKeys: number[]): OutputRef[] {
     if (rowKeys.length === 0) return [];
-    const rows = this.all<{ output_id: string; generation_id: string; kind: string; mime: string; bytes: number; sha256: string }>(
+    const rows = this.all<{
+      output_id: string;
+      generation_id: string;
+      kind: string;
+      mime: string;
+      bytes: number;
+      sha256: string;
+    }>(
       `SELECT o.output_id, o.generation_id, o.kind, o.mime, o.bytes, o.sha256 FROM outputs o
          JOIN generations g ON g.account_id = o.account_id AND g.id = o.generation_id
         WHERE g.row_key IN (SELECT value FROM json_each(?)) AND o.account_id = ?`,
       JSON.stringify(rowKeys),
       accountId,
     );
-    return rows.map((r) => ({ accountId, outputId: r.output_id, generationId: r.generation_id, kind: r.kind, mime: r.mime, bytes: r.bytes, sha256: r.sha256 }));
+    return rows.map((r) => ({
+      accountId,
+      outputId: r.output_id,
+      generationId: r.generation_id,
+      kind: r.kind,
+      mime: r.mime,
+      bytes: r.bytes,
+      sha256: r.sha256,
+    }));
   }
 
   /** Row keys of the generations in a workspace (the local view). */
@@ -502,5 +631,4 @@ export class HistoryStore {
       workspaceId,
     ).map((r) => r.row_key);
   }
-
 }

@@ -59,11 +59,17 @@ function check(changes: readonly SyncChange[]): CheckedChange[] {
     if (change.data === null) continue;
     if (change.kind === 'generation') {
       const parsed = Generation.safeParse(change.data);
-      if (!parsed.success) throw new Error(`The backend sent generation ${change.id} in a shape this app does not know: ${parsed.error.message}`);
+      if (!parsed.success)
+        throw new Error(
+          `The backend sent generation ${change.id} in a shape this app does not know: ${parsed.error.message}`,
+        );
       checked.push({ kind: 'generation', op: 'upsert', generation: parsed.data });
     } else {
       const parsed = Workspace.safeParse(change.data);
-      if (!parsed.success) throw new Error(`The backend sent workspace ${change.id} in a shape this app does not know: ${parsed.error.message}`);
+      if (!parsed.success)
+        throw new Error(
+          `The backend sent workspace ${change.id} in a shape this app does not know: ${parsed.error.message}`,
+        );
       checked.push({ kind: 'workspace', op: 'upsert', workspace: parsed.data });
     }
   }
@@ -84,7 +90,14 @@ export class SyncEngine {
     if (!run && !stored) return null;
     const pendingChanges = this.options.book.pendingCount(accountId);
     if (run) return { ...run.state, pendingChanges };
-    return { state: 'idle', done: 0, total: null, lastSyncedAt: stored?.lastSyncedAt ?? null, error: null, pendingChanges };
+    return {
+      state: 'idle',
+      done: 0,
+      total: null,
+      lastSyncedAt: stored?.lastSyncedAt ?? null,
+      error: null,
+      pendingChanges,
+    };
   }
 
   /** Starts a sync of the account, or asks the running one to go once more; resolves when the account is idle. */
@@ -92,7 +105,19 @@ export class SyncEngine {
     let run = this.#runs.get(accountId);
     if (!run) {
       const stored = this.options.store.account(accountId);
-      run = { running: null, again: false, cancelled: false, state: { state: 'idle', done: 0, total: null, lastSyncedAt: stored?.lastSyncedAt ?? null, error: null, pendingChanges: 0 } };
+      run = {
+        running: null,
+        again: false,
+        cancelled: false,
+        state: {
+          state: 'idle',
+          done: 0,
+          total: null,
+          lastSyncedAt: stored?.lastSyncedAt ?? null,
+          error: null,
+          pendingChanges: 0,
+        },
+      };
       this.#runs.set(accountId, run);
     }
     if (run.running) {
@@ -147,7 +172,12 @@ export class SyncEngine {
         this.options.onChange(accountId);
         if (sent > 0) await this.#pull(accountId, client, run, ownChanges);
       }
-      this.#set(accountId, run, { state: 'idle', total: run.state.done, lastSyncedAt: this.options.now().toISOString(), error: null });
+      this.#set(accountId, run, {
+        state: 'idle',
+        total: run.state.done,
+        lastSyncedAt: this.options.now().toISOString(),
+        error: null,
+      });
       this.options.onReachable(accountId);
     } catch (error) {
       if (this.#stopped || run.cancelled) return;
@@ -168,7 +198,12 @@ export class SyncEngine {
     }
   }
 
-  async #pull(accountId: string, client: CompanionClient, run: AccountRun, ownChanges: ReadonlySet<string>): Promise<void> {
+  async #pull(
+    accountId: string,
+    client: CompanionClient,
+    run: AccountRun,
+    ownChanges: ReadonlySet<string>,
+  ): Promise<void> {
     const { store } = this.options;
     store.ensureAccount(accountId);
     const size = this.options.pageSize ?? SYNC_PAGE_SIZE;

@@ -82,11 +82,20 @@ export class WorkspaceBook {
   // ---- the local view --------------------------------------------------------------------------------------
   /** The current id of a workspace: ids handed out offline map to the backend's id once it is created there. */
   resolve(accountId: string, id: string): string {
-    return this.store.get<{ workspace_id: string }>('SELECT workspace_id FROM workspace_aliases WHERE account_id = ? AND alias = ?', accountId, id)?.workspace_id ?? id;
+    return (
+      this.store.get<{ workspace_id: string }>(
+        'SELECT workspace_id FROM workspace_aliases WHERE account_id = ? AND alias = ?',
+        accountId,
+        id,
+      )?.workspace_id ?? id
+    );
   }
 
   list(accountId: string): Workspace[] {
-    const rows = this.store.all<WorkspaceRow>('SELECT id, name, created_at, updated_at, on_server, create_key FROM workspaces WHERE account_id = ? ORDER BY created_at, id', accountId);
+    const rows = this.store.all<WorkspaceRow>(
+      'SELECT id, name, created_at, updated_at, on_server, create_key FROM workspaces WHERE account_id = ? ORDER BY created_at, id',
+      accountId,
+    );
     return rows.map((row) => this.#view(accountId, row));
   }
 
@@ -96,11 +105,17 @@ export class WorkspaceBook {
   }
 
   pendingCount(accountId: string): number {
-    return this.store.get<{ n: number }>('SELECT count(*) AS n FROM pending_changes WHERE account_id = ?', accountId)?.n ?? 0;
+    return (
+      this.store.get<{ n: number }>('SELECT count(*) AS n FROM pending_changes WHERE account_id = ?', accountId)?.n ?? 0
+    );
   }
 
   #row(accountId: string, id: string): WorkspaceRow | undefined {
-    return this.store.get<WorkspaceRow>('SELECT id, name, created_at, updated_at, on_server, create_key FROM workspaces WHERE account_id = ? AND id = ?', accountId, id);
+    return this.store.get<WorkspaceRow>(
+      'SELECT id, name, created_at, updated_at, on_server, create_key FROM workspaces WHERE account_id = ? AND id = ?',
+      accountId,
+      id,
+    );
   }
 
   #view(accountId: string, row: WorkspaceRow): Workspace {
@@ -109,7 +124,13 @@ export class WorkspaceBook {
       accountId,
       row.id,
     );
-    return { id: row.id, name: row.name, generationIds: items.map((i) => i.generation_id), createdAt: row.created_at, updatedAt: row.updated_at };
+    return {
+      id: row.id,
+      name: row.name,
+      generationIds: items.map((i) => i.generation_id),
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
   }
 
   #require(accountId: string, id: string): WorkspaceRow {
@@ -118,7 +139,13 @@ export class WorkspaceBook {
     return row;
   }
 
-  #queue(accountId: string, op: PendingOp, workspaceId: string, generationId: string | null = null, name: string | null = null): void {
+  #queue(
+    accountId: string,
+    op: PendingOp,
+    workspaceId: string,
+    generationId: string | null = null,
+    name: string | null = null,
+  ): void {
     this.store.run(
       'INSERT INTO pending_changes (account_id, op, workspace_id, generation_id, name, queued_at) VALUES (?, ?, ?, ?, ?, ?)',
       accountId,
@@ -131,11 +158,21 @@ export class WorkspaceBook {
   }
 
   #touch(accountId: string, id: string): void {
-    this.store.run('UPDATE workspaces SET updated_at = ? WHERE account_id = ? AND id = ?', this.now().toISOString(), accountId, id);
+    this.store.run(
+      'UPDATE workspaces SET updated_at = ? WHERE account_id = ? AND id = ?',
+      this.now().toISOString(),
+      accountId,
+      id,
+    );
   }
 
   #insertItem(accountId: string, workspaceId: string, generationId: string): void {
-    const next = this.store.get<{ p: number | null }>('SELECT max(position) AS p FROM workspace_items WHERE account_id = ? AND workspace_id = ?', accountId, workspaceId)?.p ?? -1;
+    const next =
+      this.store.get<{ p: number | null }>(
+        'SELECT max(position) AS p FROM workspace_items WHERE account_id = ? AND workspace_id = ?',
+        accountId,
+        workspaceId,
+      )?.p ?? -1;
     this.store.addWorkspaceItem(accountId, workspaceId, generationId, next + 1);
   }
 
@@ -171,7 +208,11 @@ export class WorkspaceBook {
       this.#touch(accountId, row.id);
       // Not on the backend yet: its create will carry the new name. Otherwise only the last rename needs sending.
       if (row.on_server === 1) {
-        this.store.run("DELETE FROM pending_changes WHERE account_id = ? AND workspace_id = ? AND op = 'rename'", accountId, row.id);
+        this.store.run(
+          "DELETE FROM pending_changes WHERE account_id = ? AND workspace_id = ? AND op = 'rename'",
+          accountId,
+          row.id,
+        );
         this.#queue(accountId, 'rename', row.id, null, name);
       }
       return this.get(accountId, row.id)!;
@@ -193,11 +234,21 @@ export class WorkspaceBook {
   add(accountId: string, id: string, generationId: string): Workspace {
     return this.store.transaction('workspace add', () => {
       const row = this.#require(accountId, id);
-      const present = this.store.get('SELECT 1 FROM workspace_items WHERE account_id = ? AND workspace_id = ? AND generation_id = ?', accountId, row.id, generationId);
+      const present = this.store.get(
+        'SELECT 1 FROM workspace_items WHERE account_id = ? AND workspace_id = ? AND generation_id = ?',
+        accountId,
+        row.id,
+        generationId,
+      );
       if (!present) {
         this.#insertItem(accountId, row.id, generationId);
         this.#touch(accountId, row.id);
-        const cancelled = this.store.run("DELETE FROM pending_changes WHERE account_id = ? AND workspace_id = ? AND generation_id = ? AND op = 'remove'", accountId, row.id, generationId);
+        const cancelled = this.store.run(
+          "DELETE FROM pending_changes WHERE account_id = ? AND workspace_id = ? AND generation_id = ? AND op = 'remove'",
+          accountId,
+          row.id,
+          generationId,
+        );
         if (cancelled.changes === 0) this.#queue(accountId, 'add', row.id, generationId);
       }
       return this.get(accountId, row.id)!;
@@ -207,10 +258,20 @@ export class WorkspaceBook {
   remove(accountId: string, id: string, generationId: string): Workspace {
     return this.store.transaction('workspace remove', () => {
       const row = this.#require(accountId, id);
-      const removed = this.store.run('DELETE FROM workspace_items WHERE account_id = ? AND workspace_id = ? AND generation_id = ?', accountId, row.id, generationId);
+      const removed = this.store.run(
+        'DELETE FROM workspace_items WHERE account_id = ? AND workspace_id = ? AND generation_id = ?',
+        accountId,
+        row.id,
+        generationId,
+      );
       if (removed.changes > 0) {
         this.#touch(accountId, row.id);
-        const cancelled = this.store.run("DELETE FROM pending_changes WHERE account_id = ? AND workspace_id = ? AND generation_id = ? AND op = 'add'", accountId, row.id, generationId);
+        const cancelled = this.store.run(
+          "DELETE FROM pending_changes WHERE account_id = ? AND workspace_id = ? AND generation_id = ? AND op = 'add'",
+          accountId,
+          row.id,
+          generationId,
+        );
         if (cancelled.changes === 0) this.#queue(accountId, 'remove', row.id, generationId);
       }
       return this.get(accountId, row.id)!;
@@ -229,11 +290,23 @@ export class WorkspaceBook {
   /** Applies the queued changes of one workspace on top of what the backend said. */
   #replay(accountId: string, workspaceId: string): void {
     for (const change of this.#pending(accountId, workspaceId)) {
-      if (change.op === 'rename' && change.name) this.store.run('UPDATE workspaces SET name = ? WHERE account_id = ? AND id = ?', change.name, accountId, workspaceId);
+      if (change.op === 'rename' && change.name)
+        this.store.run(
+          'UPDATE workspaces SET name = ? WHERE account_id = ? AND id = ?',
+          change.name,
+          accountId,
+          workspaceId,
+        );
       else if (change.op === 'delete') this.#deleteLocally(accountId, workspaceId);
-      else if (change.op === 'add' && change.generation_id && this.#row(accountId, workspaceId)) this.#insertItem(accountId, workspaceId, change.generation_id);
+      else if (change.op === 'add' && change.generation_id && this.#row(accountId, workspaceId))
+        this.#insertItem(accountId, workspaceId, change.generation_id);
       else if (change.op === 'remove' && change.generation_id) {
-        this.store.run('DELETE FROM workspace_items WHERE account_id = ? AND workspace_id = ? AND generation_id = ?', accountId, workspaceId, change.generation_id);
+        this.store.run(
+          'DELETE FROM workspace_items WHERE account_id = ? AND workspace_id = ? AND generation_id = ?',
+          accountId,
+          workspaceId,
+          change.generation_id,
+        );
       }
     }
   }
@@ -256,13 +329,27 @@ export class WorkspaceBook {
   }
 
   applyServerWorkspaceDeleted(accountId: string, workspaceId: string): void {
-    const adds = this.store.get<{ n: number }>("SELECT count(*) AS n FROM pending_changes WHERE account_id = ? AND workspace_id = ? AND op = 'add'", accountId, workspaceId)?.n ?? 0;
+    const adds =
+      this.store.get<{ n: number }>(
+        "SELECT count(*) AS n FROM pending_changes WHERE account_id = ? AND workspace_id = ? AND op = 'add'",
+        accountId,
+        workspaceId,
+      )?.n ?? 0;
     const row = this.#row(accountId, workspaceId);
     if (adds > 0 && row) {
       // Ours are kept: the workspace is made again on the backend (with a new id) holding the items added here.
-      this.store.run('UPDATE workspaces SET on_server = 0, create_key = ? WHERE account_id = ? AND id = ?', randomUUID(), accountId, workspaceId);
+      this.store.run(
+        'UPDATE workspaces SET on_server = 0, create_key = ? WHERE account_id = ? AND id = ?',
+        randomUUID(),
+        accountId,
+        workspaceId,
+      );
       this.store.run('DELETE FROM workspace_items WHERE account_id = ? AND workspace_id = ?', accountId, workspaceId);
-      this.store.run("DELETE FROM pending_changes WHERE account_id = ? AND workspace_id = ? AND op IN ('rename', 'remove', 'delete')", accountId, workspaceId);
+      this.store.run(
+        "DELETE FROM pending_changes WHERE account_id = ? AND workspace_id = ? AND op IN ('rename', 'remove', 'delete')",
+        accountId,
+        workspaceId,
+      );
       this.#replay(accountId, workspaceId);
       return;
     }
@@ -274,7 +361,12 @@ export class WorkspaceBook {
    * A generation's membership as the backend has it now. A removal queued here for a workspace it is (again) in on the
    * backend is dropped, and the item kept, unless this app itself made that membership change during this sync.
    */
-  noteMembership(accountId: string, generationId: string, workspaceIds: readonly string[], ownChanges: ReadonlySet<string>): void {
+  noteMembership(
+    accountId: string,
+    generationId: string,
+    workspaceIds: readonly string[],
+    ownChanges: ReadonlySet<string>,
+  ): void {
     for (const workspaceId of workspaceIds) {
       if (ownChanges.has(pair(workspaceId, generationId))) continue;
       const dropped = this.store.run(
@@ -283,7 +375,8 @@ export class WorkspaceBook {
         workspaceId,
         generationId,
       );
-      if (dropped.changes > 0 && this.#row(accountId, workspaceId)) this.#insertItem(accountId, workspaceId, generationId);
+      if (dropped.changes > 0 && this.#row(accountId, workspaceId))
+        this.#insertItem(accountId, workspaceId, generationId);
     }
   }
 
@@ -295,7 +388,10 @@ export class WorkspaceBook {
   async push(accountId: string, remote: WorkspaceRemote, ownChanges: Set<string>): Promise<number> {
     let sent = 0;
     for (let guard = 0; guard < 10_000; guard += 1) {
-      const change = this.store.get<PendingRow>('SELECT seq, op, workspace_id, generation_id, name FROM pending_changes WHERE account_id = ? ORDER BY seq LIMIT 1', accountId);
+      const change = this.store.get<PendingRow>(
+        'SELECT seq, op, workspace_id, generation_id, name FROM pending_changes WHERE account_id = ? ORDER BY seq LIMIT 1',
+        accountId,
+      );
       if (!change) break;
       const done = await this.#send(accountId, change, remote, ownChanges);
       if (done) {
@@ -307,7 +403,12 @@ export class WorkspaceBook {
   }
 
   /** Sends one change; false when it must be looked at again (the workspace has to be created first). */
-  async #send(accountId: string, change: PendingRow, remote: WorkspaceRemote, ownChanges: Set<string>): Promise<boolean> {
+  async #send(
+    accountId: string,
+    change: PendingRow,
+    remote: WorkspaceRemote,
+    ownChanges: Set<string>,
+  ): Promise<boolean> {
     const row = this.#row(accountId, change.workspace_id);
     const generationId = change.generation_id;
     const gone = (error: unknown) => isApiError(error) && error.status === 404;
@@ -338,7 +439,12 @@ export class WorkspaceBook {
           if (!gone(error)) throw error;
           if (await remote.exists(id)) return true; // the generation was deleted: nothing to add
           // The workspace was deleted elsewhere: make it again, then add (see the rules above).
-          this.store.run('UPDATE workspaces SET on_server = 0, create_key = ? WHERE account_id = ? AND id = ?', randomUUID(), accountId, id);
+          this.store.run(
+            'UPDATE workspaces SET on_server = 0, create_key = ? WHERE account_id = ? AND id = ?',
+            randomUUID(),
+            accountId,
+            id,
+          );
           return false;
         }
       }
@@ -367,11 +473,38 @@ export class WorkspaceBook {
     this.store.transaction('workspace id mapping', () => {
       const from = row.id;
       const to = created.id;
-      this.store.run('UPDATE workspaces SET id = ?, on_server = 1, create_key = NULL, created_at = ?, updated_at = ? WHERE account_id = ? AND id = ?', to, created.createdAt, created.updatedAt, accountId, from);
-      this.store.run('UPDATE workspace_items SET workspace_id = ? WHERE account_id = ? AND workspace_id = ?', to, accountId, from);
-      this.store.run('UPDATE pending_changes SET workspace_id = ? WHERE account_id = ? AND workspace_id = ?', to, accountId, from);
-      this.store.run('UPDATE workspace_aliases SET workspace_id = ? WHERE account_id = ? AND workspace_id = ?', to, accountId, from);
-      this.store.run('INSERT OR REPLACE INTO workspace_aliases (account_id, alias, workspace_id) VALUES (?, ?, ?)', accountId, from, to);
+      this.store.run(
+        'UPDATE workspaces SET id = ?, on_server = 1, create_key = NULL, created_at = ?, updated_at = ? WHERE account_id = ? AND id = ?',
+        to,
+        created.createdAt,
+        created.updatedAt,
+        accountId,
+        from,
+      );
+      this.store.run(
+        'UPDATE workspace_items SET workspace_id = ? WHERE account_id = ? AND workspace_id = ?',
+        to,
+        accountId,
+        from,
+      );
+      this.store.run(
+        'UPDATE pending_changes SET workspace_id = ? WHERE account_id = ? AND workspace_id = ?',
+        to,
+        accountId,
+        from,
+      );
+      this.store.run(
+        'UPDATE workspace_aliases SET workspace_id = ? WHERE account_id = ? AND workspace_id = ?',
+        to,
+        accountId,
+        from,
+      );
+      this.store.run(
+        'INSERT OR REPLACE INTO workspace_aliases (account_id, alias, workspace_id) VALUES (?, ?, ?)',
+        accountId,
+        from,
+        to,
+      );
     });
     return created.id;
   }

@@ -17,10 +17,16 @@ import { AppShell } from './AppShell.js';
 // The history, workspaces, analytics (charts), estimator and plan views load on first use: the dashboard, which every start
 // opens, does not wait for their code.
 const HistoryView = lazy(() => import('../views/history/HistoryView.js').then((m) => ({ default: m.HistoryView })));
-const WorkspacesView = lazy(() => import('../views/workspaces/WorkspacesView.js').then((m) => ({ default: m.WorkspacesView })));
-const AnalyticsView = lazy(() => import('../views/analytics/AnalyticsView.js').then((m) => ({ default: m.AnalyticsView })));
+const WorkspacesView = lazy(() =>
+  import('../views/workspaces/WorkspacesView.js').then((m) => ({ default: m.WorkspacesView })),
+);
+const AnalyticsView = lazy(() =>
+  import('../views/analytics/AnalyticsView.js').then((m) => ({ default: m.AnalyticsView })),
+);
 const PlanView = lazy(() => import('../views/plan/PlanView.js').then((m) => ({ default: m.PlanView })));
-const EstimatorView = lazy(() => import('../views/estimator/EstimatorView.js').then((m) => ({ default: m.EstimatorView })));
+const EstimatorView = lazy(() =>
+  import('../views/estimator/EstimatorView.js').then((m) => ({ default: m.EstimatorView })),
+);
 
 const viewComponents: Record<ViewId, ComponentType> = {
   dashboard: Dashboard,

@@ -44,7 +44,11 @@ const Envelope = z.union([
   z.object({ ok: z.literal(false), error: BridgeError }),
 ]);
 
-function failure(code: BridgeError['code'], message: string, apiCode?: SecretProblem): { ok: false; error: BridgeError } {
+function failure(
+  code: BridgeError['code'],
+  message: string,
+  apiCode?: SecretProblem,
+): { ok: false; error: BridgeError } {
   return { ok: false, error: apiCode ? { code, message, apiCode } : { code, message } };
 }
 
@@ -97,7 +101,11 @@ const STALE_SECRET_MESSAGE =
  * A CompanionBridge that talks to the web-mode server. `secret` null: every call answers `unavailable`, saying whether
  * the address lost its secret (`openedBefore`: this browser had one before) or never had one.
  */
-export function createWebBridge(secret: string | null, io: WebIo, options: { openedBefore?: boolean } = {}): CompanionBridge {
+export function createWebBridge(
+  secret: string | null,
+  io: WebIo,
+  options: { openedBefore?: boolean } = {},
+): CompanionBridge {
   async function call<M extends BridgeMethodName>(
     method: M,
     input: BridgeInput<M>,
@@ -122,14 +130,23 @@ export function createWebBridge(secret: string | null, io: WebIo, options: { ope
       // 401: the secret is not this launch's (a bookmark, or a tab kept open across a restart of `npm run web`).
       if (response.status === 401) return failure('unavailable', STALE_SECRET_MESSAGE, 'stale_secret');
       if (response.status === 403) {
-        return failure('unavailable', 'The web server refused this page’s access secret. Open the address it printed again.');
+        return failure(
+          'unavailable',
+          'The web server refused this page’s access secret. Open the address it printed again.',
+        );
       }
-      return failure('internal_error', `The web server answered ${method} with HTTP ${response.status} and no bridge result.`);
+      return failure(
+        'internal_error',
+        `The web server answered ${method} with HTTP ${response.status} and no bridge result.`,
+      );
     }
     if (!envelope.data.ok) return envelope.data;
     const output = bridgeMethods[method].output.safeParse(envelope.data.value);
     if (!output.success) {
-      return failure('internal_error', `The answer to ${method} does not match the bridge contract: ${z.prettifyError(output.error)}`);
+      return failure(
+        'internal_error',
+        `The answer to ${method} does not match the bridge contract: ${z.prettifyError(output.error)}`,
+      );
     }
     return { ok: true, value: output.data as BridgeOutput<M> };
   }
@@ -153,7 +170,10 @@ export function createWebBridge(secret: string | null, io: WebIo, options: { ope
     }
     const parsed = bridgeEvents[event].safeParse(json);
     if (!parsed.success) {
-      console.warn(`companion: dropped a ${event} event that does not match the bridge contract`, z.prettifyError(parsed.error));
+      console.warn(
+        `companion: dropped a ${event} event that does not match the bridge contract`,
+        z.prettifyError(parsed.error),
+      );
       return;
     }
     dispatch(event, parsed.data);

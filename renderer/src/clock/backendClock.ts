@@ -67,7 +67,9 @@ export function rememberedClock(accountId: string): BackendClock | null {
     const raw = sessionStore()?.getItem(CLOCK_STORAGE_PREFIX + accountId);
     if (!raw) return null;
     const parsed = JSON.parse(raw) as Partial<BackendClock>;
-    return typeof parsed.asOf === 'string' && typeof parsed.offsetMs === 'number' ? { asOf: parsed.asOf, offsetMs: parsed.offsetMs } : null;
+    return typeof parsed.asOf === 'string' && typeof parsed.offsetMs === 'number'
+      ? { asOf: parsed.asOf, offsetMs: parsed.offsetMs }
+      : null;
   } catch {
     return null;
   }
@@ -77,7 +79,8 @@ export function rememberClocks(clocks: BackendClocks): void {
   const storage = sessionStore();
   if (storage === null) return;
   try {
-    for (const [accountId, clock] of Object.entries(clocks)) storage.setItem(CLOCK_STORAGE_PREFIX + accountId, JSON.stringify(clock));
+    for (const [accountId, clock] of Object.entries(clocks))
+      storage.setItem(CLOCK_STORAGE_PREFIX + accountId, JSON.stringify(clock));
   } catch {
     // Without storage a reload simply starts a new estimate.
   }

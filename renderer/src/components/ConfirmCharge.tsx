@@ -26,7 +26,19 @@ type ConfirmChargeProps = {
  * asks once. Focus goes to the confirm button (or Cancel when there is nothing to confirm) and back where it was on
  * closing; Esc and Cancel run nothing.
  */
-export function ConfirmCharge({ open, title, children, confirmLabel, cancelLabel = 'Cancel', busy, busyLabel = 'Working…', error, onConfirm, onCancel, testId = 'confirm-charge' }: ConfirmChargeProps) {
+export function ConfirmCharge({
+  open,
+  title,
+  children,
+  confirmLabel,
+  cancelLabel = 'Cancel',
+  busy,
+  busyLabel = 'Working…',
+  error,
+  onConfirm,
+  onCancel,
+  testId = 'confirm-charge',
+}: ConfirmChargeProps) {
   const dialogRef = useRef<HTMLDialogElement>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
   const cancelRef = useRef<HTMLButtonElement>(null);
@@ -82,11 +94,25 @@ export function ConfirmCharge({ open, title, children, confirmLabel, cancelLabel
             </p>
           )}
           <div className="dialog-actions">
-            <button ref={cancelRef} type="button" className="button" disabled={busy} onClick={onCancel} data-testid="confirm-cancel">
+            <button
+              ref={cancelRef}
+              type="button"
+              className="button"
+              disabled={busy}
+              onClick={onCancel}
+              data-testid="confirm-cancel"
+            >
               {cancelLabel}
             </button>
             {canConfirm && (
-              <button ref={confirmRef} type="button" className="button button--primary" disabled={busy} onClick={onConfirm} data-testid="confirm-ok">
+              <button
+                ref={confirmRef}
+                type="button"
+                className="button button--primary"
+                disabled={busy}
+                onClick={onConfirm}
+                data-testid="confirm-ok"
+              >
                 {busy ? busyLabel : confirmLabel}
               </button>
             )}

@@ -29,7 +29,11 @@ export function ConnectionStatus({ accountId, connection }: ConnectionStatusProp
   const reconnecting = useHostStore(selectReconnectPending);
   const reconnect = useHostStore((state) => state.reconnect);
   // The host says when a retry is under way; until then the countdown runs to the time it published.
-  const countdown = !offline ? null : connection.retrying ? 'Retrying now…' : retryCountdownText(connection.nextRetryAt, now);
+  const countdown = !offline
+    ? null
+    : connection.retrying
+      ? 'Retrying now…'
+      : retryCountdownText(connection.nextRetryAt, now);
   const detail = offline ? (connection.detail ?? null) : null;
 
   return (

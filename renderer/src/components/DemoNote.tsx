@@ -14,8 +14,13 @@ export const DEMO_NOTE =
  */
 export function DemoNote({ testId = 'demo-note', compact = false }: { testId?: string; compact?: boolean }) {
   return (
-    <p className={`demo-note${compact ? ' demo-note--compact' : ''}`} data-testid={testId} title={compact ? DEMO_NOTE : undefined}>
-      <span className="demo-tag">Demo</span> {compact ? 'Placeholder outputs from the built-in demo generator, not a real model.' : DEMO_NOTE}
+    <p
+      className={`demo-note${compact ? ' demo-note--compact' : ''}`}
+      data-testid={testId}
+      title={compact ? DEMO_NOTE : undefined}
+    >
+      <span className="demo-tag">Demo</span>{' '}
+      {compact ? 'Placeholder outputs from the built-in demo generator, not a real model.' : DEMO_NOTE}
     </p>
   );
 }

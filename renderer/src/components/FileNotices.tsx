@@ -12,7 +12,11 @@ export function FileNotices() {
       {shown.map((n) => (
         <div key={n.id} className="notice notice--warning" role="status" data-testid="file-notice">
           <p>{n.message}</p>
-          <button type="button" className="button button--quiet" onClick={() => setDismissed(new Set([...dismissed, n.id]))}>
+          <button
+            type="button"
+            className="button button--quiet"
+            onClick={() => setDismissed(new Set([...dismissed, n.id]))}
+          >
             Dismiss
           </button>
         </div>

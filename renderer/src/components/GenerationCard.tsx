@@ -39,7 +39,9 @@ export function refundText(generation: Generation): string {
   const { charge } = generation;
   if (generation.unlimited || (charge.credits === 0 && charge.generations === 0)) return 'Nothing was charged.';
   if (!charge.refunded) return 'Refund pending.';
-  return charge.generations > 0 ? `Refunded: ${amountWithUnit(charge.generations, 'generations')}` : `Refunded: ${amountWithUnit(charge.credits, 'credits')}`;
+  return charge.generations > 0
+    ? `Refunded: ${amountWithUnit(charge.generations, 'generations')}`
+    : `Refunded: ${amountWithUnit(charge.credits, 'credits')}`;
 }
 
 /** One generation, live: status, place in the queue with its estimate, the charge, the outputs or the refund. */
@@ -55,10 +57,18 @@ export function GenerationCard({ accountId, generation, queue, catalog, timeZone
   const kind = generation.outputs[0]?.kind ?? model?.kind ?? tool?.kind ?? 'image';
   const seconds = generation.settings.durationS ?? generation.outputs[0]?.durationS;
   // A still thumbnail does not say it moves or sounds: video and audio are named, with their length.
-  const kindMarker = kind === 'image' ? null : `${kind === 'video' ? 'Video' : 'Audio'}${seconds === undefined ? '' : ` · ${seconds} s`}`;
+  const kindMarker =
+    kind === 'image'
+      ? null
+      : `${kind === 'video' ? 'Video' : 'Audio'}${seconds === undefined ? '' : ` · ${seconds} s`}`;
 
   return (
-    <article className={`card generation generation--${generation.status}`} data-testid="generation-card" data-generation-id={generation.id} aria-label={`${what}: ${statusLabels[generation.status]}`}>
+    <article
+      className={`card generation generation--${generation.status}`}
+      data-testid="generation-card"
+      data-generation-id={generation.id}
+      aria-label={`${what}: ${statusLabels[generation.status]}`}
+    >
       <header className="generation-header">
         <span className={`status status--${generation.status}`} data-testid="generation-status">
           {statusLabels[generation.status]}
@@ -74,7 +84,9 @@ export function GenerationCard({ accountId, generation, queue, catalog, timeZone
       <p className="generation-prompt">{generation.prompt}</p>
       {generation.status === 'queued' && (
         <p className="generation-queue" data-testid="generation-position">
-          {position !== undefined && position > 0 ? `Position ${position} in the ${laneNames[lane]} queue` : `Waiting in the ${laneNames[lane]} queue`}
+          {position !== undefined && position > 0
+            ? `Position ${position} in the ${laneNames[lane]} queue`
+            : `Waiting in the ${laneNames[lane]} queue`}
           {eta !== undefined && ` · starts ${startsText(eta)}`}
         </p>
       )}
@@ -93,8 +105,12 @@ export function GenerationCard({ accountId, generation, queue, catalog, timeZone
           <p data-testid="generation-refund">{refundText(generation)}</p>
         </div>
       )}
-      {generation.status === 'cancelled' && <p data-testid="generation-refund">Cancelled before it started. {refundText(generation)}</p>}
-      {generation.status === 'queued' && <CancelButton accountId={accountId} generationId={generation.id} what={what} />}
+      {generation.status === 'cancelled' && (
+        <p data-testid="generation-refund">Cancelled before it started. {refundText(generation)}</p>
+      )}
+      {generation.status === 'queued' && (
+        <CancelButton accountId={accountId} generationId={generation.id} what={what} />
+      )}
       {generation.outputs.length > 0 && model?.demo === true && <DemoNote testId="generation-demo-note" compact />}
       {generation.outputs.length > 0 && (
         <div className="outputs">

@@ -20,10 +20,13 @@ export function OutputMedia({ accountId, output, label }: OutputMediaProps) {
 
   useEffect(() => {
     if (!failed || attempt >= AUTOMATIC_RETRIES) return;
-    const timer = window.setTimeout(() => {
-      setFailed(false);
-      setAttempt((count) => count + 1);
-    }, RETRY_DELAY_MS * (attempt + 1));
+    const timer = window.setTimeout(
+      () => {
+        setFailed(false);
+        setAttempt((count) => count + 1);
+      },
+      RETRY_DELAY_MS * (attempt + 1),
+    );
     return () => window.clearTimeout(timer);
   }, [failed, attempt]);
 
@@ -32,15 +35,20 @@ export function OutputMedia({ accountId, output, label }: OutputMediaProps) {
     setAttempt((count) => count + 1);
   };
   const full = bridge.mediaURL(accountId, output.id, 'full');
-  const size = output.width !== undefined && output.height !== undefined ? `${output.width} × ${output.height} px` : null;
-  const details = [size, output.durationS !== undefined ? `${output.durationS} s` : null, formatBytes(output.bytes)].filter(Boolean).join(' · ');
+  const size =
+    output.width !== undefined && output.height !== undefined ? `${output.width} × ${output.height} px` : null;
+  const details = [size, output.durationS !== undefined ? `${output.durationS} s` : null, formatBytes(output.bytes)]
+    .filter(Boolean)
+    .join(' · ');
 
   if (failed) {
     const retrying = attempt < AUTOMATIC_RETRIES;
     return (
       <figure className="output output--missing" data-testid="generation-output">
         <div className="output-missing">
-          {retrying ? 'Loading the file…' : 'Not available: the file could not be loaded (offline and not on this computer?).'}
+          {retrying
+            ? 'Loading the file…'
+            : 'Not available: the file could not be loaded (offline and not on this computer?).'}
           {!retrying && (
             <button type="button" className="button button--small" onClick={retry}>
               Try again
@@ -54,9 +62,13 @@ export function OutputMedia({ accountId, output, label }: OutputMediaProps) {
 
   let media;
   if (output.kind === 'audio') {
-    media = <audio key={attempt} controls preload="none" src={full} aria-label={label} onError={() => setFailed(true)} />;
+    media = (
+      <audio key={attempt} controls preload="none" src={full} aria-label={label} onError={() => setFailed(true)} />
+    );
   } else if (output.kind === 'video' && output.mime.startsWith('video/')) {
-    media = <video key={attempt} controls preload="metadata" src={full} aria-label={label} onError={() => setFailed(true)} />;
+    media = (
+      <video key={attempt} controls preload="metadata" src={full} aria-label={label} onError={() => setFailed(true)} />
+    );
   } else {
     // Images, and video rendered as an animated image: the thumbnail of an image, the full file of an animation.
     const src = output.kind === 'video' ? full : bridge.mediaURL(accountId, output.id, 'thumb');

@@ -12,8 +12,16 @@ function sentence(text: string): string {
 
 type DialogWords = { title: string; lines: string[]; confirmLabel: string; failedAs: string; unchanged: string };
 
-const busyLabels: Record<PurchaseRequest['kind'], string> = { plan: 'Changing the plan…', topup: 'Buying…', cancel: 'Cancelling…' };
-const doneTitles: Record<PurchaseRequest['kind'], string> = { plan: 'Plan changed', topup: 'Top-up bought', cancel: 'Cancelled at period end' };
+const busyLabels: Record<PurchaseRequest['kind'], string> = {
+  plan: 'Changing the plan…',
+  topup: 'Buying…',
+  cancel: 'Cancelling…',
+};
+const doneTitles: Record<PurchaseRequest['kind'], string> = {
+  plan: 'Plan changed',
+  topup: 'Top-up bought',
+  cancel: 'Cancelled at period end',
+};
 
 /**
  * The confirmation of the purchase asked for anywhere in the app (a refusal's way out, the Plan page): the summary,
@@ -25,7 +33,8 @@ export function PurchaseDialog() {
   const dismiss = usePurchaseStore((state) => state.dismiss);
   const accounts = useHostStore(selectAccounts);
   const catalog = useHostStore(selectCatalog);
-  const account = purchase === null ? null : (accounts.find((candidate) => candidate.id === purchase.request.accountId) ?? null);
+  const account =
+    purchase === null ? null : (accounts.find((candidate) => candidate.id === purchase.request.accountId) ?? null);
   const now = useBackendNow(account?.id ?? null, 60_000);
   const zone = account?.me?.timeZone ?? 'UTC';
   const me = account?.me ?? null;
@@ -36,11 +45,26 @@ export function PurchaseDialog() {
     const { request } = purchase;
     if (request.kind === 'plan') {
       const plan = catalog?.plans.find((candidate) => candidate.id === request.planId);
-      if (plan !== undefined) words = { ...planPurchaseText(plan, me, balance, catalog, now, zone), failedAs: 'Couldn’t change the plan', unchanged: 'Nothing was charged.' };
+      if (plan !== undefined)
+        words = {
+          ...planPurchaseText(plan, me, balance, catalog, now, zone),
+          failedAs: 'Couldn’t change the plan',
+          unchanged: 'Nothing was charged.',
+        };
     } else if (request.kind === 'topup') {
-      words = { ...topupPurchaseText(request.credits), failedAs: 'Couldn’t buy the top-up', unchanged: 'Nothing was charged.' };
+      words = {
+        ...topupPurchaseText(request.credits),
+        failedAs: 'Couldn’t buy the top-up',
+        unchanged: 'Nothing was charged.',
+      };
     } else if (me !== null) {
-      words = { title: `Cancel ${me.plan.name} at the end of the period?`, lines: cancelText(me, catalog?.dailyFreeCredits ?? 100, now, zone).lines, confirmLabel: 'Cancel at period end', failedAs: 'Couldn’t cancel', unchanged: 'Your plan is unchanged.' };
+      words = {
+        title: `Cancel ${me.plan.name} at the end of the period?`,
+        lines: cancelText(me, catalog?.dailyFreeCredits ?? 100, now, zone).lines,
+        confirmLabel: 'Cancel at period end',
+        failedAs: 'Couldn’t cancel',
+        unchanged: 'Your plan is unchanged.',
+      };
     }
   }
   const done = purchase?.status === 'done';
@@ -53,7 +77,11 @@ export function PurchaseDialog() {
       cancelLabel={done ? 'Close' : purchase?.request.kind === 'cancel' ? 'Keep my plan' : 'Cancel'}
       busy={purchase?.status === 'busy'}
       busyLabel={purchase === null ? undefined : busyLabels[purchase.request.kind]}
-      error={purchase?.status === 'failed' && words !== null ? `${words.failedAs}: ${sentence(purchase.error ?? 'the host gave no reason')} ${words.unchanged}` : null}
+      error={
+        purchase?.status === 'failed' && words !== null
+          ? `${words.failedAs}: ${sentence(purchase.error ?? 'the host gave no reason')} ${words.unchanged}`
+          : null
+      }
       onConfirm={() => void confirm()}
       onCancel={dismiss}
       testId="purchase-dialog"

@@ -40,7 +40,15 @@ export function Toasts() {
   };
 
   return (
-    <section className="toasts" aria-label="Alerts" aria-live="polite" aria-relevant="additions" data-testid="toasts" onKeyDown={onKeyDown} hidden={toasts.length === 0}>
+    <section
+      className="toasts"
+      aria-label="Alerts"
+      aria-live="polite"
+      aria-relevant="additions"
+      data-testid="toasts"
+      onKeyDown={onKeyDown}
+      hidden={toasts.length === 0}
+    >
       {shown.map((toast) => (
         <div key={toast.id} className={`toast toast--${toast.kind}`} data-testid="toast" data-alert-id={toast.id}>
           <div className="toast-text">
@@ -59,7 +67,12 @@ export function Toasts() {
               and {more} more
             </span>
           )}
-          <button type="button" className="button button--small button--quiet" data-testid="toasts-dismiss-all" onClick={() => toasts.forEach((toast) => dismiss(toast.id))}>
+          <button
+            type="button"
+            className="button button--small button--quiet"
+            data-testid="toasts-dismiss-all"
+            onClick={() => toasts.forEach((toast) => dismiss(toast.id))}
+          >
             Dismiss all {toasts.length} alerts
           </button>
         </p>

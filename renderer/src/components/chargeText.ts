@@ -41,7 +41,10 @@ export function quoteText(estimate: CostEstimate): QuoteText {
   const unit = estimate.unit ?? 'credits';
   if (estimate.refusal !== undefined) {
     const { code, title, detail, shortfall } = estimate.refusal;
-    const short = code === 'insufficient_credits' && shortfall !== undefined ? `You are ${amountWithUnit(shortfall, 'credits')} short. ` : '';
+    const short =
+      code === 'insufficient_credits' && shortfall !== undefined
+        ? `You are ${amountWithUnit(shortfall, 'credits')} short. `
+        : '';
     return {
       cost: estimate.cost > 0 ? amountWithUnit(estimate.cost, unit) : '—',
       draws: null,
@@ -49,8 +52,19 @@ export function quoteText(estimate: CostEstimate): QuoteText {
       refusal: { title: refusalHeadings[code] ?? title, detail: `${short}${sentence(detail ?? title)}` },
     };
   }
-  if (estimate.unlimited) return { cost: 'No credits (inside your unlimited window)', draws: null, lane: laneWords[estimate.lane], refusal: null };
-  return { cost: amountWithUnit(estimate.cost, unit), draws: drawsText(estimate.draws), lane: laneWords[estimate.lane], refusal: null };
+  if (estimate.unlimited)
+    return {
+      cost: 'No credits (inside your unlimited window)',
+      draws: null,
+      lane: laneWords[estimate.lane],
+      refusal: null,
+    };
+  return {
+    cost: amountWithUnit(estimate.cost, unit),
+    draws: drawsText(estimate.draws),
+    lane: laneWords[estimate.lane],
+    refusal: null,
+  };
 }
 
 /** The confirm button: the action and its price ("Re-run for 6 credits"); null when the backend would refuse it. */
@@ -73,7 +87,9 @@ export function renewalAfterPurchase(period: PlanPeriod, now: Date, zone: string
 /** "16,000 credits a month", "100 generations a month", "unlimited generations". */
 export function planAllowance(plan: Plan): string {
   if (plan.billing === 'generations') {
-    return plan.monthlyGenerations == null ? 'unlimited generations' : `${formatCount(plan.monthlyGenerations)} generations a month`;
+    return plan.monthlyGenerations == null
+      ? 'unlimited generations'
+      : `${formatCount(plan.monthlyGenerations)} generations a month`;
   }
   return `${formatCount(plan.monthlyCredits ?? 0)} credits a month`;
 }
@@ -89,22 +105,36 @@ export function unlimitedModelsText(plan: Plan, catalog: Catalog | null): string
 /** What choosing `plan` would do, as the confirmation lists it (A3, A4, C3). */
 export type PlanPurchaseText = { title: string; price: string; lines: string[]; confirmLabel: string };
 
-export function planPurchaseText(plan: Plan, me: Me | null, balance: Balance | null, catalog: Catalog | null, now: Date, zone: string): PlanPurchaseText {
+export function planPurchaseText(
+  plan: Plan,
+  me: Me | null,
+  balance: Balance | null,
+  catalog: Catalog | null,
+  now: Date,
+  zone: string,
+): PlanPurchaseText {
   const price = planPriceText(plan.price, plan.period);
   const subscribed = me !== null && me.subscription.status !== 'none';
   const verb = subscribed ? 'Switch' : 'Subscribe';
   const lines: string[] = [`Price: ${price}${plan.period === null ? '' : ', charged now'}.`];
-  const allocation = plan.billing === 'credits' ? `${formatCount(plan.monthlyCredits ?? 0)} subscription credits` : planAllowance(plan);
-  lines.push(`Granted now: ${allocation}, and again on each monthly anniversary (unused ones expire at the next grant).`);
+  const allocation =
+    plan.billing === 'credits' ? `${formatCount(plan.monthlyCredits ?? 0)} subscription credits` : planAllowance(plan);
+  lines.push(
+    `Granted now: ${allocation}, and again on each monthly anniversary (unused ones expire at the next grant).`,
+  );
   const windows = unlimitedModelsText(plan, catalog);
   if (windows.length > 0) lines.push(`Unlimited use from now: ${windows.join(', ')}.`);
   if (plan.period !== null) {
-    lines.push(`Renews at ${formatInstantWithZone(renewalAfterPurchase(plan.period, now, zone).toISOString(), zone, now)} for ${price}, until you cancel.`);
+    lines.push(
+      `Renews at ${formatInstantWithZone(renewalAfterPurchase(plan.period, now, zone).toISOString(), zone, now)} for ${price}, until you cancel.`,
+    );
   }
   if (subscribed && me !== null) {
     const left = balance?.credits.subscription.amount ?? 0;
     const replaced = left > 0 ? ` Its ${formatCount(left)} unused subscription credits end now.` : '';
-    lines.push(`Your ${me.plan.name} plan ends now and today becomes your anniversary day.${replaced} Top-up credits stay.`);
+    lines.push(
+      `Your ${me.plan.name} plan ends now and today becomes your anniversary day.${replaced} Top-up credits stay.`,
+    );
   }
   return { title: `${verb} to ${plan.name}?`, price, lines, confirmLabel: `${verb} to ${plan.name} for ${price}` };
 }
@@ -123,16 +153,22 @@ export function topupPurchaseText(credits: number): { title: string; lines: stri
 }
 
 /** A4: what cancelling keeps, and until when. */
-export function cancelText(me: Me, dailyFreeCredits: number, now: Date, zone: string): { lines: string[]; until: string | null } {
+export function cancelText(
+  me: Me,
+  dailyFreeCredits: number,
+  now: Date,
+  zone: string,
+): { lines: string[]; until: string | null } {
   const endsAt = me.subscription.renewsAt ?? me.subscription.endsAt ?? null;
   const until = endsAt === null ? null : formatInstantWithZone(endsAt, zone, now);
   const lines = [
-    until === null ? `Your ${me.plan.name} plan stays until the end of the paid period.` : `Your ${me.plan.name} plan, its allocation and unlimited windows stay until ${until}; it does not renew.`,
+    until === null
+      ? `Your ${me.plan.name} plan stays until the end of the paid period.`
+      : `Your ${me.plan.name} plan, its allocation and unlimited windows stay until ${until}; it does not renew.`,
     `After that the account is on the Free plan: ${formatCount(dailyFreeCredits)} free credits a day. Top-up credits stay.`,
   ];
   return { lines, until };
 }
-
 
 /** The plain-words outcome once a purchase went through, from the account as it is now (after the purchase). */
 export function purchaseDoneText(
@@ -143,18 +179,24 @@ export function purchaseDoneText(
   zone: string,
 ): string {
   if (request.kind === 'topup') {
-    const total = balance === null ? '' : ` Your top-up balance is now ${formatCount(balance.credits.topup.amount)} credits.`;
+    const total =
+      balance === null ? '' : ` Your top-up balance is now ${formatCount(balance.credits.topup.amount)} credits.`;
     return `Added ${formatCount(request.credits)} top-up credits.${total}`;
   }
   if (me === null) return 'Done.';
   if (request.kind === 'cancel') {
     const endsAt = me.subscription.endsAt ?? null;
-    return endsAt === null ? 'Cancelled: your plan stays until the end of the paid period.' : `Cancelled: your plan stays until ${formatInstantWithZone(endsAt, zone, now)}.`;
+    return endsAt === null
+      ? 'Cancelled: your plan stays until the end of the paid period.'
+      : `Cancelled: your plan stays until ${formatInstantWithZone(endsAt, zone, now)}.`;
   }
   const granted =
     me.plan.billing === 'credits'
       ? `you have ${formatCount(balance?.credits.subscription.amount ?? me.plan.monthlyCredits ?? 0)} subscription credits`
       : `you have ${planAllowance(me.plan)}`;
-  const renews = me.subscription.renewsAt === null ? '' : `; it renews at ${formatInstantWithZone(me.subscription.renewsAt, zone, now)}`;
+  const renews =
+    me.subscription.renewsAt === null
+      ? ''
+      : `; it renews at ${formatInstantWithZone(me.subscription.renewsAt, zone, now)}`;
   return `Now on ${me.plan.name}: ${granted}${renews}.`;
 }

@@ -49,9 +49,11 @@ describe('admin command line', () => {
     await expect(backend.client(token).me()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
   }, 60_000);
 
-  it('revokes a token named by the token itself, and leaves the account\'s other tokens working', async () => {
+  it("revokes a token named by the token itself, and leaves the account's other tokens working", async () => {
     const { account, token: first } = await backend.createAccount('Lin', 'UTC');
-    const second = TokenIssued.parse(JSON.parse((await admin(['tokens', 'issue', '--account', account.id, '--json'])).stdout));
+    const second = TokenIssued.parse(
+      JSON.parse((await admin(['tokens', 'issue', '--account', account.id, '--json'])).stdout),
+    );
     const revoked = await admin(['tokens', 'revoke', '--token', first]);
     expect(revoked.code, revoked.stderr).toBe(0);
     await expect(backend.client(first).me()).rejects.toMatchObject({ status: 401 });
@@ -70,12 +72,23 @@ describe('admin command line', () => {
 
   it('grants top-up credits into the ledger and shows the balance', async () => {
     const { account, client } = await backend.createAccount('Topped', 'UTC');
-    const granted = await admin(['topups', 'grant', '--account', account.id, '--credits', '250', '--reason', 'outage credit']);
+    const granted = await admin([
+      'topups',
+      'grant',
+      '--account',
+      account.id,
+      '--credits',
+      '250',
+      '--reason',
+      'outage credit',
+    ]);
     expect(granted.code, granted.stderr).toBe(0);
     expect(granted.stdout).toMatch(/Top-up\s+250 credits/);
     expect((await client.balance()).credits.topup.amount).toBe(250);
     const ledger = await client.ledger();
-    expect(ledger.items.some((e) => e.kind === 'topup' && e.amount === 250 && e.reason.includes('outage credit'))).toBe(true);
+    expect(ledger.items.some((e) => e.kind === 'topup' && e.amount === 250 && e.reason.includes('outage credit'))).toBe(
+      true,
+    );
   }, 60_000);
 
   it('lists an open appeal and restores unlimited access with appeals decide', async () => {
@@ -85,11 +98,26 @@ describe('admin command line', () => {
 
     const listed = await admin(['appeals', 'list', '--status', 'open']);
     expect(listed.code, listed.stderr).toBe(0);
-    expect(listed.stdout).toMatch(new RegExp(`${appeal.id}\\s+${account.id}\\s+open\\s+\\S+\\s+I batch my work on Sundays`));
+    expect(listed.stdout).toMatch(
+      new RegExp(`${appeal.id}\\s+${account.id}\\s+open\\s+\\S+\\s+I batch my work on Sundays`),
+    );
 
-    const decided = await admin(['appeals', 'decide', appeal.id, '--decision', 'restore', '--reason', 'a person at work', '--json']);
+    const decided = await admin([
+      'appeals',
+      'decide',
+      appeal.id,
+      '--decision',
+      'restore',
+      '--reason',
+      'a person at work',
+      '--json',
+    ]);
     expect(decided.code, decided.stderr).toBe(0);
-    expect(JSON.parse(decided.stdout)).toMatchObject({ id: appeal.id, status: 'restored', decisionReason: 'a person at work' });
+    expect(JSON.parse(decided.stdout)).toMatchObject({
+      id: appeal.id,
+      status: 'restored',
+      decisionReason: 'a person at work',
+    });
     await expect(client.me()).resolves.toMatchObject({ status: 'active' });
     expect((await admin(['appeals', 'decide', appeal.id, '--decision', 'pardon', '--reason', 'x'])).code).toBe(2);
   }, 60_000);
@@ -105,7 +133,9 @@ describe('admin command line', () => {
     const wrong = 'not-the-admin-token-1234';
     const ran = await admin(['accounts', 'list'], { COMPANION_ADMIN_TOKEN: wrong });
     expect(ran.code).toBe(1);
-    expect(ran.stderr.trim()).toBe('companion-admin: the backend refused the admin token (401): check --admin-token or COMPANION_ADMIN_TOKEN');
+    expect(ran.stderr.trim()).toBe(
+      'companion-admin: the backend refused the admin token (401): check --admin-token or COMPANION_ADMIN_TOKEN',
+    );
     expect(ran.stdout + ran.stderr).not.toContain(wrong);
     expect(ran.stdout + ran.stderr).not.toContain(backend.adminToken);
   }, 60_000);
@@ -115,7 +145,16 @@ describe('admin command line', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--name is required');
     expect((await admin(['accounts', 'frobnicate'])).code).toBe(2);
-    for (const command of [['accounts', 'create'], ['accounts', 'list'], ['tokens', 'issue'], ['tokens', 'revoke'], ['topups', 'grant'], ['appeals', 'list'], ['appeals', 'decide'], ['clock']]) {
+    for (const command of [
+      ['accounts', 'create'],
+      ['accounts', 'list'],
+      ['tokens', 'issue'],
+      ['tokens', 'revoke'],
+      ['topups', 'grant'],
+      ['appeals', 'list'],
+      ['appeals', 'decide'],
+      ['clock'],
+    ]) {
       const help = await admin([...command, '--help']);
       expect(help.code, command.join(' ')).toBe(0);
       expect(help.stdout).toContain(`Usage: npm run admin -- ${command.join(' ')}`);

@@ -27,7 +27,13 @@ describe.each(engines)('admin routes for accounts and tokens (%s)', (engine) => 
     const later = await backend.createAccount('Later', 'UTC');
     const all = await backend.admin.admin.listAccounts();
     expect(all.items.at(-1)).toMatchObject({ id: later.account.id, createdAt: '2026-03-01T09:01:00.000Z' });
-    expect([...first.items, ...rest.items].find((a) => a.id === made[0])).toMatchObject({ name: 'One', timeZone: 'UTC', planId: 'free', status: 'active', createdAt: '2026-03-01T09:00:00.000Z' });
+    expect([...first.items, ...rest.items].find((a) => a.id === made[0])).toMatchObject({
+      name: 'One',
+      timeZone: 'UTC',
+      planId: 'free',
+      status: 'active',
+      createdAt: '2026-03-01T09:00:00.000Z',
+    });
   });
 
   it('refuses an account token on the admin routes (401)', async () => {
@@ -41,15 +47,24 @@ describe.each(engines)('admin routes for accounts and tokens (%s)', (engine) => 
     const issued = await backend.admin.admin.issueToken(account.id);
     expect(issued.token).not.toBe(token);
     await expect(backend.client(issued.token).me()).resolves.toMatchObject({ id: account.id });
-    await expect(backend.admin.admin.revokeToken(issued.tokenId)).resolves.toEqual({ tokenId: issued.tokenId, revoked: true });
+    await expect(backend.admin.admin.revokeToken(issued.tokenId)).resolves.toEqual({
+      tokenId: issued.tokenId,
+      revoked: true,
+    });
     await expect(backend.client(issued.token).me()).rejects.toMatchObject({ status: 401 });
     await expect(backend.client(token).me()).resolves.toMatchObject({ id: account.id });
-    await expect(backend.admin.admin.revokeToken(issued.tokenId)).rejects.toMatchObject({ status: 404, code: 'not_found' });
+    await expect(backend.admin.admin.revokeToken(issued.tokenId)).rejects.toMatchObject({
+      status: 404,
+      code: 'not_found',
+    });
   });
 
   it('answers 404 for a token of an unknown account and 400 for a malformed token id', async () => {
     await expect(backend.admin.admin.issueToken('acc_missing')).rejects.toMatchObject({ status: 404 });
-    await expect(backend.admin.admin.revokeToken('%%%%')).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
+    await expect(backend.admin.admin.revokeToken('%%%%')).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_request',
+    });
   });
 
   it('grants top-up credits with a ledger entry, and refuses zero credits', async () => {

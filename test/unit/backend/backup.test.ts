@@ -10,14 +10,22 @@ import { startProcess, type Exit } from '../../support/process.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /** Charged in credits on Standard (not one of its unlimited models). */
-const PAID: GenerationRequest = { tool: 'text-to-image', modelId: 'vivid-pro-image', prompt: 'a kite over the dunes', settings: { outputs: 1 } };
+const PAID: GenerationRequest = {
+  tool: 'text-to-image',
+  modelId: 'vivid-pro-image',
+  prompt: 'a kite over the dunes',
+  settings: { outputs: 1 },
+};
 
 let backend: TestBackend;
 let scratch: string;
 
 beforeAll(async () => {
   // A load test is automation by design: the fair-use thresholds are raised so that it is not paused.
-  backend = await startBackend({ testClock: '2026-03-10T09:00:00Z', config: { fairUse: { automation: { maxRequestsPerWindow: 1_000_000 } } } });
+  backend = await startBackend({
+    testClock: '2026-03-10T09:00:00Z',
+    config: { fairUse: { automation: { maxRequestsPerWindow: 1_000_000 } } },
+  });
   scratch = mkdtempSync(join(tmpdir(), 'companion-backup-'));
 });
 afterAll(async () => {
@@ -32,7 +40,11 @@ interface Ran extends Exit {
 
 function maintenance(args: string[]) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COMPANION_')));
-  return startProcess(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'backend/cli.ts', ...args], { cwd: repoRoot, env });
+  return startProcess(
+    process.execPath,
+    ['--disable-warning=ExperimentalWarning', '--import', 'tsx', 'backend/cli.ts', ...args],
+    { cwd: repoRoot, env },
+  );
 }
 
 async function run(args: string[]): Promise<Ran> {
@@ -42,16 +54,31 @@ async function run(args: string[]): Promise<Ran> {
 }
 
 /** Each balance of each account in the file, and the sum of that balance's ledger entries, computed here in JS. */
-function balancesAgainstLedger(file: string): { balances: Map<string, number>; sums: Map<string, number>; entries: number; debits: number } {
+function balancesAgainstLedger(file: string): {
+  balances: Map<string, number>;
+  sums: Map<string, number>;
+  entries: number;
+  debits: number;
+} {
   const db = new DatabaseSync(file, { readOnly: true });
   try {
     const balances = new Map<string, number>();
-    for (const row of db.prepare('SELECT account_id, name, amount FROM balances').all() as { account_id: string; name: string; amount: number }[]) {
+    for (const row of db.prepare('SELECT account_id, name, amount FROM balances').all() as {
+      account_id: string;
+      name: string;
+      amount: number;
+    }[]) {
       balances.set(`${row.account_id}/${row.name}`, Number(row.amount));
     }
     const sums = new Map<string, number>();
-    const entries = db.prepare('SELECT account_id, balance, amount, kind FROM ledger_entries').all() as { account_id: string; balance: string; amount: number; kind: string }[];
-    for (const e of entries) sums.set(`${e.account_id}/${e.balance}`, (sums.get(`${e.account_id}/${e.balance}`) ?? 0) + Number(e.amount));
+    const entries = db.prepare('SELECT account_id, balance, amount, kind FROM ledger_entries').all() as {
+      account_id: string;
+      balance: string;
+      amount: number;
+      kind: string;
+    }[];
+    for (const e of entries)
+      sums.set(`${e.account_id}/${e.balance}`, (sums.get(`${e.account_id}/${e.balance}`) ?? 0) + Number(e.amount));
     return { balances, sums, entries: entries.length, debits: entries.filter((e) => e.kind === 'debit').length };
   } finally {
     db.close();
@@ -61,8 +88,10 @@ function balancesAgainstLedger(file: string): { balances: Map<string, number>; s
 describe('backup and restore of the SQLite database', () => {
   let copy: string;
 
-  it('takes a backup while charges are written, and the restored database\'s balances equal its ledger sums', async () => {
-    const accounts = await Promise.all(['Ada', 'Lin', 'Tess', 'Gia'].map((name) => backend.createAccount(name, 'Europe/Berlin', 'standard')));
+  it("takes a backup while charges are written, and the restored database's balances equal its ledger sums", async () => {
+    const accounts = await Promise.all(
+      ['Ada', 'Lin', 'Tess', 'Gia'].map((name) => backend.createAccount(name, 'Europe/Berlin', 'standard')),
+    );
     let charges = 0;
     let chargesDuringBackup = 0;
     let backingUp = false;
@@ -127,7 +156,7 @@ describe('backup and restore of the SQLite database', () => {
     const tampered = join(scratch, 'tampered.sqlite');
     copyFileSync(copy, tampered);
     const db = new DatabaseSync(tampered);
-    db.exec("UPDATE balances SET amount = amount + 7 WHERE rowid = (SELECT MIN(rowid) FROM balances)");
+    db.exec('UPDATE balances SET amount = amount + 7 WHERE rowid = (SELECT MIN(rowid) FROM balances)');
     db.close();
     const refused = await run(['restore', '--from', tampered, '--data', join(scratch, 'never')]);
     expect(refused.code).toBe(1);
@@ -149,7 +178,15 @@ describe('backup and restore of the SQLite database', () => {
     expect(noTarget.code).toBe(2);
     expect(noTarget.stderr).toContain('backup needs --to <file>');
     expect((await run(['backup', '--to', join(scratch, 'x.sqlite')])).code).toBe(2);
-    const postgres = await run(['backup', '--to', join(scratch, 'pg.sqlite'), '--data', backend.dataDir, '--database', 'postgres://localhost/companion']);
+    const postgres = await run([
+      'backup',
+      '--to',
+      join(scratch, 'pg.sqlite'),
+      '--data',
+      backend.dataDir,
+      '--database',
+      'postgres://localhost/companion',
+    ]);
     expect(postgres.code).toBe(2);
     expect(postgres.stderr).toContain('back up PostgreSQL with pg_dump');
     const existing = await run(['backup', '--to', copy, '--data', backend.dataDir]);

@@ -39,7 +39,15 @@ interface Ids {
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const pageQuery = (cursorShape: unknown[]) => ({
   limit: ['-1', '0', '0.5', 'NaN', '1e400', 'abc', '100000', ''],
-  cursor: ['garbage!', b64(cursorShape.map(() => null)), b64([...cursorShape, 'extra']), b64({ a: 1 }), '%00', 'x'.repeat(501), b64(cursorShape.map(() => 'a\u0000'))],
+  cursor: [
+    'garbage!',
+    b64(cursorShape.map(() => null)),
+    b64([...cursorShape, 'extra']),
+    b64({ a: 1 }),
+    '%00',
+    'x'.repeat(501),
+    b64(cursorShape.map(() => 'a\u0000')),
+  ],
 });
 const estimateBody = { tool: 'text-to-image', modelId: 'spark-image', settings: { outputs: 1 } };
 
@@ -59,28 +67,51 @@ const templates: Record<string, Template> = {
   'POST /v1/admin/accounts': { auth: 'admin', body: { name: 'Eve' } },
   'POST /v1/me/appeals': { auth: 'account', body: { message: 'please' } },
   'GET /v1/admin/appeals': { auth: 'admin', query: { ...pageQuery(['', '']), status: ['closed', '%00'] } },
-  'POST /v1/admin/appeals/:id/decision': { auth: 'admin', params: { id: 'missing' }, body: { decision: 'restore', reason: 'ok' } },
+  'POST /v1/admin/appeals/:id/decision': {
+    auth: 'admin',
+    params: { id: 'missing' },
+    body: { decision: 'restore', reason: 'ok' },
+  },
   'POST /v1/admin/accounts/:id/tokens': { auth: 'admin', params: { id: 'missing' } },
   'POST /v1/admin/accounts/:id/flags': { auth: 'admin', params: { id: 'account' }, body: { reason: 'abuse' } },
   'POST /v1/admin/clock': { auth: 'admin', body: { advanceS: 60 }, fractionsAllowed: ['advanceS'] },
   'POST /v1/generations': { auth: 'account', body: { ...estimateBody, prompt: 'a lighthouse' } },
   'POST /v1/generations/:id/rerun': { auth: 'account', params: { id: 'generation' } },
-  'GET /v1/generations': { auth: 'account', query: { ...pageQuery(['', '']), status: ['done'], from: ['yesterday'], tool: ['%00'] } },
+  'GET /v1/generations': {
+    auth: 'account',
+    query: { ...pageQuery(['', '']), status: ['done'], from: ['yesterday'], tool: ['%00'] },
+  },
   'GET /v1/generations/:id': { auth: 'account', params: { id: 'generation' } },
   'POST /v1/generations/:id/cancel': { auth: 'account', params: { id: 'generation' } },
   'DELETE /v1/generations/:id': { auth: 'account', params: { id: 'missing' } },
   'POST /v1/uploads': { auth: 'account' },
   'POST /v1/prompts/enhance': { auth: 'account', body: { prompt: 'a fox' } },
   'GET /v1/outputs/:id': { auth: 'account', params: { id: 'output' } },
-  'GET /v1/sync': { auth: 'account', query: { since: ['abc', '-1', '1.5', 'NaN', '1e400', '%00', 'x'.repeat(101)], limit: ['0', '-5', '2.5', 'NaN', '501'] } },
-  'GET /v1/usage': { auth: 'account', query: { from: ['yesterday', '%00'], to: ['2026-13-45'], groupBy: ['week', ''] } },
+  'GET /v1/sync': {
+    auth: 'account',
+    query: {
+      since: ['abc', '-1', '1.5', 'NaN', '1e400', '%00', 'x'.repeat(101)],
+      limit: ['0', '-5', '2.5', 'NaN', '501'],
+    },
+  },
+  'GET /v1/usage': {
+    auth: 'account',
+    query: { from: ['yesterday', '%00'], to: ['2026-13-45'], groupBy: ['week', ''] },
+  },
   'GET /v1/ledger': { auth: 'account', query: pageQuery([0]) },
   'GET /v1/workspaces': { auth: 'account', query: pageQuery(['']) },
   'POST /v1/workspaces': { auth: 'account', body: { name: 'Moodboard' } },
   'PATCH /v1/workspaces/:id': { auth: 'account', params: { id: 'workspace' }, body: { name: 'Renamed' } },
   'DELETE /v1/workspaces/:id': { auth: 'account', params: { id: 'missing' } },
-  'POST /v1/workspaces/:id/items': { auth: 'account', params: { id: 'workspace' }, body: { generationId: 'gen_missing' } },
-  'DELETE /v1/workspaces/:id/items/:generationId': { auth: 'account', params: { id: 'workspace', generationId: 'missing' } },
+  'POST /v1/workspaces/:id/items': {
+    auth: 'account',
+    params: { id: 'workspace' },
+    body: { generationId: 'gen_missing' },
+  },
+  'DELETE /v1/workspaces/:id/items/:generationId': {
+    auth: 'account',
+    params: { id: 'workspace', generationId: 'missing' },
+  },
   'GET /v1/queue': { auth: 'account' },
   'GET /v1/events': { auth: 'account', query: { lastEventId: ['%00', '%01'] } },
   'GET /v1/openapi.json': { auth: 'none' },
@@ -128,7 +159,14 @@ function badValues(value: Json, fractionsAllowed: boolean): Array<[string, Json 
     ['a boolean', true],
   ];
   if (typeof value === 'number') {
-    return [...common, ['a string', String(value)], ['negative', -1], ['huge', 1e308], ...(fractionsAllowed ? [] : ([['fractional', 0.5]] as Array<[string, Json]>)), ['zero minus', -0.000001]];
+    return [
+      ...common,
+      ['a string', String(value)],
+      ['negative', -1],
+      ['huge', 1e308],
+      ...(fractionsAllowed ? [] : ([['fractional', 0.5]] as Array<[string, Json]>)),
+      ['zero minus', -0.000001],
+    ];
   }
   return [
     ...common,
@@ -142,10 +180,18 @@ function badValues(value: Json, fractionsAllowed: boolean): Array<[string, Json 
   ];
 }
 
-function casesFor(route: { method: string; url: string }, template: Template, ids: Ids, tokens: { account: string; admin: string }): Case[] {
+function casesFor(
+  route: { method: string; url: string },
+  template: Template,
+  ids: Ids,
+  tokens: { account: string; admin: string },
+): Case[] {
   const own = template.auth === 'none' ? undefined : tokens[template.auth];
   const pathWith = (override: Record<string, string> = {}) =>
-    route.url.replace(/:([A-Za-z]+)/g, (_, name: string) => override[name] ?? encodeURIComponent(ids[template.params?.[name] ?? 'missing']));
+    route.url.replace(
+      /:([A-Za-z]+)/g,
+      (_, name: string) => override[name] ?? encodeURIComponent(ids[template.params?.[name] ?? 'missing']),
+    );
   const base = { method: route.method, token: own };
   const cases: Case[] = [];
   const add = (title: string, extra: Partial<Case>) => cases.push({ ...base, path: pathWith(), title, ...extra });
@@ -178,27 +224,42 @@ function casesFor(route: { method: string; url: string }, template: Template, id
   add('a bad escape after the path', { path: `${pathWith()}%zz` });
   // The query: every value the template names as bad, and a NUL or control character in any parameter.
   for (const [key, values] of Object.entries(template.query ?? {})) {
-    for (const value of values) add(`?${key}=${value.slice(0, 20)}`, { path: `${pathWith()}?${key}=${value.startsWith('%') ? value : encodeURIComponent(value)}` });
+    for (const value of values)
+      add(`?${key}=${value.slice(0, 20)}`, {
+        path: `${pathWith()}?${key}=${value.startsWith('%') ? value : encodeURIComponent(value)}`,
+      });
   }
   add('a query parameter with a NUL', { path: `${pathWith()}?junk=a%00` });
   add('a query parameter with a control character', { path: `${pathWith()}?junk=%1F` });
   add('a query parameter with a bad escape', { path: `${pathWith()}?junk=%zz%00` });
   // The body: whatever the route, a body that cannot be read.
   if (BODY_METHODS.has(route.method)) {
-    const json = (body: Json | string, title: string, contentType = 'application/json') => add(title, { body: typeof body === 'string' ? body : JSON.stringify(body), contentType });
+    const json = (body: Json | string, title: string, contentType = 'application/json') =>
+      add(title, { body: typeof body === 'string' ? body : JSON.stringify(body), contentType });
     json('{"a":', 'JSON cut short');
     json('NaN', 'NaN as the body');
     json('{"n": NaN}', 'NaN as a number');
     json('{"n": 1e400}', 'a number beyond doubles (Infinity)');
-    add('invalid UTF-8', { body: Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]), contentType: 'application/json' });
-    add('an overlong UTF-8 NUL', { body: Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xc0, 0x80]), Buffer.from('"}')]), contentType: 'application/json' });
+    add('invalid UTF-8', {
+      body: Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]),
+      contentType: 'application/json',
+    });
+    add('an overlong UTF-8 NUL', {
+      body: Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xc0, 0x80]), Buffer.from('"}')]),
+      contentType: 'application/json',
+    });
     json({ junk: 'a\u0000b' }, 'a NUL in an unknown field');
     json({ ['key\u0000']: 1 }, 'a NUL in a key');
     json({ junk: 'x'.repeat(1_100_000) }, 'a body over 1 MiB');
     json('hello', 'text/plain', 'text/plain');
     json('<a/>', 'XML', 'application/xml');
     json('a=1', 'a form', 'application/x-www-form-urlencoded');
-    add('an Idempotency-Key of 201 characters', { body: JSON.stringify(template.body ?? {}), contentType: 'application/json', headers: { 'idempotency-key': 'k'.repeat(201) }, path: template.body ? pathWith() : `${pathWith()}?junk=%00` });
+    add('an Idempotency-Key of 201 characters', {
+      body: JSON.stringify(template.body ?? {}),
+      contentType: 'application/json',
+      headers: { 'idempotency-key': 'k'.repeat(201) },
+      path: template.body ? pathWith() : `${pathWith()}?junk=%00`,
+    });
   }
   // The body's fields: every leaf of the template, wrong in every way; whole bodies of the wrong shape; extra fields
   // with the required ones missing.
@@ -206,7 +267,10 @@ function casesFor(route: { method: string; url: string }, template: Template, id
     for (const leaf of leaves(template.body)) {
       const fractions = template.fractionsAllowed?.includes(leaf.path.join('.')) ?? false;
       for (const [what, value] of badValues(leaf.value, fractions)) {
-        add(`body.${leaf.path.join('.')} ${what}`, { body: JSON.stringify(withLeaf(template.body, leaf.path, value)), contentType: 'application/json' });
+        add(`body.${leaf.path.join('.')} ${what}`, {
+          body: JSON.stringify(withLeaf(template.body, leaf.path, value)),
+          contentType: 'application/json',
+        });
       }
     }
     for (const [what, body] of [
@@ -233,7 +297,12 @@ async function send(url: string, request: Case): Promise<Answer> {
   const headers: Record<string, string> = { ...request.headers };
   if (request.token && !headers.authorization) headers.authorization = `Bearer ${request.token}`;
   if (request.contentType) headers['content-type'] = request.contentType;
-  const response = await fetch(`${url}${request.path}`, { method: request.method, headers, signal: AbortSignal.timeout(3_000), ...(request.body === undefined ? {} : { body: request.body }) });
+  const response = await fetch(`${url}${request.path}`, {
+    method: request.method,
+    headers,
+    signal: AbortSignal.timeout(3_000),
+    ...(request.body === undefined ? {} : { body: request.body }),
+  });
   const text = await response.text();
   let body: Answer['body'] = null;
   try {
@@ -249,8 +318,16 @@ async function everything(t: TestBackend): Promise<string> {
   const { db, engine } = t.backend.database;
   const tables =
     engine === 'sqlite'
-      ? (await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`.execute(db)).rows.map((r) => r.name)
-      : (await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`.execute(db)).rows.map((r) => r.name);
+      ? (
+          await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`.execute(db)
+        ).rows.map((r) => r.name)
+      : (
+          await sql<{
+            name: string;
+          }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`.execute(
+            db,
+          )
+        ).rows.map((r) => r.name);
   const parts: string[] = [];
   for (const table of tables) {
     // Heartbeats and the migration lock move by themselves; they record no request.
@@ -278,7 +355,10 @@ describe.each(engines)('the bad-input corpus on %s', (engine) => {
   beforeAll(async () => {
     t = await startBackendOn(engine, { testClock: '2026-03-10T09:00:00Z', provider: new ScriptedProvider() });
     me = await t.createAccount('Ada', 'Europe/Berlin', 'basic');
-    const generation = await waitForGeneration(me.client, (await me.client.createGeneration({ ...estimateBody, tool: 'text-to-image', prompt: 'a lighthouse' })).id);
+    const generation = await waitForGeneration(
+      me.client,
+      (await me.client.createGeneration({ ...estimateBody, tool: 'text-to-image', prompt: 'a lighthouse' })).id,
+    );
     ids = {
       generation: generation.id,
       output: generation.outputs[0]!.id,
@@ -309,7 +389,9 @@ describe.each(engines)('the bad-input corpus on %s', (engine) => {
         try {
           answer = await send(t.url, request);
         } catch (error) {
-          wrong.push(`${route.method} ${route.url} / ${request.title}: the connection failed (${(error as Error).message})`);
+          wrong.push(
+            `${route.method} ${route.url} / ${request.title}: the connection failed (${(error as Error).message})`,
+          );
           continue;
         }
         const fine =
@@ -317,7 +399,10 @@ describe.each(engines)('the bad-input corpus on %s', (engine) => {
           answer.status < 500 &&
           answer.contentType?.startsWith('application/problem+json') &&
           (errorCodes as readonly string[]).includes(answer.body?.code ?? '');
-        if (!fine) wrong.push(`${route.method} ${route.url} / ${request.title}: ${answer.status} ${answer.contentType} ${JSON.stringify(answer.body).slice(0, 200)}`);
+        if (!fine)
+          wrong.push(
+            `${route.method} ${route.url} / ${request.title}: ${answer.status} ${answer.contentType} ${JSON.stringify(answer.body).slice(0, 200)}`,
+          );
       }
       const after = await everything(t);
       if (after !== before) wrong.push(`${route.method} ${route.url}: its bad requests changed what is stored`);

@@ -22,14 +22,20 @@ describe('GET /v1/catalog: which models the built-in demo generator renders', ()
     backend = await startBackend();
     const catalog = await backend.client().catalog();
     expect(catalog.models.length).toBeGreaterThan(0);
-    expect(catalog.models.map((model) => [model.id, model.demo])).toEqual(catalog.models.map((model) => [model.id, true]));
+    expect(catalog.models.map((model) => [model.id, model.demo])).toEqual(
+      catalog.models.map((model) => [model.id, true]),
+    );
   });
 
   it('a model served by a Stable-Diffusion-WebUI server is not demo; the others still are', async () => {
     fake = await startFakeSdWebUi();
     folder = mkdtempSync(join(tmpdir(), 'companion-catalog-'));
-    const shipped = JSON.parse(readFileSync(DEFAULT_CATALOG_PATH, 'utf8')) as { models: Array<Record<string, unknown>> };
-    shipped.models = shipped.models.map((model) => (model.id === 'spark-image' ? { ...model, provider: { kind: 'sd-webui', url: fake!.url } } : model));
+    const shipped = JSON.parse(readFileSync(DEFAULT_CATALOG_PATH, 'utf8')) as {
+      models: Array<Record<string, unknown>>;
+    };
+    shipped.models = shipped.models.map((model) =>
+      model.id === 'spark-image' ? { ...model, provider: { kind: 'sd-webui', url: fake!.url } } : model,
+    );
     const catalogPath = join(folder, 'catalog.json');
     writeFileSync(catalogPath, JSON.stringify(shipped));
     backend = await startBackend({ catalogPath });

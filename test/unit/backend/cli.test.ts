@@ -38,13 +38,33 @@ afterEach(() => {
 
 describe('backend command line', () => {
   it('prints "listening on http://127.0.0.1:<port>" and answers /v1/health there', async () => {
-    const backend = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--test-clock', '2026-01-01T00:00:00Z']);
+    const backend = cli([
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--admin-token',
+      ADMIN_TOKEN,
+      '--test-clock',
+      '2026-01-01T00:00:00Z',
+    ]);
     const [, url] = await backend.waitForOutput(LISTENING);
-    await expect(createCompanionClient({ baseURL: url as string, retries: 0 }).health()).resolves.toMatchObject({ status: 'ok' });
+    await expect(createCompanionClient({ baseURL: url as string, retries: 0 }).health()).resolves.toMatchObject({
+      status: 'ok',
+    });
   });
 
   it('exits 0 on SIGTERM after serving a request', async () => {
-    const backend = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--test-clock', '2026-01-01T00:00:00Z']);
+    const backend = cli([
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--admin-token',
+      ADMIN_TOKEN,
+      '--test-clock',
+      '2026-01-01T00:00:00Z',
+    ]);
     const [, url] = await backend.waitForOutput(LISTENING);
     await createCompanionClient({ baseURL: url as string, retries: 0 }).health();
     backend.child.kill('SIGTERM');
@@ -84,7 +104,11 @@ describe('backend command line', () => {
   it('exits 0 on SIGTERM while an event stream is open', async () => {
     const backend = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN]);
     const [, url] = await backend.waitForOutput(LISTENING);
-    const { token } = await createCompanionClient({ baseURL: url as string, token: ADMIN_TOKEN, retries: 0 }).admin.createAccount({ name: 'Ada', timeZone: 'UTC' });
+    const { token } = await createCompanionClient({
+      baseURL: url as string,
+      token: ADMIN_TOKEN,
+      retries: 0,
+    }).admin.createAccount({ name: 'Ada', timeZone: 'UTC' });
     const stream = await openEventStream(url as string, token);
     await stream.next();
     backend.child.kill('SIGTERM');
@@ -96,14 +120,26 @@ describe('backend command line', () => {
   });
 
   it('starts the test clock at --test-clock', async () => {
-    const backend = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--test-clock', '2026-01-01T00:00:00Z']);
+    const backend = cli([
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--admin-token',
+      ADMIN_TOKEN,
+      '--test-clock',
+      '2026-01-01T00:00:00Z',
+    ]);
     const [, url] = await backend.waitForOutput(LISTENING);
     const admin = createCompanionClient({ baseURL: url as string, token: ADMIN_TOKEN, retries: 0 });
     await expect(admin.admin.moveClock({ advanceS: 60 })).resolves.toEqual({ now: '2026-01-01T00:01:00.000Z' });
   });
 
   it('reads COMPANION_PORT, COMPANION_DATA and COMPANION_ADMIN_TOKEN when no flags are given', async () => {
-    const backend = cli([], cleanEnv({ COMPANION_PORT: '0', COMPANION_DATA: dataDir, COMPANION_ADMIN_TOKEN: ADMIN_TOKEN }));
+    const backend = cli(
+      [],
+      cleanEnv({ COMPANION_PORT: '0', COMPANION_DATA: dataDir, COMPANION_ADMIN_TOKEN: ADMIN_TOKEN }),
+    );
     const [, url] = await backend.waitForOutput(LISTENING);
     const admin = createCompanionClient({ baseURL: url as string, token: ADMIN_TOKEN, retries: 0 });
     const { account } = await admin.admin.createAccount({ name: 'Ada', timeZone: 'UTC' });
@@ -114,12 +150,18 @@ describe('backend command line', () => {
     const args = ['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN];
     const first = cli(args);
     const [, firstUrl] = await first.waitForOutput(LISTENING);
-    const { token } = await createCompanionClient({ baseURL: firstUrl as string, token: ADMIN_TOKEN, retries: 0 }).admin.createAccount({ name: 'Ada', timeZone: 'UTC' });
+    const { token } = await createCompanionClient({
+      baseURL: firstUrl as string,
+      token: ADMIN_TOKEN,
+      retries: 0,
+    }).admin.createAccount({ name: 'Ada', timeZone: 'UTC' });
     first.child.kill('SIGTERM');
     await first.exited();
     const second = cli(args);
     const [, secondUrl] = await second.waitForOutput(LISTENING);
-    await expect(createCompanionClient({ baseURL: secondUrl as string, token, retries: 0 }).me()).resolves.toMatchObject({ name: 'Ada' });
+    await expect(
+      createCompanionClient({ baseURL: secondUrl as string, token, retries: 0 }).me(),
+    ).resolves.toMatchObject({ name: 'Ada' });
   });
 
   it('exits non-zero naming the admin token when none is given', async () => {
@@ -136,7 +178,16 @@ describe('backend command line', () => {
   });
 
   it('exits non-zero naming the time when --test-clock is not an ISO time', async () => {
-    const backend = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--test-clock', 'next tuesday']);
+    const backend = cli([
+      '--port',
+      '0',
+      '--data',
+      dataDir,
+      '--admin-token',
+      ADMIN_TOKEN,
+      '--test-clock',
+      'next tuesday',
+    ]);
     const exit = await backend.exited();
     expect(exit.code).toBeGreaterThan(0);
     expect(backend.stderr()).toContain('--test-clock must be an ISO 8601 time, got next tuesday');
@@ -153,12 +204,17 @@ describe('backend command line', () => {
 
   it('writes its log to COMPANION_LOG_FILE, serves metrics on --metrics-port and no /docs with --docs off', async () => {
     const logFile = join(dataDir, 'logs', 'backend.log');
-    const backend = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--metrics-port', '0', '--docs', 'off'], cleanEnv({ COMPANION_LOG_FILE: logFile }));
+    const backend = cli(
+      ['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--metrics-port', '0', '--docs', 'off'],
+      cleanEnv({ COMPANION_LOG_FILE: logFile }),
+    );
     const [, url] = await backend.waitForOutput(LISTENING);
     const [, metricsUrl] = await backend.waitForOutput(/^metrics on (http:\/\/127\.0\.0\.1:\d+\/metrics)$/m);
     expect((await fetch(`${url as string}/docs`)).status).toBe(404);
     const metrics = await fetch(metricsUrl as string);
-    expect(await metrics.text()).toContain('companion_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"} 1');
+    expect(await metrics.text()).toContain(
+      'companion_http_request_duration_seconds_count{method="GET",route="unmatched",status="404"} 1',
+    );
     expect(readFileSync(logFile, 'utf8')).toContain('"status":404');
     expect(backend.stdout()).not.toContain('"msg"');
   });
@@ -166,7 +222,9 @@ describe('backend command line', () => {
   it('exits non-zero naming the flag when --log-level or --docs is not one it knows', async () => {
     const level = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--log-level', 'loud']);
     expect((await level.exited()).code).toBeGreaterThan(0);
-    expect(level.stderr()).toContain('--log-level must be one of fatal, error, warn, info, debug, trace, silent, got loud');
+    expect(level.stderr()).toContain(
+      '--log-level must be one of fatal, error, warn, info, debug, trace, silent, got loud',
+    );
     const docs = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--docs', 'maybe']);
     expect((await docs.exited()).code).toBeGreaterThan(0);
     expect(docs.stderr()).toContain('--docs must be on or off, got maybe');
@@ -175,20 +233,30 @@ describe('backend command line', () => {
   it('has every flag of its --help in the README and in docs/OPERATING.md', async () => {
     const help = cli(['--help']);
     await help.exited();
-    const flags = [...help.stdout().matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1] as string).filter((flag) => flag !== '--help');
+    const flags = [...help.stdout().matchAll(/^ {2}(--[a-z-]+)/gm)]
+      .map((m) => m[1] as string)
+      .filter((flag) => flag !== '--help');
     expect(flags).toEqual(expect.arrayContaining(['--log-level', '--log-file', '--metrics-port', '--docs']));
     for (const doc of ['README.md', 'docs/OPERATING.md']) {
       const text = readFileSync(join(repoRoot, doc), 'utf8');
-      expect(flags.filter((flag) => !text.includes(`| \`${flag}`)), doc).toEqual([]);
+      expect(
+        flags.filter((flag) => !text.includes(`| \`${flag}`)),
+        doc,
+      ).toEqual([]);
     }
   });
 
   it('exits non-zero naming the catalog file and the bad field when COMPANION_CATALOG has a price of -1', async () => {
-    const catalog = JSON.parse(readFileSync(join(repoRoot, 'backend/catalog.json'), 'utf8')) as { models: Array<{ id: string; price: number }> };
+    const catalog = JSON.parse(readFileSync(join(repoRoot, 'backend/catalog.json'), 'utf8')) as {
+      models: Array<{ id: string; price: number }>;
+    };
     (catalog.models[0] as { price: number }).price = -1;
     const catalogPath = join(dataDir, 'bad-catalog.json');
     writeFileSync(catalogPath, JSON.stringify(catalog));
-    const backend = cli(['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN], cleanEnv({ COMPANION_CATALOG: catalogPath }));
+    const backend = cli(
+      ['--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN],
+      cleanEnv({ COMPANION_CATALOG: catalogPath }),
+    );
     const exit = await backend.exited();
     expect(exit.code).toBeGreaterThan(0);
     expect(backend.stderr()).toContain(`The catalog ${catalogPath} is invalid: models.0.price`);

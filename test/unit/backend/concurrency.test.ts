@@ -18,7 +18,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationRequest } from '../../../shared/api.js';
 import { createCompanionClient, type CompanionClient } from '../../../shared/client.js';
 import type { Engine } from '../../../backend/storage/database.js';
-import { allLedgerEntries, engines, expectLedgerExplains, freshDatabaseUrl, type FreshDatabase } from '../../support/engines.js';
+import {
+  allLedgerEntries,
+  engines,
+  expectLedgerExplains,
+  freshDatabaseUrl,
+  type FreshDatabase,
+} from '../../support/engines.js';
 import { startProcess, type RunningProcess } from '../../support/process.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -59,11 +65,25 @@ async function deploy(engine: Engine): Promise<Deployment> {
       // Each process has its own data folder (uploads, outputs) even when they share the PostgreSQL database.
       const dataDir = mkdtempSync(join(tmpdir(), 'companion-concurrency-'));
       dataDirs.push(dataDir);
-      const args = ['--import', 'tsx', 'backend/cli.ts', '--port', '0', '--data', dataDir, '--admin-token', adminToken, '--test-clock', TEST_CLOCK];
+      const args = [
+        '--import',
+        'tsx',
+        'backend/cli.ts',
+        '--port',
+        '0',
+        '--data',
+        dataDir,
+        '--admin-token',
+        adminToken,
+        '--test-clock',
+        TEST_CLOCK,
+      ];
       if (database) args.push('--database', database.url);
       processes.push(startProcess(process.execPath, args, { cwd: repoRoot, env: cleanEnv() }));
     }
-    const urls = await Promise.all(processes.map(async (backend) => (await backend.waitForOutput(LISTENING, 30_000))[1] as string));
+    const urls = await Promise.all(
+      processes.map(async (backend) => (await backend.waitForOutput(LISTENING, 30_000))[1] as string),
+    );
     return { urls, adminToken, stop };
   } catch (error) {
     await stop();
@@ -87,7 +107,11 @@ interface Account {
 
 async function openAccount(deployment: Deployment, planId: 'free' | 'basic' = 'free'): Promise<Account> {
   const admin = testClient(deployment.urls[0]!, deployment.adminToken);
-  const { token } = await admin.admin.createAccount({ name: `Racer ${randomUUID().slice(0, 8)}`, timeZone: 'UTC', planId });
+  const { token } = await admin.admin.createAccount({
+    name: `Racer ${randomUUID().slice(0, 8)}`,
+    timeZone: 'UTC',
+    planId,
+  });
   const clients = deployment.urls.map((url) => testClient(url, token));
   return {
     token,
@@ -103,10 +127,19 @@ interface Answer {
 }
 
 /** POST /v1/generations with a raw fetch: the typed client hides the status (202) this test asserts. */
-async function postGeneration(url: string, token: string, body: GenerationRequest, idempotencyKey: string): Promise<Answer> {
+async function postGeneration(
+  url: string,
+  token: string,
+  body: GenerationRequest,
+  idempotencyKey: string,
+): Promise<Answer> {
   const response = await fetch(new URL('/v1/generations', url), {
     method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      'Idempotency-Key': idempotencyKey,
+    },
     body: JSON.stringify(body),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -153,118 +186,183 @@ describe.each(engines)('concurrent charges on %s', (engine) => {
     await deployment?.stop();
   }, 30_000);
 
-  it(`Idempotency-Key: ${CONCURRENT_REQUESTS} concurrent replays of one key charge once (${processes})`, async () => {
-    const account = await openAccount(deployment);
-    const body: GenerationRequest = { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a lighthouse at dusk', settings: { outputs: 1, ...SMALL } };
-    const key = randomUUID();
-    const before = await account.clients[0]!.balance();
-    await openConnections(deployment);
-
-    const answers = await Promise.all(
-      Array.from({ length: CONCURRENT_REQUESTS }, (_, i) => postGeneration(account.urlFor(i), account.token, body, key)),
-    );
-
-    expect(answers.map((a) => a.status)).toEqual(Array.from({ length: CONCURRENT_REQUESTS }, () => 202));
-    const ids = new Set(answers.map((a) => a.body.id));
-    expect(ids.size).toBe(1);
-    const [id] = ids;
-    const debits = (await allLedgerEntries(account.clients[0]!)).filter((e) => e.kind === 'debit');
-    expect(debits.map((e) => [e.generationId, e.balance, e.amount])).toEqual([[id, 'free', -6]]);
-    const after = await account.clients[1 % account.clients.length]!.balance();
-    expect([before.credits.free.amount, after.credits.free.amount]).toEqual([100, 94]);
-    expect((await account.clients[0]!.listGenerations({ limit: 500 })).items.map((g) => g.id)).toEqual([id]);
-  }, TEST_TIMEOUT_MS);
-
-  it(`C7: ${CONCURRENT_REQUESTS} concurrent charges against a balance that covers 10: 10 charged, 40 refused with 402 (${processes})`, async () => {
-    // A free-plan account has 100 free credits and nothing else (C2); an upscale costs 10, so exactly 10 fit.
-    const account = await openAccount(deployment);
-    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 120, b: 40 } } }).png().toBuffer();
-    const upload = await account.clients[0]!.uploadReference(png, 'image/png');
-    const request = (i: number): GenerationRequest => ({
-      tool: 'creative-upscale',
-      modelId: 'upscale-2x',
-      prompt: `sharper, take ${i}`,
-      settings: { outputs: 1, sourceId: upload.id },
-    });
-    await openConnections(deployment);
-
-    const answers = await Promise.all(
-      Array.from({ length: CONCURRENT_REQUESTS }, (_, i) => postGeneration(account.urlFor(i), account.token, request(i), randomUUID())),
-    );
-
-    const charged = answers.filter((a) => a.status === 202);
-    const refused = answers.filter((a) => a.status === 402);
-    expect([charged.length, refused.length]).toEqual([10, 40]);
-    expect(new Set(refused.map((a) => a.body.code))).toEqual(new Set(['insufficient_credits']));
-    expect(new Set(refused.map((a) => a.body.shortfall))).toEqual(new Set([10]));
-    const balance = await account.clientFor(1).balance();
-    expect(balance.credits).toMatchObject({ free: { amount: 0 }, subscription: { amount: 0 }, topup: { amount: 0 }, total: 0 });
-    const debits = (await allLedgerEntries(account.clients[0]!)).filter((e) => e.kind === 'debit');
-    expect(debits).toHaveLength(10);
-    expect(sum(debits.map((e) => e.amount))).toBe(-100);
-    const chargedIds = new Set(charged.map((a) => a.body.id as string));
-    expect(new Set(debits.map((e) => e.generationId))).toEqual(chargedIds);
-    // Nothing of a refused request is recorded (C7): the history holds the 10 charged generations only.
-    const history = await account.clients[0]!.listGenerations({ limit: 500 });
-    expect(new Set(history.items.map((g) => g.id))).toEqual(chargedIds);
-  }, TEST_TIMEOUT_MS);
-
-  it(`C9: upgrades and top-ups racing with charges keep every balance equal to the sum of its ledger entries (${processes})`, async () => {
-    const account = await openAccount(deployment, 'basic');
-    const seed = Number.parseInt(process.env.CONCURRENCY_SEED ?? String(Date.now() % 1_000_000), 10);
-    const random = seededRandom(seed);
-    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-    const plans = ['basic', 'standard'] as const;
-    // Workflow requests are always charged in credits (U2), even inside an unlimited window a `standard` plan opens (U1).
-    const charges = (
-      [
-        { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a red kite', settings: { outputs: 1, ...SMALL } },
-        { tool: 'text-to-image', modelId: 'spark-image', prompt: 'four red kites', settings: { outputs: 4, ...SMALL } },
-        { tool: 'text-to-image', modelId: 'vivid-image', prompt: 'a harbour at noon', settings: { outputs: 2, ...SMALL } },
-        { tool: 'text-to-image', modelId: 'vivid-pro-image', prompt: 'a glass city', settings: { outputs: 1, ...SMALL } },
-        { tool: 'text-to-image', modelId: 'vivid-pro-image', prompt: 'four glass cities', settings: { outputs: 4, quality: 'hd', ...SMALL } },
-        { tool: 'text-to-image', modelId: 'vivid-pro-image', prompt: 'four glass towers', settings: { outputs: 4, quality: 'hd', ...SMALL } },
-        { tool: 'text-to-speech', modelId: 'voice-tts', prompt: 'Good morning.', settings: { outputs: 1 } },
-      ] satisfies GenerationRequest[]
-    ).map((request): GenerationRequest => ({ ...request, workflow: true }));
-    /** What became of an operation: `code` is the error code of a refusal, absent when it succeeded. */
-    type Outcome = { op: string; code?: string };
-    const operations = Array.from({ length: 80 }, (_, i): (() => Promise<Outcome>) => {
-      const client = account.clientFor(i);
-      const roll = random();
-      const outcome = async (op: string, call: Promise<unknown>): Promise<Outcome> => {
-        try {
-          await call;
-          return { op };
-        } catch (error) {
-          return { op, code: (error as { code?: string }).code ?? String(error) };
-        }
+  it(
+    `Idempotency-Key: ${CONCURRENT_REQUESTS} concurrent replays of one key charge once (${processes})`,
+    async () => {
+      const account = await openAccount(deployment);
+      const body: GenerationRequest = {
+        tool: 'text-to-image',
+        modelId: 'spark-image',
+        prompt: 'a lighthouse at dusk',
+        settings: { outputs: 1, ...SMALL },
       };
-      if (roll < 0.1) {
-        const planId = pick(plans);
-        return () => outcome(`subscribe ${planId}`, client.subscribe({ planId }));
-      }
-      if (roll < 0.3) {
-        const credits = 1 + Math.floor(random() * 100);
-        return () => outcome(`top-up ${credits}`, client.buyTopup({ credits }));
-      }
-      const request = pick(charges);
-      return () => outcome(`charge ${request.modelId} x${request.settings.outputs}`, client.createGeneration(request));
-    });
+      const key = randomUUID();
+      const before = await account.clients[0]!.balance();
+      await openConnections(deployment);
 
-    const outcomes = await Promise.all(operations.map((operation) => operation()));
+      const answers = await Promise.all(
+        Array.from({ length: CONCURRENT_REQUESTS }, (_, i) =>
+          postGeneration(account.urlFor(i), account.token, body, key),
+        ),
+      );
 
-    // Every operation either succeeded or, for a charge, was refused for want of credits; nothing failed otherwise.
-    const unexpected = outcomes.filter((o) => !(o.code === undefined || (o.op.startsWith('charge') && o.code === 'insufficient_credits')));
-    expect(unexpected, `seed ${seed}`).toEqual([]);
-    const ledger = await allLedgerEntries(account.clients[0]!);
-    const balance = await account.clientFor(1).balance();
-    expectLedgerExplains(ledger, balance);
-    const lowest = Math.min(...ledger.map((e) => e.after));
-    expect([lowest, balance.credits.free.amount, balance.credits.subscription.amount, balance.credits.topup.amount].every((n) => n >= 0), `seed ${seed}`).toBe(true);
-    expect(balance.credits.total).toBe(balance.credits.free.amount + balance.credits.subscription.amount + balance.credits.topup.amount);
-    // Each charge that was answered 202 is debited once, and nothing else is.
-    const chargedCount = outcomes.filter((o) => o.op.startsWith('charge') && o.code === undefined).length;
-    expect(new Set(ledger.filter((e) => e.kind === 'debit').map((e) => e.generationId)).size, `seed ${seed}`).toBe(chargedCount);
-  }, TEST_TIMEOUT_MS);
+      expect(answers.map((a) => a.status)).toEqual(Array.from({ length: CONCURRENT_REQUESTS }, () => 202));
+      const ids = new Set(answers.map((a) => a.body.id));
+      expect(ids.size).toBe(1);
+      const [id] = ids;
+      const debits = (await allLedgerEntries(account.clients[0]!)).filter((e) => e.kind === 'debit');
+      expect(debits.map((e) => [e.generationId, e.balance, e.amount])).toEqual([[id, 'free', -6]]);
+      const after = await account.clients[1 % account.clients.length]!.balance();
+      expect([before.credits.free.amount, after.credits.free.amount]).toEqual([100, 94]);
+      expect((await account.clients[0]!.listGenerations({ limit: 500 })).items.map((g) => g.id)).toEqual([id]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    `C7: ${CONCURRENT_REQUESTS} concurrent charges against a balance that covers 10: 10 charged, 40 refused with 402 (${processes})`,
+    async () => {
+      // A free-plan account has 100 free credits and nothing else (C2); an upscale costs 10, so exactly 10 fit.
+      const account = await openAccount(deployment);
+      const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 200, g: 120, b: 40 } } })
+        .png()
+        .toBuffer();
+      const upload = await account.clients[0]!.uploadReference(png, 'image/png');
+      const request = (i: number): GenerationRequest => ({
+        tool: 'creative-upscale',
+        modelId: 'upscale-2x',
+        prompt: `sharper, take ${i}`,
+        settings: { outputs: 1, sourceId: upload.id },
+      });
+      await openConnections(deployment);
+
+      const answers = await Promise.all(
+        Array.from({ length: CONCURRENT_REQUESTS }, (_, i) =>
+          postGeneration(account.urlFor(i), account.token, request(i), randomUUID()),
+        ),
+      );
+
+      const charged = answers.filter((a) => a.status === 202);
+      const refused = answers.filter((a) => a.status === 402);
+      expect([charged.length, refused.length]).toEqual([10, 40]);
+      expect(new Set(refused.map((a) => a.body.code))).toEqual(new Set(['insufficient_credits']));
+      expect(new Set(refused.map((a) => a.body.shortfall))).toEqual(new Set([10]));
+      const balance = await account.clientFor(1).balance();
+      expect(balance.credits).toMatchObject({
+        free: { amount: 0 },
+        subscription: { amount: 0 },
+        topup: { amount: 0 },
+        total: 0,
+      });
+      const debits = (await allLedgerEntries(account.clients[0]!)).filter((e) => e.kind === 'debit');
+      expect(debits).toHaveLength(10);
+      expect(sum(debits.map((e) => e.amount))).toBe(-100);
+      const chargedIds = new Set(charged.map((a) => a.body.id as string));
+      expect(new Set(debits.map((e) => e.generationId))).toEqual(chargedIds);
+      // Nothing of a refused request is recorded (C7): the history holds the 10 charged generations only.
+      const history = await account.clients[0]!.listGenerations({ limit: 500 });
+      expect(new Set(history.items.map((g) => g.id))).toEqual(chargedIds);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    `C9: upgrades and top-ups racing with charges keep every balance equal to the sum of its ledger entries (${processes})`,
+    async () => {
+      const account = await openAccount(deployment, 'basic');
+      const seed = Number.parseInt(process.env.CONCURRENCY_SEED ?? String(Date.now() % 1_000_000), 10);
+      const random = seededRandom(seed);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+      const plans = ['basic', 'standard'] as const;
+      // Workflow requests are always charged in credits (U2), even inside an unlimited window a `standard` plan opens (U1).
+      const charges = (
+        [
+          { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a red kite', settings: { outputs: 1, ...SMALL } },
+          {
+            tool: 'text-to-image',
+            modelId: 'spark-image',
+            prompt: 'four red kites',
+            settings: { outputs: 4, ...SMALL },
+          },
+          {
+            tool: 'text-to-image',
+            modelId: 'vivid-image',
+            prompt: 'a harbour at noon',
+            settings: { outputs: 2, ...SMALL },
+          },
+          {
+            tool: 'text-to-image',
+            modelId: 'vivid-pro-image',
+            prompt: 'a glass city',
+            settings: { outputs: 1, ...SMALL },
+          },
+          {
+            tool: 'text-to-image',
+            modelId: 'vivid-pro-image',
+            prompt: 'four glass cities',
+            settings: { outputs: 4, quality: 'hd', ...SMALL },
+          },
+          {
+            tool: 'text-to-image',
+            modelId: 'vivid-pro-image',
+            prompt: 'four glass towers',
+            settings: { outputs: 4, quality: 'hd', ...SMALL },
+          },
+          { tool: 'text-to-speech', modelId: 'voice-tts', prompt: 'Good morning.', settings: { outputs: 1 } },
+        ] satisfies GenerationRequest[]
+      ).map((request): GenerationRequest => ({ ...request, workflow: true }));
+      /** What became of an operation: `code` is the error code of a refusal, absent when it succeeded. */
+      type Outcome = { op: string; code?: string };
+      const operations = Array.from({ length: 80 }, (_, i): (() => Promise<Outcome>) => {
+        const client = account.clientFor(i);
+        const roll = random();
+        const outcome = async (op: string, call: Promise<unknown>): Promise<Outcome> => {
+          try {
+            await call;
+            return { op };
+          } catch (error) {
+            return { op, code: (error as { code?: string }).code ?? String(error) };
+          }
+        };
+        if (roll < 0.1) {
+          const planId = pick(plans);
+          return () => outcome(`subscribe ${planId}`, client.subscribe({ planId }));
+        }
+        if (roll < 0.3) {
+          const credits = 1 + Math.floor(random() * 100);
+          return () => outcome(`top-up ${credits}`, client.buyTopup({ credits }));
+        }
+        const request = pick(charges);
+        return () =>
+          outcome(`charge ${request.modelId} x${request.settings.outputs}`, client.createGeneration(request));
+      });
+
+      const outcomes = await Promise.all(operations.map((operation) => operation()));
+
+      // Every operation either succeeded or, for a charge, was refused for want of credits; nothing failed otherwise.
+      const unexpected = outcomes.filter(
+        (o) => !(o.code === undefined || (o.op.startsWith('charge') && o.code === 'insufficient_credits')),
+      );
+      expect(unexpected, `seed ${seed}`).toEqual([]);
+      const ledger = await allLedgerEntries(account.clients[0]!);
+      const balance = await account.clientFor(1).balance();
+      expectLedgerExplains(ledger, balance);
+      const lowest = Math.min(...ledger.map((e) => e.after));
+      expect(
+        [lowest, balance.credits.free.amount, balance.credits.subscription.amount, balance.credits.topup.amount].every(
+          (n) => n >= 0,
+        ),
+        `seed ${seed}`,
+      ).toBe(true);
+      expect(balance.credits.total).toBe(
+        balance.credits.free.amount + balance.credits.subscription.amount + balance.credits.topup.amount,
+      );
+      // Each charge that was answered 202 is debited once, and nothing else is.
+      const chargedCount = outcomes.filter((o) => o.op.startsWith('charge') && o.code === undefined).length;
+      expect(new Set(ledger.filter((e) => e.kind === 'debit').map((e) => e.generationId)).size, `seed ${seed}`).toBe(
+        chargedCount,
+      );
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

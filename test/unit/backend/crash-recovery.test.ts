@@ -51,9 +51,24 @@ interface Submission {
   body: GenerationRequest;
 }
 
-const video = (prompt: string): GenerationRequest => ({ tool: 'text-to-video', modelId: 'motion-video', prompt, settings: { outputs: 1, durationS: 5 } });
-const spark = (prompt: string, outputs = 1): GenerationRequest => ({ tool: 'text-to-image', modelId: 'spark-image', prompt, settings: { outputs } });
-const vivid = (prompt: string): GenerationRequest => ({ tool: 'text-to-image', modelId: 'vivid-image', prompt, settings: { outputs: 1 } });
+const video = (prompt: string): GenerationRequest => ({
+  tool: 'text-to-video',
+  modelId: 'motion-video',
+  prompt,
+  settings: { outputs: 1, durationS: 5 },
+});
+const spark = (prompt: string, outputs = 1): GenerationRequest => ({
+  tool: 'text-to-image',
+  modelId: 'spark-image',
+  prompt,
+  settings: { outputs },
+});
+const vivid = (prompt: string): GenerationRequest => ({
+  tool: 'text-to-image',
+  modelId: 'vivid-image',
+  prompt,
+  settings: { outputs: 1 },
+});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -82,12 +97,17 @@ async function allGenerations(client: CompanionClient): Promise<Generation[]> {
   return all;
 }
 
-async function attemptsByGeneration(engine: Engine, dataDir: string, databaseUrl: string | undefined): Promise<Map<string, number>> {
+async function attemptsByGeneration(
+  engine: Engine,
+  dataDir: string,
+  databaseUrl: string | undefined,
+): Promise<Map<string, number>> {
   const rows: Array<{ id: string; attempts: number }> = [];
   if (engine === 'sqlite') {
     const db = new DatabaseSync(join(dataDir, 'companion.sqlite'), { readOnly: true });
     try {
-      for (const row of db.prepare('select id, attempts from generations').all()) rows.push({ id: String(row.id), attempts: Number(row.attempts) });
+      for (const row of db.prepare('select id, attempts from generations').all())
+        rows.push({ id: String(row.id), attempts: Number(row.attempts) });
     } finally {
       db.close();
     }
@@ -133,7 +153,21 @@ describe('crash recovery: SIGKILL while workers run and requests are in flight',
       let current: RunningProcess | undefined;
       cleanups.push(() => current?.kill());
       const start = async (): Promise<string> => {
-        const args = ['--import', 'tsx', 'backend/cli.ts', '--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--test-clock', TEST_CLOCK, '--config', configPath];
+        const args = [
+          '--import',
+          'tsx',
+          'backend/cli.ts',
+          '--port',
+          '0',
+          '--data',
+          dataDir,
+          '--admin-token',
+          ADMIN_TOKEN,
+          '--test-clock',
+          TEST_CLOCK,
+          '--config',
+          configPath,
+        ];
         if (database) args.push('--database', database.url);
         current = startProcess(process.execPath, args, { cwd: repoRoot, env: cleanEnv() });
         const [, url] = await current.waitForOutput(LISTENING, 30_000);
@@ -152,7 +186,12 @@ describe('crash recovery: SIGKILL while workers run and requests are in flight',
       const answered = new Map<string, string>();
       const sentKeys: Record<Role, Set<string>> = { payer: new Set(), ultra: new Set() };
       let pending: Submission[] = [];
-      const stuck: Array<{ submission: Submission; cycle: number; firstRetryAt: number; answeredAfterS: number | null }> = [];
+      const stuck: Array<{
+        submission: Submission;
+        cycle: number;
+        firstRetryAt: number;
+        answeredAfterS: number | null;
+      }> = [];
       const unexpected: string[] = [];
       const replaysDiffering: string[] = [];
       let cutOff = 0;
@@ -161,7 +200,8 @@ describe('crash recovery: SIGKILL while workers run and requests are in flight',
 
       const record = (submission: Submission, generation: Generation) => {
         const first = answered.get(submission.key);
-        if (first !== undefined && first !== generation.id) replaysDiffering.push(`${submission.key}: ${first} then ${generation.id}`);
+        if (first !== undefined && first !== generation.id)
+          replaysDiffering.push(`${submission.key}: ${first} then ${generation.id}`);
         answered.set(submission.key, generation.id);
       };
       /** Sends a submission; returns false when the kill cut it off (it is then retried after the next start). */
@@ -179,7 +219,10 @@ describe('crash recovery: SIGKILL while workers run and requests are in flight',
 
       for (let cycle = 0; cycle <= cycles; cycle += 1) {
         if (cycle > 0) url = await start();
-        const clients: Record<Role, CompanionClient> = { payer: clientFor(url, tokens.payer), ultra: clientFor(url, tokens.ultra) };
+        const clients: Record<Role, CompanionClient> = {
+          payer: clientFor(url, tokens.payer),
+          ultra: clientFor(url, tokens.ultra),
+        };
         const retryClients: Record<Role, CompanionClient> = {
           payer: clientFor(url, tokens.payer, RETRY_TIMEOUT_MS),
           ultra: clientFor(url, tokens.ultra, RETRY_TIMEOUT_MS),
@@ -198,7 +241,8 @@ describe('crash recovery: SIGKILL while workers run and requests are in flight',
               if (earlier) earlier.answeredAfterS = Math.round((Date.now() - earlier.firstRetryAt) / 1000);
               return;
             }
-            if (!stuck.some((s) => s.submission === submission)) stuck.push({ submission, cycle, firstRetryAt: waited, answeredAfterS: null });
+            if (!stuck.some((s) => s.submission === submission))
+              stuck.push({ submission, cycle, firstRetryAt: waited, answeredAfterS: null });
           }),
         );
         if (cycle === cycles) break;
@@ -223,7 +267,10 @@ describe('crash recovery: SIGKILL while workers run and requests are in flight',
         const killAt = Date.now() + 50 + Math.random() * 100;
         const inFlight: Array<Promise<void>> = [];
         for (let i = 0; Date.now() < killAt; i += 1) {
-          const submission: Submission = i % 2 === 0 ? { role: 'payer', key: randomUUID(), body: spark(`crash ${cycle} stream ${i}`) } : { role: 'ultra', key: randomUUID(), body: spark(`crash ${cycle} stream ${i}`) };
+          const submission: Submission =
+            i % 2 === 0
+              ? { role: 'payer', key: randomUUID(), body: spark(`crash ${cycle} stream ${i}`) }
+              : { role: 'ultra', key: randomUUID(), body: spark(`crash ${cycle} stream ${i}`) };
           inFlight.push(
             send(clients, submission).then((ok) => {
               if (ok) return;
@@ -239,7 +286,10 @@ describe('crash recovery: SIGKILL while workers run and requests are in flight',
       }
 
       // The last start: let every queue drain (U3 runs the unlimited account's work one at a time).
-      const clients: Record<Role, CompanionClient> = { payer: clientFor(url, tokens.payer), ultra: clientFor(url, tokens.ultra) };
+      const clients: Record<Role, CompanionClient> = {
+        payer: clientFor(url, tokens.payer),
+        ultra: clientFor(url, tokens.ultra),
+      };
       const deadline = Date.now() + 40_000;
       for (;;) {
         const mine = [...(await clients.payer.queue()).mine, ...(await clients.ultra.queue()).mine];
@@ -267,7 +317,8 @@ describe('crash recovery: SIGKILL while workers run and requests are in flight',
         // Idempotency-Key: each key sent (some twice, some again after a crash) made exactly one generation.
         const keysOfRole = [...sentKeys[role]].filter((key) => answered.has(key));
         expect(new Set(keysOfRole.map((key) => answered.get(key))).size).toBe(keysOfRole.length);
-        for (const key of keysOfRole) expect(ids.has(answered.get(key) as string), `generation of key ${key}`).toBe(true);
+        for (const key of keysOfRole)
+          expect(ids.has(answered.get(key) as string), `generation of key ${key}`).toBe(true);
         // A key never answered (see `stuck`) made no generation: its answer would have been stored with the charge.
         expect(generations.length).toBe(keysOfRole.length);
 
@@ -284,7 +335,9 @@ describe('crash recovery: SIGKILL while workers run and requests are in flight',
           const expectedDebits = generation.unlimited
             ? [['subscription', 0]]
             : generation.charge.draws.map((d) => [d.balance, -d.amount]);
-          expect(debits.map((e) => [e.balance, e.amount]).sort(), `debits of ${generation.id}`).toEqual(expectedDebits.sort());
+          expect(debits.map((e) => [e.balance, e.amount]).sort(), `debits of ${generation.id}`).toEqual(
+            expectedDebits.sort(),
+          );
 
           if (generation.status === 'succeeded') {
             summary.succeeded += 1;
@@ -292,7 +345,9 @@ describe('crash recovery: SIGKILL while workers run and requests are in flight',
             expect(refunds, `refunds of succeeded ${generation.id}`).toEqual([]);
             expect(generation.outputs.length, `outputs of ${generation.id}`).toBe(generation.settings.outputs);
             for (const output of generation.outputs) {
-              const response = await fetch(client.outputURL(output.id), { headers: { authorization: `Bearer ${tokens[role]}` } });
+              const response = await fetch(client.outputURL(output.id), {
+                headers: { authorization: `Bearer ${tokens[role]}` },
+              });
               expect(response.status, `file of output ${output.id}`).toBe(200);
               const bytes = Buffer.from(await response.arrayBuffer());
               expect(bytes.length).toBe(output.bytes);
@@ -310,14 +365,21 @@ describe('crash recovery: SIGKILL while workers run and requests are in flight',
           }
         }
         // No entry names a generation that does not exist.
-        const orphanEntries = entries.filter((e: LedgerEntry) => e.generationId !== undefined && e.generationId !== null && !ids.has(e.generationId));
+        const orphanEntries = entries.filter(
+          (e: LedgerEntry) => e.generationId !== undefined && e.generationId !== null && !ids.has(e.generationId),
+        );
         expect(orphanEntries).toEqual([]);
         // C9: per balance the entries add up to the balance shown, each `after` is the running sum; nothing negative.
         const balance = await client.balance();
         expectLedgerExplains(entries, balance);
         expect(entries.filter((e) => e.after < 0)).toEqual([]);
-        expect(Math.min(balance.credits.free.amount, balance.credits.subscription.amount, balance.credits.topup.amount)).toBeGreaterThanOrEqual(0);
-        if (role === 'payer') expect(entries.filter((e) => e.kind === 'topup').map((e) => e.amount)).toEqual(Array.from({ length: topups }, () => TOPUP_CREDITS));
+        expect(
+          Math.min(balance.credits.free.amount, balance.credits.subscription.amount, balance.credits.topup.amount),
+        ).toBeGreaterThanOrEqual(0);
+        if (role === 'payer')
+          expect(entries.filter((e) => e.kind === 'topup').map((e) => e.amount)).toEqual(
+            Array.from({ length: topups }, () => TOPUP_CREDITS),
+          );
       }
 
       // SIGTERM after the drain: a clean exit, so the data can be read for the statistics below.
@@ -343,7 +405,23 @@ describe('crash recovery: SIGKILL while workers run and requests are in flight',
     let current: RunningProcess | undefined;
     cleanups.push(() => current?.kill());
     const start = async (): Promise<string> => {
-      current = startProcess(process.execPath, ['--import', 'tsx', 'backend/cli.ts', '--port', '0', '--data', workDir, '--admin-token', ADMIN_TOKEN, '--test-clock', TEST_CLOCK], { cwd: repoRoot, env: cleanEnv() });
+      current = startProcess(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'backend/cli.ts',
+          '--port',
+          '0',
+          '--data',
+          workDir,
+          '--admin-token',
+          ADMIN_TOKEN,
+          '--test-clock',
+          TEST_CLOCK,
+        ],
+        { cwd: repoRoot, env: cleanEnv() },
+      );
       const [, url] = await current.waitForOutput(LISTENING, 30_000);
       return url as string;
     };
@@ -371,11 +449,16 @@ describe('crash recovery: SIGKILL while workers run and requests are in flight',
     const started = Date.now();
     const retried = await client.createGeneration(body, 'cut-off-key').catch((error: unknown) => error);
     const waitedMs = Date.now() - started;
-    expect(retried, `the retry after the restart (${waitedMs} ms; a stale reservation is taken over only when 60 s old)`).toMatchObject({ status: 'queued', charge: { credits: 24 } });
+    expect(
+      retried,
+      `the retry after the restart (${waitedMs} ms; a stale reservation is taken over only when 60 s old)`,
+    ).toMatchObject({ status: 'queued', charge: { credits: 24 } });
     const generation = retried as Generation;
     expect(generation.id).not.toBe(first.id);
     // Charged once: one debit of 24 credits for it, and the same key again answers with the same generation.
-    expect((await allLedgerEntries(client)).filter((e) => e.generationId === generation.id).map((e) => [e.kind, e.amount])).toEqual([['debit', -24]]);
+    expect(
+      (await allLedgerEntries(client)).filter((e) => e.generationId === generation.id).map((e) => [e.kind, e.amount]),
+    ).toEqual([['debit', -24]]);
     expect((await client.createGeneration(body, 'cut-off-key')).id).toBe(generation.id);
   }, 60_000);
 });

@@ -18,9 +18,17 @@ import { openEventStream, startBackend, type EventStream, type TestBackend } fro
 import { freshDatabaseUrl, ScriptedProvider, waitForGeneration, type FreshDatabase } from '../../support/engines.js';
 
 const SERVER_URL = process.env.COMPANION_TEST_DATABASE_URL || undefined;
-if (!SERVER_URL) console.log('events across backend instances on one PostgreSQL database: skipped, set COMPANION_TEST_DATABASE_URL to run it');
+if (!SERVER_URL)
+  console.log(
+    'events across backend instances on one PostgreSQL database: skipped, set COMPANION_TEST_DATABASE_URL to run it',
+  );
 
-const SPARK: GenerationRequest = { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a lighthouse', settings: { outputs: 1 } };
+const SPARK: GenerationRequest = {
+  tool: 'text-to-image',
+  modelId: 'spark-image',
+  prompt: 'a lighthouse',
+  settings: { outputs: 1 },
+};
 const OPERATIONS = { fairUse: { automation: { maxRequestsPerWindow: 100_000, regularIntervalCount: 1000 } } };
 /** Commit to receipt, at most, for the slowest event in a hundred: generous, the machine is shared. */
 const P99_BOUND_MS = 1_000;
@@ -33,7 +41,11 @@ function percentile(values: number[], p: number): number {
 }
 
 /** An event stream with the instant each event arrived. */
-async function timedStream(url: string, token: string, lastEventId?: number): Promise<{ stream: EventStream; arrived: Map<number, number> }> {
+async function timedStream(
+  url: string,
+  token: string,
+  lastEventId?: number,
+): Promise<{ stream: EventStream; arrived: Map<number, number> }> {
   const stream = await openEventStream(url, token, lastEventId);
   const arrived = new Map<number, number>();
   void (async () => {
@@ -91,7 +103,10 @@ describe.skipIf(!SERVER_URL)('events across three backend instances on one Postg
 
   /** The account's stored events after `after`, in id order: what a stream from there must deliver. */
   async function storedAfter(after: number): Promise<Array<{ id: number; type: string }>> {
-    const { rows } = await pool.query('select id, type from events where account_id = $1 and id > $2 order by id', [accountId, after]);
+    const { rows } = await pool.query('select id, type from events where account_id = $1 and id > $2 order by id', [
+      accountId,
+      after,
+    ]);
     return rows.map((r) => ({ id: Number(r.id), type: r.type as string }));
   }
 
@@ -99,7 +114,12 @@ describe.skipIf(!SERVER_URL)('events across three backend instances on one Postg
   async function generate(count: number, through: number[]): Promise<void> {
     const ids: string[] = [];
     for (let start = 0; start < count; start += 4) {
-      const round = Array.from({ length: Math.min(4, count - start) }, (_, k) => client(through[(start + k) % through.length]!).createGeneration({ ...SPARK, prompt: `lighthouse ${start + k}` }));
+      const round = Array.from({ length: Math.min(4, count - start) }, (_, k) =>
+        client(through[(start + k) % through.length]!).createGeneration({
+          ...SPARK,
+          prompt: `lighthouse ${start + k}`,
+        }),
+      );
       ids.push(...(await Promise.all(round)).map((g) => g.id));
     }
     for (const id of ids) expect((await waitForGeneration(client(A), id)).status).toBe('succeeded');
@@ -112,12 +132,18 @@ describe.skipIf(!SERVER_URL)('events across three backend instances on one Postg
       // Queue events come in rounds after the work ends: wait for the log to settle too.
       const expected = await storedAfter(after);
       const got = stream.events.map((e) => Number(e.id)).filter((id) => id > after);
-      if (expected.length > 0 && got.length >= expected.length && got[got.length - 1] === expected[expected.length - 1]!.id) {
+      if (
+        expected.length > 0 &&
+        got.length >= expected.length &&
+        got[got.length - 1] === expected[expected.length - 1]!.id
+      ) {
         await sleep(300);
         const settled = await storedAfter(after);
-        if (settled.length === expected.length) return stream.events.map((e) => Number(e.id)).filter((id) => id > after);
+        if (settled.length === expected.length)
+          return stream.events.map((e) => Number(e.id)).filter((id) => id > after);
       }
-      if (Date.now() > deadline) throw new Error(`the stream received ${got.length} of ${expected.length} events after ${after}`);
+      if (Date.now() > deadline)
+        throw new Error(`the stream received ${got.length} of ${expected.length} events after ${after}`);
       await sleep(50);
     }
   }
@@ -150,7 +176,9 @@ describe.skipIf(!SERVER_URL)('events across three backend instances on one Postg
     const latencies = commitToReceipt(got, arrived);
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
-    console.log(`event fan-out across instances, commit to receipt over ${latencies.length} events: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`);
+    console.log(
+      `event fan-out across instances, commit to receipt over ${latencies.length} events: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms`,
+    );
     expect(p99).toBeLessThan(P99_BOUND_MS);
     lastOnB = got[got.length - 1]!;
     await stream.close();
@@ -174,11 +202,19 @@ describe.skipIf(!SERVER_URL)('events across three backend instances on one Postg
     const stream = await openEventStream(backends[C]!.url, token, lastOnB);
     const listeners = async () =>
       (
-        await pool.query(`select pid, application_name from pg_stat_activity where datname = current_database() and application_name like $1`, [`${LISTENER_APPLICATION}%`])
+        await pool.query(
+          `select pid, application_name from pg_stat_activity where datname = current_database() and application_name like $1`,
+          [`${LISTENER_APPLICATION}%`],
+        )
       ).rows.map((r) => ({ pid: Number(r.pid), name: r.application_name as string }));
     const before = await listeners();
-    expect(before.map((l) => l.name).sort()).toEqual(backends.map((b) => b.backend.services.ctx.events.listenerName).sort());
-    await pool.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name like $1', [`${LISTENER_APPLICATION}%`]);
+    expect(before.map((l) => l.name).sort()).toEqual(
+      backends.map((b) => b.backend.services.ctx.events.listenerName).sort(),
+    );
+    await pool.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name like $1',
+      [`${LISTENER_APPLICATION}%`],
+    );
     // Stored while the listeners are away (they reconnect after 100 ms), with nothing after it to wake them: only
     // catching up from the log delivers it.
     const granted = await backends[A]!.admin.admin.grantTopup(accountId, { credits: 50 });
@@ -197,19 +233,27 @@ describe.skipIf(!SERVER_URL)('events across three backend instances on one Postg
     await stream.close();
   }, 60_000);
 
-  it('events stored by all three at once, in small batches, reach every instance: each account\'s in id order, none missing', async () => {
+  it("events stored by all three at once, in small batches, reach every instance: each account's in id order, none missing", async () => {
     const accounts = [accountId];
-    for (const name of ['Fan-out two', 'Fan-out three']) accounts.push((await backends[A]!.admin.admin.createAccount({ name, timeZone: 'UTC' })).account.id);
+    for (const name of ['Fan-out two', 'Fan-out three'])
+      accounts.push((await backends[A]!.admin.admin.createAccount({ name, timeZone: 'UTC' })).account.id);
     const start = Number((await pool.query('select coalesce(max(id), 0) as id from events')).rows[0].id);
     const heard = backends.map(() => new Map<string, number[]>(accounts.map((id) => [id, []])));
-    const unsubscribe = backends.flatMap((backend, b) => accounts.map((id) => backend.backend.services.ctx.events.subscribe(id, (event) => heard[b]!.get(id)!.push(event.id))));
+    const unsubscribe = backends.flatMap((backend, b) =>
+      accounts.map((id) =>
+        backend.backend.services.ctx.events.subscribe(id, (event) => heard[b]!.get(id)!.push(event.id)),
+      ),
+    );
     // Many small inserts from three pools at once: without inserts committing in id order, a listener reading between
     // two commits that came out of order would skip the earlier id for good.
     const publishing = backends.map(async (backend, b) => {
       const all: Array<Promise<unknown>> = [];
       for (let round = 0; round < 150; round += 1) {
         const batch = Array.from({ length: 1 + (round % 3) }, (_, k) =>
-          backend.backend.services.ctx.events.publish(accounts[(round + k + b) % accounts.length]!, { type: 'account', data: { b, round, k } } as unknown as ServerEvent),
+          backend.backend.services.ctx.events.publish(accounts[(round + k + b) % accounts.length]!, {
+            type: 'account',
+            data: { b, round, k },
+          } as unknown as ServerEvent),
         );
         all.push(...batch);
         if (round % 2 === 0) await Promise.all(batch);
@@ -223,7 +267,11 @@ describe.skipIf(!SERVER_URL)('events across three backend instances on one Postg
     for (const row of stored.rows) expected.get(row.account_id)?.push(Number(row.id));
     const last = Number(stored.rows.at(-1).id);
     const deadline = Date.now() + 10_000;
-    while (heard.some((byAccount) => Math.max(...[...byAccount.values()].map((ids) => ids.at(-1) ?? 0)) < last) && Date.now() < deadline) await sleep(50);
+    while (
+      heard.some((byAccount) => Math.max(...[...byAccount.values()].map((ids) => ids.at(-1) ?? 0)) < last) &&
+      Date.now() < deadline
+    )
+      await sleep(50);
     for (const stop of unsubscribe) stop();
     expect(stored.rows.length).toBeGreaterThanOrEqual(3 * 300);
     for (const byAccount of heard) expect(Object.fromEntries(byAccount)).toEqual(Object.fromEntries(expected));

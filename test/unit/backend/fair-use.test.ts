@@ -59,15 +59,24 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
   /** A fresh account, a test clock at START and a fair-use service recording the status changes it announces. */
   async function setup(config: FairUseConfigInput = {}) {
     const clock = new TestClock(START);
-    const ctx: PolicyContext = { db: database.db, storage: database.storage, catalog, clock, events: new EventLog(database.db, clock), config: parseOperationsConfig({}) };
+    const ctx: PolicyContext = {
+      db: database.db,
+      storage: database.storage,
+      catalog,
+      clock,
+      events: new EventLog(database.db, clock),
+      config: parseOperationsConfig({}),
+    };
     const accounts = new Accounts(database.db, database.storage, catalog, clock, new Subscriptions(ctx));
     const { account } = await accounts.create({ name: 'Ada', timeZone: 'UTC' });
     const announced: Array<[string, AccountStatus]> = [];
     const fairUse = new FairUse({ db, storage: database.storage, clock, config });
     fairUse.onStatusChange((id, status) => void announced.push([id, status]));
     const accountId = account.id;
-    const status = async () => (await db.selectFrom('accounts').select('status').where('id', '=', accountId).executeTakeFirstOrThrow()).status;
-    const flags = () => db.selectFrom('fair_use_flags').selectAll().where('account_id', '=', accountId).orderBy('seq').execute();
+    const status = async () =>
+      (await db.selectFrom('accounts').select('status').where('id', '=', accountId).executeTakeFirstOrThrow()).status;
+    const flags = () =>
+      db.selectFrom('fair_use_flags').selectAll().where('account_id', '=', accountId).orderBy('seq').execute();
     /** One unlimited request now, then one after each interval; the states observed, in order. */
     const requests = async (intervalsS: readonly number[], clientKey = 'laptop'): Promise<FairUseState[]> => {
       const states = [await fairUse.observeUnlimitedRequest(accountId, { clientKey })];
@@ -87,7 +96,8 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
     return { clock, fairUse, accountId, announced, status, flags, requests, review };
   }
 
-  const repeat = (values: readonly number[], count: number) => Array.from({ length: count }, (_, i) => values[i % values.length]!);
+  const repeat = (values: readonly number[], count: number) =>
+    Array.from({ length: count }, (_, i) => values[i % values.length]!);
 
   describe('automation', () => {
     it('U7: 31 unlimited requests in 60 s pause unlimited access; 30 do not', async () => {
@@ -98,7 +108,11 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
       expect(await status()).toBe('active');
 
       const thirtyFirst = await fairUse.observeUnlimitedRequest(accountId, { clientKey: 'laptop' });
-      expect(thirtyFirst).toEqual({ status: 'unlimited_paused', reason: 'Automation suspected: 31 requests in 60 s', pausedNow: true });
+      expect(thirtyFirst).toEqual({
+        status: 'unlimited_paused',
+        reason: 'Automation suspected: 31 requests in 60 s',
+        pausedNow: true,
+      });
       expect(await status()).toBe('unlimited_paused');
     });
 
@@ -127,7 +141,9 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
       const { requests } = await setup();
       const states = await requests(repeat([5.05, 4.95, 5.02, 4.98], 19));
       expect(states.at(-1)?.status).toBe('unlimited_paused');
-      expect(states.at(-1)?.reason).toMatch(/^Automation suspected: 20 requests at near-identical intervals \(cv 0\.0[0-2]\)$/);
+      expect(states.at(-1)?.reason).toMatch(
+        /^Automation suspected: 20 requests at near-identical intervals \(cv 0\.0[0-2]\)$/,
+      );
       expect(states.slice(0, -1).every((s) => s.status === 'active')).toBe(true);
     });
 
@@ -164,9 +180,12 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
 
     it('U7: client sightings are stored, so a restarted backend still counts the earlier clients', async () => {
       const { fairUse, accountId, clock } = await setup();
-      for (const clientKey of ['laptop', 'phone', 'tablet']) await fairUse.observeUnlimitedRequest(accountId, { clientKey });
+      for (const clientKey of ['laptop', 'phone', 'tablet'])
+        await fairUse.observeUnlimitedRequest(accountId, { clientKey });
       const restarted = new FairUse({ db, storage: database.storage, clock });
-      expect((await restarted.observeUnlimitedRequest(accountId, { clientKey: 'office-pc' })).status).toBe('unlimited_paused');
+      expect((await restarted.observeUnlimitedRequest(accountId, { clientKey: 'office-pc' })).status).toBe(
+        'unlimited_paused',
+      );
     });
 
     it('U7: 4 concurrent event streams pause unlimited access; 3 do not', async () => {
@@ -184,7 +203,9 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
       const { fairUse, accountId } = await setup({ sharing: { maxConcurrentStreams: 5 } });
       expect((await fairUse.observeStreams(accountId, 5)).status).toBe('active');
       expect((await fairUse.observeStreams(accountId, 6)).status).toBe('unlimited_paused');
-      expect(() => parseFairUseConfig({ automation: { windowS: -1 } })).toThrow(/Invalid fair-use configuration: fairUse\.automation\.windowS/);
+      expect(() => parseFairUseConfig({ automation: { windowS: -1 } })).toThrow(
+        /Invalid fair-use configuration: fairUse\.automation\.windowS/,
+      );
     });
   });
 
@@ -194,13 +215,30 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
       await fairUse.observeStreams(accountId, 4);
 
       expect(await flags()).toEqual([
-        expect.objectContaining({ source: 'automatic', reason: 'Credential sharing suspected: 4 sessions at once', created_at: START.toISOString(), resolved_at: null, resolution: null }),
+        expect.objectContaining({
+          source: 'automatic',
+          reason: 'Credential sharing suspected: 4 sessions at once',
+          created_at: START.toISOString(),
+          resolved_at: null,
+          resolution: null,
+        }),
       ]);
       expect(await fairUse.audit(accountId)).toEqual([
-        { id: expect.any(String), at: START.toISOString(), actor: 'system', action: 'unlimited_paused', reason: 'Credential sharing suspected: 4 sessions at once' },
+        {
+          id: expect.any(String),
+          at: START.toISOString(),
+          actor: 'system',
+          action: 'unlimited_paused',
+          reason: 'Credential sharing suspected: 4 sessions at once',
+        },
       ]);
       const view = await fairUse.fairUseView(accountId);
-      expect(view).toEqual({ pausedAt: START.toISOString(), reason: 'Credential sharing suspected: 4 sessions at once', appeal: null, violations: 0 });
+      expect(view).toEqual({
+        pausedAt: START.toISOString(),
+        reason: 'Credential sharing suspected: 4 sessions at once',
+        appeal: null,
+        violations: 0,
+      });
       expect(api.FairUse.parse(view)).toEqual(view);
       expect(announced).toEqual([[accountId, 'unlimited_paused']]);
     });
@@ -214,7 +252,10 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
         reason: 'Credential sharing suspected: 4 sessions at once',
         pausedNow: false,
       });
-      expect(await fairUse.observeUnlimitedRequest(accountId, { clientKey: 'laptop' })).toMatchObject({ status: 'unlimited_paused', pausedNow: false });
+      expect(await fairUse.observeUnlimitedRequest(accountId, { clientKey: 'laptop' })).toMatchObject({
+        status: 'unlimited_paused',
+        pausedNow: false,
+      });
       expect(await flags()).toHaveLength(1);
       expect(await fairUse.audit(accountId)).toHaveLength(1);
       expect(announced).toHaveLength(1);
@@ -223,18 +264,31 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
     it('U7: a reviewer flag pauses with source reviewer', async () => {
       const { fairUse, accountId, flags, status } = await setup();
       const view = await fairUse.flagByReviewer(accountId, 'Reselling generations on a marketplace');
-      expect(view).toEqual({ pausedAt: START.toISOString(), reason: 'Reselling generations on a marketplace', appeal: null, violations: 0 });
+      expect(view).toEqual({
+        pausedAt: START.toISOString(),
+        reason: 'Reselling generations on a marketplace',
+        appeal: null,
+        violations: 0,
+      });
       expect(await status()).toBe('unlimited_paused');
       expect((await flags()).map((f) => f.source)).toEqual(['reviewer']);
       expect(await fairUse.audit(accountId)).toEqual([
-        { id: expect.any(String), at: START.toISOString(), actor: 'reviewer', action: 'unlimited_paused', reason: 'Reselling generations on a marketplace' },
+        {
+          id: expect.any(String),
+          at: START.toISOString(),
+          actor: 'reviewer',
+          action: 'unlimited_paused',
+          reason: 'Reselling generations on a marketplace',
+        },
       ]);
     });
 
-    it('U7: observed inside the caller\'s transaction (a charge), the pause commits with it and pausedNow tells the caller', async () => {
+    it("U7: observed inside the caller's transaction (a charge), the pause commits with it and pausedNow tells the caller", async () => {
       const { fairUse, accountId, clock, status, announced } = await setup();
-      const observeInCharge = (clientKey: string) => db.transaction().execute((trx) => fairUse.observeUnlimitedRequest(accountId, { clientKey }, trx));
-      for (const clientKey of ['laptop', 'phone', 'tablet']) expect((await observeInCharge(clientKey)).pausedNow).toBe(false);
+      const observeInCharge = (clientKey: string) =>
+        db.transaction().execute((trx) => fairUse.observeUnlimitedRequest(accountId, { clientKey }, trx));
+      for (const clientKey of ['laptop', 'phone', 'tablet'])
+        expect((await observeInCharge(clientKey)).pausedNow).toBe(false);
       await clock.advance(60);
       expect(await observeInCharge('office-pc')).toMatchObject({ status: 'unlimited_paused', pausedNow: true });
       expect(await status()).toBe('unlimited_paused');
@@ -263,16 +317,29 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
         createdAt: new Date(START.getTime() + 120_000).toISOString(),
       });
       expect(api.Appeal.parse(appeal)).toEqual(appeal);
-      expect((await fairUse.fairUseView(accountId)).appeal).toEqual({ id: appeal.id, status: 'open', message: appeal.message, createdAt: appeal.createdAt });
+      expect((await fairUse.fairUseView(accountId)).appeal).toEqual({
+        id: appeal.id,
+        status: 'open',
+        message: appeal.message,
+        createdAt: appeal.createdAt,
+      });
 
       const again = fairUse.appeal(accountId, 'Please, again');
       await expect(again).rejects.toBeInstanceOf(ApiProblem);
-      await expect(again).rejects.toMatchObject({ status: 409, code: 'invalid_request', message: 'This pause has already been appealed' });
+      await expect(again).rejects.toMatchObject({
+        status: 409,
+        code: 'invalid_request',
+        message: 'This pause has already been appealed',
+      });
     });
 
     it('U7: without a pause there is nothing to appeal', async () => {
       const { fairUse, accountId } = await setup();
-      await expect(fairUse.appeal(accountId, 'Why?')).rejects.toMatchObject({ status: 409, code: 'invalid_request', message: 'There is no paused unlimited access to appeal' });
+      await expect(fairUse.appeal(accountId, 'Why?')).rejects.toMatchObject({
+        status: 409,
+        code: 'invalid_request',
+        message: 'There is no paused unlimited access to appeal',
+      });
     });
 
     it('U7: restore returns the account to active and clears the pause', async () => {
@@ -282,12 +349,27 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
       expect(states.at(-1)?.status).toBe('unlimited_paused');
       const appeal = await fairUse.appeal(accountId, 'A deadline; all by hand');
       await clock.advance(1800);
-      const decided = await fairUse.decide(appeal.id, { decision: 'restore', reason: 'Manual work confirmed from the prompts' });
+      const decided = await fairUse.decide(appeal.id, {
+        decision: 'restore',
+        reason: 'Manual work confirmed from the prompts',
+      });
 
-      expect(decided).toEqual({ ...appeal, status: 'restored', decidedAt: clock.now().toISOString(), decisionReason: 'Manual work confirmed from the prompts' });
+      expect(decided).toEqual({
+        ...appeal,
+        status: 'restored',
+        decidedAt: clock.now().toISOString(),
+        decisionReason: 'Manual work confirmed from the prompts',
+      });
       expect(await status()).toBe('active');
-      expect((await flags()).map((f) => [f.resolution, f.resolved_at])).toEqual([['restored', clock.now().toISOString()]]);
-      expect(await fairUse.fairUseView(accountId)).toEqual({ pausedAt: null, reason: null, appeal: null, violations: 0 });
+      expect((await flags()).map((f) => [f.resolution, f.resolved_at])).toEqual([
+        ['restored', clock.now().toISOString()],
+      ]);
+      expect(await fairUse.fairUseView(accountId)).toEqual({
+        pausedAt: null,
+        reason: null,
+        appeal: null,
+        violations: 0,
+      });
       expect(announced.map(([, s]) => s)).toEqual(['unlimited_paused', 'active']);
       // What was reviewed does not count again: the next request is not the 32nd in a minute.
       expect((await fairUse.observeUnlimitedRequest(accountId, { clientKey: 'laptop' })).status).toBe('active');
@@ -297,7 +379,10 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
       const { fairUse, accountId, status, flags } = await setup();
       await fairUse.observeStreams(accountId, 5);
       const appeal = await fairUse.appeal(accountId, 'My family shares one laptop');
-      const decided = await fairUse.decide(appeal.id, { decision: 'uphold', reason: 'Five sessions from three countries' });
+      const decided = await fairUse.decide(appeal.id, {
+        decision: 'uphold',
+        reason: 'Five sessions from three countries',
+      });
 
       expect(decided).toMatchObject({ status: 'upheld', decisionReason: 'Five sessions from three countries' });
       expect(await status()).toBe('unlimited_paused');
@@ -305,11 +390,22 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
       expect(await fairUse.fairUseView(accountId)).toEqual({
         pausedAt: START.toISOString(),
         reason: 'Credential sharing suspected: 5 sessions at once',
-        appeal: { id: appeal.id, status: 'upheld', message: 'My family shares one laptop', createdAt: appeal.createdAt },
+        appeal: {
+          id: appeal.id,
+          status: 'upheld',
+          message: 'My family shares one laptop',
+          createdAt: appeal.createdAt,
+        },
         violations: 1,
       });
-      expect(await fairUse.observeUnlimitedRequest(accountId, { clientKey: 'laptop' })).toMatchObject({ status: 'unlimited_paused', pausedNow: false });
-      await expect(fairUse.appeal(accountId, 'Once more')).rejects.toMatchObject({ status: 409, message: 'This pause has already been appealed' });
+      expect(await fairUse.observeUnlimitedRequest(accountId, { clientKey: 'laptop' })).toMatchObject({
+        status: 'unlimited_paused',
+        pausedNow: false,
+      });
+      await expect(fairUse.appeal(accountId, 'Once more')).rejects.toMatchObject({
+        status: 409,
+        message: 'This pause has already been appealed',
+      });
     });
 
     it('U7: a second upheld violation suspends the account, and suspension is permanent', async () => {
@@ -326,10 +422,21 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
       expect((await fairUse.fairUseView(accountId)).violations).toBe(2);
 
       // Permanent: nothing left to appeal, a decided appeal cannot be decided again, nothing pauses or restores it.
-      await expect(fairUse.appeal(accountId, 'Please reconsider')).rejects.toMatchObject({ status: 403, code: 'account_suspended' });
-      await expect(fairUse.decide(second.id, { decision: 'restore', reason: 'Changed my mind' })).rejects.toMatchObject({ status: 409, code: 'invalid_request' });
-      expect(await fairUse.pause(accountId, 'Another suspicion', 'reviewer')).toMatchObject({ status: 'suspended', pausedNow: false });
-      expect(await fairUse.observeUnlimitedRequest(accountId, { clientKey: 'laptop' })).toMatchObject({ status: 'suspended', pausedNow: false });
+      await expect(fairUse.appeal(accountId, 'Please reconsider')).rejects.toMatchObject({
+        status: 403,
+        code: 'account_suspended',
+      });
+      await expect(fairUse.decide(second.id, { decision: 'restore', reason: 'Changed my mind' })).rejects.toMatchObject(
+        { status: 409, code: 'invalid_request' },
+      );
+      expect(await fairUse.pause(accountId, 'Another suspicion', 'reviewer')).toMatchObject({
+        status: 'suspended',
+        pausedNow: false,
+      });
+      expect(await fairUse.observeUnlimitedRequest(accountId, { clientKey: 'laptop' })).toMatchObject({
+        status: 'suspended',
+        pausedNow: false,
+      });
       expect(await status()).toBe('suspended');
     });
 
@@ -339,7 +446,9 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
       const appeal = await fairUse.appeal(accountId, 'Not me');
       // Suspended by other means while the appeal is open (an operator, say).
       await db.updateTable('accounts').set({ status: 'suspended' }).where('id', '=', accountId).execute();
-      expect((await fairUse.decide(appeal.id, { decision: 'restore', reason: 'No scraping found' })).status).toBe('restored');
+      expect((await fairUse.decide(appeal.id, { decision: 'restore', reason: 'No scraping found' })).status).toBe(
+        'restored',
+      );
       expect(await status()).toBe('suspended');
     });
 
@@ -359,7 +468,11 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
         ['reviewer', 'unlimited_paused', 'Reselling suspected (Confirmed reselling again)'],
         ['user', 'appealed', 'It was me, by hand'],
         ['reviewer', 'pause_upheld', 'Confirmed reselling again'],
-        ['system', 'account_suspended', 'U7: a second confirmed fair-use violation (2 upheld) suspends the account permanently'],
+        [
+          'system',
+          'account_suspended',
+          'U7: a second confirmed fair-use violation (2 upheld) suspends the account permanently',
+        ],
       ]);
       const times = entries.map((e) => e.at);
       expect([...times].sort()).toEqual(times);
@@ -367,7 +480,10 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
 
     it('U7: deciding an unknown appeal is 404 not_found; an already decided one 409', async () => {
       const { fairUse, review } = await setup();
-      await expect(fairUse.decide('apl_nobody', { decision: 'restore', reason: 'x' })).rejects.toMatchObject({ status: 404, code: 'not_found' });
+      await expect(fairUse.decide('apl_nobody', { decision: 'restore', reason: 'x' })).rejects.toMatchObject({
+        status: 404,
+        code: 'not_found',
+      });
       const decided = await review('restore', 'Fine');
       await expect(fairUse.decide(decided.id, { decision: 'uphold', reason: 'No, not fine' })).rejects.toMatchObject({
         status: 409,
@@ -404,7 +520,10 @@ describe.each(engines)('U7 fair use (%s)', (engine) => {
       const open = await fairUse.listAppeals({ status: 'open', limit: 500 });
       expect(mine(open)).toEqual([...sameInstant.filter((id) => id !== ids[1]), ids[3]]);
       expect(open.items.every((a) => a.status === 'open')).toBe(true);
-      await expect(fairUse.listAppeals({ cursor: 'not-a-cursor' })).rejects.toMatchObject({ status: 400, code: 'invalid_request' });
+      await expect(fairUse.listAppeals({ cursor: 'not-a-cursor' })).rejects.toMatchObject({
+        status: 400,
+        code: 'invalid_request',
+      });
     });
   });
 });

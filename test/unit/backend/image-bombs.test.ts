@@ -30,14 +30,24 @@ async function pngBomb(side: number): Promise<Buffer> {
   deflate.on('data', (data: Buffer) => compressed.push(data));
   const done = new Promise((resolve) => deflate.on('end', resolve));
   const row = Buffer.alloc(1 + side * 8); // filter byte 0, then the row's samples
-  for (let y = 0; y < side; y += 1) if (!deflate.write(row)) await new Promise((resolve) => deflate.once('drain', resolve));
+  for (let y = 0; y < side; y += 1)
+    if (!deflate.write(row)) await new Promise((resolve) => deflate.once('drain', resolve));
   deflate.end();
   await done;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', Buffer.concat(compressed)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', Buffer.concat(compressed)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 const upload = (t: TestBackend, token: string, bytes: Buffer) =>
-  fetch(`${t.url}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png' }, body: bytes });
+  fetch(`${t.url}/v1/uploads`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png' },
+    body: bytes,
+  });
 
 describe('image bombs', () => {
   let t: TestBackend;
@@ -52,14 +62,19 @@ describe('image bombs', () => {
 
   it('the bomb is small and says 8192 x 8192 16-bit RGBA in its header', async () => {
     expect(bomb.length).toBeLessThan(1024 * 1024);
-    console.log(`the bomb: ${bomb.length} bytes, 8192 x 8192 x 4 channels x 16 bits = ${(8192 * 8192 * 8) / 1024 ** 2} MiB decoded`);
+    console.log(
+      `the bomb: ${bomb.length} bytes, 8192 x 8192 x 4 channels x 16 bits = ${(8192 * 8192 * 8) / 1024 ** 2} MiB decoded`,
+    );
     const header = await sharp(bomb).metadata();
     expect([header.width, header.height, header.depth, header.channels]).toEqual([8192, 8192, 'ushort', 4]);
   });
 
   it('is refused with 413 problem+json, and nothing is stored', async () => {
     const answer = await upload(t, me.token, bomb);
-    expect([answer.status, answer.headers.get('content-type')?.split(';')[0]]).toEqual([413, 'application/problem+json']);
+    expect([answer.status, answer.headers.get('content-type')?.split(';')[0]]).toEqual([
+      413,
+      'application/problem+json',
+    ]);
     const problem = (await answer.json()) as { code: string; detail: string };
     expect(problem.code).toBe('invalid_request');
     expect(problem.detail).toContain('8192 x 8192');
@@ -75,7 +90,9 @@ describe('image bombs', () => {
     peak = Math.max(peak, process.memoryUsage().rss);
     expect(answers.map((a) => a.status)).toEqual([413, 413, 413, 413]);
     const growthMb = (peak - before) / 1024 ** 2;
-    console.log(`four concurrent 8192x8192 16-bit PNG uploads: rss ${Math.round(before / 1024 ** 2)} MB before, peak ${Math.round(peak / 1024 ** 2)} MB (+${growthMb.toFixed(1)} MB)`);
+    console.log(
+      `four concurrent 8192x8192 16-bit PNG uploads: rss ${Math.round(before / 1024 ** 2)} MB before, peak ${Math.round(peak / 1024 ** 2)} MB (+${growthMb.toFixed(1)} MB)`,
+    );
     expect(growthMb).toBeLessThan(64);
   });
 });
@@ -83,13 +100,18 @@ describe('image bombs', () => {
 describe('the pixel limit is operator configuration', () => {
   let t: TestBackend;
   beforeAll(async () => {
-    t = await startBackend({ config: { limits: { enabled: false, images: { maxInputPixels: 1_000, concurrentDecodes: 1 } } } });
+    t = await startBackend({
+      config: { limits: { enabled: false, images: { maxInputPixels: 1_000, concurrentDecodes: 1 } } },
+    });
   });
   afterAll(() => t?.stop());
 
   it('an image of 1,200 pixels is refused under a 1,000-pixel limit; one of 900 is taken', async () => {
     const { token } = await t.createAccount('Small', 'UTC');
-    const picture = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#224466' } }).png().toBuffer();
+    const picture = (width: number, height: number) =>
+      sharp({ create: { width, height, channels: 3, background: '#224466' } })
+        .png()
+        .toBuffer();
     expect((await upload(t, token, await picture(40, 30))).status).toBe(413);
     expect((await upload(t, token, await picture(30, 30))).status).toBe(201);
   });

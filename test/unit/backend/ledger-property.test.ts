@@ -39,7 +39,14 @@ type Command =
 
 const requestArb: fc.Arbitrary<GenerationRequest> = fc
   .record({
-    modelId: fc.constantFrom('spark-image', 'vivid-image', 'vivid-pro-image', 'motion-video', 'voice-tts', 'tune-music'),
+    modelId: fc.constantFrom(
+      'spark-image',
+      'vivid-image',
+      'vivid-pro-image',
+      'motion-video',
+      'voice-tts',
+      'tune-music',
+    ),
     outputs: fc.integer({ min: 1, max: 4 }),
     hd: fc.boolean(),
     long: fc.boolean(),
@@ -56,13 +63,21 @@ const requestArb: fc.Arbitrary<GenerationRequest> = fc
   });
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 2, arbitrary: fc.constantFrom('basic', 'standard', 'ultra', 'ultra-yearly', 'core', 'plus').map((planId) => ({ kind: 'subscribe' as const, planId })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .constantFrom('basic', 'standard', 'ultra', 'ultra-yearly', 'core', 'plus')
+      .map((planId) => ({ kind: 'subscribe' as const, planId })),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'cancel' as const }) },
   { weight: 2, arbitrary: fc.integer({ min: 1, max: 3000 }).map((credits) => ({ kind: 'topup' as const, credits })) },
   { weight: 6, arbitrary: requestArb.map((request) => ({ kind: 'charge' as const, request })) },
   { weight: 2, arbitrary: fc.nat(20).map((pick) => ({ kind: 'fail' as const, pick })) },
   { weight: 1, arbitrary: fc.nat(20).map((pick) => ({ kind: 'cancelQueued' as const, pick })) },
-  { weight: 3, arbitrary: fc.integer({ min: 600, max: 50 * 86_400 }).map((seconds) => ({ kind: 'jump' as const, seconds })) },
+  {
+    weight: 3,
+    arbitrary: fc.integer({ min: 600, max: 50 * 86_400 }).map((seconds) => ({ kind: 'jump' as const, seconds })),
+  },
 );
 
 describe.each(engines)('ledger properties (%s)', (engine) => {
@@ -86,122 +101,178 @@ describe.each(engines)('ledger properties (%s)', (engine) => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it(`C5/C8/C9: random histories keep the ledger, the balances and the spend order consistent (${RUNS[engine]} runs)`, { timeout: 600_000 }, async () => {
-    const { db } = database;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(commandArb, { minLength: 5, maxLength: 25 }),
-        fc.constantFrom('UTC', 'America/New_York', 'Europe/Berlin', 'Asia/Tokyo', 'America/Sao_Paulo'),
-        fc.integer({ min: 0, max: 365 * 86_400 }),
-        async (commands, zone, startOffsetS) => {
-          // Fresh services with their own clock per run; they share the database, each run with its own account.
-          const clock = new TestClock(new Date(Date.UTC(2026, 0, 1) + startOffsetS * 1000));
-          const ctx: PolicyContext = { db, storage: database.storage, catalog, clock, events: new EventLog(db, clock), config: parseOperationsConfig({}) };
-          const subscriptions = new Subscriptions(ctx);
-          const accounts = new Accounts(db, database.storage, catalog, clock, subscriptions);
-          const charges = new Charges(ctx);
-          const dueWork = new DueWork(ctx, subscriptions, async () => {});
-          const generations = new Generations(ctx, charges, dueWork);
-          const { account } = await accounts.create({ name: 'property', timeZone: zone });
-          const id = account.id;
-          let expectedTopup = 0;
-          const pending: Array<{ id: string; topupDrawn: number }> = [];
+  it(
+    `C5/C8/C9: random histories keep the ledger, the balances and the spend order consistent (${RUNS[engine]} runs)`,
+    { timeout: 600_000 },
+    async () => {
+      const { db } = database;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(commandArb, { minLength: 5, maxLength: 25 }),
+          fc.constantFrom('UTC', 'America/New_York', 'Europe/Berlin', 'Asia/Tokyo', 'America/Sao_Paulo'),
+          fc.integer({ min: 0, max: 365 * 86_400 }),
+          async (commands, zone, startOffsetS) => {
+            // Fresh services with their own clock per run; they share the database, each run with its own account.
+            const clock = new TestClock(new Date(Date.UTC(2026, 0, 1) + startOffsetS * 1000));
+            const ctx: PolicyContext = {
+              db,
+              storage: database.storage,
+              catalog,
+              clock,
+              events: new EventLog(db, clock),
+              config: parseOperationsConfig({}),
+            };
+            const subscriptions = new Subscriptions(ctx);
+            const accounts = new Accounts(db, database.storage, catalog, clock, subscriptions);
+            const charges = new Charges(ctx);
+            const dueWork = new DueWork(ctx, subscriptions, async () => {});
+            const generations = new Generations(ctx, charges, dueWork);
+            const { account } = await accounts.create({ name: 'property', timeZone: zone });
+            const id = account.id;
+            let expectedTopup = 0;
+            const pending: Array<{ id: string; topupDrawn: number }> = [];
 
-          const balances = async () => {
-            const rows = await db.selectFrom('balances').select(['name', 'amount']).where('account_id', '=', id).execute();
-            const of = (name: string) => Number(rows.find((r) => r.name === name)?.amount ?? 0);
-            return { free: of('free'), subscription: of('subscription'), topup: of('topup'), generations: of('generations') };
-          };
+            const balances = async () => {
+              const rows = await db
+                .selectFrom('balances')
+                .select(['name', 'amount'])
+                .where('account_id', '=', id)
+                .execute();
+              const of = (name: string) => Number(rows.find((r) => r.name === name)?.amount ?? 0);
+              return {
+                free: of('free'),
+                subscription: of('subscription'),
+                topup: of('topup'),
+                generations: of('generations'),
+              };
+            };
 
-          for (const command of commands) {
-            switch (command.kind) {
-              case 'subscribe':
-                await db.transaction().execute((trx) => subscriptions.subscribe(trx, id, command.planId));
-                break;
-              case 'cancel':
-                await db.transaction().execute((trx) => subscriptions.cancel(trx, id)).catch((e) => expect(e).toBeInstanceOf(ApiProblem));
-                break;
-              case 'topup':
-                try {
-                  await db.transaction().execute((trx) => subscriptions.buyTopup(trx, id, command.credits));
-                  expectedTopup += command.credits;
-                } catch (error) {
-                  expect((error as ApiProblem).code).toBe('subscription_required');
-                }
-                break;
-              case 'charge': {
-                const before = await balances();
-                const entriesBefore = await db.selectFrom('ledger_entries').select('id').where('account_id', '=', id).execute();
-                try {
-                  const row = await db.transaction().execute((trx) => generations.create(trx, id, command.request));
-                  const draws = JSON.parse(row.draws) as Array<{ balance: string; amount: number }>;
-                  if (row.cost_credits > 0) {
-                    // C5: exactly the spend-order split of the balances just before.
-                    const cost = (priceRequest(catalog, command.request) as { cost: number }).cost;
-                    expect(row.cost_credits).toBe(cost);
-                    const planned = planCreditDraws({ free: before.free, subscription: before.subscription, topup: before.topup }, cost);
-                    expect(planned.ok && planned.draws).toEqual(draws);
+            for (const command of commands) {
+              switch (command.kind) {
+                case 'subscribe':
+                  await db.transaction().execute((trx) => subscriptions.subscribe(trx, id, command.planId));
+                  break;
+                case 'cancel':
+                  await db
+                    .transaction()
+                    .execute((trx) => subscriptions.cancel(trx, id))
+                    .catch((e) => expect(e).toBeInstanceOf(ApiProblem));
+                  break;
+                case 'topup':
+                  try {
+                    await db.transaction().execute((trx) => subscriptions.buyTopup(trx, id, command.credits));
+                    expectedTopup += command.credits;
+                  } catch (error) {
+                    expect((error as ApiProblem).code).toBe('subscription_required');
                   }
-                  const topupDrawn = draws.find((d) => d.balance === 'topup')?.amount ?? 0;
-                  expectedTopup -= topupDrawn;
-                  pending.push({ id: row.id, topupDrawn });
-                } catch (error) {
-                  // C7/G6/C6: a refusal charges nothing and writes nothing.
-                  expect(['insufficient_credits', 'generation_limit_reached', 'subscription_required']).toContain((error as ApiProblem).code);
-                  const entriesAfter = await db.selectFrom('ledger_entries').select('id').where('account_id', '=', id).execute();
-                  expect(entriesAfter.length).toBe(entriesBefore.length);
-                  expect(await balances()).toEqual(before);
+                  break;
+                case 'charge': {
+                  const before = await balances();
+                  const entriesBefore = await db
+                    .selectFrom('ledger_entries')
+                    .select('id')
+                    .where('account_id', '=', id)
+                    .execute();
+                  try {
+                    const row = await db.transaction().execute((trx) => generations.create(trx, id, command.request));
+                    const draws = JSON.parse(row.draws) as Array<{ balance: string; amount: number }>;
+                    if (row.cost_credits > 0) {
+                      // C5: exactly the spend-order split of the balances just before.
+                      const cost = (priceRequest(catalog, command.request) as { cost: number }).cost;
+                      expect(row.cost_credits).toBe(cost);
+                      const planned = planCreditDraws(
+                        { free: before.free, subscription: before.subscription, topup: before.topup },
+                        cost,
+                      );
+                      expect(planned.ok && planned.draws).toEqual(draws);
+                    }
+                    const topupDrawn = draws.find((d) => d.balance === 'topup')?.amount ?? 0;
+                    expectedTopup -= topupDrawn;
+                    pending.push({ id: row.id, topupDrawn });
+                  } catch (error) {
+                    // C7/G6/C6: a refusal charges nothing and writes nothing.
+                    expect(['insufficient_credits', 'generation_limit_reached', 'subscription_required']).toContain(
+                      (error as ApiProblem).code,
+                    );
+                    const entriesAfter = await db
+                      .selectFrom('ledger_entries')
+                      .select('id')
+                      .where('account_id', '=', id)
+                      .execute();
+                    expect(entriesAfter.length).toBe(entriesBefore.length);
+                    expect(await balances()).toEqual(before);
+                  }
+                  break;
                 }
-                break;
+                case 'fail':
+                case 'cancelQueued': {
+                  if (pending.length === 0) break;
+                  const [target] = pending.splice(command.pick % pending.length, 1);
+                  const status = command.kind === 'fail' ? 'failed' : 'cancelled';
+                  const done = await db
+                    .transaction()
+                    .execute((trx) =>
+                      generations.finishUnsuccessfully(trx, id, target!.id, status, 'property', ['queued', 'running']),
+                    );
+                  expect(done).toBe(true);
+                  // C4 + C8: top-up credits never expire, so their part always comes back in full.
+                  expectedTopup += target!.topupDrawn;
+                  // Refunding twice is impossible.
+                  expect(
+                    await db
+                      .transaction()
+                      .execute((trx) =>
+                        generations.finishUnsuccessfully(trx, id, target!.id, status, 'again', [
+                          'queued',
+                          'running',
+                          'failed',
+                          'cancelled',
+                        ]),
+                      ),
+                  ).toBe(false);
+                  break;
+                }
+                case 'jump':
+                  await clock.advance(command.seconds);
+                  await dueWork.apply(id);
+                  break;
               }
-              case 'fail':
-              case 'cancelQueued': {
-                if (pending.length === 0) break;
-                const [target] = pending.splice(command.pick % pending.length, 1);
-                const status = command.kind === 'fail' ? 'failed' : 'cancelled';
-                const done = await db.transaction().execute((trx) => generations.finishUnsuccessfully(trx, id, target!.id, status, 'property', ['queued', 'running']));
-                expect(done).toBe(true);
-                // C4 + C8: top-up credits never expire, so their part always comes back in full.
-                expectedTopup += target!.topupDrawn;
-                // Refunding twice is impossible.
-                expect(await db.transaction().execute((trx) => generations.finishUnsuccessfully(trx, id, target!.id, status, 'again', ['queued', 'running', 'failed', 'cancelled']))).toBe(false);
-                break;
-              }
-              case 'jump':
-                await clock.advance(command.seconds);
-                await dueWork.apply(id);
-                break;
-            }
 
-            // Invariants after every step.
-            const now = await balances();
-            for (const value of Object.values(now)) expect(value).toBeGreaterThanOrEqual(0);
-            expect(now.topup).toBe(expectedTopup);
-            const entries = await db.selectFrom('ledger_entries').selectAll().where('account_id', '=', id).orderBy('id').execute();
-            const running: Record<string, number> = {};
-            for (const entry of entries) {
-              running[entry.balance] = (running[entry.balance] ?? 0) + Number(entry.amount);
-              expect(Number(entry.after)).toBe(running[entry.balance]);
-            }
-            expect(running.free ?? 0).toBe(now.free);
-            expect(running.subscription ?? 0).toBe(now.subscription);
-            expect(running.topup ?? 0).toBe(now.topup);
-            expect(running.generations ?? 0).toBe(now.generations);
-            const perGeneration = new Map<string, { debited: number; refunded: number; refunds: number }>();
-            for (const entry of entries.filter((e) => e.generation_id)) {
-              const g = perGeneration.get(entry.generation_id!) ?? { debited: 0, refunded: 0, refunds: 0 };
-              if (entry.kind === 'debit') g.debited -= Number(entry.amount);
-              if (entry.kind === 'refund') {
-                g.refunded += Number(entry.amount);
-                g.refunds += 1;
+              // Invariants after every step.
+              const now = await balances();
+              for (const value of Object.values(now)) expect(value).toBeGreaterThanOrEqual(0);
+              expect(now.topup).toBe(expectedTopup);
+              const entries = await db
+                .selectFrom('ledger_entries')
+                .selectAll()
+                .where('account_id', '=', id)
+                .orderBy('id')
+                .execute();
+              const running: Record<string, number> = {};
+              for (const entry of entries) {
+                running[entry.balance] = (running[entry.balance] ?? 0) + Number(entry.amount);
+                expect(Number(entry.after)).toBe(running[entry.balance]);
               }
-              perGeneration.set(entry.generation_id!, g);
+              expect(running.free ?? 0).toBe(now.free);
+              expect(running.subscription ?? 0).toBe(now.subscription);
+              expect(running.topup ?? 0).toBe(now.topup);
+              expect(running.generations ?? 0).toBe(now.generations);
+              const perGeneration = new Map<string, { debited: number; refunded: number; refunds: number }>();
+              for (const entry of entries.filter((e) => e.generation_id)) {
+                const g = perGeneration.get(entry.generation_id!) ?? { debited: 0, refunded: 0, refunds: 0 };
+                if (entry.kind === 'debit') g.debited -= Number(entry.amount);
+                if (entry.kind === 'refund') {
+                  g.refunded += Number(entry.amount);
+                  g.refunds += 1;
+                }
+                perGeneration.set(entry.generation_id!, g);
+              }
+              for (const g of perGeneration.values()) expect(g.refunded).toBeLessThanOrEqual(g.debited);
             }
-            for (const g of perGeneration.values()) expect(g.refunded).toBeLessThanOrEqual(g.debited);
-          }
-        },
-      ),
-      { numRuns: RUNS[engine]!, endOnFailure: true },
-    );
-  });
+          },
+        ),
+        { numRuns: RUNS[engine]!, endOnFailure: true },
+      );
+    },
+  );
 });

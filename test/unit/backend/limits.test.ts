@@ -13,7 +13,15 @@ import { engines, startBackendOn } from '../../support/engines.js';
 
 type Limits = NonNullable<OperationsConfigInput['limits']>;
 const roomy = { max: 10_000, windowS: 60 };
-const limitsFor = (patch: Limits): Limits => ({ reads: roomy, writes: roomy, anonymous: roomy, admin: roomy, failedAuth: roomy, enhancements: roomy, ...patch });
+const limitsFor = (patch: Limits): Limits => ({
+  reads: roomy,
+  writes: roomy,
+  anonymous: roomy,
+  admin: roomy,
+  failedAuth: roomy,
+  enhancements: roomy,
+  ...patch,
+});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -21,14 +29,27 @@ async function call(t: TestBackend, method: string, path: string, token?: string
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${t.url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${t.url}${path}`, {
+    method,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type'), retryAfter: response.headers.get('retry-after'), body: text ? JSON.parse(text) : null };
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    retryAfter: response.headers.get('retry-after'),
+    body: text ? JSON.parse(text) : null,
+  };
 }
 
 /** The answer is 429 problem+json rate_limited with a Retry-After of at least a second. */
 function expectRateLimited(answer: Awaited<ReturnType<typeof call>>): void {
-  expect([answer.status, answer.body?.code, answer.type?.split(';')[0]]).toEqual([429, 'rate_limited', 'application/problem+json']);
+  expect([answer.status, answer.body?.code, answer.type?.split(';')[0]]).toEqual([
+    429,
+    'rate_limited',
+    'application/problem+json',
+  ]);
   expect(Number(answer.retryAfter)).toBeGreaterThanOrEqual(1);
 }
 
@@ -96,7 +117,8 @@ describe('per token, per address, per account', () => {
   it('writes per token are counted apart from reads: the 4th write is refused while reads go on', async () => {
     const { token } = await t.createAccount('Writer', 'UTC');
     const estimate = { tool: 'text-to-image', modelId: 'spark-image', settings: { outputs: 1 } };
-    for (let i = 0; i < 3; i += 1) expect((await call(t, 'POST', '/v1/estimates/cost', token, estimate)).status).toBe(200);
+    for (let i = 0; i < 3; i += 1)
+      expect((await call(t, 'POST', '/v1/estimates/cost', token, estimate)).status).toBe(200);
     expectRateLimited(await call(t, 'POST', '/v1/estimates/cost', token, estimate));
     expect((await call(t, 'GET', '/v1/me', token)).status).toBe(200);
     await sleep(1_100);
@@ -125,7 +147,12 @@ describe('per token, per address, per account', () => {
     const first = await openEventStream(t.url, token);
     const second = await openEventStream(t.url, token);
     const third = await fetch(`${t.url}/v1/events`, { headers: { authorization: `Bearer ${token}` } });
-    expectRateLimited({ status: third.status, type: third.headers.get('content-type'), retryAfter: third.headers.get('retry-after'), body: await third.json() });
+    expectRateLimited({
+      status: third.status,
+      type: third.headers.get('content-type'),
+      retryAfter: third.headers.get('retry-after'),
+      body: await third.json(),
+    });
     first.close();
     await sleep(100);
     const again = await openEventStream(t.url, token);
@@ -135,8 +162,15 @@ describe('per token, per address, per account', () => {
 
   it('uploads per day: the 3rd upload within 24 hours is refused with the wait, and goes through a day later', async () => {
     const { token } = await t.createAccount('Uploader', 'UTC');
-    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } }).png().toBuffer();
-    const upload = () => fetch(`${t.url}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png' }, body: png });
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
+    const upload = () =>
+      fetch(`${t.url}/v1/uploads`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png' },
+        body: png,
+      });
     for (let i = 0; i < 2; i += 1) expect((await upload()).status).toBe(201);
     const refused = await upload();
     expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([429, 'rate_limited']);
@@ -158,13 +192,23 @@ describe('upload bytes per day', () => {
   it('an upload that would take the day over its bytes is refused; a day later it goes through', async () => {
     const { token } = await t.createAccount('Bytes', 'UTC');
     // Noise does not compress: about 7 KB, so two fit in the day's 16,000 bytes and a third does not.
-    const noise = await sharp(randomBytes(48 * 48 * 3), { raw: { width: 48, height: 48, channels: 3 } }).png().toBuffer();
+    const noise = await sharp(randomBytes(48 * 48 * 3), { raw: { width: 48, height: 48, channels: 3 } })
+      .png()
+      .toBuffer();
     expect(noise.length).toBeGreaterThan(5_400);
     expect(noise.length).toBeLessThan(8_000);
-    const upload = () => fetch(`${t.url}/v1/uploads`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png' }, body: noise });
+    const upload = () =>
+      fetch(`${t.url}/v1/uploads`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'image/png' },
+        body: noise,
+      });
     for (let i = 0; i < 2; i += 1) expect((await upload()).status).toBe(201);
     const refused = await upload();
-    expect([refused.status, refused.headers.get('content-type')?.split(';')[0]]).toEqual([429, 'application/problem+json']);
+    expect([refused.status, refused.headers.get('content-type')?.split(';')[0]]).toEqual([
+      429,
+      'application/problem+json',
+    ]);
     await t.admin.admin.moveClock({ advanceS: 24 * 3600 + 1 });
     expect((await upload()).status).toBe(201);
   });

@@ -72,9 +72,16 @@ async function only(outputs: Promise<ProviderOutput[]>): Promise<ProviderOutput>
 }
 
 /** A source image on disk: a two-colour split, so crops and pans of it differ visibly. */
-async function sourceImage(name: string, width: number, height: number, colours: [string, string]): Promise<ProviderSource> {
+async function sourceImage(
+  name: string,
+  width: number,
+  height: number,
+  colours: [string, string],
+): Promise<ProviderSource> {
   const half = Math.max(1, Math.floor(width / 2));
-  const right = await sharp({ create: { width: width - half, height, channels: 3, background: colours[1] } }).png().toBuffer();
+  const right = await sharp({ create: { width: width - half, height, channels: 3, background: colours[1] } })
+    .png()
+    .toBuffer();
   const bytes = await sharp({ create: { width, height, channels: 3, background: colours[0] } })
     .composite([{ input: right, left: half, top: 0 }])
     .jpeg()
@@ -173,7 +180,9 @@ describe('LocalProvider text-to-image', () => {
   });
 
   it('refuses a generation id that is not a plain file name', async () => {
-    await expect(provider.generate(request('text-to-image', { generationId: '../escape' }))).rejects.toThrow(/file name/);
+    await expect(provider.generate(request('text-to-image', { generationId: '../escape' }))).rejects.toThrow(
+      /file name/,
+    );
     expect(filesIn(folder)).toEqual(['outputs']);
   });
 });
@@ -194,7 +203,9 @@ describe('LocalProvider image-to-image', () => {
   it('follows the prompt: two prompts over one source give two images', async () => {
     const source = await sourceImage('source.jpg', 300, 200, ['#808080', '#c0c0c0']);
     const dawn = await only(provider.generate(request('image-to-image', { source })));
-    const night = await only(provider.generate(request('image-to-image', { source, prompt: 'the same cliff at midnight' })));
+    const night = await only(
+      provider.generate(request('image-to-image', { source, prompt: 'the same cliff at midnight' })),
+    );
     expect(night.sha256).not.toBe(dawn.sha256);
   });
 
@@ -207,9 +218,17 @@ describe('LocalProvider image-to-image', () => {
 
   it('renders at the requested size whatever the source size', async () => {
     const source = await sourceImage('source.jpg', 300, 200, ['#808080', '#c0c0c0']);
-    const output = await only(provider.generate(request('image-to-image', { source, settings: { width: 256, height: 384 } })));
+    const output = await only(
+      provider.generate(request('image-to-image', { source, settings: { width: 256, height: 384 } })),
+    );
     const metadata = await sharp(output.path).metadata();
-    expect([metadata.format, metadata.width, metadata.height, output.width, output.height]).toEqual(['png', 256, 384, 256, 384]);
+    expect([metadata.format, metadata.width, metadata.height, output.width, output.height]).toEqual([
+      'png',
+      256,
+      384,
+      256,
+      384,
+    ]);
   });
 
   it('throws without a source and writes nothing', async () => {
@@ -223,7 +242,13 @@ describe('LocalProvider creative-upscale', () => {
     const source = await sourceImage('source.jpg', 300, 200, ['#808080', '#c0c0c0']);
     const output = await only(provider.generate(request('creative-upscale', { source })));
     const metadata = await sharp(output.path).metadata();
-    expect([metadata.format, metadata.width, metadata.height, output.width, output.height]).toEqual(['png', 600, 400, 600, 400]);
+    expect([metadata.format, metadata.width, metadata.height, output.width, output.height]).toEqual([
+      'png',
+      600,
+      400,
+      600,
+      400,
+    ]);
   });
 
   it('stops at 4096 px on the longer side, keeping the aspect ratio', async () => {
@@ -259,9 +284,7 @@ describe('LocalProvider video', () => {
 
   it('its frames differ from one another', async () => {
     const output = await only(provider.generate(request('text-to-video')));
-    const [first, sixth] = await Promise.all(
-      [0, 5].map((page) => sharp(output.path, { page }).raw().toBuffer()),
-    );
+    const [first, sixth] = await Promise.all([0, 5].map((page) => sharp(output.path, { page }).raw().toBuffer()));
     expect(first!.equals(sixth!)).toBe(false);
   });
 
@@ -336,7 +359,8 @@ describe('LocalProvider audio', () => {
     const output = await only(provider.generate(request('ai-music', { settings: { durationS: 2 } })));
     const bytes = readFileSync(output.path);
     let loudest = 0;
-    for (let offset = 44; offset < bytes.length; offset += 2) loudest = Math.max(loudest, Math.abs(bytes.readInt16LE(offset)));
+    for (let offset = 44; offset < bytes.length; offset += 2)
+      loudest = Math.max(loudest, Math.abs(bytes.readInt16LE(offset)));
     expect(loudest).toBeGreaterThan(3000);
   });
 
@@ -363,7 +387,9 @@ describe('LocalProvider audio', () => {
     const first = await only(provider.generate(request('text-to-speech')));
     const again = await only(provider.generate(request('text-to-speech')));
     const reseeded = await only(provider.generate(request('text-to-speech', { settings: { seed: 8 } })));
-    const reworded = await only(provider.generate(request('text-to-speech', { prompt: 'a lighthouse on a hill at dusk' })));
+    const reworded = await only(
+      provider.generate(request('text-to-speech', { prompt: 'a lighthouse on a hill at dusk' })),
+    );
     expect(again.sha256).toBe(first.sha256);
     expect(reseeded.sha256).not.toBe(first.sha256);
     expect(reworded.sha256).not.toBe(first.sha256);
@@ -396,7 +422,9 @@ describe('LocalProvider cancellation', () => {
       if (!signal.aborted && filesIn(outputDir).some((name) => name.endsWith('.png'))) controller.abort(reason);
       AbortSignal.prototype.throwIfAborted.call(signal);
     };
-    await expect(provider.generate(request('text-to-image', { signal, settings: { outputs: 4 } }))).rejects.toBe(reason);
+    await expect(provider.generate(request('text-to-image', { signal, settings: { outputs: 4 } }))).rejects.toBe(
+      reason,
+    );
     expect(filesIn(outputDir)).toEqual([]);
   });
 });
@@ -429,15 +457,27 @@ describe('imageInfo (upload validation)', () => {
   const picture = () => sharp({ create: { width: 40, height: 30, channels: 3, background: '#336699' } });
 
   it('accepts a PNG', async () => {
-    await expect(imageInfo(await picture().png().toBuffer())).resolves.toEqual({ mime: 'image/png', width: 40, height: 30 });
+    await expect(imageInfo(await picture().png().toBuffer())).resolves.toEqual({
+      mime: 'image/png',
+      width: 40,
+      height: 30,
+    });
   });
 
   it('accepts a JPEG', async () => {
-    await expect(imageInfo(await picture().jpeg().toBuffer())).resolves.toEqual({ mime: 'image/jpeg', width: 40, height: 30 });
+    await expect(imageInfo(await picture().jpeg().toBuffer())).resolves.toEqual({
+      mime: 'image/jpeg',
+      width: 40,
+      height: 30,
+    });
   });
 
   it('accepts a WebP', async () => {
-    await expect(imageInfo(await picture().webp().toBuffer())).resolves.toEqual({ mime: 'image/webp', width: 40, height: 30 });
+    await expect(imageInfo(await picture().webp().toBuffer())).resolves.toEqual({
+      mime: 'image/webp',
+      width: 40,
+      height: 30,
+    });
   });
 
   it('reports the size as displayed when EXIF rotates a JPEG', async () => {
@@ -452,7 +492,13 @@ describe('imageInfo (upload validation)', () => {
 
   it('rejects a truncated PNG whose header is intact', async () => {
     const noisy = await sharp({
-      create: { width: 256, height: 256, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 60 } },
+      create: {
+        width: 256,
+        height: 256,
+        channels: 3,
+        background: '#000000',
+        noise: { type: 'gaussian', mean: 128, sigma: 60 },
+      },
     })
       .png()
       .toBuffer();
@@ -466,12 +512,16 @@ describe('imageInfo (upload validation)', () => {
   });
 
   it('rejects an image wider than 8192 px', async () => {
-    const wide = await sharp({ create: { width: 8193, height: 2, channels: 3, background: '#000000' } }).png().toBuffer();
+    const wide = await sharp({ create: { width: 8193, height: 2, channels: 3, background: '#000000' } })
+      .png()
+      .toBuffer();
     await expect(imageInfo(wide)).resolves.toBeNull();
   });
 
   it('accepts an image exactly 8192 px wide', async () => {
-    const widest = await sharp({ create: { width: 8192, height: 2, channels: 3, background: '#000000' } }).png().toBuffer();
+    const widest = await sharp({ create: { width: 8192, height: 2, channels: 3, background: '#000000' } })
+      .png()
+      .toBuffer();
     await expect(imageInfo(widest)).resolves.toEqual({ mime: 'image/png', width: 8192, height: 2 });
   });
 });

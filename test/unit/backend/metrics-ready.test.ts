@@ -7,7 +7,13 @@
 import { renameSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBackend, type TestBackend } from '../../support/backend.js';
-import { engines, freshDatabaseUrl, ScriptedProvider, startBackendOn, waitForGeneration } from '../../support/engines.js';
+import {
+  engines,
+  freshDatabaseUrl,
+  ScriptedProvider,
+  startBackendOn,
+  waitForGeneration,
+} from '../../support/engines.js';
 
 /** The value of one sample, `name{labels}`, or 0 when it is not there yet. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -29,7 +35,12 @@ async function scrape(t: TestBackend): Promise<string> {
   return answer.text();
 }
 
-const image = (prompt: string) => ({ tool: 'text-to-image' as const, modelId: 'vivid-image', prompt, settings: { outputs: 1 } });
+const image = (prompt: string) => ({
+  tool: 'text-to-image' as const,
+  modelId: 'vivid-image',
+  prompt,
+  settings: { outputs: 1 },
+});
 
 describe.each(engines)('metrics on %s', (engine) => {
   const provider = new ScriptedProvider();
@@ -65,34 +76,72 @@ describe.each(engines)('metrics on %s', (engine) => {
     await client.createGeneration(image('a waiting owl'));
 
     const after = await scrape(t);
-    const delta = (name: string, labels: Record<string, string>) => sample(after, name, labels) - sample(before, name, labels);
+    const delta = (name: string, labels: Record<string, string>) =>
+      sample(after, name, labels) - sample(before, name, labels);
     expect(delta('companion_ledger_entries_total', { kind: 'debit', balance: 'free' })).toBe(4);
     expect(delta('companion_ledger_credits_total', { kind: 'debit', balance: 'free' })).toBe(4 * 24);
     expect(delta('companion_ledger_entries_total', { kind: 'refund', balance: 'free' })).toBe(1);
     expect(delta('companion_ledger_credits_total', { kind: 'refund', balance: 'free' })).toBe(24);
     expect(sample(after, 'companion_queue_running', { lane: 'system' })).toBe(1);
     expect(sample(after, 'companion_queue_waiting', { lane: 'system' })).toBe(1);
-    expect(sample(after, 'companion_job_duration_seconds_count', { model: 'vivid-image', status: 'succeeded' })).toBeGreaterThanOrEqual(1);
-    expect(sample(after, 'companion_job_duration_seconds_count', { model: 'vivid-image', status: 'blocked' })).toBeGreaterThanOrEqual(1);
-    expect(sample(after, 'companion_http_request_duration_seconds_count', { method: 'POST', route: '/v1/generations', status: '202' })).toBe(4);
-    expect(sample(after, 'companion_http_request_duration_seconds_count', { route: '/metrics', status: '401' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(after, 'companion_job_duration_seconds_count', { model: 'vivid-image', status: 'succeeded' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(after, 'companion_job_duration_seconds_count', { model: 'vivid-image', status: 'blocked' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(after, 'companion_http_request_duration_seconds_count', {
+        method: 'POST',
+        route: '/v1/generations',
+        status: '202',
+      }),
+    ).toBe(4);
+    expect(
+      sample(after, 'companion_http_request_duration_seconds_count', { route: '/metrics', status: '401' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(sample(after, 'companion_db_connections', { state: 'open' })).toBeGreaterThanOrEqual(1);
     expect(after).toContain('nodejs_eventloop_lag_seconds');
     expect(after).toContain('companion_sse_clients 0');
     // Counted once: a second scrape adds nothing that did not happen.
     const again = await scrape(t);
-    expect(sample(again, 'companion_ledger_entries_total', { kind: 'debit' })).toBe(sample(after, 'companion_ledger_entries_total', { kind: 'debit' }));
+    expect(sample(again, 'companion_ledger_entries_total', { kind: 'debit' })).toBe(
+      sample(after, 'companion_ledger_entries_total', { kind: 'debit' }),
+    );
   });
 
   it('counts an entry that commits after one with a higher id was counted, and each once', async () => {
     const { account } = await t.createAccount('Late', 'UTC');
     const { db } = t.backend.database;
-    const highest = Number((await db.selectFrom('ledger_entries').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()).id);
-    const entry = (id: number) => ({ id, account_id: account.id, at: '2026-01-01T00:00:00.000Z', kind: 'grant', balance: 'late-probe', amount: 5, after: 5, generation_id: null, reason: 'metrics probe' });
-    await db.insertInto('ledger_entries').values(entry(highest + 10)).execute();
+    const highest = Number(
+      (
+        await db
+          .selectFrom('ledger_entries')
+          .select((eb) => eb.fn.max('id').as('id'))
+          .executeTakeFirstOrThrow()
+      ).id,
+    );
+    const entry = (id: number) => ({
+      id,
+      account_id: account.id,
+      at: '2026-01-01T00:00:00.000Z',
+      kind: 'grant',
+      balance: 'late-probe',
+      amount: 5,
+      after: 5,
+      generation_id: null,
+      reason: 'metrics probe',
+    });
+    await db
+      .insertInto('ledger_entries')
+      .values(entry(highest + 10))
+      .execute();
     expect(sample(await scrape(t), 'companion_ledger_entries_total', { kind: 'grant', balance: 'late-probe' })).toBe(1);
     // The writer that took the lower id commits now.
-    await db.insertInto('ledger_entries').values(entry(highest + 5)).execute();
+    await db
+      .insertInto('ledger_entries')
+      .values(entry(highest + 5))
+      .execute();
     const text = await scrape(t);
     expect(sample(text, 'companion_ledger_entries_total', { kind: 'grant', balance: 'late-probe' })).toBe(2);
     expect(sample(text, 'companion_ledger_credits_total', { kind: 'grant', balance: 'late-probe' })).toBe(10);
@@ -106,7 +155,10 @@ describe.each(engines)('metrics on %s', (engine) => {
   it('is ready while the database answers, and not while draining', async () => {
     const ready = await fetch(`${t.url}/v1/ready`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok', storage: 'ok' } });
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { database: 'ok', migrations: 'ok', storage: 'ok' },
+    });
     t.backend.drain();
     const draining = await fetch(`${t.url}/v1/ready`);
     expect(draining.status).toBe(503);
@@ -177,4 +229,3 @@ describe('readiness with PostgreSQL gone', () => {
     }
   });
 });
-

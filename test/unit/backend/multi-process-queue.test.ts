@@ -24,7 +24,13 @@ import type { GenerationRequest } from '../../../shared/api.js';
 import { createCompanionClient, type CompanionClient } from '../../../shared/client.js';
 import type { GenerationProvider } from '../../../backend/providers/provider.js';
 import { startBackend, type TestBackend } from '../../support/backend.js';
-import { allLedgerEntries, expectLedgerExplains, freshDatabaseUrl, waitForGeneration, type FreshDatabase } from '../../support/engines.js';
+import {
+  allLedgerEntries,
+  expectLedgerExplains,
+  freshDatabaseUrl,
+  waitForGeneration,
+  type FreshDatabase,
+} from '../../support/engines.js';
 import { eventually, GatedProvider } from '../../support/gated-provider.js';
 import { startProcess, type RunningProcess } from '../../support/process.js';
 
@@ -46,11 +52,27 @@ const OPERATIONS = {
  */
 const ROUNDING_MS = 2;
 
-if (!SERVER_URL) console.log('two backend processes on one PostgreSQL database: skipped, set COMPANION_TEST_DATABASE_URL to run it');
+if (!SERVER_URL)
+  console.log('two backend processes on one PostgreSQL database: skipped, set COMPANION_TEST_DATABASE_URL to run it');
 
-const spark = (prompt: string, outputs = 1): GenerationRequest => ({ tool: 'text-to-image', modelId: 'spark-image', prompt, settings: { outputs } });
-const vivid = (prompt: string): GenerationRequest => ({ tool: 'text-to-image', modelId: 'vivid-image', prompt, settings: { outputs: 1 } });
-const video = (prompt: string): GenerationRequest => ({ tool: 'text-to-video', modelId: 'motion-video', prompt, settings: { outputs: 1, durationS: 5 } });
+const spark = (prompt: string, outputs = 1): GenerationRequest => ({
+  tool: 'text-to-image',
+  modelId: 'spark-image',
+  prompt,
+  settings: { outputs },
+});
+const vivid = (prompt: string): GenerationRequest => ({
+  tool: 'text-to-image',
+  modelId: 'vivid-image',
+  prompt,
+  settings: { outputs: 1 },
+});
+const video = (prompt: string): GenerationRequest => ({
+  tool: 'text-to-video',
+  modelId: 'motion-video',
+  prompt,
+  settings: { outputs: 1, durationS: 5 },
+});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -133,9 +155,15 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
     for (;;) {
       const current = await rows(ids);
       for (const r of current) if (r.status === 'running' && r.worker_id) workerSeen.set(r.id, r.worker_id);
-      if (current.length === ids.length && current.every((r) => ['succeeded', 'failed', 'blocked', 'cancelled'].includes(r.status))) return current;
+      if (
+        current.length === ids.length &&
+        current.every((r) => ['succeeded', 'failed', 'blocked', 'cancelled'].includes(r.status))
+      )
+        return current;
       if (Date.now() > deadline) {
-        const open = current.filter((r) => r.status === 'queued' || r.status === 'running').map((r) => `${r.id} ${r.status}`);
+        const open = current
+          .filter((r) => r.status === 'queued' || r.status === 'running')
+          .map((r) => `${r.id} ${r.status}`);
         throw new Error(`not finished within ${timeoutMs} ms: ${open.join(', ')}`);
       }
       await sleep(20);
@@ -144,7 +172,9 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
 
   /** Which process ran a generation: its outputs are files in that process's data folder. */
   async function ranBy(generationId: string): Promise<BackendProcess | undefined> {
-    const result = await pool.query<{ path: string }>('select path from outputs where generation_id = $1', [generationId]);
+    const result = await pool.query<{ path: string }>('select path from outputs where generation_id = $1', [
+      generationId,
+    ]);
     const first = result.rows[0]?.path;
     return first === undefined ? undefined : processes.find((p) => first.startsWith(p.dataDir));
   }
@@ -161,7 +191,23 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
       mkdirSync(dataDir);
       const child = startProcess(
         process.execPath,
-        ['--import', 'tsx', 'backend/cli.ts', '--port', '0', '--data', dataDir, '--admin-token', ADMIN_TOKEN, '--test-clock', TEST_CLOCK, '--config', configPath, '--database', database.url],
+        [
+          '--import',
+          'tsx',
+          'backend/cli.ts',
+          '--port',
+          '0',
+          '--data',
+          dataDir,
+          '--admin-token',
+          ADMIN_TOKEN,
+          '--test-clock',
+          TEST_CLOCK,
+          '--config',
+          configPath,
+          '--database',
+          database.url,
+        ],
         { cwd: repoRoot, env: cleanEnv() },
       );
       const [, url] = await child.waitForOutput(LISTENING, 30_000);
@@ -191,9 +237,14 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
     for (let i = 0; i < 30; i += 1) {
       submissions.push({ accountId: ultraId, body: spark(`unlimited ${i}`) });
       const payer = payerIds[i % payerIds.length] as string;
-      submissions.push({ accountId: payer, body: i % 5 === 0 ? video(`paid ${i}`) : i % 2 === 0 ? spark(`paid ${i}`, 2) : vivid(`paid ${i}`) });
+      submissions.push({
+        accountId: payer,
+        body: i % 5 === 0 ? video(`paid ${i}`) : i % 2 === 0 ? spark(`paid ${i}`, 2) : vivid(`paid ${i}`),
+      });
     }
-    const created = await Promise.all(submissions.map((s, i) => client(processes[i % 2]!, s.accountId).createGeneration(s.body)));
+    const created = await Promise.all(
+      submissions.map((s, i) => client(processes[i % 2]!, s.accountId).createGeneration(s.body)),
+    );
     expect(created.filter((g) => g.unlimited && g.lane === 'fast')).toHaveLength(30);
 
     const finished = await untilFinished(
@@ -210,8 +261,16 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
 
     // No job ran twice: exactly the outputs asked for (not twice as many), and one attempt each (a second attempt
     // means another process took the job over as stale while its worker still ran it: see staleAfterS).
-    expect(finished.filter((r) => r.outputs !== r.wanted || r.distinct_idx !== r.wanted).map((r) => `${r.id} outputs=${r.outputs} of ${r.wanted}`)).toEqual([]);
-    expect(finished.filter((r) => r.status !== 'succeeded' || r.attempts !== 1).map((r) => `${r.id} ${r.model_id} ${r.status} attempts=${r.attempts}`)).toEqual([]);
+    expect(
+      finished
+        .filter((r) => r.outputs !== r.wanted || r.distinct_idx !== r.wanted)
+        .map((r) => `${r.id} outputs=${r.outputs} of ${r.wanted}`),
+    ).toEqual([]);
+    expect(
+      finished
+        .filter((r) => r.status !== 'succeeded' || r.attempts !== 1)
+        .map((r) => `${r.id} ${r.model_id} ${r.status} attempts=${r.attempts}`),
+    ).toEqual([]);
 
     // U3: the unlimited account's jobs ran one at a time, across both processes.
     const unlimited = finished.filter((r) => r.account_id === ultraId).sort((a, b) => a.start - b.start);
@@ -221,7 +280,8 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
     for (let i = 1; i < unlimited.length; i += 1) {
       const before = unlimited[i - 1]!;
       const next = unlimited[i]!;
-      if (next.start < before.end - ROUNDING_MS) overlaps.push(`${next.id} started ${(before.end - next.start).toFixed(1)} ms before ${before.id} ended`);
+      if (next.start < before.end - ROUNDING_MS)
+        overlaps.push(`${next.id} started ${(before.end - next.start).toFixed(1)} ms before ${before.id} ended`);
     }
     expect(overlaps).toEqual([]);
 
@@ -251,12 +311,23 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
       const other = processes.find((p) => p !== runner)!;
       const view = await client(runner!, accountId).getGeneration(generation.id);
       for (const output of view.outputs) {
-        const read = async (p: BackendProcess) => fetch(`${p.url}/v1/outputs/${output.id}`, { headers: { authorization: `Bearer ${tokens.get(accountId)}` } });
+        const read = async (p: BackendProcess) =>
+          fetch(`${p.url}/v1/outputs/${output.id}`, { headers: { authorization: `Bearer ${tokens.get(accountId)}` } });
         const own = await read(runner!);
         expect(own.status).toBe(200);
-        expect(createHash('sha256').update(Buffer.from(await own.arrayBuffer())).digest('hex')).toBe(output.sha256);
+        expect(
+          createHash('sha256')
+            .update(Buffer.from(await own.arrayBuffer()))
+            .digest('hex'),
+        ).toBe(output.sha256);
         const viaOther = await read(other);
-        if (viaOther.status === 200 && createHash('sha256').update(Buffer.from(await viaOther.arrayBuffer())).digest('hex') === output.sha256) servedByOther += 1;
+        if (
+          viaOther.status === 200 &&
+          createHash('sha256')
+            .update(Buffer.from(await viaOther.arrayBuffer()))
+            .digest('hex') === output.sha256
+        )
+          servedByOther += 1;
         else await viaOther.body?.cancel();
         outputsChecked += 1;
       }
@@ -300,7 +371,11 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
     const orphanIds = new Set(orphans.map((r) => r.id));
     // Nothing lost, nothing run twice to completion: every job succeeded with exactly its outputs, from one run.
     expect(finished.filter((r) => r.status !== 'succeeded').map((r) => `${r.id} ${r.status}`)).toEqual([]);
-    expect(finished.filter((r) => r.outputs !== r.wanted || r.distinct_idx !== r.wanted).map((r) => `${r.id} outputs=${r.outputs} of ${r.wanted}`)).toEqual([]);
+    expect(
+      finished
+        .filter((r) => r.outputs !== r.wanted || r.distinct_idx !== r.wanted)
+        .map((r) => `${r.id} outputs=${r.outputs} of ${r.wanted}`),
+    ).toEqual([]);
     const delays: string[] = [];
     for (const row of finished) {
       if (orphanIds.has(row.id)) {
@@ -322,8 +397,16 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
       const entries = await allLedgerEntries(payerClient);
       for (const generation of created.filter((_, index) => submissions[index]!.accountId === payer)) {
         const mine = entries.filter((e) => e.generationId === generation.id);
-        expect(mine.filter((e) => e.kind === 'refund'), `refunds of ${generation.id}`).toEqual([]);
-        expect(mine.filter((e) => e.kind === 'debit').map((e) => [e.balance, -e.amount]).sort()).toEqual(generation.charge.draws.map((d) => [d.balance, d.amount]).sort());
+        expect(
+          mine.filter((e) => e.kind === 'refund'),
+          `refunds of ${generation.id}`,
+        ).toEqual([]);
+        expect(
+          mine
+            .filter((e) => e.kind === 'debit')
+            .map((e) => [e.balance, -e.amount])
+            .sort(),
+        ).toEqual(generation.charge.draws.map((d) => [d.balance, d.amount]).sort());
       }
       expectLedgerExplains(entries, await payerClient.balance());
     }
@@ -333,13 +416,15 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
       const folder = join(a.dataDir, 'outputs', r.account_id);
       return existsSync(folder) ? readdirSync(folder).filter((f) => f.startsWith(r.id)) : [];
     });
-    console.log(`takeover: ${orphans.length} running jobs of the killed process restarted by the other after ${delays.join(', ')} s (staleAfterS ${STALE_AFTER_S}); files left behind by the killed process: ${leftovers.length}`);
+    console.log(
+      `takeover: ${orphans.length} running jobs of the killed process restarted by the other after ${delays.join(', ')} s (staleAfterS ${STALE_AFTER_S}); files left behind by the killed process: ${leftovers.length}`,
+    );
   }, 120_000);
 
   it('only the worker that holds a job may end it: a worker whose job was taken over cannot fail and refund it afterwards', async () => {
     // Two backends in this process on a database of their own. A's heartbeats are configured away (as when its event
     // loop, its database connection or the whole machine stalls), so B takes A's job over as stale while A still runs it.
-    const database = await freshDatabaseUrl();
+    const ownDatabase = await freshDatabaseUrl();
     const started: TestBackend[] = [];
     const gated = new GatedProvider();
     try {
@@ -355,13 +440,27 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
           throw new Error('the remote provider answered 500 Internal Server Error');
         },
       };
-      const a = await startBackend({ databaseUrl: database.url, testClock: TEST_CLOCK, provider: stalled, config: { queue: { workers: 1, heartbeatS: 1_000, staleAfterS: 1_000 } } });
+      const a = await startBackend({
+        databaseUrl: ownDatabase.url,
+        testClock: TEST_CLOCK,
+        provider: stalled,
+        config: { queue: { workers: 1, heartbeatS: 1_000, staleAfterS: 1_000 } },
+      });
       started.push(a);
       const { client: payer } = await a.createAccount('Hal', 'UTC', 'basic');
       const job = await payer.createGeneration(vivid('a harbour in fog'));
-      await eventually(async () => (await payer.getGeneration(job.id)).status === 'running', 10_000, 'A running the job');
+      await eventually(
+        async () => (await payer.getGeneration(job.id)).status === 'running',
+        10_000,
+        'A running the job',
+      );
 
-      const b = await startBackend({ databaseUrl: database.url, testClock: TEST_CLOCK, provider: gated, config: { queue: { workers: 1, heartbeatS: 0.2, staleAfterS: 1 } } });
+      const b = await startBackend({
+        databaseUrl: ownDatabase.url,
+        testClock: TEST_CLOCK,
+        provider: gated,
+        config: { queue: { workers: 1, heartbeatS: 0.2, staleAfterS: 1 } },
+      });
       started.push(b);
       await gated.untilStarted(1, 10_000);
       expect(gated.started.map((s) => s.generationId)).toEqual([job.id]);
@@ -372,7 +471,12 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
       const meanwhile = await payer.getGeneration(job.id);
       gated.releaseAll();
       const final = await waitForGeneration(payer, job.id, ['succeeded', 'failed', 'blocked', 'cancelled'], 20_000);
-      expect({ during: meanwhile.status, final: final.status, refunded: final.charge.refunded, outputs: final.outputs.length }).toEqual({
+      expect({
+        during: meanwhile.status,
+        final: final.status,
+        refunded: final.charge.refunded,
+        outputs: final.outputs.length,
+      }).toEqual({
         during: 'running',
         final: 'succeeded',
         refunded: false,
@@ -384,7 +488,7 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
     } finally {
       gated.releaseAll();
       for (const backend of started.reverse()) await backend.stop();
-      await database.drop();
+      await ownDatabase.drop();
     }
   }, 60_000);
 });
@@ -396,17 +500,27 @@ describe.skipIf(!SERVER_URL)('two backend processes on one PostgreSQL database (
  * time.
  */
 describe('the dispatch window of the shared queue (SQLite: the claim query is the same on PostgreSQL)', () => {
-  it('U3, U5: 501 waiting Relaxed jobs of one account do not hide another account\'s work from idle workers', async () => {
+  it("U3, U5: 501 waiting Relaxed jobs of one account do not hide another account's work from idle workers", async () => {
     const provider = new GatedProvider({ autoRelease: true });
-    const t = await startBackend({ testClock: TEST_CLOCK, provider, config: { queue: { workers: 4 }, fairUse: OPERATIONS.fairUse } });
+    const t = await startBackend({
+      testClock: TEST_CLOCK,
+      provider,
+      config: { queue: { workers: 4 }, fairUse: OPERATIONS.fairUse },
+    });
     try {
       const heavy = await t.createAccount('Heavy', 'UTC', 'ultra');
       for (let i = 0; i < 50; i += 1) await heavy.client.createGeneration(spark(`fast ${i}`));
-      await eventually(async () => (await heavy.client.listGenerations({ status: 'succeeded', limit: 500 })).items.length === 50, 30_000, 'the 50 Fast generations done');
+      await eventually(
+        async () => (await heavy.client.listGenerations({ status: 'succeeded', limit: 500 })).items.length === 50,
+        30_000,
+        'the 50 Fast generations done',
+      );
       provider.autoRelease = false;
       // Past the Fast limit (U4): Relaxed, and U3 runs one of them at a time; the first one is held running.
       for (let i = 0; i < 501; i += 10) {
-        const batch = Array.from({ length: Math.min(10, 501 - i) }, (_, k) => heavy.client.createGeneration(spark(`relaxed ${i + k}`)));
+        const batch = Array.from({ length: Math.min(10, 501 - i) }, (_, k) =>
+          heavy.client.createGeneration(spark(`relaxed ${i + k}`)),
+        );
         for (const generation of await Promise.all(batch)) expect(generation.lane).toBe('relaxed');
       }
       await provider.untilStarted(51, 10_000);
@@ -414,11 +528,10 @@ describe('the dispatch window of the shared queue (SQLite: the claim query is th
       // Three of four workers are idle; a credit-paid request of another account starts at once.
       const other = await t.createAccount('Other', 'UTC', 'basic');
       const job = await other.client.createGeneration(vivid('a quiet street'));
-      await eventually(() => provider.isRunning(job.id), 5_000, 'the other account\'s generation running');
+      await eventually(() => provider.isRunning(job.id), 5_000, "the other account's generation running");
     } finally {
       provider.releaseAll();
       await t.stop();
     }
   }, 120_000);
 });
-

@@ -36,14 +36,18 @@ afterAll(() => t.stop());
 describe('the API document', () => {
   it('documents every route that is served, and serves every route it documents', () => {
     const served = routesOf(t.backend.app).map((r) => `${r.method} ${r.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`);
-    const documented = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(served.length).toBeGreaterThan(30);
     expect(documented.filter((r) => !served.includes(r))).toEqual([]);
     expect(served.filter((r) => !documented.includes(r))).toEqual([]);
   });
 
   it('names every operation once', () => {
-    const ids = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((op) => (op as unknown as { operationId: string }).operationId));
+    const ids = Object.values(document.paths).flatMap((methods) =>
+      Object.values(methods).map((op) => (op as unknown as { operationId: string }).operationId),
+    );
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -60,33 +64,61 @@ describe('the API document', () => {
 
   it('has the parameters, request bodies and answers of the routes, from their schemas', () => {
     const list = operation('get', '/v1/generations');
-    expect(list.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(expect.arrayContaining(['query:limit', 'query:cursor', 'query:status', 'query:q']));
+    expect(list.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(
+      expect.arrayContaining(['query:limit', 'query:cursor', 'query:status', 'query:q']),
+    );
     const submit = operation('post', '/v1/generations');
     expect(submit.requestBody?.content['application/json']).toBeTruthy();
-    const accepted = submit.responses['202']!.content!['application/json']!.schema as { properties: Record<string, unknown> };
+    const accepted = submit.responses['202']!.content!['application/json']!.schema as {
+      properties: Record<string, unknown>;
+    };
     expect(Object.keys(accepted.properties)).toEqual(expect.arrayContaining(['id', 'status', 'prompt', 'modelId']));
     expect(submit.parameters.map((p) => p.name)).toContain('Idempotency-Key');
-    expect(operation('get', '/v1/generations/{id}').parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
-    expect(Object.keys(operation('post', '/v1/uploads').requestBody!.content)).toEqual(['image/png', 'image/jpeg', 'image/webp']);
+    expect(operation('get', '/v1/generations/{id}').parameters).toEqual([
+      expect.objectContaining({ name: 'id', in: 'path', required: true }),
+    ]);
+    expect(Object.keys(operation('post', '/v1/uploads').requestBody!.content)).toEqual([
+      'image/png',
+      'image/jpeg',
+      'image/webp',
+    ]);
     expect(operation('get', '/v1/events').responses['200']!.content!['text/event-stream']).toBeTruthy();
-    expect(Object.keys(operation('get', '/v1/outputs/{id}').responses)).toEqual(expect.arrayContaining(['200', '206', '304', '416']));
+    expect(Object.keys(operation('get', '/v1/outputs/{id}').responses)).toEqual(
+      expect.arrayContaining(['200', '206', '304', '416']),
+    );
   });
 
   it('lists the problem codes of each route, each under its status', () => {
     const submit = operation('post', '/v1/generations');
-    expect(submit['x-problem-codes']).toEqual(expect.arrayContaining(['unauthorized', 'invalid_request', 'insufficient_credits', 'subscription_required', 'unlimited_paused', 'idempotency_conflict', 'rate_limited']));
-    const paymentRequired = submit.responses['402']!.content!['application/problem+json']!.schema as { allOf: [unknown, { properties: { code: { enum: string[] } } }] };
+    expect(submit['x-problem-codes']).toEqual(
+      expect.arrayContaining([
+        'unauthorized',
+        'invalid_request',
+        'insufficient_credits',
+        'subscription_required',
+        'unlimited_paused',
+        'idempotency_conflict',
+        'rate_limited',
+      ]),
+    );
+    const paymentRequired = submit.responses['402']!.content!['application/problem+json']!.schema as {
+      allOf: [unknown, { properties: { code: { enum: string[] } } }];
+    };
     expect(paymentRequired.allOf[1].properties.code.enum).toEqual(['insufficient_credits']);
     expect(operation('get', '/v1/health')['x-problem-codes']).not.toContain('unauthorized');
     expect(operation('get', '/v1/health').security).toEqual([]);
-    expect(operation('post', '/v1/generations/{id}/cancel')['x-problem-codes']).toEqual(expect.arrayContaining(['not_found', 'not_cancellable']));
+    expect(operation('post', '/v1/generations/{id}/cancel')['x-problem-codes']).toEqual(
+      expect.arrayContaining(['not_found', 'not_cancellable']),
+    );
     expect(operation('get', '/v1/admin/accounts').security).toEqual([{ adminToken: [] }]);
   });
 
   it("describes a real answer: the account's balance matches the documented schema's fields", async () => {
     const { client } = await t.createAccount('Ada', 'Europe/Paris');
     const balance = await client.balance();
-    const schema = operation('get', '/v1/me/balance').responses['200']!.content!['application/json']!.schema as { required: string[] };
+    const schema = operation('get', '/v1/me/balance').responses['200']!.content!['application/json']!.schema as {
+      required: string[];
+    };
     for (const field of schema.required) expect(balance).toHaveProperty(field);
   });
 

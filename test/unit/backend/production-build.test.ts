@@ -14,8 +14,12 @@ import { startProcess, type RunningProcess } from '../../support/process.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const LISTENING = /^listening on (http:\/\/127\.0\.0\.1:\d+)$/m;
-const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
+const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
+const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { dev?: boolean }>;
+};
 
 /** The package a bare specifier names: `kysely/migration` → `kysely`, `@scope/name/x` → `@scope/name`. */
 function packageOf(specifier: string): string {
@@ -26,7 +30,11 @@ function packageOf(specifier: string): string {
 /** Every module specifier a bundle imports, exports from, imports dynamically or requires, that is not relative. */
 function bareSpecifiers(code: string): string[] {
   const found = new Set<string>();
-  const patterns = [/\b(?:import|export)\s[^'"]*?\bfrom\s*(['"])([^'"]+)\1/g, /\bimport\s*(['"])([^'"]+)\1/g, /\b(?:import|require)\(\s*(['"])([^'"]+)\1\s*\)/g];
+  const patterns = [
+    /\b(?:import|export)\s[^'"]*?\bfrom\s*(['"])([^'"]+)\1/g,
+    /\bimport\s*(['"])([^'"]+)\1/g,
+    /\b(?:import|require)\(\s*(['"])([^'"]+)\1\s*\)/g,
+  ];
   for (const pattern of patterns) for (const match of code.matchAll(pattern)) found.add(match[2] as string);
   return [...found].filter((s) => !s.startsWith('.') && !s.startsWith('/'));
 }
@@ -49,7 +57,9 @@ afterEach(() => {
 });
 
 function plainNode(args: string[], env: Record<string, string> = {}): RunningProcess {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COMPANION_') && name !== 'NODE_OPTIONS'));
+  const clean = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('COMPANION_') && name !== 'NODE_OPTIONS'),
+  );
   const child = startProcess(process.execPath, args, { cwd: repoRoot, env: { ...clean, ...env } });
   running.push(child);
   return child;
@@ -79,14 +89,30 @@ describe('the production build of the backend', () => {
   it('serves /v1/health under plain node, loading no dev-only package', async () => {
     const record = join(tempDir(), 'modules.txt');
     const backend = plainNode(
-      ['--import', './test/support/record-modules.mjs', 'dist/backend/cli.mjs', '--port', '0', '--data', tempDir(), '--admin-token', 'x'.repeat(16)],
+      [
+        '--import',
+        './test/support/record-modules.mjs',
+        'dist/backend/cli.mjs',
+        '--port',
+        '0',
+        '--data',
+        tempDir(),
+        '--admin-token',
+        'x'.repeat(16),
+      ],
       { RECORD_MODULES_TO: record },
     );
     const [, url] = await backend.waitForOutput(LISTENING, 30_000);
-    await expect(createCompanionClient({ baseURL: url as string, retries: 0 }).health()).resolves.toMatchObject({ status: 'ok' });
-    const loaded = readFileSync(record, 'utf8').split('\n').filter((u) => u.includes('/node_modules/'));
+    await expect(createCompanionClient({ baseURL: url as string, retries: 0 }).health()).resolves.toMatchObject({
+      status: 'ok',
+    });
+    const loaded = readFileSync(record, 'utf8')
+      .split('\n')
+      .filter((u) => u.includes('/node_modules/'));
     expect(loaded.length).toBeGreaterThan(10);
-    const devOnly = [...new Set(loaded.map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] as string))].filter((name) => lock.packages[`node_modules/${name}`]?.dev);
+    const devOnly = [
+      ...new Set(loaded.map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] as string)),
+    ].filter((name) => lock.packages[`node_modules/${name}`]?.dev);
     expect(devOnly, 'dev-only packages loaded by dist/backend/cli.mjs').toEqual([]);
     expect(loaded.some((u) => u.includes('/node_modules/fastify/'))).toBe(true);
     backend.child.kill('SIGTERM');
@@ -94,9 +120,19 @@ describe('the production build of the backend', () => {
   }, 60_000);
 
   it('refuses --database without --data with a clear message and exit 2', async () => {
-    const backend = plainNode(['dist/backend/cli.mjs', '--port', '0', '--database', 'postgres://localhost/companion', '--admin-token', 'x'.repeat(16)]);
+    const backend = plainNode([
+      'dist/backend/cli.mjs',
+      '--port',
+      '0',
+      '--database',
+      'postgres://localhost/companion',
+      '--admin-token',
+      'x'.repeat(16),
+    ]);
     await expect(backend.exited()).resolves.toEqual({ code: 2, signal: null });
-    expect(backend.stderr()).toContain('--data <folder> (or COMPANION_DATA) is required: outputs and uploads are kept there, also with --database');
+    expect(backend.stderr()).toContain(
+      '--data <folder> (or COMPANION_DATA) is required: outputs and uploads are kept there, also with --database',
+    );
   });
 
   it('runs the admin command line under plain node', async () => {

@@ -33,7 +33,9 @@ function lineCatcher() {
     /** The request's line; it is written once the answer has left, so it may come a moment after the answer does. */
     requestLine: (requestId: string) =>
       vi.waitFor(() => {
-        const line = text.map((l) => JSON.parse(l) as Line).find((l) => l.msg === 'request' && l.requestId === requestId);
+        const line = text
+          .map((l) => JSON.parse(l) as Line)
+          .find((l) => l.msg === 'request' && l.requestId === requestId);
         if (!line) throw new Error(`no log line for request ${requestId}`);
         return line;
       }),
@@ -86,7 +88,11 @@ describe('the request log', () => {
   });
 
   it('logs admin calls as admin, with neither the admin token nor the token the answer carries', async () => {
-    const answer = await call('/v1/admin/accounts', { method: 'POST', headers: { ...bearer(t.adminToken), 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Bo', timeZone: 'UTC' }) });
+    const answer = await call('/v1/admin/accounts', {
+      method: 'POST',
+      headers: { ...bearer(t.adminToken), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Bo', timeZone: 'UTC' }),
+    });
     expect(answer.status).toBe(201);
     const created = (await answer.json()) as { token: string };
     const line = await log.requestLine(answer.headers.get('x-request-id')!);
@@ -113,10 +119,18 @@ describe('the request log', () => {
     const answer = await call('/v1/generations', {
       method: 'POST',
       headers: { ...bearer(ada.token), 'content-type': 'application/json' },
-      body: JSON.stringify({ tool: 'text-to-image', modelId: 'spark-image', prompt: 'a secret lighthouse at dusk', settings: { outputs: 1 } }),
+      body: JSON.stringify({
+        tool: 'text-to-image',
+        modelId: 'spark-image',
+        prompt: 'a secret lighthouse at dusk',
+        settings: { outputs: 1 },
+      }),
     });
     expect(answer.status).toBe(202);
-    expect(await log.requestLine(answer.headers.get('x-request-id')!)).toMatchObject({ route: '/v1/generations', status: 202 });
+    expect(await log.requestLine(answer.headers.get('x-request-id')!)).toMatchObject({
+      route: '/v1/generations',
+      status: 202,
+    });
     expect(log.text.join('')).not.toContain('secret lighthouse');
   });
 });
@@ -127,7 +141,12 @@ describe('at debug level', () => {
     const d = await startBackend({ log: { level: 'debug', stream: debug.stream } });
     try {
       const bo = await d.createAccount('Bo', 'UTC', 'standard');
-      await bo.client.createGeneration({ tool: 'text-to-image', modelId: 'spark-image', prompt: 'a fox in the snow', settings: { outputs: 1 } });
+      await bo.client.createGeneration({
+        tool: 'text-to-image',
+        modelId: 'spark-image',
+        prompt: 'a fox in the snow',
+        settings: { outputs: 1 },
+      });
       expect(debug.lines().find((l) => l.prompt === 'a fox in the snow')).toMatchObject({ level: 20 });
       expect(debug.text.join('')).not.toContain(bo.token);
     } finally {
@@ -144,7 +163,9 @@ describe('the log file', () => {
       for (let n = 0; n < 10; n += 1) file.write(`${JSON.stringify({ n, pad: 'x'.repeat(30) })}\n`);
       file.close();
       expect(readdirSync(join(dir, 'logs')).sort()).toEqual(['backend.log', 'backend.log.1', 'backend.log.2']);
-      const current = readFileSync(join(dir, 'logs', 'backend.log'), 'utf8').trim().split('\n');
+      const current = readFileSync(join(dir, 'logs', 'backend.log'), 'utf8')
+        .trim()
+        .split('\n');
       expect(current.map((l) => (JSON.parse(l) as { n: number }).n).at(-1)).toBe(9);
       expect(readFileSync(join(dir, 'logs', 'backend.log'), 'utf8').length).toBeLessThanOrEqual(100);
     } finally {
@@ -160,7 +181,11 @@ describe('the log file', () => {
       const answer = await fetch(`${f.url}/v1/health`);
       const id = answer.headers.get('x-request-id');
       const line = await vi.waitFor(() => {
-        const found = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line).find((l) => l.requestId === id);
+        const found = readFileSync(path, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Line)
+          .find((l) => l.requestId === id);
         if (!found) throw new Error('not logged yet');
         return found;
       });

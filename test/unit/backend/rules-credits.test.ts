@@ -11,7 +11,15 @@ import type { GenerationRequest, GenerationSettings } from '../../../shared/api.
 import type { CompanionClient } from '../../../shared/client.js';
 import { catchApiError } from '../../support/api-error.js';
 import type { TestAccount } from '../../support/backend.js';
-import { allLedgerEntries, engines, entriesOf, expectLedgerExplains, suiteBackend, syncAll, waitForGeneration } from '../../support/engines.js';
+import {
+  allLedgerEntries,
+  engines,
+  entriesOf,
+  expectLedgerExplains,
+  suiteBackend,
+  syncAll,
+  waitForGeneration,
+} from '../../support/engines.js';
 
 const ZONE = 'Europe/Berlin';
 const START = '2026-04-14T10:00:00Z';
@@ -29,7 +37,11 @@ const TOOL_OF: Record<string, GenerationRequest['tool']> = {
 };
 
 /** A request for a model's main tool; one output unless the settings say otherwise. */
-function request(modelId: string, settings: Partial<GenerationSettings> = {}, prompt = 'a lighthouse at dawn'): GenerationRequest {
+function request(
+  modelId: string,
+  settings: Partial<GenerationSettings> = {},
+  prompt = 'a lighthouse at dawn',
+): GenerationRequest {
   const tool = TOOL_OF[modelId];
   if (!tool) throw new Error(`no tool for ${modelId}`);
   return { tool, modelId, prompt, settings: { outputs: 1, ...settings } };
@@ -51,7 +63,8 @@ describe.each(engines)('credit rules on %s', (engine) => {
   /** Spends a basic account's 100 free and 1,500 subscription credits: 3 x 480 (vivid-pro-image hd x4) + 160 (tune-music 120 s). */
   async function drainedBasicAccount(): Promise<TestAccount> {
     const account = await basicAccount();
-    for (let i = 0; i < 3; i += 1) await account.client.createGeneration(request('vivid-pro-image', { quality: 'hd', outputs: 4 }));
+    for (let i = 0; i < 3; i += 1)
+      await account.client.createGeneration(request('vivid-pro-image', { quality: 'hd', outputs: 4 }));
     await account.client.createGeneration(request('tune-music', { durationS: 120 }));
     expect((await account.client.balance()).credits.total).toBe(0);
     return account;
@@ -59,7 +72,11 @@ describe.each(engines)('credit rules on %s', (engine) => {
 
   /** What a refused request must leave untouched: the ledger, the history and the sync log. */
   async function snapshot(client: CompanionClient) {
-    return { ledger: await allLedgerEntries(client), history: await client.listGenerations({ limit: 500 }), sync: await syncAll(client) };
+    return {
+      ledger: await allLedgerEntries(client),
+      history: await client.listGenerations({ limit: 500 }),
+      sync: await syncAll(client),
+    };
   }
 
   describe('C1 three balances', () => {
@@ -91,7 +108,11 @@ describe.each(engines)('credit rules on %s', (engine) => {
       const { client } = await basicAccount();
       const generation = await client.createGeneration(request('vivid-image'));
       expect(generation.charge.draws).toEqual([{ balance: 'free', amount: 24 }]);
-      expect((await client.balance()).credits).toMatchObject({ free: { amount: 76 }, subscription: { amount: 1500 }, total: 1576 });
+      expect((await client.balance()).credits).toMatchObject({
+        free: { amount: 76 },
+        subscription: { amount: 1500 },
+        total: 1576,
+      });
     });
 
     it('C5: free credits are spent before subscription credits (76 free left, a 144 charge takes 76 + 68)', async () => {
@@ -150,7 +171,12 @@ describe.each(engines)('credit rules on %s', (engine) => {
       pricingAccount ??= await basicAccount(); // estimates change nothing, so one account serves every row
       const { client } = pricingAccount;
       const { tool, modelId, settings } = body;
-      expect(await client.estimateCost({ tool, modelId, settings })).toMatchObject({ cost, unit: 'credits', lane: 'standard', unlimited: false });
+      expect(await client.estimateCost({ tool, modelId, settings })).toMatchObject({
+        cost,
+        unit: 'credits',
+        lane: 'standard',
+        unlimited: false,
+      });
     });
 
     it('C6: the charge of a generation is its price (vivid-image hd x3 = 144)', async () => {
@@ -162,16 +188,38 @@ describe.each(engines)('credit rules on %s', (engine) => {
 
     it('C6: an image request with a duration is refused with 400 invalid_request naming body.settings.durationS', async () => {
       const { client } = await basicAccount();
-      const error = await catchApiError(client.estimateCost({ tool: 'text-to-image', modelId: 'vivid-image', settings: { outputs: 1, durationS: 5 } }));
-      expect([error.status, error.code, error.problem?.errors?.map((e) => e.path)]).toEqual([400, 'invalid_request', ['body.settings.durationS']]);
+      const error = await catchApiError(
+        client.estimateCost({ tool: 'text-to-image', modelId: 'vivid-image', settings: { outputs: 1, durationS: 5 } }),
+      );
+      expect([error.status, error.code, error.problem?.errors?.map((e) => e.path)]).toEqual([
+        400,
+        'invalid_request',
+        ['body.settings.durationS'],
+      ]);
     });
 
     it('C6: image-to-image needs settings.sourceId (400 without) and is priced like the model (24) with an upload', async () => {
       const { client } = await freeAccount();
-      const error = await catchApiError(client.createGeneration({ tool: 'image-to-image', modelId: 'vivid-image', prompt: 'in watercolour', settings: { outputs: 1 } }));
-      expect([error.status, error.code, error.problem?.errors?.map((e) => e.path)]).toEqual([400, 'invalid_request', ['body.settings.sourceId']]);
+      const error = await catchApiError(
+        client.createGeneration({
+          tool: 'image-to-image',
+          modelId: 'vivid-image',
+          prompt: 'in watercolour',
+          settings: { outputs: 1 },
+        }),
+      );
+      expect([error.status, error.code, error.problem?.errors?.map((e) => e.path)]).toEqual([
+        400,
+        'invalid_request',
+        ['body.settings.sourceId'],
+      ]);
       const upload = await client.uploadReference(await png(), 'image/png');
-      const generation = await client.createGeneration({ tool: 'image-to-image', modelId: 'vivid-image', prompt: 'in watercolour', settings: { outputs: 1, sourceId: upload.id } });
+      const generation = await client.createGeneration({
+        tool: 'image-to-image',
+        modelId: 'vivid-image',
+        prompt: 'in watercolour',
+        settings: { outputs: 1, sourceId: upload.id },
+      });
       expect(generation.charge.draws).toEqual([{ balance: 'free', amount: 24 }]);
       expect((await waitForGeneration(client, generation.id)).status).toBe('succeeded');
     });
@@ -180,14 +228,22 @@ describe.each(engines)('credit rules on %s', (engine) => {
       const { client } = await freeAccount();
       const first = await waitForGeneration(client, (await client.createGeneration(request('spark-image'))).id);
       const sourceId = first.outputs[0]?.id as string;
-      const estimate = await client.estimateCost({ tool: 'creative-upscale', modelId: 'upscale-2x', settings: { outputs: 1, sourceId } });
+      const estimate = await client.estimateCost({
+        tool: 'creative-upscale',
+        modelId: 'upscale-2x',
+        settings: { outputs: 1, sourceId },
+      });
       expect([estimate.cost, estimate.draws]).toEqual([10, [{ balance: 'free', amount: 10 }]]);
     });
 
     it('C6: a pro model without a subscription is refused with 403 subscription_required, and nothing is charged', async () => {
       const { client } = await freeAccount();
       const before = await snapshot(client);
-      const estimate = await client.estimateCost({ tool: 'text-to-image', modelId: 'vivid-pro-image', settings: { outputs: 1 } });
+      const estimate = await client.estimateCost({
+        tool: 'text-to-image',
+        modelId: 'vivid-pro-image',
+        settings: { outputs: 1 },
+      });
       expect(estimate).toMatchObject({ cost: 60, draws: [], refusal: { status: 403, code: 'subscription_required' } });
       const error = await catchApiError(client.createGeneration(request('vivid-pro-image')));
       expect([error.status, error.code]).toEqual([403, 'subscription_required']);
@@ -242,7 +298,9 @@ describe.each(engines)('credit rules on %s', (engine) => {
 
     it('C7: when only the next monthly grant would cover it (840 > 100 free), the wait is until the anniversary', async () => {
       const { client } = await drainedBasicAccount();
-      const error = await catchApiError(client.createGeneration(request('motion-video', { durationS: 10, quality: 'hd' })));
+      const error = await catchApiError(
+        client.createGeneration(request('motion-video', { durationS: 10, quality: 'hd' })),
+      );
       expect(error.problem).toMatchObject({
         status: 402,
         code: 'insufficient_credits',
@@ -258,8 +316,16 @@ describe.each(engines)('credit rules on %s', (engine) => {
 
     it('C7: the cost preview shows the same refusal before anything is sent', async () => {
       const { client } = await drainedBasicAccount();
-      const estimate = await client.estimateCost({ tool: 'text-to-image', modelId: 'vivid-image', settings: { outputs: 1 } });
-      expect(estimate).toMatchObject({ cost: 24, draws: [], refusal: { status: 402, code: 'insufficient_credits', shortfall: 24 } });
+      const estimate = await client.estimateCost({
+        tool: 'text-to-image',
+        modelId: 'vivid-image',
+        settings: { outputs: 1 },
+      });
+      expect(estimate).toMatchObject({
+        cost: 24,
+        draws: [],
+        refusal: { status: 402, code: 'insufficient_credits', shortfall: 24 },
+      });
     });
   });
 
@@ -279,7 +345,9 @@ describe.each(engines)('credit rules on %s', (engine) => {
 
     it('C8: a blocked charge split over free and subscription returns each part to its own balance', async () => {
       const { client } = await basicAccount();
-      const created = await client.createGeneration(request('vivid-image', { quality: 'hd', outputs: 3 }, 'the forbidden-word, sung'));
+      const created = await client.createGeneration(
+        request('vivid-image', { quality: 'hd', outputs: 3 }, 'the forbidden-word, sung'),
+      );
       expect((await waitForGeneration(client, created.id)).status).toBe('blocked');
       expect(entriesOf(await allLedgerEntries(client), created.id)).toEqual([
         ['debit', 'free', -100],
@@ -287,7 +355,11 @@ describe.each(engines)('credit rules on %s', (engine) => {
         ['refund', 'free', 100],
         ['refund', 'subscription', 44],
       ]);
-      expect((await client.balance()).credits).toMatchObject({ free: { amount: 100 }, subscription: { amount: 1500 }, total: 1600 });
+      expect((await client.balance()).credits).toMatchObject({
+        free: { amount: 100 },
+        subscription: { amount: 1500 },
+        total: 1600,
+      });
     });
 
     it('C8: a generation the provider fails is refunded in full and marked refunded', async () => {
@@ -307,7 +379,10 @@ describe.each(engines)('credit rules on %s', (engine) => {
 
     it('C8: a refunded generation counts nothing against the balance it came from, and the ledger still explains the balances', async () => {
       const { client } = await basicAccount();
-      await waitForGeneration(client, (await client.createGeneration(request('vivid-image', {}, '[fail] a lighthouse'))).id);
+      await waitForGeneration(
+        client,
+        (await client.createGeneration(request('vivid-image', {}, '[fail] a lighthouse'))).id,
+      );
       await waitForGeneration(client, (await client.createGeneration(request('vivid-image', {}, 'gore'))).id);
       await waitForGeneration(client, (await client.createGeneration(request('spark-image'))).id);
       const balance = await client.balance();
@@ -320,7 +395,11 @@ describe.each(engines)('credit rules on %s', (engine) => {
     it('C9: the cost preview charges nothing (ledger, balance and sync unchanged)', async () => {
       const { client } = await basicAccount();
       const before = { snapshot: await snapshot(client), balance: await client.balance() };
-      await client.estimateCost({ tool: 'text-to-video', modelId: 'motion-video', settings: { outputs: 2, durationS: 10 } });
+      await client.estimateCost({
+        tool: 'text-to-video',
+        modelId: 'motion-video',
+        settings: { outputs: 2, durationS: 10 },
+      });
       expect({ snapshot: await snapshot(client), balance: await client.balance() }).toEqual(before);
     });
 
@@ -339,7 +418,12 @@ describe.each(engines)('credit rules on %s', (engine) => {
         unlimited: false,
       });
       const generation = await client.createGeneration(body);
-      expect(generation.charge).toEqual({ credits: estimate.cost, generations: 0, draws: estimate.draws, refunded: false });
+      expect(generation.charge).toEqual({
+        credits: estimate.cost,
+        generations: 0,
+        draws: estimate.draws,
+        refunded: false,
+      });
       const debits = entriesOf(await allLedgerEntries(client), generation.id);
       expect(debits).toEqual(estimate.draws.map((d) => ['debit', d.balance, -d.amount]));
     });
@@ -348,7 +432,10 @@ describe.each(engines)('credit rules on %s', (engine) => {
       const { client } = await basicAccount();
       await client.buyTopup({ credits: 500 });
       await client.createGeneration(request('motion-video', { durationS: 10 }));
-      await waitForGeneration(client, (await client.createGeneration(request('vivid-image', { outputs: 2 }, 'gore at noon'))).id);
+      await waitForGeneration(
+        client,
+        (await client.createGeneration(request('vivid-image', { outputs: 2 }, 'gore at noon'))).id,
+      );
       const entries = await allLedgerEntries(client);
       expect(entries.map((e) => e.kind)).toEqual(['refund', 'debit', 'debit', 'debit', 'topup', 'grant', 'grant']);
       expect(entries.map((e) => Number(e.id))).toEqual([...entries.map((e) => Number(e.id))].sort((a, b) => b - a));
@@ -359,8 +446,16 @@ describe.each(engines)('credit rules on %s', (engine) => {
   describe('E1 plan estimator', () => {
     it('E1: 30 images/day at 24 and 10 videos/day at 210 over 22 working days are 15,840 + 46,200 = 62,040 credits', async () => {
       const { client } = await basicAccount();
-      const image = await client.estimateCost({ tool: 'text-to-image', modelId: 'vivid-image', settings: { outputs: 1 } });
-      const video = await client.estimateCost({ tool: 'text-to-video', modelId: 'motion-video', settings: { outputs: 1, durationS: 5 } });
+      const image = await client.estimateCost({
+        tool: 'text-to-image',
+        modelId: 'vivid-image',
+        settings: { outputs: 1 },
+      });
+      const video = await client.estimateCost({
+        tool: 'text-to-video',
+        modelId: 'motion-video',
+        settings: { outputs: 1, durationS: 5 },
+      });
       expect([image.cost, video.cost]).toEqual([24, 210]);
       const images = 30 * 22 * image.cost;
       const videos = 10 * 22 * video.cost;
@@ -375,7 +470,9 @@ describe.each(engines)('credit rules on %s', (engine) => {
       const first = await client.createGeneration(body, 'gen-key-1');
       const again = await client.createGeneration(body, 'gen-key-1');
       expect(again.id).toBe(first.id);
-      expect((await allLedgerEntries(client)).filter((e) => e.kind === 'debit').map((e) => [e.generationId, e.amount])).toEqual([[first.id, -24]]);
+      expect(
+        (await allLedgerEntries(client)).filter((e) => e.kind === 'debit').map((e) => [e.generationId, e.amount]),
+      ).toEqual([[first.id, -24]]);
       expect((await client.listGenerations()).items.map((g) => g.id)).toEqual([first.id]);
     });
 
@@ -426,7 +523,9 @@ describe.each(engines)('credit rules over time on %s', (engine) => {
     it('C8: a refund after the monthly grant returns nothing for the subscription part (1,120 left expired) and free stays 100', async () => {
       await suite.t.admin.admin.moveClock({ now: '2026-04-20T10:00:00Z' }); // 12:00 in Berlin, anniversary day 20
       const { client } = await basicAccount();
-      const created = await client.createGeneration(request('vivid-pro-image', { quality: 'hd', outputs: 4 }, '[hold:c8-partial][fail] a harbour'));
+      const created = await client.createGeneration(
+        request('vivid-pro-image', { quality: 'hd', outputs: 4 }, '[hold:c8-partial][fail] a harbour'),
+      );
       expect(created.charge.draws).toEqual([
         { balance: 'free', amount: 100 },
         { balance: 'subscription', amount: 380 },
@@ -441,14 +540,20 @@ describe.each(engines)('credit rules over time on %s', (engine) => {
         ['refund', 'free', 0],
         ['refund', 'subscription', 0],
       ]);
-      expect((await client.balance()).credits).toMatchObject({ free: { amount: 100 }, subscription: { amount: 1500 }, total: 1600 });
+      expect((await client.balance()).credits).toMatchObject({
+        free: { amount: 100 },
+        subscription: { amount: 1500 },
+        total: 1600,
+      });
     });
 
     it('C8: when the charge took the whole allocation, the refund after the grant returns only the top-up part', async () => {
       await suite.t.admin.admin.moveClock({ now: '2026-06-01T10:00:00Z' }); // anniversary day 1: next grant 2026-06-30T22:00Z
       const { client } = await basicAccount();
       await client.buyTopup({ credits: 1000 });
-      const created = await client.createGeneration(request('motion-pro-video', { durationS: 10, quality: 'hd' }, '[hold:c8-whole][fail] a storm'));
+      const created = await client.createGeneration(
+        request('motion-pro-video', { durationS: 10, quality: 'hd' }, '[hold:c8-whole][fail] a storm'),
+      );
       await waitForGeneration(client, created.id, ['running']);
       await suite.t.admin.admin.moveClock({ now: '2026-07-01T06:00:00Z' });
       provider.release('c8-whole');
@@ -461,7 +566,12 @@ describe.each(engines)('credit rules over time on %s', (engine) => {
         ['refund', 'subscription', 0],
         ['refund', 'topup', 320],
       ]);
-      expect((await client.balance()).credits).toMatchObject({ free: { amount: 100 }, subscription: { amount: 1500 }, topup: { amount: 1000 }, total: 2600 });
+      expect((await client.balance()).credits).toMatchObject({
+        free: { amount: 100 },
+        subscription: { amount: 1500 },
+        topup: { amount: 1000 },
+        total: 2600,
+      });
     });
   });
 });

@@ -10,20 +10,38 @@ import { createCompanionClient } from '../../../shared/client.js';
 import { catchApiError } from '../../support/api-error.js';
 import { openEventStream, startBackend, type TestBackend } from '../../support/backend.js';
 
-const spark: GenerationRequest = { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a fox', settings: { outputs: 1 } };
-const paid: GenerationRequest = { tool: 'text-to-image', modelId: 'vivid-image', prompt: 'a fox', settings: { outputs: 1 }, workflow: true };
+const spark: GenerationRequest = {
+  tool: 'text-to-image',
+  modelId: 'spark-image',
+  prompt: 'a fox',
+  settings: { outputs: 1 },
+};
+const paid: GenerationRequest = {
+  tool: 'text-to-image',
+  modelId: 'vivid-image',
+  prompt: 'a fox',
+  settings: { outputs: 1 },
+  workflow: true,
+};
 
 describe('U7 fair use over HTTP', () => {
   let t: TestBackend;
   afterEach(async () => t.stop());
 
   it('U7: automation pauses unlimited access only: unlimited requests get 403 unlimited_paused, credits keep working', async () => {
-    t = await startBackend({ testClock: '2026-03-10T14:00:00.000Z', config: { fairUse: { automation: { maxRequestsPerWindow: 5, windowS: 60 } } } });
+    t = await startBackend({
+      testClock: '2026-03-10T14:00:00.000Z',
+      config: { fairUse: { automation: { maxRequestsPerWindow: 5, windowS: 60 } } },
+    });
     const { client, token } = await t.createAccount('Bot', 'UTC', 'ultra');
     const stream = await openEventStream(t.url, token);
     for (let i = 0; i < 6; i += 1) await client.createGeneration({ ...spark, prompt: `fox ${i}` });
-    const paused = await stream.next((e) => e.event === 'account' && (e.data as { status: string }).status === 'unlimited_paused');
-    expect((paused.data as { fairUse: { reason: string } }).fairUse.reason).toBe('Automation suspected: 6 requests in 60 s');
+    const paused = await stream.next(
+      (e) => e.event === 'account' && (e.data as { status: string }).status === 'unlimited_paused',
+    );
+    expect((paused.data as { fairUse: { reason: string } }).fairUse.reason).toBe(
+      'Automation suspected: 6 requests in 60 s',
+    );
     await stream.close();
 
     const refused = await catchApiError(client.createGeneration(spark));
@@ -34,18 +52,29 @@ describe('U7 fair use over HTTP', () => {
     expect(charged.charge.credits).toBe(24);
     const me = await client.me();
     expect(me.status).toBe('unlimited_paused');
-    expect(me.fairUse).toMatchObject({ reason: 'Automation suspected: 6 requests in 60 s', appeal: null, violations: 0 });
+    expect(me.fairUse).toMatchObject({
+      reason: 'Automation suspected: 6 requests in 60 s',
+      appeal: null,
+      violations: 0,
+    });
   });
 
   it('U7: several clients with one token look like credential sharing', async () => {
-    t = await startBackend({ testClock: '2026-03-10T14:00:00.000Z', config: { fairUse: { sharing: { maxDistinctClients: 2, windowS: 3600 } } } });
+    t = await startBackend({
+      testClock: '2026-03-10T14:00:00.000Z',
+      config: { fairUse: { sharing: { maxDistinctClients: 2, windowS: 3600 } } },
+    });
     const { token, client } = await t.createAccount('Shared', 'UTC', 'ultra');
     // Each app installation names itself; the third within the hour exceeds the configured two.
     const statuses: number[] = [];
     for (const installation of ['laptop', 'phone', 'friend']) {
       const answer = await fetch(`${t.url}/v1/generations`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-companion-client': installation },
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'x-companion-client': installation,
+        },
         body: JSON.stringify({ ...spark, prompt: installation }),
       });
       statuses.push(answer.status);
@@ -64,7 +93,11 @@ describe('U7 fair use over HTTP', () => {
     expect(flagged).toMatchObject({ status: 'unlimited_paused', fairUse: { reason: 'Reported by support' } });
 
     const appeal = await client.appeal({ message: 'I make every image by hand' });
-    expect(appeal).toMatchObject({ status: 'open', message: 'I make every image by hand', pauseReason: 'Reported by support' });
+    expect(appeal).toMatchObject({
+      status: 'open',
+      message: 'I make every image by hand',
+      pauseReason: 'Reported by support',
+    });
     const second = await catchApiError(client.appeal({ message: 'again' }));
     expect(second.status).toBe(409);
     expect((await client.me()).fairUse?.appeal).toMatchObject({ id: appeal.id, status: 'open' });
@@ -75,7 +108,9 @@ describe('U7 fair use over HTTP', () => {
     expect(decided).toMatchObject({ status: 'restored', decisionReason: 'No violation found' });
     expect((await client.me()).status).toBe('active');
     expect((await client.createGeneration(spark)).unlimited).toBe(true);
-    const again = await catchApiError(t.admin.admin.decideAppeal(appeal.id, { decision: 'uphold', reason: 'changed my mind' }));
+    const again = await catchApiError(
+      t.admin.admin.decideAppeal(appeal.id, { decision: 'uphold', reason: 'changed my mind' }),
+    );
     expect(again.status).toBe(409);
   });
 
@@ -128,7 +163,12 @@ describe('providers configured in the catalog', () => {
     const t = await startBackend({ testClock: '2026-03-10T14:00:00.000Z', catalogPath });
     try {
       const { client } = await t.createAccount('Sd', 'UTC', 'basic');
-      const generation = await client.createGeneration({ tool: 'text-to-image', modelId: 'vivid-image', prompt: 'a lighthouse', settings: { outputs: 2, seed: 7 } });
+      const generation = await client.createGeneration({
+        tool: 'text-to-image',
+        modelId: 'vivid-image',
+        prompt: 'a lighthouse',
+        settings: { outputs: 2, seed: 7 },
+      });
       let done = await client.getGeneration(generation.id);
       for (let i = 0; i < 100 && done.status !== 'succeeded' && done.status !== 'failed'; i += 1) {
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -136,10 +176,20 @@ describe('providers configured in the catalog', () => {
       }
       expect(done.status).toBe('succeeded');
       expect(done.outputs).toHaveLength(2);
-      expect(fake.requests.map((r) => (r.body as { prompt: string; batch_size: number; seed: number })).map((b) => [b.prompt, b.batch_size, b.seed])).toEqual([['a lighthouse', 2, 7]]);
+      expect(
+        fake.requests
+          .map((r) => r.body as { prompt: string; batch_size: number; seed: number })
+          .map((b) => [b.prompt, b.batch_size, b.seed]),
+      ).toEqual([['a lighthouse', 2, 7]]);
       // spark-image is still made by the local provider.
-      const local = await client.createGeneration({ tool: 'text-to-image', modelId: 'spark-image', prompt: 'a boat', settings: { outputs: 1 } });
-      for (let i = 0; i < 100 && (await client.getGeneration(local.id)).status !== 'succeeded'; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+      const local = await client.createGeneration({
+        tool: 'text-to-image',
+        modelId: 'spark-image',
+        prompt: 'a boat',
+        settings: { outputs: 1 },
+      });
+      for (let i = 0; i < 100 && (await client.getGeneration(local.id)).status !== 'succeeded'; i += 1)
+        await new Promise((resolve) => setTimeout(resolve, 50));
       expect(fake.requests).toHaveLength(1);
     } finally {
       await t.stop();

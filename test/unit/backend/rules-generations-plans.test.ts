@@ -13,17 +13,35 @@ import type { CompanionClient } from '../../../shared/client.js';
 import { DEFAULT_CATALOG_PATH } from '../../../backend/catalog.js';
 import { catchApiError } from '../../support/api-error.js';
 import type { TestBackend } from '../../support/backend.js';
-import { allLedgerEntries, engines, entriesOf, ScriptedProvider, startBackendOn, suiteBackend, syncAll, waitForGeneration } from '../../support/engines.js';
+import {
+  allLedgerEntries,
+  engines,
+  entriesOf,
+  ScriptedProvider,
+  startBackendOn,
+  suiteBackend,
+  syncAll,
+  waitForGeneration,
+} from '../../support/engines.js';
 
 const ZONE = 'Asia/Tokyo';
 const START = '2026-02-10T01:00:00Z';
 const FIRST_REFRESH = '2026-03-09T15:00:00.000Z';
 
-const image = (prompt = 'a fox in the snow', outputs = 1): GenerationRequest => ({ tool: 'text-to-image', modelId: 'spark-image', prompt, settings: { outputs } });
+const image = (prompt = 'a fox in the snow', outputs = 1): GenerationRequest => ({
+  tool: 'text-to-image',
+  modelId: 'spark-image',
+  prompt,
+  settings: { outputs },
+});
 
 /** What must not change when something is free or refused: the ledger, the sync log and the generation counter. */
 async function snapshot(client: CompanionClient) {
-  return { ledger: await allLedgerEntries(client), sync: await syncAll(client), generations: (await client.balance()).generations };
+  return {
+    ledger: await allLedgerEntries(client),
+    sync: await syncAll(client),
+    generations: (await client.balance()).generations,
+  };
 }
 
 /** Makes `count` one-output generations; with `settle`, waits until they have finished (before comparing snapshots). */
@@ -54,7 +72,10 @@ describe.each(engines)('generation-billed plans on %s', (engine) => {
       const first = await account('core');
       const second = await account('core');
       await generate(first.client, 3);
-      expect([(await first.client.balance()).generations?.used, (await second.client.balance()).generations?.used]).toEqual([3, 0]);
+      expect([
+        (await first.client.balance()).generations?.used,
+        (await second.client.balance()).generations?.used,
+      ]).toEqual([3, 0]);
     });
 
     it('G1: Ultimate is unlimited: 12 generations are all accepted and counted', async () => {
@@ -68,7 +89,12 @@ describe.each(engines)('generation-billed plans on %s', (engine) => {
     it('G2: a request with 4 outputs counts 1, and the ledger records one generation debited', async () => {
       const { client } = await account('core');
       const generation = await client.createGeneration(image('four foxes', 4));
-      expect(generation.charge).toEqual({ credits: 0, generations: 1, draws: [{ balance: 'generations', amount: 1 }], refunded: false });
+      expect(generation.charge).toEqual({
+        credits: 0,
+        generations: 1,
+        draws: [{ balance: 'generations', amount: 1 }],
+        refunded: false,
+      });
       expect((await waitForGeneration(client, generation.id)).outputs).toHaveLength(4);
       expect((await client.balance()).generations?.used).toBe(1);
       expect(entriesOf(await allLedgerEntries(client), generation.id)).toEqual([['debit', 'generations', -1]]);
@@ -76,9 +102,20 @@ describe.each(engines)('generation-billed plans on %s', (engine) => {
 
     it('G2: whatever the tool or settings: a 10 s hd video with 4 outputs and a 120 s speech clip count 1 each', async () => {
       const { client } = await account('core');
-      const video: GenerationRequest = { tool: 'text-to-video', modelId: 'motion-video', prompt: 'waves', settings: { outputs: 4, durationS: 10, quality: 'hd' } };
-      const speech: GenerationRequest = { tool: 'text-to-speech', modelId: 'voice-tts', prompt: 'hello there', settings: { outputs: 1, durationS: 120 } };
-      for (const body of [video, speech]) expect(await client.estimateCost(body)).toMatchObject({ cost: 1, unit: 'generations' });
+      const video: GenerationRequest = {
+        tool: 'text-to-video',
+        modelId: 'motion-video',
+        prompt: 'waves',
+        settings: { outputs: 4, durationS: 10, quality: 'hd' },
+      };
+      const speech: GenerationRequest = {
+        tool: 'text-to-speech',
+        modelId: 'voice-tts',
+        prompt: 'hello there',
+        settings: { outputs: 1, durationS: 120 },
+      };
+      for (const body of [video, speech])
+        expect(await client.estimateCost(body)).toMatchObject({ cost: 1, unit: 'generations' });
       await client.createGeneration(video);
       await client.createGeneration(speech);
       expect((await client.balance()).generations?.used).toBe(2);
@@ -100,7 +137,12 @@ describe.each(engines)('generation-billed plans on %s', (engine) => {
       const bytes = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#aa5500' } })
         .png()
         .toBuffer();
-      expect(await client.uploadReference(bytes, 'image/png')).toMatchObject({ mime: 'image/png', width: 64, height: 48, bytes: bytes.length });
+      expect(await client.uploadReference(bytes, 'image/png')).toMatchObject({
+        mime: 'image/png',
+        width: 64,
+        height: 48,
+        bytes: bytes.length,
+      });
       const after = await snapshot(client);
       expect([after.ledger, after.generations]).toEqual([before.ledger, before.generations]);
     });
@@ -173,17 +215,31 @@ describe.each(engines)('generation-billed plans on %s', (engine) => {
     it('G6: the cost preview shows the same refusal', async () => {
       const { client } = await account('core');
       await generate(client, 10);
-      const estimate = await client.estimateCost({ tool: 'text-to-image', modelId: 'spark-image', settings: { outputs: 1 } });
-      expect(estimate.refusal).toMatchObject({ status: 429, code: 'generation_limit_reached', resetsAt: FIRST_REFRESH });
+      const estimate = await client.estimateCost({
+        tool: 'text-to-image',
+        modelId: 'spark-image',
+        settings: { outputs: 1 },
+      });
+      expect(estimate.refusal).toMatchObject({
+        status: 429,
+        code: 'generation_limit_reached',
+        resetsAt: FIRST_REFRESH,
+      });
     });
 
     it('G6/A4: an upgrade applies at once: Plus’s 100 are granted, the refused request goes through and the refresh moves to the upgrade day', async () => {
       const { client } = await account('core');
       await generate(client, 10);
       await suite.t.admin.admin.moveClock({ now: '2026-02-20T01:00:00Z' }); // 10:00 on the 20th
-      expect((await catchApiError(client.createGeneration(image('one more fox')))).code).toBe('generation_limit_reached');
+      expect((await catchApiError(client.createGeneration(image('one more fox')))).code).toBe(
+        'generation_limit_reached',
+      );
       await client.subscribe({ planId: 'plus' });
-      expect((await client.balance()).generations).toEqual({ used: 0, limit: 100, resetsAt: '2026-03-19T15:00:00.000Z' });
+      expect((await client.balance()).generations).toEqual({
+        used: 0,
+        limit: 100,
+        resetsAt: '2026-03-19T15:00:00.000Z',
+      });
       await client.createGeneration(image('one more fox'));
       expect((await client.balance()).generations?.used).toBe(1);
     });
@@ -200,7 +256,16 @@ describe.each(engines)('G5 monthly refreshes on %s', (engine) => {
     // Plans are data (A2): an operator adds a yearly Core to the catalog file.
     folder = mkdtempSync(join(tmpdir(), 'companion-catalog-'));
     const catalog = JSON.parse(readFileSync(DEFAULT_CATALOG_PATH, 'utf8')) as Catalog;
-    catalog.plans.push({ id: 'core-yearly', name: 'Core (yearly)', billing: 'generations', period: 'year', monthlyGenerations: 10, unlimitedModels: [], fastDailyLimit: 0, price: 0 });
+    catalog.plans.push({
+      id: 'core-yearly',
+      name: 'Core (yearly)',
+      billing: 'generations',
+      period: 'year',
+      monthlyGenerations: 10,
+      unlimitedModels: [],
+      fastDailyLimit: 0,
+      price: 0,
+    });
     writeFileSync(join(folder, 'catalog.json'), JSON.stringify(catalog));
     t = await startBackendOn(engine, { testClock: START, catalogPath: join(folder, 'catalog.json'), provider });
   });
@@ -217,8 +282,13 @@ describe.each(engines)('G5 monthly refreshes on %s', (engine) => {
 
   it('G5: a yearly plan refreshes its 10 generations monthly, on the anniversary day, and renews a year on', async () => {
     const { client } = await t.createAccount('Kenji', ZONE, 'core-yearly');
-    expect((await client.me()).subscription).toMatchObject({ period: 'year', anniversaryDay: 10, renewsAt: '2027-02-09T15:00:00.000Z' });
-    for (let i = 0; i < 4; i += 1) await waitForGeneration(client, (await client.createGeneration(image(`fox ${i}`))).id);
+    expect((await client.me()).subscription).toMatchObject({
+      period: 'year',
+      anniversaryDay: 10,
+      renewsAt: '2027-02-09T15:00:00.000Z',
+    });
+    for (let i = 0; i < 4; i += 1)
+      await waitForGeneration(client, (await client.createGeneration(image(`fox ${i}`))).id);
     await t.admin.admin.moveClock({ now: '2026-04-15T00:00:00Z' });
     const grants = (await allLedgerEntries(client)).filter((e) => e.kind === 'grant' && e.balance === 'generations');
     expect(grants.reverse().map((e) => [e.at, e.amount, e.after])).toEqual([
@@ -237,8 +307,14 @@ describe.each(engines)('G5 monthly refreshes on %s', (engine) => {
       await t.admin.admin.moveClock({ now: '2026-05-24T14:59:59Z' });
       expect((await client.balance()).generations?.used).toBe(3);
       await t.admin.admin.moveClock({ now: '2026-05-24T15:00:00Z' });
-      expect((await client.balance()).generations).toEqual({ used: 0, limit: 10, resetsAt: '2026-06-24T15:00:00.000Z' });
-      const refresh = (await allLedgerEntries(client)).filter((e) => e.at === '2026-05-24T15:00:00.000Z' && e.balance === 'generations');
+      expect((await client.balance()).generations).toEqual({
+        used: 0,
+        limit: 10,
+        resetsAt: '2026-06-24T15:00:00.000Z',
+      });
+      const refresh = (await allLedgerEntries(client)).filter(
+        (e) => e.at === '2026-05-24T15:00:00.000Z' && e.balance === 'generations',
+      );
       expect(refresh.reverse().map((e) => [e.kind, e.amount, e.after])).toEqual([
         ['expire', -7, 0],
         ['grant', 10, 10],
@@ -254,9 +330,15 @@ describe.each(engines)('G5 monthly refreshes on %s', (engine) => {
       await t.admin.admin.moveClock({ now: '2026-07-01T01:00:00Z' });
       provider.release('g4-refresh');
       expect((await waitForGeneration(client, held.id)).status).toBe('failed');
-      expect((await client.balance()).generations).toEqual({ used: 0, limit: 10, resetsAt: '2026-07-31T15:00:00.000Z' });
+      expect((await client.balance()).generations).toEqual({
+        used: 0,
+        limit: 10,
+        resetsAt: '2026-07-31T15:00:00.000Z',
+      });
       await generate(client, 10);
-      expect((await catchApiError(client.createGeneration(image('an 11th fox')))).code).toBe('generation_limit_reached');
+      expect((await catchApiError(client.createGeneration(image('an 11th fox')))).code).toBe(
+        'generation_limit_reached',
+      );
     });
   });
 });

@@ -12,16 +12,36 @@ import type { Generation, GenerationQuery, GenerationRequest, Usage } from '../.
 import { Workspace } from '../../../shared/api.js';
 import type { CompanionClient } from '../../../shared/client.js';
 import { catchApiError } from '../../support/api-error.js';
-import { eventOfType, openEventStream, parseServerEvent, type EventStream, type StreamEvent, type TestAccount, type TestBackend } from '../../support/backend.js';
-import { allLedgerEntries, engines, entriesOf, ScriptedProvider, startBackendOn, waitForGeneration } from '../../support/engines.js';
+import {
+  eventOfType,
+  openEventStream,
+  parseServerEvent,
+  type EventStream,
+  type StreamEvent,
+  type TestAccount,
+  type TestBackend,
+} from '../../support/backend.js';
+import {
+  allLedgerEntries,
+  engines,
+  entriesOf,
+  ScriptedProvider,
+  startBackendOn,
+  waitForGeneration,
+} from '../../support/engines.js';
 
 type UsageParams = NonNullable<Parameters<CompanionClient['usage']>[0]>;
 
 const ZONE = 'America/New_York';
 const START = '2026-05-04T14:00:00Z'; // 10:00 EDT
 
-function request(modelId: string, prompt: string, settings: Partial<GenerationRequest['settings']> = {}): GenerationRequest {
-  const tool: GenerationRequest['tool'] = modelId === 'voice-tts' ? 'text-to-speech' : modelId.includes('video') ? 'text-to-video' : 'text-to-image';
+function request(
+  modelId: string,
+  prompt: string,
+  settings: Partial<GenerationRequest['settings']> = {},
+): GenerationRequest {
+  const tool: GenerationRequest['tool'] =
+    modelId === 'voice-tts' ? 'text-to-speech' : modelId.includes('video') ? 'text-to-video' : 'text-to-image';
   return { tool, modelId, prompt, settings: { outputs: 1, ...settings } };
 }
 
@@ -29,16 +49,25 @@ function request(modelId: string, prompt: string, settings: Partial<GenerationRe
 async function raw(t: TestBackend, token: string, method: string, path: string, body?: unknown) {
   const response = await fetch(new URL(path, t.url), {
     method,
-    headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  return { status: response.status, contentType: response.headers.get('content-type'), body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : null,
+  };
 }
 
 /** GET /v1/outputs/:id with optional headers; the body as bytes. */
 async function download(t: TestBackend, token: string, outputId: string, headers: Record<string, string> = {}) {
-  const response = await fetch(new URL(`/v1/outputs/${outputId}`, t.url), { headers: { Authorization: `Bearer ${token}`, ...headers } });
+  const response = await fetch(new URL(`/v1/outputs/${outputId}`, t.url), {
+    headers: { Authorization: `Bearer ${token}`, ...headers },
+  });
   return { status: response.status, headers: response.headers, bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
@@ -75,7 +104,10 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
   describe('H1 the record of a generation', () => {
     it('H1: a finished generation records tool, model, prompt, settings, status, cost and draws, outputs and times', async () => {
       const { client } = await newYorker();
-      const generation = await finished(client, request('spark-image', '[render] a red fox in the snow', { outputs: 2, seed: 7, width: 320, height: 256 }));
+      const generation = await finished(
+        client,
+        request('spark-image', '[render] a red fox in the snow', { outputs: 2, seed: 7, width: 320, height: 256 }),
+      );
       expect(generation).toMatchObject({
         tool: 'text-to-image',
         modelId: 'spark-image',
@@ -99,7 +131,11 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
       const owner = await newYorker();
       const generation = await owner.client.createGeneration(request('spark-image', 'a private fox'));
       const error = await catchApiError((await newYorker()).client.getGeneration(generation.id));
-      expect([error.status, error.code, JSON.stringify(error.problem)]).toEqual([404, 'not_found', expect.not.stringContaining('private fox')]);
+      expect([error.status, error.code, JSON.stringify(error.problem)]).toEqual([
+        404,
+        'not_found',
+        expect.not.stringContaining('private fox'),
+      ]);
     });
 
     it('H1: an output downloads with its Content-Type and an ETag that is the sha256 of the bytes received', async () => {
@@ -107,7 +143,12 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
       const [output] = (await finished(client, request('spark-image', '[render] a fox at dusk'))).outputs;
       const answer = await download(t, token, output?.id as string);
       const sha256 = createHash('sha256').update(answer.bytes).digest('hex');
-      expect([answer.status, answer.headers.get('content-type'), answer.headers.get('etag'), answer.bytes.length]).toEqual([200, 'image/png', `"${sha256}"`, output?.bytes]);
+      expect([
+        answer.status,
+        answer.headers.get('content-type'),
+        answer.headers.get('etag'),
+        answer.bytes.length,
+      ]).toEqual([200, 'image/png', `"${sha256}"`, output?.bytes]);
       expect(sha256).toBe(output?.sha256);
     });
 
@@ -116,7 +157,11 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
       const [output] = (await finished(client, request('spark-image', '[render] a fox at noon'))).outputs;
       const whole = await download(t, token, output?.id as string);
       const part = await download(t, token, output?.id as string, { Range: 'bytes=0-9' });
-      expect([part.status, part.headers.get('content-range'), part.bytes]).toEqual([206, `bytes 0-9/${whole.bytes.length}`, whole.bytes.subarray(0, 10)]);
+      expect([part.status, part.headers.get('content-range'), part.bytes]).toEqual([
+        206,
+        `bytes 0-9/${whole.bytes.length}`,
+        whole.bytes.subarray(0, 10),
+      ]);
     });
 
     it('H1: If-None-Match with the ETag answers 304 Not Modified with no body', async () => {
@@ -130,7 +175,10 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
       const { client } = await newYorker();
       const [output] = (await finished(client, request('spark-image', 'a fox of mine'))).outputs;
       const answer = await download(t, (await newYorker()).token, output?.id as string);
-      expect([answer.status, answer.headers.get('content-type')]).toEqual([404, expect.stringMatching(/^application\/problem\+json/)]);
+      expect([answer.status, answer.headers.get('content-type')]).toEqual([
+        404,
+        expect.stringMatching(/^application\/problem\+json/),
+      ]);
     });
 
     it('H1: re-running makes a new generation with the same request, charged again', async () => {
@@ -138,9 +186,17 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
       const first = await finished(client, request('vivid-image', 'a fox in the rain', { seed: 3 }));
       const again = await client.rerunGeneration(first.id);
       expect(again.id).not.toBe(first.id);
-      expect([again.tool, again.modelId, again.prompt, again.settings]).toEqual([first.tool, first.modelId, first.prompt, first.settings]);
+      expect([again.tool, again.modelId, again.prompt, again.settings]).toEqual([
+        first.tool,
+        first.modelId,
+        first.prompt,
+        first.settings,
+      ]);
       const ledger = await allLedgerEntries(client);
-      expect([entriesOf(ledger, first.id), entriesOf(ledger, again.id)]).toEqual([[['debit', 'free', -24]], [['debit', 'free', -24]]]);
+      expect([entriesOf(ledger, first.id), entriesOf(ledger, again.id)]).toEqual([
+        [['debit', 'free', -24]],
+        [['debit', 'free', -24]],
+      ]);
       expect((await waitForGeneration(client, again.id)).status).toBe('succeeded');
       expect((await client.balance()).credits.free.amount).toBe(52);
     });
@@ -151,7 +207,11 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
       const queued = await client.createGeneration(request('vivid-image', 'a fox that waits'));
       expect((await client.getGeneration(queued.id)).status).toBe('queued');
       const answer = await raw(t, token, 'POST', `/v1/generations/${queued.id}/cancel`);
-      expect([answer.status, answer.body?.status, (answer.body?.charge as Generation['charge'] | undefined)?.refunded]).toEqual([200, 'cancelled', true]);
+      expect([
+        answer.status,
+        answer.body?.status,
+        (answer.body?.charge as Generation['charge'] | undefined)?.refunded,
+      ]).toEqual([200, 'cancelled', true]);
       expect(entriesOf(await allLedgerEntries(client), queued.id)).toEqual([
         ['debit', 'free', -24],
         ['refund', 'free', 24],
@@ -169,10 +229,16 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
     it('H1: a running or finished generation cannot be cancelled: 409 not_cancellable, nothing refunded', async () => {
       const { client, token } = await newYorker();
       const running = await heldGeneration(client, 'cancel-running');
-      expect((await raw(t, token, 'POST', `/v1/generations/${running.id}/cancel`)).body).toMatchObject({ status: 409, code: 'not_cancellable' });
+      expect((await raw(t, token, 'POST', `/v1/generations/${running.id}/cancel`)).body).toMatchObject({
+        status: 409,
+        code: 'not_cancellable',
+      });
       provider.release('cancel-running');
       const done = await waitForGeneration(client, running.id);
-      expect((await raw(t, token, 'POST', `/v1/generations/${done.id}/cancel`)).body).toMatchObject({ status: 409, code: 'not_cancellable' });
+      expect((await raw(t, token, 'POST', `/v1/generations/${done.id}/cancel`)).body).toMatchObject({
+        status: 409,
+        code: 'not_cancellable',
+      });
       expect(entriesOf(await allLedgerEntries(client), running.id)).toEqual([['debit', 'free', -6]]);
     });
 
@@ -188,7 +254,10 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
     it('H1: a running generation cannot be deleted: 409', async () => {
       const { client, token } = await newYorker();
       const running = await heldGeneration(client, 'delete-running');
-      expect((await raw(t, token, 'DELETE', `/v1/generations/${running.id}`)).body).toMatchObject({ status: 409, code: 'not_cancellable' });
+      expect((await raw(t, token, 'DELETE', `/v1/generations/${running.id}`)).body).toMatchObject({
+        status: 409,
+        code: 'not_cancellable',
+      });
       expect((await client.getGeneration(running.id)).status).toBe('running');
     });
   });
@@ -222,7 +291,9 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
       const { client } = await newYorker();
       const generation = await client.createGeneration(request('spark-image', 'a fox for the album'));
       const workspace = await workspaceWith(client, 'Foxes', [generation.id]);
-      expect((await client.listWorkspaces()).items).toEqual([expect.objectContaining({ id: workspace.id, name: 'Foxes', generationIds: [generation.id] })]);
+      expect((await client.listWorkspaces()).items).toEqual([
+        expect.objectContaining({ id: workspace.id, name: 'Foxes', generationIds: [generation.id] }),
+      ]);
       expect((await client.getGeneration(generation.id)).workspaceIds).toEqual([workspace.id]);
     });
 
@@ -230,7 +301,9 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
       const { client } = await newYorker();
       const generation = await client.createGeneration(request('spark-image', 'a fox saved twice'));
       const workspace = await workspaceWith(client, 'Twice', [generation.id, generation.id]);
-      expect((await client.listWorkspaces()).items.find((w) => w.id === workspace.id)?.generationIds).toEqual([generation.id]);
+      expect((await client.listWorkspaces()).items.find((w) => w.id === workspace.id)?.generationIds).toEqual([
+        generation.id,
+      ]);
     });
 
     it('H1: renaming a workspace (PATCH) keeps its generations', async () => {
@@ -238,7 +311,10 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
       const generation = await client.createGeneration(request('spark-image', 'a fox renamed'));
       const workspace = await workspaceWith(client, 'Drafts', [generation.id]);
       const answer = await raw(t, token, 'PATCH', `/v1/workspaces/${workspace.id}`, { name: 'Finals' });
-      expect([answer.status, Workspace.parse(answer.body)]).toEqual([200, expect.objectContaining({ id: workspace.id, name: 'Finals', generationIds: [generation.id] })]);
+      expect([answer.status, Workspace.parse(answer.body)]).toEqual([
+        200,
+        expect.objectContaining({ id: workspace.id, name: 'Finals', generationIds: [generation.id] }),
+      ]);
     });
 
     it('H1: removing an item takes the generation out of the workspace, not out of history', async () => {
@@ -273,9 +349,22 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
     it('H2: each entity appears once, at its latest state', async () => {
       const { client, generation, workspaceId } = await busyAccount();
       const { changes } = await client.sync();
-      expect(changes.map((c) => `${c.kind}:${c.op}`).sort()).toEqual(['balance:upsert', 'generation:upsert', 'workspace:upsert']);
-      expect(changes.find((c) => c.kind === 'generation')).toEqual({ kind: 'generation', id: generation.id, op: 'upsert', data: generation });
-      expect(changes.find((c) => c.kind === 'workspace')?.data).toMatchObject({ id: workspaceId, name: 'Synced', generationIds: [generation.id] });
+      expect(changes.map((c) => `${c.kind}:${c.op}`).sort()).toEqual([
+        'balance:upsert',
+        'generation:upsert',
+        'workspace:upsert',
+      ]);
+      expect(changes.find((c) => c.kind === 'generation')).toEqual({
+        kind: 'generation',
+        id: generation.id,
+        op: 'upsert',
+        data: generation,
+      });
+      expect(changes.find((c) => c.kind === 'workspace')?.data).toMatchObject({
+        id: workspaceId,
+        name: 'Synced',
+        generationIds: [generation.id],
+      });
       expect(changes.find((c) => c.kind === 'balance')?.data).toEqual(await client.balance());
     });
 
@@ -309,7 +398,9 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
       const { cursor } = await client.sync();
       await raw(t, token, 'PATCH', `/v1/workspaces/${workspaceId}`, { name: 'Renamed again' });
       const next = await client.sync(cursor);
-      expect(next.changes).toEqual([{ kind: 'workspace', id: workspaceId, op: 'upsert', data: expect.objectContaining({ name: 'Renamed again' }) }]);
+      expect(next.changes).toEqual([
+        { kind: 'workspace', id: workspaceId, op: 'upsert', data: expect.objectContaining({ name: 'Renamed again' }) },
+      ]);
     });
 
     it('H2: deletions come back with op delete and no data', async () => {
@@ -375,7 +466,9 @@ describe.each(engines)('history, sync, usage and events on %s', (engine) => {
       streams.push(stream);
       await stream.next(eventOfType('balance'));
       const generation = await client.createGeneration(request('vivid-image', 'gore'));
-      await stream.next((e) => e.event === 'generation' && (e.data as Generation).id === generation.id && statusOf(e) === 'blocked');
+      await stream.next(
+        (e) => e.event === 'generation' && (e.data as Generation).id === generation.id && statusOf(e) === 'blocked',
+      );
       expect(freeOf(await received(stream, (e) => e.event === 'balance' && freeOf(e) === 100))).toBe(100);
     });
   });
@@ -426,8 +519,16 @@ describe.each(engines)('history search and usage over time on %s', (engine) => {
       ['tool=text-to-image', () => ({ tool: 'text-to-image' }), ['blocked', 'whale', 'redFox']],
       ['modelId=spark-image', () => ({ modelId: 'spark-image' }), ['blocked', 'redFox']],
       ['status=blocked', () => ({ status: 'blocked' }), ['blocked']],
-      ['q=FOX matches the prompt text, whatever the case', () => ({ q: 'FOX' }), ['video', 'blocked', 'speech', 'redFox']],
-      ['from 11:10 (inclusive) to 11:30 (exclusive)', () => ({ from: '2026-05-04T15:10:00Z', to: '2026-05-04T15:30:00Z' }), ['whale', 'speech']],
+      [
+        'q=FOX matches the prompt text, whatever the case',
+        () => ({ q: 'FOX' }),
+        ['video', 'blocked', 'speech', 'redFox'],
+      ],
+      [
+        'from 11:10 (inclusive) to 11:30 (exclusive)',
+        () => ({ from: '2026-05-04T15:10:00Z', to: '2026-05-04T15:30:00Z' }),
+        ['whale', 'speech'],
+      ],
       ['workspaceId', () => ({ workspaceId }), ['whale', 'redFox']],
       ['tool and q together', () => ({ tool: 'text-to-image', q: 'fox' }), ['blocked', 'redFox']],
     ])('H1: history filter %s', async (_title, query, expected) => {
@@ -510,12 +611,18 @@ describe.each(engines)('history search and usage over time on %s', (engine) => {
       [
         'filtered by model, by tool',
         { groupBy: 'tool', modelId: 'vivid-image' },
-        { rows: [{ key: 'text-to-image', credits: 24, generations: 0, count: 2 }], totals: { credits: 24, generations: 0, count: 2 } },
+        {
+          rows: [{ key: 'text-to-image', credits: 24, generations: 0, count: 2 }],
+          totals: { credits: 24, generations: 0, count: 2 },
+        },
       ],
       [
         'from local midnight of the 6th (04:00Z) to 12:00 EDT',
         { groupBy: 'day', from: '2026-05-06T04:00:00Z', to: '2026-05-06T16:00:00Z' },
-        { rows: [{ key: '2026-05-06', credits: 218, generations: 0, count: 3 }], totals: { credits: 218, generations: 0, count: 3 } },
+        {
+          rows: [{ key: '2026-05-06', credits: 218, generations: 0, count: 3 }],
+          totals: { credits: 218, generations: 0, count: 3 },
+        },
       ],
     ])('C10: usage %s', async (_title, query, expected) => {
       expect(await credits.usage(query)).toEqual(expected);
@@ -523,7 +630,9 @@ describe.each(engines)('history search and usage over time on %s', (engine) => {
 
     it('C10: the credits in usage are what the ledger charged net of refunds', async () => {
       const ledger = await allLedgerEntries(credits);
-      const charged = -ledger.filter((e) => e.kind === 'debit' || e.kind === 'refund').reduce((sum, e) => sum + e.amount, 0);
+      const charged = -ledger
+        .filter((e) => e.kind === 'debit' || e.kind === 'refund')
+        .reduce((sum, e) => sum + e.amount, 0);
       expect((await credits.usage()).totals.credits).toBe(charged);
     });
 

@@ -10,12 +10,25 @@ import { catchApiError } from '../../support/api-error.js';
 import type { TestBackend } from '../../support/backend.js';
 import { allLedgerEntries, engines, ScriptedProvider, startBackendOn, syncAll } from '../../support/engines.js';
 
-const proImage: GenerationRequest = { tool: 'text-to-image', modelId: 'vivid-pro-image', prompt: 'a glass city', settings: { outputs: 1 } };
+const proImage: GenerationRequest = {
+  tool: 'text-to-image',
+  modelId: 'vivid-pro-image',
+  prompt: 'a glass city',
+  settings: { outputs: 1 },
+};
 /** 480 credits: 100 free + 380 of a subscription's allocation. */
-const proVideo: GenerationRequest = { tool: 'text-to-video', modelId: 'motion-pro-video', prompt: 'a glass city at dusk', settings: { outputs: 1 } };
+const proVideo: GenerationRequest = {
+  tool: 'text-to-video',
+  modelId: 'motion-pro-video',
+  prompt: 'a glass city at dusk',
+  settings: { outputs: 1 },
+};
 
 /** The ledger entries on one balance, oldest first, as `[at, kind, amount, after]`. */
-async function entriesOn(client: CompanionClient, balance: LedgerEntry['balance']): Promise<Array<[string, string, number, number]>> {
+async function entriesOn(
+  client: CompanionClient,
+  balance: LedgerEntry['balance'],
+): Promise<Array<[string, string, number, number]>> {
   return (await allLedgerEntries(client))
     .filter((e) => e.balance === balance)
     .reverse()
@@ -45,7 +58,9 @@ describe.each(engines)('plans and subscriptions on %s', (engine) => {
 
     it('A2: the catalog ships the plans as data: credit-billed and generation-billed', async () => {
       const { plans } = await b.t.client().catalog();
-      expect(Object.fromEntries(plans.map((p) => [p.id, [p.billing, p.period, p.monthlyCredits ?? p.monthlyGenerations]]))).toEqual({
+      expect(
+        Object.fromEntries(plans.map((p) => [p.id, [p.billing, p.period, p.monthlyCredits ?? p.monthlyGenerations]])),
+      ).toEqual({
         free: ['credits', null, 0],
         basic: ['credits', 'month', 1500],
         standard: ['credits', 'month', 5000],
@@ -59,17 +74,34 @@ describe.each(engines)('plans and subscriptions on %s', (engine) => {
 
     it('A2: on a credit-billed plan a request costs credits and there is no generation counter', async () => {
       const { client } = await b.t.createAccount('Ada', 'Europe/Berlin', 'basic');
-      const estimate = await client.estimateCost({ tool: 'text-to-image', modelId: 'vivid-image', settings: { outputs: 2 } });
+      const estimate = await client.estimateCost({
+        tool: 'text-to-image',
+        modelId: 'vivid-image',
+        settings: { outputs: 2 },
+      });
       expect([estimate.cost, estimate.unit]).toEqual([48, 'credits']);
       expect((await client.balance()).generations).toBeNull();
     });
 
     it('A2: on a generation-billed plan a request costs one generation and the credits are all zero', async () => {
       const { client } = await b.t.createAccount('Ada', 'Europe/Berlin', 'core');
-      const estimate = await client.estimateCost({ tool: 'text-to-image', modelId: 'vivid-image', settings: { outputs: 2 } });
-      expect([estimate.cost, estimate.unit, estimate.draws]).toEqual([1, 'generations', [{ balance: 'generations', amount: 1 }]]);
+      const estimate = await client.estimateCost({
+        tool: 'text-to-image',
+        modelId: 'vivid-image',
+        settings: { outputs: 2 },
+      });
+      expect([estimate.cost, estimate.unit, estimate.draws]).toEqual([
+        1,
+        'generations',
+        [{ balance: 'generations', amount: 1 }],
+      ]);
       const balance = await client.balance();
-      expect(balance.credits).toMatchObject({ free: { amount: 0 }, subscription: { amount: 0 }, topup: { amount: 0 }, total: 0 });
+      expect(balance.credits).toMatchObject({
+        free: { amount: 0 },
+        subscription: { amount: 0 },
+        topup: { amount: 0 },
+        total: 0,
+      });
       expect(balance.generations).toEqual({ used: 0, limit: 10, resetsAt: '2026-04-27T22:00:00.000Z' });
     });
 
@@ -99,10 +131,10 @@ describe.each(engines)('plans and subscriptions on %s', (engine) => {
       await b.moveTo('2026-11-02T12:00:00Z');
       const tokyo = await b.t.createAccount('Kenji', 'Asia/Tokyo');
       const newYork = await b.t.createAccount('Ada', 'America/New_York');
-      expect([(await tokyo.client.balance()).credits.free.resetsAt, (await newYork.client.balance()).credits.free.resetsAt]).toEqual([
-        '2026-11-02T15:00:00.000Z',
-        '2026-11-03T05:00:00.000Z',
-      ]);
+      expect([
+        (await tokyo.client.balance()).credits.free.resetsAt,
+        (await newYork.client.balance()).credits.free.resetsAt,
+      ]).toEqual(['2026-11-02T15:00:00.000Z', '2026-11-03T05:00:00.000Z']);
     });
   });
 
@@ -120,7 +152,10 @@ describe.each(engines)('plans and subscriptions on %s', (engine) => {
         endsAt: null,
         period: 'month',
       });
-      expect((await client.balance()).credits.subscription).toEqual({ amount: 1500, expiresAt: '2026-02-27T15:00:00.000Z' });
+      expect((await client.balance()).credits.subscription).toEqual({
+        amount: 1500,
+        expiresAt: '2026-02-27T15:00:00.000Z',
+      });
     });
 
     it('A3/C3: moving the clock over several months grants once per due date, at the clamped anniversaries', async () => {
@@ -135,7 +170,10 @@ describe.each(engines)('plans and subscriptions on %s', (engine) => {
         ['2026-04-29T15:00:00.000Z', 'expire', -1500, 0],
         ['2026-04-29T15:00:00.000Z', 'grant', 1500, 1500],
       ]);
-      expect((await client.balance()).credits.subscription).toEqual({ amount: 1500, expiresAt: '2026-05-30T15:00:00.000Z' });
+      expect((await client.balance()).credits.subscription).toEqual({
+        amount: 1500,
+        expiresAt: '2026-05-30T15:00:00.000Z',
+      });
       expect((await client.me()).subscription.renewsAt).toBe('2026-05-30T15:00:00.000Z');
     });
 
@@ -151,13 +189,20 @@ describe.each(engines)('plans and subscriptions on %s', (engine) => {
         ['2026-06-14T15:00:00.000Z', 'expire', -1120, 0],
         ['2026-06-14T15:00:00.000Z', 'grant', 1500, 1500],
       ]);
-      expect((await client.balance()).credits.subscription).toEqual({ amount: 1500, expiresAt: '2026-07-14T15:00:00.000Z' });
+      expect((await client.balance()).credits.subscription).toEqual({
+        amount: 1500,
+        expiresAt: '2026-07-14T15:00:00.000Z',
+      });
     });
 
     it('A3: a yearly plan is billed per year but receives its allocation monthly on the anniversary day', async () => {
       await b.moveTo('2026-06-20T03:00:00Z'); // 05:00 on the 20th in Berlin
       const { client } = await b.t.createAccount('Ada', 'Europe/Berlin', 'ultra-yearly');
-      expect((await client.me()).subscription).toMatchObject({ anniversaryDay: 20, period: 'year', renewsAt: '2027-06-19T22:00:00.000Z' });
+      expect((await client.me()).subscription).toMatchObject({
+        anniversaryDay: 20,
+        period: 'year',
+        renewsAt: '2027-06-19T22:00:00.000Z',
+      });
       await b.moveTo('2026-09-25T00:00:00Z');
       const grants = (await entriesOn(client, 'subscription')).filter(([, kind]) => kind === 'grant');
       expect(grants).toEqual([
@@ -167,7 +212,10 @@ describe.each(engines)('plans and subscriptions on %s', (engine) => {
         ['2026-09-19T22:00:00.000Z', 'grant', 16000, 16000],
       ]);
       expect((await client.me()).subscription.renewsAt).toBe('2027-06-19T22:00:00.000Z');
-      expect((await client.balance()).credits.subscription).toEqual({ amount: 16000, expiresAt: '2026-10-19T22:00:00.000Z' });
+      expect((await client.balance()).credits.subscription).toEqual({
+        amount: 16000,
+        expiresAt: '2026-10-19T22:00:00.000Z',
+      });
     });
   });
 
@@ -179,7 +227,11 @@ describe.each(engines)('plans and subscriptions on %s', (engine) => {
       const { client } = await newYorker();
       const before = await syncAll(client);
       const error = await catchApiError(client.subscribe({ planId: 'free' }));
-      expect([error.status, error.code, error.problem?.errors?.map((e) => e.path)]).toEqual([400, 'invalid_request', ['body.planId']]);
+      expect([error.status, error.code, error.problem?.errors?.map((e) => e.path)]).toEqual([
+        400,
+        'invalid_request',
+        ['body.planId'],
+      ]);
       expect(await syncAll(client)).toEqual(before);
       expect((await client.me()).plan.id).toBe('free');
     });
@@ -195,7 +247,15 @@ describe.each(engines)('plans and subscriptions on %s', (engine) => {
       const me = await client.subscribe({ planId: 'standard' });
       expect([me.plan.id, me.subscription]).toEqual([
         'standard',
-        { planId: 'standard', status: 'active', startedAt: '2026-06-10T14:00:00.000Z', anniversaryDay: 10, renewsAt: '2026-07-10T04:00:00.000Z', endsAt: null, period: 'month' },
+        {
+          planId: 'standard',
+          status: 'active',
+          startedAt: '2026-06-10T14:00:00.000Z',
+          anniversaryDay: 10,
+          renewsAt: '2026-07-10T04:00:00.000Z',
+          endsAt: null,
+          period: 'month',
+        },
       ]);
       expect(await entriesOn(client, 'subscription')).toEqual([['2026-06-10T14:00:00.000Z', 'grant', 5000, 5000]]);
     });
@@ -241,7 +301,10 @@ describe.each(engines)('plans and subscriptions on %s', (engine) => {
         ['2026-06-25T14:00:00.000Z', 'expire', -1120, 0],
         ['2026-06-25T14:00:00.000Z', 'grant', 16000, 16000],
       ]);
-      expect((await client.balance()).credits.subscription).toEqual({ amount: 16000, expiresAt: '2026-07-25T04:00:00.000Z' });
+      expect((await client.balance()).credits.subscription).toEqual({
+        amount: 16000,
+        expiresAt: '2026-07-25T04:00:00.000Z',
+      });
     });
 
     it('A4: after an upgrade the monthly grant follows the new anniversary (the 25th), not the old one (the 10th)', async () => {
@@ -264,17 +327,33 @@ describe.each(engines)('plans and subscriptions on %s', (engine) => {
       const cancelled = await client.cancelSubscription();
       expect([cancelled.plan.id, cancelled.subscription]).toEqual([
         'basic',
-        { planId: 'basic', status: 'cancelled', startedAt: '2026-07-26T14:00:00.000Z', anniversaryDay: 26, renewsAt: null, endsAt: '2026-08-26T04:00:00.000Z', period: 'month' },
+        {
+          planId: 'basic',
+          status: 'cancelled',
+          startedAt: '2026-07-26T14:00:00.000Z',
+          anniversaryDay: 26,
+          renewsAt: null,
+          endsAt: '2026-08-26T04:00:00.000Z',
+          period: 'month',
+        },
       ]);
-      expect((await client.balance()).credits.subscription).toEqual({ amount: 1500, expiresAt: '2026-08-26T04:00:00.000Z' });
+      expect((await client.balance()).credits.subscription).toEqual({
+        amount: 1500,
+        expiresAt: '2026-08-26T04:00:00.000Z',
+      });
       await b.moveTo('2026-08-26T03:59:59Z');
       expect((await client.estimateCost(proImage)).refusal).toBeUndefined();
       await b.moveTo('2026-08-26T04:00:00Z');
       const me = await client.me();
       expect([me.plan.id, me.subscription.status]).toEqual(['free', 'none']);
-      expect((await entriesOn(client, 'subscription')).slice(-1)).toEqual([['2026-08-26T04:00:00.000Z', 'expire', -1500, 0]]);
+      expect((await entriesOn(client, 'subscription')).slice(-1)).toEqual([
+        ['2026-08-26T04:00:00.000Z', 'expire', -1500, 0],
+      ]);
       expect((await client.balance()).credits.subscription).toEqual({ amount: 0, expiresAt: null });
-      expect((await client.estimateCost(proImage)).refusal).toMatchObject({ status: 403, code: 'subscription_required' });
+      expect((await client.estimateCost(proImage)).refusal).toMatchObject({
+        status: 403,
+        code: 'subscription_required',
+      });
     });
 
     it('A4: subscribing again to the same plan undoes a pending cancellation, with no second grant', async () => {
@@ -292,7 +371,10 @@ describe.each(engines)('plans and subscriptions on %s', (engine) => {
       const { client } = await newYorker('basic');
       await client.buyTopup({ credits: 500 });
       await b.moveTo('2026-10-02T14:00:00Z');
-      expect((await client.balance()).credits).toMatchObject({ subscription: { amount: 1500 }, topup: { amount: 500 } });
+      expect((await client.balance()).credits).toMatchObject({
+        subscription: { amount: 1500 },
+        topup: { amount: 500 },
+      });
       expect(await entriesOn(client, 'topup')).toEqual([['2026-09-01T14:00:00.000Z', 'topup', 500, 500]]);
     });
 
@@ -303,8 +385,18 @@ describe.each(engines)('plans and subscriptions on %s', (engine) => {
       expect((await client.cancelSubscription()).subscription.endsAt).toBe('2026-11-05T05:00:00.000Z'); // EST by then
       await b.moveTo('2026-11-06T14:00:00Z');
       expect((await client.me()).plan.id).toBe('free');
-      expect((await client.balance()).credits).toMatchObject({ free: { amount: 100 }, subscription: { amount: 0 }, topup: { amount: 300 }, total: 400 });
-      const generation = await client.createGeneration({ tool: 'text-to-image', modelId: 'vivid-image', prompt: 'autumn leaves', settings: { outputs: 3, quality: 'hd' } });
+      expect((await client.balance()).credits).toMatchObject({
+        free: { amount: 100 },
+        subscription: { amount: 0 },
+        topup: { amount: 300 },
+        total: 400,
+      });
+      const generation = await client.createGeneration({
+        tool: 'text-to-image',
+        modelId: 'vivid-image',
+        prompt: 'autumn leaves',
+        settings: { outputs: 3, quality: 'hd' },
+      });
       expect(generation.charge.draws).toEqual([
         { balance: 'free', amount: 100 },
         { balance: 'topup', amount: 44 },

@@ -23,7 +23,12 @@ describe.each(engines)('changing the time zone on %s (clock at 2026-03-07T20:00Z
 
   it('a zone whose midnight has already passed since the last reset does not reset the free credits again', async () => {
     const { client } = await suite.t.createAccount('Ben', 'America/New_York');
-    await client.createGeneration({ tool: 'text-to-image', modelId: 'vivid-image', prompt: 'a red kite', settings: { outputs: 1 } });
+    await client.createGeneration({
+      tool: 'text-to-image',
+      modelId: 'vivid-image',
+      prompt: 'a red kite',
+      settings: { outputs: 1 },
+    });
     const before = (await client.balance()).credits.free.amount;
     expect(before).toBeLessThan(100);
 

@@ -9,11 +9,26 @@ import { catchApiError } from '../../support/api-error.js';
 import { startBackend, openEventStream, type TestBackend } from '../../support/backend.js';
 import { eventually, GatedProvider } from '../../support/gated-provider.js';
 
-const spark = (prompt = 'a fox'): GenerationRequest => ({ tool: 'text-to-image', modelId: 'spark-image', prompt, settings: { outputs: 1 } });
-const vivid = (prompt = 'a fox'): GenerationRequest => ({ tool: 'text-to-image', modelId: 'vivid-image', prompt, settings: { outputs: 1 } });
+const spark = (prompt = 'a fox'): GenerationRequest => ({
+  tool: 'text-to-image',
+  modelId: 'spark-image',
+  prompt,
+  settings: { outputs: 1 },
+});
+const vivid = (prompt = 'a fox'): GenerationRequest => ({
+  tool: 'text-to-image',
+  modelId: 'vivid-image',
+  prompt,
+  settings: { outputs: 1 },
+});
 /** Tests that submit many unlimited requests in an instant of test time would look like automation (U7) otherwise. */
 const lenientFairUse = { fairUse: { automation: { maxRequestsPerWindow: 100_000, regularIntervalCount: 1000 } } };
-const motion = (): GenerationRequest => ({ tool: 'text-to-video', modelId: 'motion-video', prompt: 'waves', settings: { outputs: 1, durationS: 5 } });
+const motion = (): GenerationRequest => ({
+  tool: 'text-to-video',
+  modelId: 'motion-video',
+  prompt: 'waves',
+  settings: { outputs: 1, durationS: 5 },
+});
 
 describe('unlimited windows, queues and lanes (U1-U8)', () => {
   const started: TestBackend[] = [];
@@ -53,7 +68,10 @@ describe('unlimited windows, queues and lanes (U1-U8)', () => {
     await stream.next((e) => e.event === 'balance');
     await t.admin.admin.moveClock({ now: '2026-03-13T14:00:00.000Z' });
     const closed = await stream.next((e) => e.event === 'balance' && !JSON.stringify(e.data).includes('motion-video'));
-    expect((closed.data as { unlimited: Array<{ modelId: string }> }).unlimited.map((w) => w.modelId)).toEqual(['spark-image', 'vivid-image']);
+    expect((closed.data as { unlimited: Array<{ modelId: string }> }).unlimited.map((w) => w.modelId)).toEqual([
+      'spark-image',
+      'vivid-image',
+    ]);
     await stream.close();
     expect(await client.estimateCost(motion())).toMatchObject({ cost: 210, unlimited: false, lane: 'standard' });
   });
@@ -77,23 +95,40 @@ describe('unlimited windows, queues and lanes (U1-U8)', () => {
     const t = await backend({ testClock: '2026-03-10T14:00:00.000Z' });
     const { client } = await t.createAccount('Wo', 'UTC', 'ultra');
     const estimate = await client.estimateCost({ ...vivid(), workflow: true });
-    expect(estimate).toMatchObject({ cost: 24, unlimited: false, lane: 'standard', draws: [{ balance: 'free', amount: 24 }] });
+    expect(estimate).toMatchObject({
+      cost: 24,
+      unlimited: false,
+      lane: 'standard',
+      draws: [{ balance: 'free', amount: 24 }],
+    });
     const generation = await client.createGeneration({ ...vivid(), workflow: true });
     expect(generation.charge).toMatchObject({ credits: 24, draws: [{ balance: 'free', amount: 24 }] });
-    expect(await client.estimateCost({ tool: 'text-to-speech', modelId: 'voice-tts', settings: { outputs: 1 } })).toMatchObject({ cost: 4, unlimited: false });
+    expect(
+      await client.estimateCost({ tool: 'text-to-speech', modelId: 'voice-tts', settings: { outputs: 1 } }),
+    ).toMatchObject({ cost: 4, unlimited: false });
   });
 
   it('U3: 100 parallel unlimited submits of one account never run two at a time, and all finish', async () => {
     const provider = new GatedProvider({ autoRelease: true });
-    const t = await backend({ testClock: '2026-03-10T14:00:00.000Z', provider, config: { ...lenientFairUse, queue: { workers: 4, systemConcurrency: 8 } } });
+    const t = await backend({
+      testClock: '2026-03-10T14:00:00.000Z',
+      provider,
+      config: { ...lenientFairUse, queue: { workers: 4, systemConcurrency: 8 } },
+    });
     const { client, account } = await t.createAccount('Par', 'UTC', 'ultra');
     const other = await t.createAccount('Oth', 'UTC', 'ultra');
-    const submits = Array.from({ length: 100 }, (_, i) => client.createGeneration({ ...spark(`p${i}`), workflow: false }));
+    const submits = Array.from({ length: 100 }, (_, i) =>
+      client.createGeneration({ ...spark(`p${i}`), workflow: false }),
+    );
     // Another account's unlimited work runs beside it: U3 is per account.
     const others = Array.from({ length: 3 }, (_, i) => other.client.createGeneration(spark(`o${i}`)));
     const generations = await Promise.all([...submits, ...others]);
     expect(new Set(generations.map((g) => g.id)).size).toBe(103);
-    await eventually(async () => (await client.listGenerations({ status: 'succeeded', limit: 500 })).items.length === 100, 60_000, 'all 100 finished');
+    await eventually(
+      async () => (await client.listGenerations({ status: 'succeeded', limit: 500 })).items.length === 100,
+      60_000,
+      'all 100 finished',
+    );
     expect(provider.maxPerAccount.get(account.id)).toBe(1);
     expect(provider.maxConcurrent).toBeGreaterThanOrEqual(2);
   });
@@ -128,7 +163,10 @@ describe('unlimited windows, queues and lanes (U1-U8)', () => {
     const refused = await catchApiError(client.createGeneration(vivid('the 51st')));
     expect([refused.status, refused.code]).toEqual([429, 'fast_limit_reached']);
     expect(refused.problem?.resetsAt).toBe('2026-03-11T07:00:00.000Z');
-    expect(await client.estimateCost(vivid())).toMatchObject({ lane: 'fast', refusal: { code: 'fast_limit_reached', resetsAt: '2026-03-11T07:00:00.000Z' } });
+    expect(await client.estimateCost(vivid())).toMatchObject({
+      lane: 'fast',
+      refusal: { code: 'fast_limit_reached', resetsAt: '2026-03-11T07:00:00.000Z' },
+    });
 
     // Local midnight in Los Angeles: Fast again.
     await t.admin.admin.moveClock({ now: '2026-03-11T07:00:00.000Z' });
@@ -138,18 +176,27 @@ describe('unlimited windows, queues and lanes (U1-U8)', () => {
 
   it('U5: Relaxed work is never starved by waiting standard work, and Fast/standard work never waits behind Relaxed', async () => {
     const provider = new GatedProvider();
-    const t = await backend({ testClock: '2026-03-10T14:00:00.000Z', provider, config: { ...lenientFairUse, queue: { workers: 3, relaxedMinSlots: 1, relaxedMaxSlots: 1 } } });
+    const t = await backend({
+      testClock: '2026-03-10T14:00:00.000Z',
+      provider,
+      config: { ...lenientFairUse, queue: { workers: 3, relaxedMinSlots: 1, relaxedMaxSlots: 1 } },
+    });
     // Relaxed work: an ultra account past its Fast limit.
     const heavy = await t.createAccount('Heavy', 'UTC', 'ultra');
     provider.autoRelease = true;
     for (let i = 0; i < 50; i += 1) await heavy.client.createGeneration(spark(`w${i}`));
-    await eventually(async () => (await heavy.client.listGenerations({ status: 'succeeded', limit: 500 })).items.length === 50, 30_000, 'warm-up done');
+    await eventually(
+      async () => (await heavy.client.listGenerations({ status: 'succeeded', limit: 500 })).items.length === 50,
+      30_000,
+      'warm-up done',
+    );
     provider.autoRelease = false;
 
     // Credit-paid work (standard lane) from five accounts takes every slot (the reserved one is idle, so it is lent).
     const payers = await Promise.all(['A', 'B', 'C', 'D', 'E'].map((n) => t.createAccount(n, 'UTC', 'basic')));
     const paid: Generation[] = [];
-    for (const payer of payers) paid.push(await payer.client.createGeneration({ ...vivid(payer.account.name), workflow: true }));
+    for (const payer of payers)
+      paid.push(await payer.client.createGeneration({ ...vivid(payer.account.name), workflow: true }));
     await eventually(() => provider.running.size === 3, 5_000, 'three slots busy');
     const relaxed = await heavy.client.createGeneration(spark('relaxed one'));
     expect(relaxed.lane).toBe('relaxed');
@@ -171,7 +218,11 @@ describe('unlimited windows, queues and lanes (U1-U8)', () => {
 
   it('U6: the number of workers and the system-wide limit come from configuration', async () => {
     const provider = new GatedProvider();
-    const t = await backend({ testClock: '2026-03-10T14:00:00.000Z', provider, config: { queue: { workers: 1, systemConcurrency: 1 } } });
+    const t = await backend({
+      testClock: '2026-03-10T14:00:00.000Z',
+      provider,
+      config: { queue: { workers: 1, systemConcurrency: 1 } },
+    });
     const a = await t.createAccount('One', 'UTC', 'basic');
     const first = await a.client.createGeneration({ ...vivid(), workflow: true });
     const second = await a.client.createGeneration({ ...vivid('2'), workflow: true });
@@ -180,21 +231,35 @@ describe('unlimited windows, queues and lanes (U1-U8)', () => {
     expect(provider.running.size).toBe(1);
     expect(provider.isRunning(second.id)).toBe(false);
     provider.releaseAll();
-    await eventually(async () => (await a.client.getGeneration(second.id)).status === 'succeeded', 5_000, 'second done');
+    await eventually(
+      async () => (await a.client.getGeneration(second.id)).status === 'succeeded',
+      5_000,
+      'second done',
+    );
   });
 
   it('U8: a system-wide limit queues excess work in the system queue with positions and estimates from measured times', async () => {
     const provider = new GatedProvider();
-    const t = await backend({ testClock: '2026-03-10T14:00:00.000Z', provider, config: { queue: { workers: 4, systemConcurrency: 2, relaxedMinSlots: 1 } } });
+    const t = await backend({
+      testClock: '2026-03-10T14:00:00.000Z',
+      provider,
+      config: { queue: { workers: 4, systemConcurrency: 2, relaxedMinSlots: 1 } },
+    });
     const accounts = await Promise.all(['P', 'Q', 'R'].map((n) => t.createAccount(n, 'UTC', 'basic')));
     // Measured history: one finished job gives the run time the estimates use.
     provider.autoRelease = true;
     const warm = await accounts[0]!.client.createGeneration({ ...vivid('warm'), workflow: true });
-    await eventually(async () => (await accounts[0]!.client.getGeneration(warm.id)).status === 'succeeded', 5_000, 'warm-up');
+    await eventually(
+      async () => (await accounts[0]!.client.getGeneration(warm.id)).status === 'succeeded',
+      5_000,
+      'warm-up',
+    );
     provider.autoRelease = false;
 
     const jobs: Generation[] = [];
-    for (const a of accounts) for (let i = 0; i < 2; i += 1) jobs.push(await a.client.createGeneration({ ...vivid(`${a.account.name}${i}`), workflow: true }));
+    for (const a of accounts)
+      for (let i = 0; i < 2; i += 1)
+        jobs.push(await a.client.createGeneration({ ...vivid(`${a.account.name}${i}`), workflow: true }));
     await provider.untilStarted(3);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(provider.running.size).toBe(2);
@@ -209,11 +274,16 @@ describe('unlimited windows, queues and lanes (U1-U8)', () => {
 
   it('U8: an account with sustained high activity is slowed behind others', async () => {
     const provider = new GatedProvider();
-    const t = await backend({ testClock: '2026-03-10T14:00:00.000Z', provider, config: { queue: { workers: 2, systemConcurrency: 1, slowdown: { windowS: 600, threshold: 5, delayS: 60 } } } });
+    const t = await backend({
+      testClock: '2026-03-10T14:00:00.000Z',
+      provider,
+      config: { queue: { workers: 2, systemConcurrency: 1, slowdown: { windowS: 600, threshold: 5, delayS: 60 } } },
+    });
     const busy = await t.createAccount('Busy', 'UTC', 'basic');
     const calm = await t.createAccount('Calm', 'UTC', 'basic');
     const busyJobs: Generation[] = [];
-    for (let i = 0; i < 7; i += 1) busyJobs.push(await busy.client.createGeneration({ ...spark(`b${i}`), workflow: true }));
+    for (let i = 0; i < 7; i += 1)
+      busyJobs.push(await busy.client.createGeneration({ ...spark(`b${i}`), workflow: true }));
     const calmJob = await calm.client.createGeneration({ ...spark('calm'), workflow: true });
     await eventually(() => provider.isRunning(busyJobs[0]!.id), 5_000, 'first busy job');
     provider.release(busyJobs[0]!.id);
@@ -224,15 +294,29 @@ describe('unlimited windows, queues and lanes (U1-U8)', () => {
 
   it('queue status: the caller sees its own jobs with position and ETA, and `queue` events as positions change', async () => {
     const provider = new GatedProvider();
-    const t = await backend({ testClock: '2026-03-10T14:00:00.000Z', provider, config: { queue: { workers: 2, systemConcurrency: 1 } } });
+    const t = await backend({
+      testClock: '2026-03-10T14:00:00.000Z',
+      provider,
+      config: { queue: { workers: 2, systemConcurrency: 1 } },
+    });
     const a = await t.createAccount('Que', 'UTC', 'basic');
     const stream = await openEventStream(t.url, a.token);
     const first = await a.client.createGeneration({ ...vivid('1'), workflow: true });
     const second = await a.client.createGeneration({ ...vivid('2'), workflow: true });
     await eventually(() => provider.isRunning(first.id), 5_000, 'first running');
-    await eventually(async () => (await a.client.queue()).mine.some((m) => m.generationId === second.id && m.position === 1), 5_000, 'second waits first in line');
+    await eventually(
+      async () => (await a.client.queue()).mine.some((m) => m.generationId === second.id && m.position === 1),
+      5_000,
+      'second waits first in line',
+    );
     provider.release(first.id);
-    const event = await stream.next((e) => e.event === 'queue' && (e.data as { mine: Array<{ generationId: string; position: number }> }).mine.some((m) => m.generationId === second.id && m.position === 0));
+    const event = await stream.next(
+      (e) =>
+        e.event === 'queue' &&
+        (e.data as { mine: Array<{ generationId: string; position: number }> }).mine.some(
+          (m) => m.generationId === second.id && m.position === 0,
+        ),
+    );
     expect(event.event).toBe('queue');
     await stream.close();
     provider.releaseAll();
@@ -240,14 +324,27 @@ describe('unlimited windows, queues and lanes (U1-U8)', () => {
 
   it('queue events: an account whose last job ended hears one more, with none of its own and the lanes idle', async () => {
     const provider = new GatedProvider();
-    const t = await backend({ testClock: '2026-03-10T14:00:00.000Z', provider, config: { queue: { workers: 1, systemConcurrency: 1 } } });
+    const t = await backend({
+      testClock: '2026-03-10T14:00:00.000Z',
+      provider,
+      config: { queue: { workers: 1, systemConcurrency: 1 } },
+    });
     const a = await t.createAccount('Que', 'UTC', 'basic');
     const stream = await openEventStream(t.url, a.token);
     const only = await a.client.createGeneration({ ...vivid('1'), workflow: true });
-    await stream.next((e) => e.event === 'queue' && (e.data as { mine: Array<{ generationId: string; position: number }> }).mine.some((m) => m.generationId === only.id && m.position === 0));
+    await stream.next(
+      (e) =>
+        e.event === 'queue' &&
+        (e.data as { mine: Array<{ generationId: string; position: number }> }).mine.some(
+          (m) => m.generationId === only.id && m.position === 0,
+        ),
+    );
     provider.release(only.id);
     const last = await stream.next((e) => e.event === 'queue' && (e.data as { mine: unknown[] }).mine.length === 0);
-    expect((last.data as { lanes: { system: { running: number; waiting: number } } }).lanes.system).toMatchObject({ running: 0, waiting: 0 });
+    expect((last.data as { lanes: { system: { running: number; waiting: number } } }).lanes.system).toMatchObject({
+      running: 0,
+      waiting: 0,
+    });
     await stream.close();
     provider.releaseAll();
   });

@@ -77,7 +77,8 @@ function filesInOutputDir(): string[] {
 async function waitForRequests(count: number): Promise<void> {
   const deadline = Date.now() + 5_000;
   while (fake.requests.length < count) {
-    if (Date.now() > deadline) throw new Error(`the fake service received ${fake.requests.length} requests, not ${count}`);
+    if (Date.now() > deadline)
+      throw new Error(`the fake service received ${fake.requests.length} requests, not ${count}`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
@@ -274,7 +275,11 @@ describe('sd-webui provider: final failures (the generation fails and is refunde
       'The image service sent an answer in an unexpected shape (at images.0)',
     ],
     ['a JSON array', [1, 2], 'The image service sent an answer in an unexpected shape (at the top level)'],
-    ['bytes that are no image', { images: ['aGVsbG8='] }, 'The image service sent an image (number 1) that is not a PNG'],
+    [
+      'bytes that are no image',
+      { images: ['aGVsbG8='] },
+      'The image service sent an image (number 1) that is not a PNG',
+    ],
   ])('an answer with %s is a final Error', async (_, answer, message) => {
     const answering: typeof fetch = async () => Response.json(answer);
 

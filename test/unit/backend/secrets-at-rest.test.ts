@@ -17,8 +17,14 @@ async function everyRowAsText(t: TestBackend): Promise<string> {
   const { db, engine } = t.backend.database;
   const tables =
     engine === 'sqlite'
-      ? (await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table'`.execute(db)).rows.map((r) => r.name)
-      : (await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`.execute(db)).rows.map((r) => r.name);
+      ? (await sql<{ name: string }>`SELECT name FROM sqlite_master WHERE type = 'table'`.execute(db)).rows.map(
+          (r) => r.name,
+        )
+      : (
+          await sql<{
+            name: string;
+          }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()`.execute(db)
+        ).rows.map((r) => r.name);
   expect(tables).toContain('idempotency_keys');
   const parts: string[] = [];
   for (const table of tables) {
@@ -73,9 +79,15 @@ describe('POST /v1/admin/accounts/:id/tokens', () => {
     expect(issued.accountId).toBe(first.account.id);
     expect(issued.token).not.toBe(first.token);
     for (const token of [first.token, issued.token]) expect((await t.client(token).me()).id).toBe(first.account.id);
-    const unknown = await fetch(`${t.url}/v1/admin/accounts/acc_unknown/tokens`, { method: 'POST', headers: { authorization: `Bearer ${t.adminToken}` } });
+    const unknown = await fetch(`${t.url}/v1/admin/accounts/acc_unknown/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
     expect([unknown.status, ((await unknown.json()) as { code: string }).code]).toEqual([404, 'not_found']);
-    const asAccount = await fetch(`${t.url}/v1/admin/accounts/${first.account.id}/tokens`, { method: 'POST', headers: { authorization: `Bearer ${first.token}` } });
+    const asAccount = await fetch(`${t.url}/v1/admin/accounts/${first.account.id}/tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${first.token}` },
+    });
     expect(asAccount.status).toBe(401);
   });
 });
@@ -93,7 +105,18 @@ describe('the SQLite database files', () => {
       writeFileSync(join(old, 'companion.sqlite'), '', { mode: 0o644 });
       for (const dataDir of [fresh, old]) {
         const database = await openDatabase({ dataDir });
-        await database.db.insertInto('idempotency_keys').values({ account_id: 'a', key: 'k', route: 'r', request_hash: 'h', status: 200, response: '{}', created_at: new Date().toISOString() }).execute();
+        await database.db
+          .insertInto('idempotency_keys')
+          .values({
+            account_id: 'a',
+            key: 'k',
+            route: 'r',
+            request_hash: 'h',
+            status: 200,
+            response: '{}',
+            created_at: new Date().toISOString(),
+          })
+          .execute();
         try {
           expect(`${dataDir}: ${mode(dataDir)}`).toBe(`${dataDir}: 700`);
           for (const name of ['companion.sqlite', 'companion.sqlite-wal', 'companion.sqlite-shm']) {

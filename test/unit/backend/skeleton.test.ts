@@ -13,7 +13,9 @@ import {
   type TestBackend,
 } from '../../support/backend.js';
 
-const packageVersion = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const packageVersion = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /** The balance carried by a `balance` event, checked against the contract. */
 function balanceOf(event: StreamEvent): Balance {
@@ -25,7 +27,11 @@ function balanceOf(event: StreamEvent): Balance {
 /** GET with a raw fetch, for answers the typed client cannot express (unknown routes, the raw content type). */
 async function rawGet(url: string, path: string, token?: string) {
   const response = await fetch(new URL(path, url), token ? { headers: { Authorization: `Bearer ${token}` } } : {});
-  return { status: response.status, contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 describe('walking skeleton over HTTP (system clock)', () => {
@@ -87,7 +93,14 @@ describe('walking skeleton over HTTP (system clock)', () => {
         timeZone: 'America/New_York',
         status: 'active',
         plan: { id: 'free', billing: 'credits' },
-        subscription: { planId: 'free', status: 'none', startedAt: null, anniversaryDay: null, renewsAt: null, period: null },
+        subscription: {
+          planId: 'free',
+          status: 'none',
+          startedAt: null,
+          anniversaryDay: null,
+          renewsAt: null,
+          period: null,
+        },
       });
     });
 
@@ -138,7 +151,9 @@ describe('walking skeleton over HTTP (system clock)', () => {
     });
 
     it('answers 400 invalid_request for an unknown plan', async () => {
-      const error = await catchApiError(t.admin.admin.createAccount({ name: 'Ada', timeZone: 'UTC', planId: 'platinum' }));
+      const error = await catchApiError(
+        t.admin.admin.createAccount({ name: 'Ada', timeZone: 'UTC', planId: 'platinum' }),
+      );
       expect([error.status, error.code]).toEqual([400, 'invalid_request']);
       expect(error.problem?.errors?.map((e) => e.path)).toEqual(['body.planId']);
     });
@@ -156,7 +171,9 @@ describe('walking skeleton over HTTP (system clock)', () => {
 
     it('the same key with another body answers 409 idempotency_conflict', async () => {
       await t.admin.admin.createAccount({ name: 'Ada', timeZone: 'Europe/Berlin' }, 'create-ada-2');
-      const error = await catchApiError(t.admin.admin.createAccount({ name: 'Bob', timeZone: 'Europe/Berlin' }, 'create-ada-2'));
+      const error = await catchApiError(
+        t.admin.admin.createAccount({ name: 'Bob', timeZone: 'Europe/Berlin' }, 'create-ada-2'),
+      );
       expect([error.status, error.code]).toEqual([409, 'idempotency_conflict']);
     });
   });
@@ -165,7 +182,12 @@ describe('walking skeleton over HTTP (system clock)', () => {
     it('C2: a new account has 100 free credits, no subscription or top-up credits, total 100', async () => {
       const { client } = await t.createAccount('Ada', 'Asia/Tokyo');
       const balance = await client.balance();
-      expect(balance.credits).toMatchObject({ free: { amount: 100 }, subscription: { amount: 0, expiresAt: null }, topup: { amount: 0 }, total: 100 });
+      expect(balance.credits).toMatchObject({
+        free: { amount: 100 },
+        subscription: { amount: 0, expiresAt: null },
+        topup: { amount: 0 },
+        total: 100,
+      });
     });
 
     it('A1/C2: the free credits reset at the account’s next local midnight', async () => {
@@ -274,7 +296,13 @@ describe('test clock, local midnights and the event stream (America/New_York)', 
     const { account, client } = await t.createAccount('Ada', 'America/New_York');
     // No route spends credits yet: record the spend the way the ledger does (C9), in the backend's own database.
     await t.backend.database.db.transaction().execute((trx) =>
-      t.backend.database.storage.postEntry(trx, account.id, { kind: 'debit', balance: 'free', amount: -60, reason: 'test: spend 60', at: new Date(START) }),
+      t.backend.database.storage.postEntry(trx, account.id, {
+        kind: 'debit',
+        balance: 'free',
+        amount: -60,
+        reason: 'test: spend 60',
+        at: new Date(START),
+      }),
     );
     expect((await client.balance()).credits.free.amount).toBe(40);
     await t.admin.admin.moveClock({ now: '2026-03-08T06:00:00Z' });

@@ -16,7 +16,15 @@ import { startBackend, type TestBackend } from '../../support/backend.js';
 class UnrecordableOutput implements GenerationProvider {
   readonly name = 'unrecordable';
   async generate(): Promise<ProviderOutput[]> {
-    return [{ kind: 'image', mime: 'image/png', bytes: 1, path: '/nonexistent/out.png', sha256: null } as unknown as ProviderOutput];
+    return [
+      {
+        kind: 'image',
+        mime: 'image/png',
+        bytes: 1,
+        path: '/nonexistent/out.png',
+        sha256: null,
+      } as unknown as ProviderOutput,
+    ];
   }
 }
 
@@ -39,10 +47,18 @@ describe('failures the backend survives', () => {
     t = await startBackend({ provider: new UnrecordableOutput() });
     const logged = vi.spyOn(t.backend.app.log, 'error');
     const { client } = await t.createAccount('Ada', 'UTC');
-    const generation = await client.createGeneration({ tool: 'text-to-image', modelId: 'spark-image', prompt: 'a lighthouse', settings: { outputs: 1 } });
+    const generation = await client.createGeneration({
+      tool: 'text-to-image',
+      modelId: 'spark-image',
+      prompt: 'a lighthouse',
+      settings: { outputs: 1 },
+    });
     await until(() => (t!.backend.log.survivedErrors.worker ?? 0) === 1);
     expect(t.backend.log.survivedErrors).toMatchObject({ worker: 1 });
-    expect(logged).toHaveBeenCalledWith(expect.objectContaining({ kind: 'worker', err: expect.any(Error) }), `running generation ${generation.id} failed`);
+    expect(logged).toHaveBeenCalledWith(
+      expect.objectContaining({ kind: 'worker', err: expect.any(Error) }),
+      `running generation ${generation.id} failed`,
+    );
     expect((await client.health()).status).toBe('ok');
   });
 
@@ -59,7 +75,12 @@ describe('failures the backend survives', () => {
     } as unknown as JobQueue;
     const ctx = { config: parseOperationsConfig({}) } as unknown as PolicyContext;
     const hooks = { generationChanged: async () => {}, balanceChanged: async () => {}, queueChanged: () => {} };
-    const pool = new WorkerPool(ctx, queue, {} as Generations, hooks, { outputsDir: '/nonexistent', providerFor: () => new UnrecordableOutput(), exclusiveDatabase: true, log });
+    const pool = new WorkerPool(ctx, queue, {} as Generations, hooks, {
+      outputsDir: '/nonexistent',
+      providerFor: () => new UnrecordableOutput(),
+      exclusiveDatabase: true,
+      log,
+    });
     pool.poke();
     await until(() => claims === 1 && log.survivedErrors.claim === 1);
     expect(errors).toEqual([[{ err: new Error('the database went away'), kind: 'claim' }, 'a claim failed']]);

@@ -22,7 +22,12 @@ let all: Generation[];
 
 beforeAll(async () => {
   // Across the 2026-03-08 DST change in New York, one generation every 5 hours, near local midnights too.
-  backend = await startBackend({ testClock: '2026-03-04T02:30:00.000Z', provider: new GatedProvider(), runner: { concurrency: 1 }, config: { queue: { shutdownGraceS: 0 } } });
+  backend = await startBackend({
+    testClock: '2026-03-04T02:30:00.000Z',
+    provider: new GatedProvider(),
+    runner: { concurrency: 1 },
+    config: { queue: { shutdownGraceS: 0 } },
+  });
   const created = await backend.createAccount('Usage', ZONE, 'basic');
   accountId = created.account.id;
   client = created.client;
@@ -43,7 +48,7 @@ afterAll(async () => {
 });
 
 describe('C10 usage, C8 refund audit and E2 recent use from the offline store', () => {
-  it('C10: usage by local day, tool and model, with filters, equals the backend\'s GET /v1/usage', async () => {
+  it("C10: usage by local day, tool and model, with filters, equals the backend's GET /v1/usage", async () => {
     const from = all[40]!.createdAt;
     const to = all[10]!.createdAt;
     const queries: UsageQuery[] = [
@@ -66,7 +71,9 @@ describe('C10 usage, C8 refund audit and E2 recent use from the offline store', 
     expect(byDay.totals.count).toBe(60);
     const refunded = all.filter((g) => g.charge.refunded);
     expect(refunded.length).toBeGreaterThan(0);
-    expect(byDay.totals.credits).toBe(all.filter((g) => !g.charge.refunded).reduce((sum, g) => sum + g.charge.credits, 0));
+    expect(byDay.totals.credits).toBe(
+      all.filter((g) => !g.charge.refunded).reduce((sum, g) => sum + g.charge.credits, 0),
+    );
   });
 
   it('C8: the refund audit lists failed and blocked work, newest first, with what it was charged and what came back', async () => {
@@ -84,8 +91,14 @@ describe('C10 usage, C8 refund audit and E2 recent use from the offline store', 
       refunded: failed[0]!.charge.draws,
     });
     expect(audit.every((r) => r.charged.length > 0 && r.charged.every((d) => d.amount > 0))).toBe(true);
-    const windowed = await harness.service.handlers.refundAudit({ accountId, from: all[30]!.createdAt, to: all[5]!.createdAt });
-    expect(windowed.map((r) => r.generationId)).toEqual(failed.filter((g) => g.createdAt >= all[30]!.createdAt && g.createdAt < all[5]!.createdAt).map((g) => g.id));
+    const windowed = await harness.service.handlers.refundAudit({
+      accountId,
+      from: all[30]!.createdAt,
+      to: all[5]!.createdAt,
+    });
+    expect(windowed.map((r) => r.generationId)).toEqual(
+      failed.filter((g) => g.createdAt >= all[30]!.createdAt && g.createdAt < all[5]!.createdAt).map((g) => g.id),
+    );
   });
 
   it('E2: recent use per model over the last N days: paid generations, their credits and the local days used', async () => {
@@ -102,8 +115,17 @@ describe('C10 usage, C8 refund audit and E2 recent use from the offline store', 
       expected.set(g.modelId, row);
     }
     const use = await harness.service.handlers.recentUseByModel({ accountId, days: 7 });
-    expect(Object.fromEntries(use.map((u) => [u.modelId, { generations: u.generations, credits: u.credits, activeDays: u.activeDays }]))).toEqual(
-      Object.fromEntries([...expected.entries()].map(([modelId, r]) => [modelId, { generations: r.generations, credits: r.credits, activeDays: r.days.size }])),
+    expect(
+      Object.fromEntries(
+        use.map((u) => [u.modelId, { generations: u.generations, credits: u.credits, activeDays: u.activeDays }]),
+      ),
+    ).toEqual(
+      Object.fromEntries(
+        [...expected.entries()].map(([modelId, r]) => [
+          modelId,
+          { generations: r.generations, credits: r.credits, activeDays: r.days.size },
+        ]),
+      ),
     );
     expect(use.find((u) => u.modelId === 'tune-music')?.tool).toBe('ai-music');
     // Split by the settings each ran with: the parts add up, and each names settings some generation really had.
@@ -113,7 +135,14 @@ describe('C10 usage, C8 refund audit and E2 recent use from the offline store', 
       expect(bySettings.reduce((sum, part) => sum + part.credits, 0)).toBe(u.credits);
       expect(bySettings.length).toBeGreaterThan(0);
       for (const part of bySettings) {
-        expect(recent.some((g) => g.modelId === u.modelId && g.settings.outputs === part.settings.outputs && (g.settings.quality ?? undefined) === part.settings.quality)).toBe(true);
+        expect(
+          recent.some(
+            (g) =>
+              g.modelId === u.modelId &&
+              g.settings.outputs === part.settings.outputs &&
+              (g.settings.quality ?? undefined) === part.settings.quality,
+          ),
+        ).toBe(true);
       }
     }
     // Sorted by credits, biggest first: what the estimator weighs most.
@@ -128,7 +157,10 @@ describe('C10 usage, C8 refund audit and E2 recent use from the offline store', 
     await service.handlers.addToWorkspace({ accountId, workspaceId: workspace.id, generationId: item.id });
     expect(service.syncState(accountId)!.pendingChanges).toBeGreaterThan(0);
     const cacheDir = join(service.cacheDir, encodeURIComponent(accountId));
-    const textTable = service.store.get<{ text_table: string }>('SELECT text_table FROM accounts WHERE account_id = ?', accountId)!.text_table;
+    const textTable = service.store.get<{ text_table: string }>(
+      'SELECT text_table FROM accounts WHERE account_id = ?',
+      accountId,
+    )!.text_table;
     // A file left in its cache folder (a half download) goes too.
     mkdirSync(cacheDir, { recursive: true });
     writeFileSync(join(cacheDir, 'out_half.png.part'), 'partial');
@@ -137,11 +169,25 @@ describe('C10 usage, C8 refund audit and E2 recent use from the offline store', 
     expect(service.search({ accountId }, 0, 10)).toEqual({ items: [], total: 0 });
     expect(service.syncState(accountId)).toBeNull();
     expect(await service.handlers.listWorkspaces({ accountId })).toEqual([]);
-    for (const table of ['generations', 'generation_counts', 'outputs', 'cache_entries', 'workspaces', 'workspace_items', 'pending_changes', 'accounts']) {
-      expect({ table, n: service.store.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE account_id = ?`, accountId)!.n }).toEqual({ table, n: 0 });
+    for (const table of [
+      'generations',
+      'generation_counts',
+      'outputs',
+      'cache_entries',
+      'workspaces',
+      'workspace_items',
+      'pending_changes',
+      'accounts',
+    ]) {
+      expect({
+        table,
+        n: service.store.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE account_id = ?`, accountId)!.n,
+      }).toEqual({ table, n: 0 });
     }
     // Its prompt index is dropped with it.
-    expect(service.store.get<{ n: number }>('SELECT count(*) AS n FROM sqlite_master WHERE name = ?', textTable)!.n).toBe(0);
+    expect(
+      service.store.get<{ n: number }>('SELECT count(*) AS n FROM sqlite_master WHERE name = ?', textTable)!.n,
+    ).toBe(0);
     expect(existsSync(cacheDir)).toBe(false);
   });
 });

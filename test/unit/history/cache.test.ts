@@ -33,19 +33,37 @@ beforeAll(async () => {
   const { client } = created;
   await client.buyTopup({ credits: 5_000 });
   const requests = [
-    ...['a red fox in the snow', 'a lighthouse at dusk', 'a bowl of ramen', 'two koi in a pond', 'a paper boat', 'a desert road'].map((prompt) => ({
+    ...[
+      'a red fox in the snow',
+      'a lighthouse at dusk',
+      'a bowl of ramen',
+      'two koi in a pond',
+      'a paper boat',
+      'a desert road',
+    ].map((prompt) => ({
       tool: 'text-to-image' as const,
       modelId: 'spark-image',
       prompt,
       settings: { outputs: 1 },
     })),
-    { tool: 'text-to-video' as const, modelId: 'motion-video', prompt: 'waves rolling onto a beach', settings: { outputs: 1, durationS: 5 } },
-    { tool: 'text-to-speech' as const, modelId: 'voice-tts', prompt: 'Hello from the offline cache.', settings: { outputs: 1 } },
+    {
+      tool: 'text-to-video' as const,
+      modelId: 'motion-video',
+      prompt: 'waves rolling onto a beach',
+      settings: { outputs: 1, durationS: 5 },
+    },
+    {
+      tool: 'text-to-speech' as const,
+      modelId: 'voice-tts',
+      prompt: 'Hello from the offline cache.',
+      settings: { outputs: 1 },
+    },
   ];
   const started = [];
   for (const request of requests) started.push(await client.createGeneration(request));
   const finished = [];
-  for (const generation of started) finished.push(await waitForGeneration(client, generation.id, ['succeeded'], 60_000));
+  for (const generation of started)
+    finished.push(await waitForGeneration(client, generation.id, ['succeeded'], 60_000));
   images = finished.slice(0, 6);
   video = finished[6]!;
   audio = finished[7]!;
@@ -71,10 +89,13 @@ async function syncedHarness(): Promise<{ harness: Harness; proxy: RecordingProx
   return { harness, proxy };
 }
 
-const downloads = (proxy: RecordingProxy, output: Output) => proxy.requests.filter((r) => r.path === `/v1/outputs/${output.id}`);
+const downloads = (proxy: RecordingProxy, output: Output) =>
+  proxy.requests.filter((r) => r.path === `/v1/outputs/${output.id}`);
 const only = (generation: Generation) => generation.outputs[0]!;
 const cacheState = async (harness: Harness, generation: Generation) =>
-  (await harness.service.handlers.getHistoryItem({ accountId, generationId: generation.id })).cache[only(generation).id];
+  (await harness.service.handlers.getHistoryItem({ accountId, generationId: generation.id })).cache[
+    only(generation).id
+  ];
 
 describe('H2 output cache', () => {
   it('H2: an output opened is downloaded once, verified by sha256 and then served from the cache, also offline', async () => {
@@ -83,7 +104,10 @@ describe('H2 output cache', () => {
     expect(await cacheState(harness, images[0]!)).toBe('missing');
 
     const opened = await harness.service.openMedia(accountId, output.id, 'full');
-    expect(opened).toEqual({ path: cacheFilePath(harness.service.cacheDir, accountId, output.id, 'image/png'), mime: 'image/png' });
+    expect(opened).toEqual({
+      path: cacheFilePath(harness.service.cacheDir, accountId, output.id, 'image/png'),
+      mime: 'image/png',
+    });
     expect(sha256(readFileSync(opened!.path))).toBe(output.sha256);
     expect(await cacheState(harness, images[0]!)).toBe('cached');
 
@@ -108,12 +132,21 @@ describe('H2 output cache', () => {
     const videoMeta = await sharp(videoThumb!.path, { pages: -1 }).metadata();
     expect(videoMeta.pages ?? 1).toBe(1);
     expect(Math.max(videoMeta.width!, videoMeta.height!)).toBeLessThanOrEqual(256);
-    const full = await sharp(cacheFilePath(harness.service.cacheDir, accountId, videoOutput.id, 'image/webp'), { pages: -1 }).metadata();
+    const full = await sharp(cacheFilePath(harness.service.cacheDir, accountId, videoOutput.id, 'image/webp'), {
+      pages: -1,
+    }).metadata();
     expect(full.pages).toBeGreaterThan(1);
     // The first frame, scaled: compare against sharp's own reading of page 0 at the same size.
-    const firstFrame = await sharp(cacheFilePath(harness.service.cacheDir, accountId, videoOutput.id, 'image/webp'), { pages: 1 }).resize(8, 8, { fit: 'fill' }).removeAlpha().raw().toBuffer();
+    const firstFrame = await sharp(cacheFilePath(harness.service.cacheDir, accountId, videoOutput.id, 'image/webp'), {
+      pages: 1,
+    })
+      .resize(8, 8, { fit: 'fill' })
+      .removeAlpha()
+      .raw()
+      .toBuffer();
     const fromThumb = await sharp(videoThumb!.path).resize(8, 8, { fit: 'fill' }).removeAlpha().raw().toBuffer();
-    const difference = firstFrame.reduce((sum, value, i) => sum + Math.abs(value - fromThumb[i]!), 0) / firstFrame.length;
+    const difference =
+      firstFrame.reduce((sum, value, i) => sum + Math.abs(value - fromThumb[i]!), 0) / firstFrame.length;
     expect(difference).toBeLessThan(12);
 
     expect(await harness.service.openMedia(accountId, only(audio).id, 'thumb')).toBeNull();
@@ -157,12 +190,18 @@ describe('H2 output cache', () => {
     const output = only(video);
     // Queued while offline: nothing is fetched yet.
     harness.online.set(accountId, false);
-    expect(await harness.service.handlers.makeAvailableOffline({ accountId, query: { tool: 'text-to-video' } })).toEqual({ queued: 1 });
+    expect(
+      await harness.service.handlers.makeAvailableOffline({ accountId, query: { tool: 'text-to-video' } }),
+    ).toEqual({ queued: 1 });
     expect(await cacheState(harness, video)).toBe('downloading');
     await harness.service.stop();
 
     // What a download killed half way leaves behind.
-    const full = Buffer.from(await (await fetch(`${backend.url}/v1/outputs/${output.id}`, { headers: { authorization: `Bearer ${token}` } })).arrayBuffer());
+    const full = Buffer.from(
+      await (
+        await fetch(`${backend.url}/v1/outputs/${output.id}`, { headers: { authorization: `Bearer ${token}` } })
+      ).arrayBuffer(),
+    );
     const part = `${cacheFilePath(harness.service.cacheDir, accountId, output.id, output.mime)}.part`;
     const kept = Math.floor(full.length * 0.4);
     await mkdir(dirname(part), { recursive: true });
@@ -186,7 +225,12 @@ describe('H2 output cache', () => {
     const [a, b, c, , e, f] = images as [Generation, Generation, Generation, Generation, Generation, Generation];
     for (const generation of images) await harness.service.openMedia(accountId, only(generation).id, 'thumb');
     const sizes = new Map(
-      harness.service.store.all<{ output_id: string; size: number }>('SELECT output_id, bytes + thumb_bytes AS size FROM cache_entries WHERE account_id = ?', accountId).map((r) => [r.output_id, r.size]),
+      harness.service.store
+        .all<{ output_id: string; size: number }>(
+          'SELECT output_id, bytes + thumb_bytes AS size FROM cache_entries WHERE account_id = ?',
+          accountId,
+        )
+        .map((r) => [r.output_id, r.size]),
     );
     const size = (generation: Generation) => sizes.get(only(generation).id)!;
 
@@ -208,7 +252,11 @@ describe('H2 output cache', () => {
     await harness.service.openMedia(accountId, only(c).id, 'full');
     expect(downloads(proxy, only(c))).toHaveLength(2);
     expect(await states()).toEqual(['cached', 'cached', 'cached', 'missing', 'missing', 'cached']);
-    expect(harness.service.store.get<{ n: number }>("SELECT sum(bytes + thumb_bytes) AS n FROM cache_entries WHERE state = 'cached'")!.n).toBeLessThanOrEqual(harness.limit.bytes);
+    expect(
+      harness.service.store.get<{ n: number }>(
+        "SELECT sum(bytes + thumb_bytes) AS n FROM cache_entries WHERE state = 'cached'",
+      )!.n,
+    ).toBeLessThanOrEqual(harness.limit.bytes);
 
     // Unpinned, a is evictable like any other.
     harness.limit.bytes = size(b) + size(c) + size(f);
@@ -222,13 +270,21 @@ describe('H2 output cache', () => {
     await harness.service.openMedia(accountId, only(images[0]!).id, 'full');
     const workspace = await harness.service.handlers.createWorkspace({ accountId, name: 'Trip' });
     for (const generation of [images[0]!, images[3]!, images[4]!, audio]) {
-      await harness.service.handlers.addToWorkspace({ accountId, workspaceId: workspace.id, generationId: generation.id });
+      await harness.service.handlers.addToWorkspace({
+        accountId,
+        workspaceId: workspace.id,
+        generationId: generation.id,
+      });
     }
     const { queued } = await harness.service.handlers.makeAvailableOffline({ accountId, workspaceId: workspace.id });
     // images[0] was cached already.
     expect(queued).toBe(3);
     for (const generation of [images[3]!, images[4]!, audio]) {
-      await eventually(async () => (await cacheState(harness, generation)) === 'cached', 15_000, `download of ${generation.id}`);
+      await eventually(
+        async () => (await cacheState(harness, generation)) === 'cached',
+        15_000,
+        `download of ${generation.id}`,
+      );
     }
     // Offline now: every file of the workspace is served from disk.
     harness.online.set(accountId, false);
@@ -236,6 +292,8 @@ describe('H2 output cache', () => {
       const opened = await harness.service.openMedia(accountId, only(generation).id, 'full');
       expect(sha256(readFileSync(opened!.path))).toBe(only(generation).sha256);
     }
-    expect(await harness.service.handlers.makeAvailableOffline({ accountId, workspaceId: workspace.id })).toEqual({ queued: 0 });
+    expect(await harness.service.handlers.makeAvailableOffline({ accountId, workspaceId: workspace.id })).toEqual({
+      queued: 0,
+    });
   });
 });

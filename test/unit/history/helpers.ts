@@ -50,7 +50,12 @@ export async function startHarness(options: { dataDir?: string; startMs?: number
         const cacheKey = `${accountId}|${account.baseURL}|${account.token}`;
         let client = clients.get(cacheKey);
         if (!client) {
-          client = createCompanionClient({ baseURL: account.baseURL, token: account.token, retries: 0, timeoutMs: 20_000 });
+          client = createCompanionClient({
+            baseURL: account.baseURL,
+            token: account.token,
+            retries: 0,
+            timeoutMs: 20_000,
+          });
           clients.set(cacheKey, client);
         }
         return client;
@@ -87,10 +92,59 @@ export async function startHarness(options: { dataDir?: string; startMs?: number
 }
 
 // ---- generations in the backend ------------------------------------------------------------------------------
-const SUBJECTS = ['a red fox', 'an old lighthouse', 'a quiet café', 'the northern lights', 'a paper boat', 'a jazz trio', 'a bowl of ramen', 'two astronauts', 'a crystal cave', 'an owl at dusk', 'a mountain village', 'a vintage car', 'a koi pond', 'a desert highway', 'a robot gardener'];
-const SETTINGS = ['in the rain', 'at golden hour', 'under a full moon', 'in fog', 'by the sea', 'in a neon city', 'in autumn leaves', 'on a snowy ridge', 'in a sunflower field', 'inside a greenhouse'];
-const STYLES = ['watercolor', 'oil painting', 'cinematic still', 'pixel art', 'ukiyo-e print', 'studio photograph', 'charcoal sketch', 'isometric render', 'film grain', 'art nouveau poster'];
-const EXTRAS = ['soft light', 'high contrast', 'pastel palette', 'wide angle', 'macro detail', 'dramatic shadows', 'minimalist', 'crowded scene', 'long exposure', 'muted tones'];
+const SUBJECTS = [
+  'a red fox',
+  'an old lighthouse',
+  'a quiet café',
+  'the northern lights',
+  'a paper boat',
+  'a jazz trio',
+  'a bowl of ramen',
+  'two astronauts',
+  'a crystal cave',
+  'an owl at dusk',
+  'a mountain village',
+  'a vintage car',
+  'a koi pond',
+  'a desert highway',
+  'a robot gardener',
+];
+const SETTINGS = [
+  'in the rain',
+  'at golden hour',
+  'under a full moon',
+  'in fog',
+  'by the sea',
+  'in a neon city',
+  'in autumn leaves',
+  'on a snowy ridge',
+  'in a sunflower field',
+  'inside a greenhouse',
+];
+const STYLES = [
+  'watercolor',
+  'oil painting',
+  'cinematic still',
+  'pixel art',
+  'ukiyo-e print',
+  'studio photograph',
+  'charcoal sketch',
+  'isometric render',
+  'film grain',
+  'art nouveau poster',
+];
+const EXTRAS = [
+  'soft light',
+  'high contrast',
+  'pastel palette',
+  'wide angle',
+  'macro detail',
+  'dramatic shadows',
+  'minimalist',
+  'crowded scene',
+  'long exposure',
+  'muted tones',
+];
 
 /** A varied, realistic prompt (deterministic in `i`). */
 export function realisticPrompt(i: number): string {
@@ -107,7 +161,10 @@ export function bulkRequest(i: number, prompt = realisticPrompt(i)): GenerationR
     { tool: 'text-to-speech', modelId: 'voice-tts', settings: { outputs: 1, durationS: 30 } },
     { tool: 'ai-music', modelId: 'tune-music', settings: { outputs: 1, durationS: 30 } },
   ];
-  const kind = i % 50 === 49 ? { tool: 'text-to-video' as const, modelId: 'motion-video', settings: { outputs: 1, durationS: 5 } } : kinds[i % kinds.length]!;
+  const kind =
+    i % 50 === 49
+      ? { tool: 'text-to-video' as const, modelId: 'motion-video', settings: { outputs: 1, durationS: 5 } }
+      : kinds[i % kinds.length]!;
   return { ...kind, prompt };
 }
 
@@ -115,7 +172,13 @@ export function bulkRequest(i: number, prompt = realisticPrompt(i)): GenerationR
  * Creates `count` generations through the backend's own charging code, 500 per transaction; every 7th fails and every
  * 11th is cancelled through the same code that refunds them (C8). The rest stay queued (tests hold the runner).
  */
-export async function createInBackend(backend: TestBackend['backend'], accountId: string, count: number, first = 0, request: (i: number) => GenerationRequest = (i) => bulkRequest(i)): Promise<string[]> {
+export async function createInBackend(
+  backend: TestBackend['backend'],
+  accountId: string,
+  count: number,
+  first = 0,
+  request: (i: number) => GenerationRequest = (i) => bulkRequest(i),
+): Promise<string[]> {
   const { services } = backend;
   const ids: string[] = [];
   for (let start = first; start < first + count; start += 500) {
@@ -124,8 +187,24 @@ export async function createInBackend(backend: TestBackend['backend'], accountId
       for (let i = start; i < end; i += 1) {
         const row = await services.generations.create(trx, accountId, request(i));
         ids.push(row.id);
-        if (i % 7 === 3) await services.generations.finishUnsuccessfully(trx, accountId, row.id, 'failed', 'The generation failed: the remote provider answered 503', ['queued']);
-        else if (i % 11 === 5) await services.generations.finishUnsuccessfully(trx, accountId, row.id, 'cancelled', 'Cancelled before it started', ['queued']);
+        if (i % 7 === 3)
+          await services.generations.finishUnsuccessfully(
+            trx,
+            accountId,
+            row.id,
+            'failed',
+            'The generation failed: the remote provider answered 503',
+            ['queued'],
+          );
+        else if (i % 11 === 5)
+          await services.generations.finishUnsuccessfully(
+            trx,
+            accountId,
+            row.id,
+            'cancelled',
+            'Cancelled before it started',
+            ['queued'],
+          );
       }
     });
   }
@@ -154,7 +233,8 @@ export function localHistory(service: HistoryService, accountId: string): Array<
   }
 }
 
-export const idsAndStatuses = (generations: readonly Generation[]) => generations.map((g): [string, string] => [g.id, g.status]);
+export const idsAndStatuses = (generations: readonly Generation[]) =>
+  generations.map((g): [string, string] => [g.id, g.status]);
 export const sortPairs = (pairs: Array<[string, string]>) => [...pairs].sort((a, b) => a[0].localeCompare(b[0]));
 
 // ---- a recording proxy ---------------------------------------------------------------------------------------
@@ -180,24 +260,42 @@ export interface RecordingProxy {
 export async function startProxy(target: string): Promise<RecordingProxy> {
   const proxy: RecordingProxy = { url: '', target, requests: [], afterResponse: null, close: async () => {} };
   const server: Server = createServer((req, res) => {
-    const entry: ProxiedRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, status: 0, bytes: 0 };
+    const entry: ProxiedRequest = {
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      headers: req.headers,
+      status: 0,
+      bytes: 0,
+    };
     proxy.requests.push(entry);
-    const upstream = httpRequest(`${proxy.target}${entry.path}`, { method: entry.method, headers: { ...req.headers, host: new URL(proxy.target).host } }, (answer) => {
-      entry.status = answer.statusCode ?? 0;
-      res.writeHead(entry.status, answer.headers);
-      answer.on('data', (chunk: Buffer) => {
-        entry.bytes += chunk.length;
-        res.write(chunk);
-      });
-      answer.on('end', () => {
-        res.end();
-        void Promise.resolve(proxy.afterResponse?.(entry)).catch(() => {});
-      });
-    });
+    const upstream = httpRequest(
+      `${proxy.target}${entry.path}`,
+      { method: entry.method, headers: { ...req.headers, host: new URL(proxy.target).host } },
+      (answer) => {
+        entry.status = answer.statusCode ?? 0;
+        res.writeHead(entry.status, answer.headers);
+        answer.on('data', (chunk: Buffer) => {
+          entry.bytes += chunk.length;
+          res.write(chunk);
+        });
+        answer.on('end', () => {
+          res.end();
+          void Promise.resolve(proxy.afterResponse?.(entry)).catch(() => {});
+        });
+      },
+    );
     upstream.on('error', () => {
       entry.status = 502;
       if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ type: 'about:blank', title: 'Bad Gateway', status: 502, code: 'internal_error', detail: 'the backend is down' }));
+      res.end(
+        JSON.stringify({
+          type: 'about:blank',
+          title: 'Bad Gateway',
+          status: 502,
+          code: 'internal_error',
+          detail: 'the backend is down',
+        }),
+      );
     });
     req.pipe(upstream);
   });
@@ -214,5 +312,7 @@ export async function startProxy(target: string): Promise<RecordingProxy> {
 
 /** The `since` of every GET /v1/sync the proxy saw, in order ('' for a first sync). */
 export function syncSinces(requests: readonly ProxiedRequest[]): string[] {
-  return requests.filter((r) => r.path.startsWith('/v1/sync')).map((r) => new URL(r.path, 'http://x').searchParams.get('since') ?? '');
+  return requests
+    .filter((r) => r.path.startsWith('/v1/sync'))
+    .map((r) => new URL(r.path, 'http://x').searchParams.get('since') ?? '');
 }

@@ -9,7 +9,12 @@ import { startBackend, type TestBackend } from '../../support/backend.js';
 import { GatedProvider } from '../../support/gated-provider.js';
 import { backendHistory, createInBackend, startHarness, type Harness } from './helpers.js';
 
-const image = (prompt: string, modelId = 'spark-image'): GenerationRequest => ({ tool: 'text-to-image', modelId, prompt, settings: { outputs: 1 } });
+const image = (prompt: string, modelId = 'spark-image'): GenerationRequest => ({
+  tool: 'text-to-image',
+  modelId,
+  prompt,
+  settings: { outputs: 1 },
+});
 const PROMPTS: GenerationRequest[] = [
   image('A red fox jumping over a frozen river'),
   image('Foxes playing in the snow', 'vivid-image'),
@@ -18,9 +23,19 @@ const PROMPTS: GenerationRequest[] = [
   image('The NEAR side of the moon', 'vivid-image'),
   image('near-infrared forest photo'),
   image('star-field * wallpaper (4k)'),
-  { tool: 'ai-music', modelId: 'tune-music', prompt: 'Lo-fi hip hop beat for studying', settings: { outputs: 1, durationS: 30 } },
+  {
+    tool: 'ai-music',
+    modelId: 'tune-music',
+    prompt: 'Lo-fi hip hop beat for studying',
+    settings: { outputs: 1, durationS: 30 },
+  },
   { tool: 'text-to-speech', modelId: 'voice-tts', prompt: 'Narrator: welcome to the show', settings: { outputs: 1 } },
-  { tool: 'text-to-video', modelId: 'motion-video', prompt: 'drone flight over foxglove meadow', settings: { outputs: 1, durationS: 5 } },
+  {
+    tool: 'text-to-video',
+    modelId: 'motion-video',
+    prompt: 'drone flight over foxglove meadow',
+    settings: { outputs: 1, durationS: 5 },
+  },
   image('Ünïcödé test: Zürich skyline'),
   image('OR AND NOT keywords in a prompt'),
 ];
@@ -35,7 +50,12 @@ let workspaceId: string;
 
 beforeAll(async () => {
   const provider = new GatedProvider();
-  backend = await startBackend({ testClock: '2026-03-01T10:00:00.000Z', provider, runner: { concurrency: 1 }, config: { queue: { shutdownGraceS: 0 } } });
+  backend = await startBackend({
+    testClock: '2026-03-01T10:00:00.000Z',
+    provider,
+    runner: { concurrency: 1 },
+    config: { queue: { shutdownGraceS: 0 } },
+  });
   const created = await backend.createAccount('Search', 'Europe/Berlin', 'basic');
   accountId = created.account.id;
   client = created.client;
@@ -127,7 +147,11 @@ describe('H1/H2 offline history search', () => {
     for (const query of cases) {
       const expected = await remoteList(query);
       const page = harness.service.search({ accountId, ...(query as Record<string, string>) }, 0, 100);
-      expect({ query, ids: page.items.map((g) => g.id), total: page.total }).toEqual({ query, ids: expected, total: expected.length });
+      expect({ query, ids: page.items.map((g) => g.id), total: page.total }).toEqual({
+        query,
+        ids: expected,
+        total: expected.length,
+      });
     }
     expect(found('fox', { workspaceId })).toEqual([9, 1, 0]);
     expect(found('fox', { tool: 'text-to-image' })).toEqual([1, 0]);
@@ -147,10 +171,13 @@ describe('H1/H2 offline history search', () => {
   });
 
   it('H2: items carry the account, pin state, cache state per output and the local workspace membership', async () => {
-    const item = (await harness.service.handlers.searchHistory({ accountId, q: 'foxes', offset: 0, limit: 10 })).items[0]!;
+    const item = (await harness.service.handlers.searchHistory({ accountId, q: 'foxes', offset: 0, limit: 10 }))
+      .items[0]!;
     expect(item).toMatchObject({ id: ids[1], accountId, pinned: false, cache: {}, workspaceIds: [workspaceId] });
     const pinned = await harness.service.handlers.setPinned({ accountId, generationId: ids[1]!, pinned: true });
     expect(pinned.pinned).toBe(true);
-    await expect(harness.service.handlers.setPinned({ accountId, generationId: 'gen_missing', pinned: true })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(
+      harness.service.handlers.setPinned({ accountId, generationId: 'gen_missing', pinned: true }),
+    ).rejects.toMatchObject({ code: 'not_found' });
   });
 });

@@ -12,7 +12,11 @@ import { createInBackend, startHarness, type Harness } from './helpers.js';
 let backend: TestBackend;
 
 beforeAll(async () => {
-  backend = await startBackend({ provider: new GatedProvider(), runner: { concurrency: 1 }, config: { queue: { shutdownGraceS: 0 } } });
+  backend = await startBackend({
+    provider: new GatedProvider(),
+    runner: { concurrency: 1 },
+    config: { queue: { shutdownGraceS: 0 } },
+  });
 }, 60_000);
 afterAll(async () => {
   await backend?.stop();
@@ -42,13 +46,19 @@ async function setup(): Promise<Setup> {
   return { harness, accountId: account.id, elsewhere: client, token, g };
 }
 
-async function remoteWorkspaces(client: CompanionClient): Promise<Array<Pick<Workspace, 'name' | 'generationIds'> & { id: string }>> {
+async function remoteWorkspaces(
+  client: CompanionClient,
+): Promise<Array<Pick<Workspace, 'name' | 'generationIds'> & { id: string }>> {
   const page = await client.listWorkspaces({ limit: 500 });
   return page.items.map((w) => ({ id: w.id, name: w.name, generationIds: [...w.generationIds].sort() }));
 }
 
 async function localWorkspaces(s: Setup) {
-  return (await s.harness.service.handlers.listWorkspaces({ accountId: s.accountId })).map((w) => ({ id: w.id, name: w.name, generationIds: [...w.generationIds].sort() }));
+  return (await s.harness.service.handlers.listWorkspaces({ accountId: s.accountId })).map((w) => ({
+    id: w.id,
+    name: w.name,
+    generationIds: [...w.generationIds].sort(),
+  }));
 }
 
 const sorted = (ids: string[]) => [...ids].sort();
@@ -63,7 +73,10 @@ async function renameElsewhere(s: Setup, id: string, name: string): Promise<void
 }
 
 async function deleteElsewhere(s: Setup, id: string): Promise<void> {
-  const response = await fetch(`${backend.url}/v1/workspaces/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${s.token}` } });
+  const response = await fetch(`${backend.url}/v1/workspaces/${id}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${s.token}` },
+  });
   expect(response.status).toBe(204);
 }
 
@@ -82,7 +95,9 @@ describe('H1/H2 workspaces offline', () => {
     await h.removeFromWorkspace({ accountId, workspaceId: made.id, generationId: g[1]! });
     await h.addToWorkspace({ accountId, workspaceId: made.id, generationId: g[2]! });
 
-    expect(await localWorkspaces(s)).toEqual([{ id: made.id, name: 'Mood board', generationIds: sorted([g[0]!, g[2]!]) }]);
+    expect(await localWorkspaces(s)).toEqual([
+      { id: made.id, name: 'Mood board', generationIds: sorted([g[0]!, g[2]!]) },
+    ]);
     expect((await h.getHistoryItem({ accountId, generationId: g[0]! })).workspaceIds).toEqual([made.id]);
     expect(harness.service.search({ accountId, workspaceId: made.id }, 0, 10).total).toBe(2);
     // The create and two adds (adding and removing g1 cancelled out; the rename rides on the create).
@@ -97,7 +112,9 @@ describe('H1/H2 workspaces offline', () => {
     harness.online.set(accountId, true);
     await harness.service.requestSync(accountId);
     const remote = await remoteWorkspaces(s.elsewhere);
-    expect(remote).toEqual([{ id: expect.stringMatching(/^wsp_/), name: 'Mood board', generationIds: sorted([g[0]!, g[2]!]) }]);
+    expect(remote).toEqual([
+      { id: expect.stringMatching(/^wsp_/), name: 'Mood board', generationIds: sorted([g[0]!, g[2]!]) },
+    ]);
     expect(await localWorkspaces(s)).toEqual(remote);
     expect(harness.service.syncState(accountId)).toMatchObject({ state: 'idle', pendingChanges: 0 });
 
@@ -108,7 +125,7 @@ describe('H1/H2 workspaces offline', () => {
     expect((await remoteWorkspaces(s.elsewhere))[0]!.generationIds).toEqual(sorted([g[0]!, g[2]!, g[3]!]));
   });
 
-  it('H2: an item added offline to a workspace renamed and added to elsewhere: both sides\' items are kept, the rename too', async () => {
+  it("H2: an item added offline to a workspace renamed and added to elsewhere: both sides' items are kept, the rename too", async () => {
     const s = await setup();
     const { harness, accountId, g } = s;
     const shared = await s.elsewhere.createWorkspace({ name: 'Shared' });
@@ -121,11 +138,15 @@ describe('H1/H2 workspaces offline', () => {
     await s.elsewhere.addWorkspaceItem(shared.id, g[2]!);
     // A pull while offline shows the other side's changes and keeps ours on top.
     await harness.service.requestSync(accountId);
-    expect(await localWorkspaces(s)).toEqual([{ id: shared.id, name: 'Shared (renamed elsewhere)', generationIds: sorted([g[0]!, g[1]!, g[2]!]) }]);
+    expect(await localWorkspaces(s)).toEqual([
+      { id: shared.id, name: 'Shared (renamed elsewhere)', generationIds: sorted([g[0]!, g[1]!, g[2]!]) },
+    ]);
 
     harness.online.set(accountId, true);
     await harness.service.requestSync(accountId);
-    const expected = [{ id: shared.id, name: 'Shared (renamed elsewhere)', generationIds: sorted([g[0]!, g[1]!, g[2]!]) }];
+    const expected = [
+      { id: shared.id, name: 'Shared (renamed elsewhere)', generationIds: sorted([g[0]!, g[1]!, g[2]!]) },
+    ];
     expect(await remoteWorkspaces(s.elsewhere)).toEqual(expected);
     expect(await localWorkspaces(s)).toEqual(expected);
   });
@@ -163,7 +184,9 @@ describe('H1/H2 workspaces offline', () => {
 
     harness.online.set(accountId, false);
     await harness.service.handlers.addToWorkspace({ accountId, workspaceId: trip.id, generationId: g[1]! });
-    expect(await harness.service.handlers.deleteWorkspace({ accountId, workspaceId: old.id })).toEqual({ deleted: true });
+    expect(await harness.service.handlers.deleteWorkspace({ accountId, workspaceId: old.id })).toEqual({
+      deleted: true,
+    });
     await deleteElsewhere(s, trip.id);
 
     harness.online.set(accountId, true);
@@ -172,16 +195,24 @@ describe('H1/H2 workspaces offline', () => {
     expect(remote).toEqual([{ id: expect.not.stringMatching(trip.id), name: 'Trip', generationIds: [g[1]!] }]);
     expect(await localWorkspaces(s)).toEqual(remote);
     // The old id leads to the new workspace.
-    expect((await harness.service.handlers.addToWorkspace({ accountId, workspaceId: trip.id, generationId: g[2]! })).id).toBe(remote[0]!.id);
+    expect(
+      (await harness.service.handlers.addToWorkspace({ accountId, workspaceId: trip.id, generationId: g[2]! })).id,
+    ).toBe(remote[0]!.id);
   });
 
   it('H1: unknown workspaces and generations are refused as not_found', async () => {
     const s = await setup();
     const h = s.harness.service.handlers;
-    await expect(h.addToWorkspace({ accountId: s.accountId, workspaceId: 'wsp_nope', generationId: s.g[0]! })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(
+      h.addToWorkspace({ accountId: s.accountId, workspaceId: 'wsp_nope', generationId: s.g[0]! }),
+    ).rejects.toMatchObject({ code: 'not_found' });
     const made = await h.createWorkspace({ accountId: s.accountId, name: 'Real' });
-    await expect(h.addToWorkspace({ accountId: s.accountId, workspaceId: made.id, generationId: 'gen_nope' })).rejects.toMatchObject({ code: 'not_found' });
-    await expect(h.renameWorkspace({ accountId: s.accountId, workspaceId: 'wsp_nope', name: 'x' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(
+      h.addToWorkspace({ accountId: s.accountId, workspaceId: made.id, generationId: 'gen_nope' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    await expect(
+      h.renameWorkspace({ accountId: s.accountId, workspaceId: 'wsp_nope', name: 'x' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
     expect(await h.deleteWorkspace({ accountId: s.accountId, workspaceId: 'wsp_nope' })).toEqual({ deleted: false });
   });
 });

@@ -12,7 +12,16 @@ import type { HostSnapshot } from '../../../shared/bridge.js';
 import { CompanionHost } from '../../../electron/host/companion-host.js';
 import { nodeLauncher } from '../../../electron/host/embedded-backend.js';
 import { startBackend, type TestBackend } from '../../support/backend.js';
-import { eventually, isLive, removeDir, sleep, startCountingProxy, startTestHost, tempDir, waitForSnapshot } from './harness.js';
+import {
+  eventually,
+  isLive,
+  removeDir,
+  sleep,
+  startCountingProxy,
+  startTestHost,
+  tempDir,
+  waitForSnapshot,
+} from './harness.js';
 
 const backendEntry = join(fileURLToPath(new URL('../../../', import.meta.url)), 'backend', 'cli.ts');
 
@@ -40,11 +49,20 @@ describe('accounts', () => {
       expect(snapshot.accounts).toHaveLength(1);
       const accountId = snapshot.selectedAccountId!;
       const live = await waitForSnapshot(test.host, isLive(accountId));
-      expect(live.accounts[0]).toMatchObject({ id: accountId, label: 'Ana', backend: { kind: 'remote', label: new URL(backend.url).host }, me: { id: ana.account.id, timeZone: 'Europe/Berlin' } });
+      expect(live.accounts[0]).toMatchObject({
+        id: accountId,
+        label: 'Ana',
+        backend: { kind: 'remote', label: new URL(backend.url).host },
+        me: { id: ana.account.id, timeZone: 'Europe/Berlin' },
+      });
       expect(live.catalog?.plans.map((p) => p.id)).toContain('standard');
 
       const studio = await backend.createAccount('Bea', 'UTC', 'free');
-      const labelled = await test.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: studio.token, label: 'Studio' });
+      const labelled = await test.ok<HostSnapshot>('signIn', {
+        baseURL: backend.url,
+        token: studio.token,
+        label: 'Studio',
+      });
       expect(labelled.accounts.map((a) => a.label)).toEqual(['Ana', 'Studio']);
       expect(labelled.selectedAccountId).not.toBe(accountId);
       await waitForSnapshot(test.host, (s) => s.accounts.every((a) => a.connection.state === 'live'));
@@ -54,7 +72,10 @@ describe('accounts', () => {
     it('a wrong token is refused with "The token was not accepted by <host>", and nothing is kept', async () => {
       const { backend, test, dataDir, host } = await setup();
       const refused = await test.call('signIn', { baseURL: backend.url, token: 'not-a-real-token-123' });
-      expect(refused).toEqual({ ok: false, error: { code: 'invalid_request', message: `The token was not accepted by ${host}`, apiCode: 'unauthorized' } });
+      expect(refused).toEqual({
+        ok: false,
+        error: { code: 'invalid_request', message: `The token was not accepted by ${host}`, apiCode: 'unauthorized' },
+      });
       expect(test.host.snapshot().accounts).toEqual([]);
       expect(readFileSync(join(dataDir, 'settings.json'), 'utf8')).not.toContain('not-a-real-token');
     });
@@ -62,7 +83,15 @@ describe('accounts', () => {
     it('an unreachable address, and one that is no Creator Companion backend, are refused clearly', async () => {
       const { test } = await setup();
       const unreachable = await test.call('signIn', { baseURL: 'http://127.0.0.1:9', token: 'some-token-123456' });
-      expect(unreachable).toMatchObject({ ok: false, error: { code: 'unavailable', apiCode: 'network_error', message: "Can't reach the backend at 127.0.0.1:9: it isn't answering. Check the address and that the backend is running." } });
+      expect(unreachable).toMatchObject({
+        ok: false,
+        error: {
+          code: 'unavailable',
+          apiCode: 'network_error',
+          message:
+            "Can't reach the backend at 127.0.0.1:9: it isn't answering. Check the address and that the backend is running.",
+        },
+      });
 
       const foreign = createServer((_req, res) => {
         res.writeHead(404, { 'content-type': 'text/html' });
@@ -71,9 +100,21 @@ describe('accounts', () => {
       await new Promise<void>((resolve) => foreign.listen(0, '127.0.0.1', resolve));
       cleanups.push(() => new Promise<void>((resolve) => foreign.close(() => resolve())));
       const address = foreign.address() as { port: number };
-      const notOurs = await test.call('signIn', { baseURL: `http://127.0.0.1:${address.port}`, token: 'some-token-123456' });
-      expect(notOurs).toMatchObject({ ok: false, error: { code: 'backend_error', message: expect.stringContaining('did not answer like a Creator Companion backend') } });
-      expect(await test.call('signIn', { baseURL: 'ftp://127.0.0.1/', token: 'some-token-123456' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+      const notOurs = await test.call('signIn', {
+        baseURL: `http://127.0.0.1:${address.port}`,
+        token: 'some-token-123456',
+      });
+      expect(notOurs).toMatchObject({
+        ok: false,
+        error: {
+          code: 'backend_error',
+          message: expect.stringContaining('did not answer like a Creator Companion backend'),
+        },
+      });
+      expect(await test.call('signIn', { baseURL: 'ftp://127.0.0.1/', token: 'some-token-123456' })).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_request' },
+      });
       expect(test.host.snapshot().accounts).toEqual([]);
     });
 
@@ -82,7 +123,10 @@ describe('accounts', () => {
       const ana = await backend.createAccount('Ana', 'UTC', 'free');
       await test.ok('signIn', { baseURL: backend.url, token: ana.token });
       const again = await test.call('signIn', { baseURL: `${backend.url}/`, token: ana.token, label: 'Again' });
-      expect(again).toEqual({ ok: false, error: { code: 'invalid_request', message: `Ana on ${host} is already signed in` } });
+      expect(again).toEqual({
+        ok: false,
+        error: { code: 'invalid_request', message: `Ana on ${host} is already signed in` },
+      });
       expect(test.host.snapshot().accounts).toHaveLength(1);
     });
   });
@@ -94,8 +138,10 @@ describe('accounts', () => {
       cleanups.push(() => proxy.close());
       const ana = await backend.createAccount('Ana', 'UTC', 'free');
       const bea = await backend.createAccount('Bea', 'UTC', 'free');
-      const removed = (await test.ok<HostSnapshot>('signIn', { baseURL: proxy.url, token: ana.token })).selectedAccountId!;
-      const kept = (await test.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: bea.token })).selectedAccountId!;
+      const removed = (await test.ok<HostSnapshot>('signIn', { baseURL: proxy.url, token: ana.token }))
+        .selectedAccountId!;
+      const kept = (await test.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: bea.token }))
+        .selectedAccountId!;
       await test.ok('selectAccount', { accountId: removed });
       await waitForSnapshot(test.host, (s) => isLive(removed)(s) && isLive(kept)(s));
       expect(proxy.openConnections()).toBeGreaterThan(0);
@@ -113,12 +159,25 @@ describe('accounts', () => {
       await eventually(() => proxy.openConnections() === 0, 'the event stream closed');
       const seen = proxy.requests.length;
       // Events for the removed account change nothing, and nothing asks its backend any more.
-      await ana.client.createGeneration({ tool: 'text-to-image', modelId: 'spark-image', prompt: 'a fox', settings: { outputs: 1 } });
+      await ana.client.createGeneration({
+        tool: 'text-to-image',
+        modelId: 'spark-image',
+        prompt: 'a fox',
+        settings: { outputs: 1 },
+      });
       await sleep(500);
       expect(proxy.requests.length).toBe(seen);
       expect(test.host.snapshot().accounts.map((a) => a.id)).toEqual([kept]);
-      expect(await test.call('removeAccount', { accountId: removed })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-      expect(await test.call('estimateCost', { accountId: removed, request: { tool: 'text-to-image', modelId: 'spark-image', settings: { outputs: 1 } } })).toMatchObject({
+      expect(await test.call('removeAccount', { accountId: removed })).toMatchObject({
+        ok: false,
+        error: { code: 'not_found' },
+      });
+      expect(
+        await test.call('estimateCost', {
+          accountId: removed,
+          request: { tool: 'text-to-image', modelId: 'spark-image', settings: { outputs: 1 } },
+        }),
+      ).toMatchObject({
         ok: false,
         error: { code: 'not_found' },
       });

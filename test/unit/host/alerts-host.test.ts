@@ -10,9 +10,24 @@ import type { GenerationRequest } from '../../../shared/api.js';
 import type { Alert, HostSnapshot } from '../../../shared/bridge.js';
 import { startBackend, type StartBackendOptions, type TestBackend } from '../../support/backend.js';
 import { GatedProvider } from '../../support/gated-provider.js';
-import { eventually, isLive, removeDir, sleep, startCountingProxy, startTestHost, tempDir, waitForSnapshot, type TestHost } from './harness.js';
+import {
+  eventually,
+  isLive,
+  removeDir,
+  sleep,
+  startCountingProxy,
+  startTestHost,
+  tempDir,
+  waitForSnapshot,
+  type TestHost,
+} from './harness.js';
 
-const request = (modelId: string, prompt: string, settings: GenerationRequest['settings'] = { outputs: 1 }, tool: GenerationRequest['tool'] = 'text-to-image'): GenerationRequest => ({ tool, modelId, prompt, settings });
+const request = (
+  modelId: string,
+  prompt: string,
+  settings: GenerationRequest['settings'] = { outputs: 1 },
+  tool: GenerationRequest['tool'] = 'text-to-image',
+): GenerationRequest => ({ tool, modelId, prompt, settings });
 
 /** How many alerts with each id: every value must be 1. */
 function countById(alerts: readonly Alert[]): Record<string, number> {
@@ -45,7 +60,13 @@ describe('alerts through the host', () => {
     return created.id;
   }
 
-  const freeLeft = (test: TestHost, amount: number) => waitForSnapshot(test.host, (s) => s.accounts[0]?.balance?.credits.free.amount === amount, 15_000, `${amount} free credits`);
+  const freeLeft = (test: TestHost, amount: number) =>
+    waitForSnapshot(
+      test.host,
+      (s) => s.accounts[0]?.balance?.credits.free.amount === amount,
+      15_000,
+      `${amount} free credits`,
+    );
 
   it('C2 thresholds of the free credits: 75, 90, 100 % once each, across a reconnect and a restart; a blocked generation is refunded and said so', async () => {
     // One generation at a time, held on demand: a blocked request then waits in the queue, charged, before its refund.
@@ -59,20 +80,29 @@ describe('alerts through the host', () => {
     cleanups.push(() => removeDir(dataDir));
 
     const first = await hostOn(dataDir);
-    const accountId = (await first.ok<HostSnapshot>('signIn', { baseURL: proxy.url, token: account.token })).selectedAccountId!;
+    const accountId = (await first.ok<HostSnapshot>('signIn', { baseURL: proxy.url, token: account.token }))
+      .selectedAccountId!;
     await waitForSnapshot(first.host, isLive(accountId));
     const threshold = (percent: number) => `threshold:${accountId}:free:${percent}:2026-03-11T00:00:00.000Z`;
     const thresholds = (test: TestHost) => test.alerts.filter((a) => a.kind === 'threshold').map((a) => a.id);
 
     const vivid = await generate(first, accountId, request('vivid-image', 'three lighthouses', { outputs: 3 })); // 72 credits
     await freeLeft(first, 28);
-    await eventually(() => first.alerts.some((a) => a.id === `generation:${accountId}:${vivid}:succeeded`), 'the vivid generation finished');
+    await eventually(
+      () => first.alerts.some((a) => a.id === `generation:${accountId}:${vivid}:succeeded`),
+      'the vivid generation finished',
+    );
     expect(thresholds(first)).toEqual([]);
 
     await generate(first, accountId, request('spark-image', 'a fox')); // 78 %
     await eventually(() => thresholds(first).length === 1, 'the 75 % alert');
     expect(first.alerts.find((a) => a.kind === 'threshold')).toEqual(
-      expect.objectContaining({ id: threshold(75), accountId, title: "75% of today's free credits used", body: '22 of 100 free credits left; they reset at 00:00 on Wed 11 Mar.' }),
+      expect.objectContaining({
+        id: threshold(75),
+        accountId,
+        title: "75% of today's free credits used",
+        body: '22 of 100 free credits left; they reset at 00:00 on Wed 11 Mar.',
+      }),
     );
 
     // C8: a blocked request waits behind a held one, charged (90 % used), then is refunded (back to 84 %).
@@ -92,7 +122,10 @@ describe('alerts through the host', () => {
     expect(thresholds(first)).toEqual([threshold(75), threshold(90)]);
 
     // The event stream breaks and reconnects (Last-Event-ID): nothing is said twice.
-    await eventually(() => first.alerts.filter((a) => a.kind === 'generation-finished').length === 3, 'three generations finished');
+    await eventually(
+      () => first.alerts.filter((a) => a.kind === 'generation-finished').length === 3,
+      'three generations finished',
+    );
     const before = first.alerts.length;
     const streams = () => proxy.requests.filter((r) => r.startsWith('GET /v1/events')).length;
     expect(streams()).toBe(1);
@@ -116,8 +149,13 @@ describe('alerts through the host', () => {
     await generate(second, accountId, request('spark-image', 'the last fox'));
     await freeLeft(second, 0);
     await eventually(() => thresholds(second).length > 0, 'the 100 % alert');
-    await eventually(() => second.alerts.filter((a) => a.kind === 'generation-finished').length === 3, 'three generations finished');
-    expect(second.alerts.filter((a) => a.kind === 'threshold')).toEqual([expect.objectContaining({ id: threshold(100), title: "Today's free credits are used up" })]);
+    await eventually(
+      () => second.alerts.filter((a) => a.kind === 'generation-finished').length === 3,
+      'three generations finished',
+    );
+    expect(second.alerts.filter((a) => a.kind === 'threshold')).toEqual([
+      expect.objectContaining({ id: threshold(100), title: "Today's free credits are used up" }),
+    ]);
 
     const all = [...first.alerts, ...second.alerts];
     expect(Object.values(countById(all)).every((n) => n === 1)).toBe(true);
@@ -126,7 +164,9 @@ describe('alerts through the host', () => {
   });
 
   it('U1 and U4: the Fast limit, a window ending within the hour and its end, once each as the test clock moves', async () => {
-    const catalog = JSON.parse(readFileSync(new URL('../../../backend/catalog.json', import.meta.url), 'utf8')) as { plans: Array<{ id: string; fastDailyLimit: number }> };
+    const catalog = JSON.parse(readFileSync(new URL('../../../backend/catalog.json', import.meta.url), 'utf8')) as {
+      plans: Array<{ id: string; fastDailyLimit: number }>;
+    };
     catalog.plans.find((p) => p.id === 'standard')!.fastDailyLimit = 2;
     const catalogDir = tempDir('companion-catalog-');
     cleanups.push(() => removeDir(catalogDir));
@@ -137,7 +177,8 @@ describe('alerts through the host', () => {
     const dataDir = tempDir();
     cleanups.push(() => removeDir(dataDir));
     const test = await hostOn(dataDir);
-    const accountId = (await test.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: account.token })).selectedAccountId!;
+    const accountId = (await test.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: account.token }))
+      .selectedAccountId!;
     const live = await waitForSnapshot(test.host, isLive(accountId));
     expect(live.accounts[0]!.balance!.unlimited.map((w) => [w.modelId, w.endsAt])).toEqual([
       ['spark-image', '2026-03-17T00:30:00.000Z'],
@@ -145,7 +186,10 @@ describe('alerts through the host', () => {
     ]);
 
     const first = await generate(test, accountId, request('spark-image', 'a free fox'));
-    await eventually(() => test.alerts.some((a) => a.id === `generation:${accountId}:${first}:succeeded`), 'the first unlimited generation');
+    await eventually(
+      () => test.alerts.some((a) => a.id === `generation:${accountId}:${first}:succeeded`),
+      'the first unlimited generation',
+    );
     expect(test.alerts.some((a) => a.kind === 'fast-limit')).toBe(false);
     await generate(test, accountId, request('spark-image', 'a second free fox'));
     await eventually(() => test.alerts.some((a) => a.kind === 'fast-limit'), 'the Fast limit alert');
@@ -156,7 +200,10 @@ describe('alerts through the host', () => {
 
     // Half an hour before the windows end (crossing midnights: the free-credit reset announces the new time).
     await backend.admin.admin.moveClock({ now: '2026-03-17T00:00:00.000Z' });
-    await eventually(() => test.alerts.filter((a) => a.kind === 'window-ending').length === 2, 'two window-ending alerts');
+    await eventually(
+      () => test.alerts.filter((a) => a.kind === 'window-ending').length === 2,
+      'two window-ending alerts',
+    );
     expect(test.alerts.filter((a) => a.kind === 'window-ending').map((a) => [a.id, a.title])).toEqual([
       [`window-ending:${accountId}:spark-image:2026-03-17T00:30:00.000Z`, 'Unlimited Spark Image ends within the hour'],
       [`window-ending:${accountId}:vivid-image:2026-03-17T00:30:00.000Z`, 'Unlimited Vivid Image ends within the hour'],
@@ -164,7 +211,10 @@ describe('alerts through the host', () => {
     expect(test.alerts.some((a) => a.kind === 'window-ended')).toBe(false);
 
     await backend.admin.admin.moveClock({ now: '2026-03-17T00:31:00.000Z' });
-    await eventually(() => test.alerts.filter((a) => a.kind === 'window-ended').length === 2, 'two window-ended alerts');
+    await eventually(
+      () => test.alerts.filter((a) => a.kind === 'window-ended').length === 2,
+      'two window-ended alerts',
+    );
     expect(test.alerts.filter((a) => a.kind === 'window-ended').map((a) => a.id)).toEqual([
       `window-ended:${accountId}:spark-image:2026-03-17T00:30:00.000Z`,
       `window-ended:${accountId}:vivid-image:2026-03-17T00:30:00.000Z`,
@@ -180,7 +230,8 @@ describe('alerts through the host', () => {
     const dataDir = tempDir();
     cleanups.push(() => removeDir(dataDir));
     const test = await hostOn(dataDir);
-    const accountId = (await test.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: account.token })).selectedAccountId!;
+    const accountId = (await test.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: account.token }))
+      .selectedAccountId!;
     await waitForSnapshot(test.host, isLive(accountId));
 
     await backend.admin.admin.flagAccount(account.account.id, { reason: 'Reported by support' });
@@ -194,11 +245,18 @@ describe('alerts through the host', () => {
       }),
     ]);
 
-    const appeal = await test.ok<{ id: string; status: string }>('appeal', { accountId, message: 'I make every image by hand' });
+    const appeal = await test.ok<{ id: string; status: string }>('appeal', {
+      accountId,
+      message: 'I make every image by hand',
+    });
     expect(appeal.status).toBe('open');
     await backend.admin.admin.decideAppeal(appeal.id, { decision: 'restore', reason: 'No violation found' });
     await eventually(() => test.alerts.length === 2, 'the restore alert');
-    expect(test.alerts[1]).toMatchObject({ kind: 'fair-use', title: 'Unlimited access restored', body: 'A reviewer found no violation after your appeal: unlimited use works again.' });
+    expect(test.alerts[1]).toMatchObject({
+      kind: 'fair-use',
+      title: 'Unlimited access restored',
+      body: 'A reviewer found no violation after your appeal: unlimited use works again.',
+    });
     await sleep(300);
     expect(test.alerts).toHaveLength(2);
   });
@@ -210,11 +268,15 @@ describe('alerts through the host', () => {
     cleanups.push(() => removeDir(dataDir));
     const test = await hostOn(dataDir);
     await test.ok('updateSettings', { alertsEnabled: false });
-    const accountId = (await test.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: account.token })).selectedAccountId!;
+    const accountId = (await test.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: account.token }))
+      .selectedAccountId!;
     await waitForSnapshot(test.host, isLive(accountId));
     await generate(test, accountId, request('vivid-image', 'four lighthouses', { outputs: 4 }));
     await freeLeft(test, 4);
-    await eventually(() => test.host.snapshot().accounts[0]!.recentGenerations[0]?.status === 'succeeded', 'the generation finished');
+    await eventually(
+      () => test.host.snapshot().accounts[0]!.recentGenerations[0]?.status === 'succeeded',
+      'the generation finished',
+    );
     expect(test.alerts).toEqual([]);
   });
 });

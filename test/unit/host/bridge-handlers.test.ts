@@ -12,8 +12,18 @@ import { startBackend, type StartBackendOptions, type TestBackend } from '../../
 import { GatedProvider } from '../../support/gated-provider.js';
 import { eventually, isLive, removeDir, startTestHost, waitForSnapshot, type TestHost } from './harness.js';
 
-const vividFour: GenerationRequest = { tool: 'text-to-image', modelId: 'vivid-image', prompt: 'a lighthouse at dusk', settings: { outputs: 4 } };
-const spark: GenerationRequest = { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a fox in the snow', settings: { outputs: 1 } };
+const vividFour: GenerationRequest = {
+  tool: 'text-to-image',
+  modelId: 'vivid-image',
+  prompt: 'a lighthouse at dusk',
+  settings: { outputs: 4 },
+};
+const spark: GenerationRequest = {
+  tool: 'text-to-image',
+  modelId: 'spark-image',
+  prompt: 'a fox in the snow',
+  settings: { outputs: 1 },
+};
 
 describe('host bridge handlers', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -21,7 +31,11 @@ describe('host bridge handlers', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function signedIn(planId = 'free', hostOptions: Parameters<typeof startTestHost>[0] = {}, backendOptions: StartBackendOptions = {}) {
+  async function signedIn(
+    planId = 'free',
+    hostOptions: Parameters<typeof startTestHost>[0] = {},
+    backendOptions: StartBackendOptions = {},
+  ) {
     const backend: TestBackend = await startBackend({ testClock: '2026-03-10T14:00:00.000Z', ...backendOptions });
     const account = await backend.createAccount('Ana', 'UTC', planId);
     const test: TestHost = await startTestHost(hostOptions);
@@ -39,7 +53,10 @@ describe('host bridge handlers', () => {
     const { test, accountId, account } = await signedIn('free');
     await test.ok<Generation>('createGeneration', { accountId, request: spark }); // 94 of 100 free credits left
     // vivid-image, 4 outputs: 24 x 4 = 96 credits.
-    const estimate = await test.call('estimateCost', { accountId, request: { tool: vividFour.tool, modelId: vividFour.modelId, settings: vividFour.settings } });
+    const estimate = await test.call('estimateCost', {
+      accountId,
+      request: { tool: vividFour.tool, modelId: vividFour.modelId, settings: vividFour.settings },
+    });
     expect(estimate.ok).toBe(true);
     const preview = (estimate as { value: CostEstimate }).value;
     expect(preview.cost).toBe(96);
@@ -62,7 +79,10 @@ describe('host bridge handlers', () => {
 
   it('a double click creates one generation and charges once (identical calls within 2 s are one)', async () => {
     const { test, accountId, account } = await signedIn('free');
-    const [first, second] = await Promise.all([test.call('createGeneration', { accountId, request: spark }), test.call('createGeneration', { accountId, request: spark })]);
+    const [first, second] = await Promise.all([
+      test.call('createGeneration', { accountId, request: spark }),
+      test.call('createGeneration', { accountId, request: spark }),
+    ]);
     expect(first.ok && second.ok).toBe(true);
     expect((first as { value: Generation }).value.id).toBe((second as { value: Generation }).value.id);
     // Right after the first answer, too.
@@ -87,7 +107,10 @@ describe('host bridge handlers', () => {
     const { test, accountId } = await signedIn('free');
     await waitForSnapshot(test.host, (s) => s.accounts[0]?.queue !== null, 10_000, 'the queue fetched on connect');
     const first = await test.ok<Generation>('createGeneration', { accountId, request: spark });
-    const second = await test.ok<Generation>('createGeneration', { accountId, request: { ...spark, prompt: 'an owl' } });
+    const second = await test.ok<Generation>('createGeneration', {
+      accountId,
+      request: { ...spark, prompt: 'an owl' },
+    });
     const done = await waitForSnapshot(
       test.host,
       (s) => (s.accounts[0]?.recentGenerations ?? []).filter((g) => g.status === 'succeeded').length === 2,
@@ -104,11 +127,20 @@ describe('host bridge handlers', () => {
     cleanups.push(() => provider.releaseAll());
     const running = await test.ok<Generation>('createGeneration', { accountId, request: spark });
     await provider.untilStarted(1);
-    const queued = await test.ok<Generation>('createGeneration', { accountId, request: { ...spark, prompt: 'a fox that waits' } });
+    const queued = await test.ok<Generation>('createGeneration', {
+      accountId,
+      request: { ...spark, prompt: 'a fox that waits' },
+    });
     expect(queued.status).toBe('queued');
     const cancelled = await test.call('cancelGeneration', { accountId, generationId: queued.id });
-    expect(cancelled).toMatchObject({ ok: true, value: { id: queued.id, status: 'cancelled', charge: { refunded: true } } });
-    await waitForSnapshot(test.host, (s) => s.accounts[0]?.recentGenerations.find((g) => g.id === queued.id)?.status === 'cancelled');
+    expect(cancelled).toMatchObject({
+      ok: true,
+      value: { id: queued.id, status: 'cancelled', charge: { refunded: true } },
+    });
+    await waitForSnapshot(
+      test.host,
+      (s) => s.accounts[0]?.recentGenerations.find((g) => g.id === queued.id)?.status === 'cancelled',
+    );
     expect((await account.client.balance()).credits.free.amount).toBe(94);
     const notCancellable = await test.call('cancelGeneration', { accountId, generationId: running.id });
     expect(notCancellable).toMatchObject({ ok: false, error: { code: 'backend_error', apiCode: 'not_cancellable' } });
@@ -119,7 +151,10 @@ describe('host bridge handlers', () => {
     const created = await test.ok<Generation>('createGeneration', { accountId, request: spark });
     const rerun = await test.ok<Generation>('rerunGeneration', { accountId, generationId: created.id });
     expect(rerun.id).not.toBe(created.id);
-    await eventually(async () => (await account.client.getGeneration(rerun.id)).status === 'succeeded', 'the re-run finished');
+    await eventually(
+      async () => (await account.client.getGeneration(rerun.id)).status === 'succeeded',
+      'the re-run finished',
+    );
     const missing = await test.call('rerunGeneration', { accountId, generationId: 'gen_nope' });
     expect(missing).toMatchObject({ ok: false, error: { code: 'not_found', apiCode: 'not_found' } });
 
@@ -145,7 +180,10 @@ describe('host bridge handlers', () => {
 
     // U7: nothing is paused, so there is nothing to appeal: the backend's refusal comes through as it is.
     const appeal = await test.call('appeal', { accountId, message: 'I make every image by hand' });
-    expect(appeal).toMatchObject({ ok: false, error: { code: 'invalid_request', apiCode: 'invalid_request', problem: { status: 409 } } });
+    expect(appeal).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request', apiCode: 'invalid_request', problem: { status: 409 } },
+    });
   });
 
   it('getUsage comes from the backend when online, and is a clear "unavailable" when offline with no offline figures', async () => {
@@ -155,14 +193,26 @@ describe('host bridge handlers', () => {
     expect(usage.totals.credits).toBe(6);
     expect(usage.rows).toEqual([expect.objectContaining({ key: 'spark-image', credits: 6, count: 1 })]);
 
-    const offlineUsage = vi.spyOn(test.host.history, 'usage').mockRejectedValue(new Error('offline usage is not available yet'));
+    const offlineUsage = vi
+      .spyOn(test.host.history, 'usage')
+      .mockRejectedValue(new Error('offline usage is not available yet'));
     await backend.stop();
     await waitForSnapshot(test.host, (s) => s.accounts[0]?.connection.state === 'offline');
     const offline = await test.call('getUsage', { accountId });
     expect(offline).toMatchObject({ ok: false, error: { code: 'unavailable' } });
     // Offline errors name the backend by its host, never by its address.
-    const estimate = await test.call('estimateCost', { accountId, request: { tool: spark.tool, modelId: spark.modelId, settings: spark.settings } });
-    expect(estimate).toMatchObject({ ok: false, error: { code: 'unavailable', apiCode: 'network_error', message: expect.stringContaining(new URL(backend.url).host) } });
+    const estimate = await test.call('estimateCost', {
+      accountId,
+      request: { tool: spark.tool, modelId: spark.modelId, settings: spark.settings },
+    });
+    expect(estimate).toMatchObject({
+      ok: false,
+      error: {
+        code: 'unavailable',
+        apiCode: 'network_error',
+        message: expect.stringContaining(new URL(backend.url).host),
+      },
+    });
     expect(JSON.stringify(estimate)).not.toContain(backend.url);
     expect(JSON.stringify(test.host.snapshot())).not.toContain(backend.url);
     expect(offlineUsage).toHaveBeenCalledWith(accountId, expect.objectContaining({ groupBy: 'day' }));
@@ -185,16 +235,39 @@ describe('host bridge handlers', () => {
     });
     expect(snapshot.platform).toEqual({ kind: 'web', tray: false, startAtLogin: false });
 
-    const updated = await test.ok<HostSnapshot>('updateSettings', { alertThresholds: [50, 80], alertsEnabled: false, cacheLimitBytes: 1024 ** 3, theme: 'dark' });
-    expect(updated.settings).toMatchObject({ alertThresholds: [50, 80], alertsEnabled: false, cacheLimitBytes: 1024 ** 3, theme: 'dark', closeToTray: true });
-    for (const alertThresholds of [[90, 75], [75, 75, 100]]) {
+    const updated = await test.ok<HostSnapshot>('updateSettings', {
+      alertThresholds: [50, 80],
+      alertsEnabled: false,
+      cacheLimitBytes: 1024 ** 3,
+      theme: 'dark',
+    });
+    expect(updated.settings).toMatchObject({
+      alertThresholds: [50, 80],
+      alertsEnabled: false,
+      cacheLimitBytes: 1024 ** 3,
+      theme: 'dark',
+      closeToTray: true,
+    });
+    for (const alertThresholds of [
+      [90, 75],
+      [75, 75, 100],
+    ]) {
       const refused = await test.call('updateSettings', { alertThresholds });
       expect(refused).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
       expect(refused.ok || refused.error.message).toMatch(/increasing order without repeats/);
     }
-    expect(await test.call('updateSettings', { alertThresholds: [0] })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    expect(await test.call('updateSettings', { alertThresholds: [101] })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    expect(await test.call('updateSettings', { dataFolder: '/tmp/elsewhere' })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
+    expect(await test.call('updateSettings', { alertThresholds: [0] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
+    expect(await test.call('updateSettings', { alertThresholds: [101] })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
+    expect(await test.call('updateSettings', { dataFolder: '/tmp/elsewhere' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
     expect(test.host.snapshot().settings.alertThresholds).toEqual([50, 80]);
 
     const file = readFileSync(join(test.dataDir, 'settings.json'), 'utf8');
@@ -206,8 +279,14 @@ describe('host bridge handlers', () => {
     const { test, accountId } = await signedIn('free');
     const search = await test.call('searchHistory', { accountId, q: 'fox' });
     if (!search.ok) expect(search.error.code).toMatch(/unavailable|internal_error|not_found/);
-    expect(await test.call('downloadOutput', { accountId, outputId: 'out_1' })).toEqual({ ok: true, value: { savedTo: null } });
-    expect(await test.call('downloadOutput', { accountId: 'nobody', outputId: 'out_1' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await test.call('downloadOutput', { accountId, outputId: 'out_1' })).toEqual({
+      ok: true,
+      value: { savedTo: null },
+    });
+    expect(await test.call('downloadOutput', { accountId: 'nobody', outputId: 'out_1' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
     const synced = await test.ok<HostSnapshot>('syncNow', { accountId });
     expect(synced.accounts[0]!.id).toBe(accountId);
   });
@@ -221,9 +300,15 @@ describe('host bridge handlers', () => {
       },
     });
     vi.spyOn(test.host.history, 'openMedia').mockResolvedValue({ path: '/cache/out_1.png', mime: 'image/png' });
-    expect(await test.call('downloadOutput', { accountId, outputId: 'out_1' })).toEqual({ ok: true, value: { savedTo: '/home/ana/Downloads/out_1.png' } });
+    expect(await test.call('downloadOutput', { accountId, outputId: 'out_1' })).toEqual({
+      ok: true,
+      value: { savedTo: '/home/ana/Downloads/out_1.png' },
+    });
     expect(saved).toEqual([{ path: '/cache/out_1.png', mime: 'image/png', suggestedName: 'out_1.png' }]);
     vi.spyOn(test.host.history, 'openMedia').mockResolvedValue(null);
-    expect(await test.call('downloadOutput', { accountId, outputId: 'out_2' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await test.call('downloadOutput', { accountId, outputId: 'out_2' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
   });
 });

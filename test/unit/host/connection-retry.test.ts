@@ -22,11 +22,19 @@ async function closedPort(): Promise<number> {
 
 it('offline in plain words, then "retrying" when the countdown reaches zero, then offline with the next time', async () => {
   const port = await closedPort();
-  connection = new AccountConnection({ baseURL: `http://127.0.0.1:${port}`, token: 't', place: 'the backend at example.com', minDelayMs: 200, maxDelayMs: 400 });
+  connection = new AccountConnection({
+    baseURL: `http://127.0.0.1:${port}`,
+    token: 't',
+    place: 'the backend at example.com',
+    minDelayMs: 200,
+    maxDelayMs: 400,
+  });
   const seen: Array<ConnectionState & { at: number }> = [];
   connection.on('change', (state) => seen.push({ ...state.connection, at: Date.now() }));
   connection.start();
-  await expect.poll(() => seen.filter((c) => c.state === 'offline' && !c.retrying).length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+  await expect
+    .poll(() => seen.filter((c) => c.state === 'offline' && !c.retrying).length, { timeout: 5_000 })
+    .toBeGreaterThanOrEqual(2);
 
   const first = seen.find((c) => c.state === 'offline')!;
   expect(first.error).toBe("Can't reach the backend at example.com: it isn't answering.");

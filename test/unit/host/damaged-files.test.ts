@@ -24,7 +24,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-const asideOf = (dataDir: string, name: string, folder = dataDir) => readdirSync(folder).filter((f) => f.startsWith(`${name}.damaged-`) && !f.endsWith('-wal') && !f.endsWith('-shm'));
+const asideOf = (dataDir: string, name: string, folder = dataDir) =>
+  readdirSync(folder).filter((f) => f.startsWith(`${name}.damaged-`) && !f.endsWith('-wal') && !f.endsWith('-shm'));
 const noticeText = (snapshot: HostSnapshot, id: string) => snapshot.notices?.find((n) => n.id === id)?.message ?? '';
 
 function embeddedHost(dataDir: string) {
@@ -42,7 +43,12 @@ function embeddedHost(dataDir: string) {
 /** Starts the built-in backend's host and waits until its local account is live; its account as the backend knows it. */
 async function liveLocal(host: CompanionHost): Promise<{ snapshot: HostSnapshot; remoteId: string }> {
   await host.start();
-  const snapshot = await waitForSnapshot(host, (s) => !!s.accounts[0] && isLive(s.accounts[0].id)(s), 30_000, 'the local account live');
+  const snapshot = await waitForSnapshot(
+    host,
+    (s) => !!s.accounts[0] && isLive(s.accounts[0].id)(s),
+    30_000,
+    'the local account live',
+  );
   return { snapshot, remoteId: snapshot.accounts[0]!.me!.id };
 }
 
@@ -54,7 +60,9 @@ describe('settings.json', () => {
     const test = await startTestHost({ dataDir });
     cleanups.push(() => test.stop());
     const snapshot = test.host.snapshot();
-    expect(noticeText(snapshot, 'settings-damaged')).toMatch(/^Your settings file could not be read, so your settings are back to their defaults\..*kept as settings\.json\.damaged-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.$/);
+    expect(noticeText(snapshot, 'settings-damaged')).toMatch(
+      /^Your settings file could not be read, so your settings are back to their defaults\..*kept as settings\.json\.damaged-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ\.$/,
+    );
     const [aside] = asideOf(dataDir, 'settings.json');
     expect(readFileSync(join(dataDir, aside!), 'utf8')).toBe('{"theme": "dark", "accounts": [');
     expect(snapshot.settings.theme).toBe('system');
@@ -66,7 +74,10 @@ describe('settings.json', () => {
     const dataDir = tempDir();
     cleanups.push(() => removeDir(dataDir));
     const good = { id: 'remote-1', label: 'Studio', kind: 'remote', baseURL: 'http://127.0.0.1:9', remoteId: 'acc_1' };
-    writeFileSync(join(dataDir, 'settings.json'), JSON.stringify({ theme: 'dark', accounts: [good, { id: 5 }, 'junk'], selectedAccountId: 'remote-1' }));
+    writeFileSync(
+      join(dataDir, 'settings.json'),
+      JSON.stringify({ theme: 'dark', accounts: [good, { id: 5 }, 'junk'], selectedAccountId: 'remote-1' }),
+    );
     const settings = new SettingsStore(dataDir);
     expect(settings.damage).toMatchObject({ kind: 'partly-unreadable', droppedAccounts: 2 });
     expect(settings.accounts()).toEqual([good]);
@@ -87,7 +98,9 @@ describe('settings.json', () => {
     const { snapshot, remoteId: after } = await liveLocal(again);
     expect(after).toBe(remoteId);
     expect(snapshot.accounts).toHaveLength(1);
-    expect(noticeText(snapshot, 'settings-damaged')).toContain('Your account on this computer was found again with its data.');
+    expect(noticeText(snapshot, 'settings-damaged')).toContain(
+      'Your account on this computer was found again with its data.',
+    );
     expect(asideOf(dataDir, 'settings.json')).toHaveLength(1);
   }, 90_000);
 });
@@ -105,7 +118,9 @@ describe('secrets.json', () => {
     const { snapshot, remoteId: after } = await liveLocal(again);
     expect(after).toBe(remoteId);
     expect(snapshot.accounts.map((a) => a.id)).toEqual([`local-${remoteId}`]);
-    expect(noticeText(snapshot, 'secrets-damaged')).toContain('Your account on this computer keeps its data and gets a new token');
+    expect(noticeText(snapshot, 'secrets-damaged')).toContain(
+      'Your account on this computer keeps its data and gets a new token',
+    );
     const [aside] = asideOf(dataDir, 'secrets.json');
     expect(readFileSync(join(dataDir, aside!), 'utf8')).toBe('{"account-token:');
   }, 90_000);
@@ -125,7 +140,9 @@ describe('settings.json and secrets.json both unreadable', () => {
     const { snapshot, remoteId: after } = await liveLocal(again);
     expect(after).toBe(remoteId);
     expect(snapshot.accounts.map((a) => a.id)).toEqual([`local-${remoteId}`]);
-    expect(noticeText(snapshot, 'local-account-recovered')).toBe('Your account on this computer was found again in the built-in backend’s database, with its history, and given a new token.');
+    expect(noticeText(snapshot, 'local-account-recovered')).toBe(
+      'Your account on this computer was found again in the built-in backend’s database, with its history, and given a new token.',
+    );
     expect(noticeText(snapshot, 'local-account-lost')).toBe('');
   }, 90_000);
 
@@ -134,7 +151,9 @@ describe('settings.json and secrets.json both unreadable', () => {
     cleanups.push(() => removeDir(dataDir));
     const first = embeddedHost(dataDir);
     const { remoteId } = await liveLocal(first);
-    const adminToken = (JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as Record<string, { value: string }>)['embedded-admin-token']!.value;
+    const adminToken = (
+      JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8')) as Record<string, { value: string }>
+    )['embedded-admin-token']!.value;
     const admin = createCompanionClient({ baseURL: first.embeddedURL!, token: adminToken, retries: 0 });
     // The built-in backend runs on a test clock: the second account is made a minute after the first.
     await admin.admin.moveClock({ advanceS: 60 });
@@ -146,7 +165,9 @@ describe('settings.json and secrets.json both unreadable', () => {
     const again = embeddedHost(dataDir);
     const { snapshot, remoteId: after } = await liveLocal(again);
     expect(after).toBe(remoteId);
-    expect(noticeText(snapshot, 'local-account-recovered')).toContain('The built-in backend had 2 accounts; the earliest, “Ana”, is the one shown.');
+    expect(noticeText(snapshot, 'local-account-recovered')).toContain(
+      'The built-in backend had 2 accounts; the earliest, “Ana”, is the one shown.',
+    );
   }, 90_000);
 });
 
@@ -172,12 +193,18 @@ describe('history.sqlite', () => {
     const backend = await startBackend({ testClock: '2026-03-10T14:00:00.000Z' });
     cleanups.push(() => backend.stop());
     const account = await backend.createAccount('Ana', 'UTC');
-    const made = await account.client.createGeneration({ tool: 'text-to-image', modelId: 'spark-image', prompt: 'a red fox', settings: { outputs: 1 } });
+    const made = await account.client.createGeneration({
+      tool: 'text-to-image',
+      modelId: 'spark-image',
+      prompt: 'a red fox',
+      settings: { outputs: 1 },
+    });
 
     const dataDir = tempDir();
     cleanups.push(() => removeDir(dataDir));
     const first = await startTestHost({ dataDir });
-    const accountId = (await first.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: account.token })).selectedAccountId!;
+    const accountId = (await first.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: account.token }))
+      .selectedAccountId!;
     await waitForSnapshot(first.host, isLive(accountId));
     await first.stop();
 
@@ -186,7 +213,9 @@ describe('history.sqlite', () => {
     writeFileSync(store, Buffer.alloc(8192, 0x5a));
     const again = await startTestHost({ dataDir });
     cleanups.push(() => again.stop());
-    expect(noticeText(again.host.snapshot(), 'history-damaged')).toMatch(/^The offline history could not be opened, so a new one was started; it is filled again from your backends as they connect\. The damaged file is kept as history\.sqlite\.damaged-/);
+    expect(noticeText(again.host.snapshot(), 'history-damaged')).toMatch(
+      /^The offline history could not be opened, so a new one was started; it is filled again from your backends as they connect\. The damaged file is kept as history\.sqlite\.damaged-/,
+    );
     expect(asideOf(dataDir, 'history.sqlite', join(dataDir, 'history'))).toHaveLength(1);
     await eventually(async () => {
       const search = await again.call('searchHistory', { accountId, q: 'fox' });

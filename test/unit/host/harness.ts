@@ -36,7 +36,9 @@ export interface TestHost {
   stop(): Promise<void>;
 }
 
-export async function startTestHost(options: Partial<CompanionHostOptions> & { dataDir?: string } = {}): Promise<TestHost> {
+export async function startTestHost(
+  options: Partial<CompanionHostOptions> & { dataDir?: string } = {},
+): Promise<TestHost> {
   const dataDir = options.dataDir ?? tempDir();
   const host = new CompanionHost({
     launchBackend: noEmbeddedBackend,
@@ -63,13 +65,22 @@ export async function startTestHost(options: Partial<CompanionHostOptions> & { d
   };
 }
 
-export function waitForSnapshot(host: CompanionHost, predicate: (s: HostSnapshot) => boolean, timeoutMs = 15_000, what = 'a matching snapshot'): Promise<HostSnapshot> {
+export function waitForSnapshot(
+  host: CompanionHost,
+  predicate: (s: HostSnapshot) => boolean,
+  timeoutMs = 15_000,
+  what = 'a matching snapshot',
+): Promise<HostSnapshot> {
   const now = host.snapshot();
   if (predicate(now)) return Promise.resolve(now);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       host.off('snapshot', listener);
-      reject(new Error(`no ${what} within ${timeoutMs} ms; last: ${JSON.stringify(host.snapshot().accounts.map((a) => ({ id: a.id, connection: a.connection, balance: a.balance?.credits })))}`));
+      reject(
+        new Error(
+          `no ${what} within ${timeoutMs} ms; last: ${JSON.stringify(host.snapshot().accounts.map((a) => ({ id: a.id, connection: a.connection, balance: a.balance?.credits })))}`,
+        ),
+      );
     }, timeoutMs);
     const listener = (snapshot: HostSnapshot) => {
       if (!predicate(snapshot)) return;
@@ -87,7 +98,11 @@ export const isLive = (accountId: string) => (s: HostSnapshot) => {
 };
 
 /** Polls until `check` holds. */
-export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

@@ -16,7 +16,10 @@ describe('the host log', () => {
     const log = new CountingHostLog((line) => lines.push(line), false);
     log.warn('output-download', new Error('socket hang up\n  at somewhere'), 'Downloading output out_1 failed');
     log.warn('output-download', 'HTTP 503', 'Downloading output out_2 failed');
-    expect(lines).toEqual(['[host] warn output-download: Downloading output out_1 failed: socket hang up at somewhere', '[host] warn output-download: Downloading output out_2 failed: HTTP 503']);
+    expect(lines).toEqual([
+      '[host] warn output-download: Downloading output out_1 failed: socket hang up at somewhere',
+      '[host] warn output-download: Downloading output out_2 failed: HTTP 503',
+    ]);
     expect(log.counts()).toEqual({ 'output-download': 2 });
   });
 
@@ -26,7 +29,11 @@ describe('the host log', () => {
     const log = new CountingHostLog((line) => quiet.push(line), false);
     log.debug('thumbnail', new Error('unsupported image format'), 'No thumbnail for output out_1');
     expect([quiet, log.count('thumbnail')]).toEqual([[], 1]);
-    new CountingHostLog((line) => loud.push(line), true).debug('thumbnail', new Error('unsupported image format'), 'No thumbnail');
+    new CountingHostLog((line) => loud.push(line), true).debug(
+      'thumbnail',
+      new Error('unsupported image format'),
+      'No thumbnail',
+    );
     expect(loud).toEqual(['[host] debug thumbnail: No thumbnail: unsupported image format']);
   });
 });
@@ -42,7 +49,12 @@ describe('a failed output download is survived, logged and counted', () => {
     dir = mkdtempSync(join(tmpdir(), 'host-log-'));
     status = 503;
     server = createServer((_request, response) => {
-      const problem = { type: 'about:blank', title: 'Unavailable', status, code: status === 404 ? 'not_found' : 'internal_error' };
+      const problem = {
+        type: 'about:blank',
+        title: 'Unavailable',
+        status,
+        code: status === 404 ? 'not_found' : 'internal_error',
+      };
       response.writeHead(status, { 'content-type': 'application/problem+json' });
       response.end(JSON.stringify(problem));
     });
@@ -58,7 +70,15 @@ describe('a failed output download is survived, logged and counted', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const output: OutputRef = { accountId: 'acc_1', outputId: 'out_1', generationId: 'gen_1', kind: 'image', mime: 'image/png', bytes: 10, sha256: 'ab'.repeat(32) };
+  const output: OutputRef = {
+    accountId: 'acc_1',
+    outputId: 'out_1',
+    generationId: 'gen_1',
+    kind: 'image',
+    mime: 'image/png',
+    bytes: 10,
+    sha256: 'ab'.repeat(32),
+  };
 
   function cacheWith(log: CountingHostLog): OutputCache {
     const client = createCompanionClient({ baseURL, token: 'cc_test', retries: 0 });
@@ -84,7 +104,9 @@ describe('a failed output download is survived, logged and counted', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^\[host\] warn output-download: Downloading output out_1 failed: /);
     // Kept queued, so that the download resumes when the account is online again.
-    expect(store.get<{ state: string }>('SELECT state FROM cache_entries WHERE output_id = ?', 'out_1')?.state).toBe('queued');
+    expect(store.get<{ state: string }>('SELECT state FROM cache_entries WHERE output_id = ?', 'out_1')?.state).toBe(
+      'queued',
+    );
   });
 
   it('an output gone from the backend (404) is counted at debug, not written as a warning', async () => {
@@ -113,7 +135,9 @@ describe('the host counts what it survives', () => {
       fired.record(['threshold:acc_1:subscription:90:2026-11']);
       expect(fired.has('threshold:acc_1:subscription:90:2026-11')).toBe(true);
       expect(log.count('alerts-file-unwritable')).toBe(1);
-      expect(lines.at(-1)).toMatch(/^\[host\] warn alerts-file-unwritable: The fired-alerts file could not be written: /);
+      expect(lines.at(-1)).toMatch(
+        /^\[host\] warn alerts-file-unwritable: The fired-alerts file could not be written: /,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -23,13 +23,21 @@ async function freePort(): Promise<number> {
   });
 }
 
-function waitForSnapshot(host: CompanionHost, predicate: (s: HostSnapshot) => boolean, timeoutMs = 15_000): Promise<HostSnapshot> {
+function waitForSnapshot(
+  host: CompanionHost,
+  predicate: (s: HostSnapshot) => boolean,
+  timeoutMs = 15_000,
+): Promise<HostSnapshot> {
   const now = host.snapshot();
   if (predicate(now)) return Promise.resolve(now);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       host.off('snapshot', listener);
-      reject(new Error(`no matching snapshot within ${timeoutMs} ms; last: ${JSON.stringify(host.snapshot().accounts[0]?.connection)}`));
+      reject(
+        new Error(
+          `no matching snapshot within ${timeoutMs} ms; last: ${JSON.stringify(host.snapshot().accounts[0]?.connection)}`,
+        ),
+      );
     }, timeoutMs);
     const listener = (snapshot: HostSnapshot) => {
       if (!predicate(snapshot)) return;
@@ -73,7 +81,10 @@ describe('host services against a real backend', () => {
 
   it('creates a local account on the embedded backend on first run and shows its balance live', async () => {
     const { host } = await startHost(0);
-    const snapshot = await waitForSnapshot(host, (s) => s.accounts[0]?.connection.state === 'live' && !!s.accounts[0]?.balance);
+    const snapshot = await waitForSnapshot(
+      host,
+      (s) => s.accounts[0]?.connection.state === 'live' && !!s.accounts[0]?.balance,
+    );
     expect(snapshot.embedded.state).toBe('running');
     expect(snapshot.accounts).toHaveLength(1);
     const account = snapshot.accounts[0]!;
@@ -93,7 +104,10 @@ describe('host services against a real backend', () => {
     const admin = createCompanionClient({ baseURL: host.embeddedURL!, token: ADMIN });
     await admin.admin.moveClock({ now: '2026-03-08T06:00:00.000Z' });
     // 2026-03-08 is a 23-hour day in New York: the next reset is at 04:00Z, not 05:00Z.
-    const after = await waitForSnapshot(host, (s) => s.accounts[0]?.balance?.credits.free.resetsAt === '2026-03-09T04:00:00.000Z');
+    const after = await waitForSnapshot(
+      host,
+      (s) => s.accounts[0]?.balance?.credits.free.resetsAt === '2026-03-09T04:00:00.000Z',
+    );
     expect(after.accounts[0]?.balance?.asOf).toBe('2026-03-08T06:00:00.000Z');
     expect(after.accounts[0]?.balance?.credits.free.amount).toBe(100);
   });
@@ -101,13 +115,19 @@ describe('host services against a real backend', () => {
   it('restarts a killed built-in backend on the same port; the account says so meanwhile, then is live again by itself', async () => {
     const port = await freePort();
     const { host, children } = await startHost(port);
-    const live = await waitForSnapshot(host, (s) => s.accounts[0]?.connection.state === 'live' && !!s.accounts[0]?.balance);
+    const live = await waitForSnapshot(
+      host,
+      (s) => s.accounts[0]?.connection.state === 'live' && !!s.accounts[0]?.balance,
+    );
     const dataAsOf = live.accounts[0]!.connection.dataAsOf;
     expect(dataAsOf).not.toBeNull();
     const url = host.embeddedURL;
 
     children[0]!.kill('SIGKILL');
-    const offline = await waitForSnapshot(host, (s) => s.embedded.state === 'restarting' && s.accounts[0]?.connection.state === 'offline');
+    const offline = await waitForSnapshot(
+      host,
+      (s) => s.embedded.state === 'restarting' && s.accounts[0]?.connection.state === 'offline',
+    );
     expect(offline.accounts[0]?.balance?.credits.free.amount).toBe(100); // the last known data stays on screen
     expect(offline.accounts[0]?.connection.dataAsOf).toBe(dataAsOf); // with its age
     expect(offline.accounts[0]?.connection.error).toBe('The built-in backend stopped; restarting it (attempt 1)…');
@@ -115,7 +135,11 @@ describe('host services against a real backend', () => {
     expect(offline.embedded).toMatchObject({ attempt: 1, lastExit: { words: 'its process was killed' } });
 
     // The host brings the same backend (same data folder and port) back and reconnects without being told.
-    const back = await waitForSnapshot(host, (s) => s.embedded.state === 'running' && s.accounts[0]?.connection.state === 'live', 30_000);
+    const back = await waitForSnapshot(
+      host,
+      (s) => s.embedded.state === 'running' && s.accounts[0]?.connection.state === 'live',
+      30_000,
+    );
     expect(host.embeddedURL).toBe(url);
     expect(back.accounts[0]?.connection.error).toBeNull();
     expect(back.accounts[0]?.balance?.credits.free.amount).toBe(100);
@@ -144,9 +168,21 @@ describe('host services against a real backend', () => {
   it('rejects bridge calls with a bad payload or an unknown account as typed errors', async () => {
     const { host } = await startHost(0);
     const { dispatchBridgeCall } = await import('../../../electron/host/bridge-dispatch.js');
-    expect(await dispatchBridgeCall(host.handlers, 'selectAccount', { accountId: 42 })).toMatchObject({ ok: false, error: { code: 'invalid_request' } });
-    expect(await dispatchBridgeCall(host.handlers, 'selectAccount', { accountId: 'nobody' })).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await dispatchBridgeCall(host.handlers, 'deleteEverything', {})).toMatchObject({ ok: false, error: { code: 'not_found' } });
-    expect(await dispatchBridgeCall(host.handlers, 'setTheme', { theme: 'dark' })).toMatchObject({ ok: true, value: { settings: { theme: 'dark' } } });
+    expect(await dispatchBridgeCall(host.handlers, 'selectAccount', { accountId: 42 })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_request' },
+    });
+    expect(await dispatchBridgeCall(host.handlers, 'selectAccount', { accountId: 'nobody' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(await dispatchBridgeCall(host.handlers, 'deleteEverything', {})).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(await dispatchBridgeCall(host.handlers, 'setTheme', { theme: 'dark' })).toMatchObject({
+      ok: true,
+      value: { settings: { theme: 'dark' } },
+    });
   });
 });

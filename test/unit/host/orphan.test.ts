@@ -31,9 +31,14 @@ it('the embedded backend exits when the app that started it is killed', async ()
     console.log('started');
     setInterval(() => {}, 1000);
   `;
-  const app = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  const app = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   try {
-    await new Promise<void>((resolve) => createInterface({ input: app.stdout! }).on('line', (line) => line === 'started' && resolve()));
+    await new Promise<void>((resolve) =>
+      createInterface({ input: app.stdout! }).on('line', (line) => line === 'started' && resolve()),
+    );
     const children = await new Promise<string>((resolve) => {
       const ps = spawn('ps', ['-o', 'pid=', '--ppid', String(app.pid)]);
       let out = '';

@@ -32,14 +32,20 @@ function descendants(root: number): Array<{ pid: number; cmdline: string }> {
     for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p)) if (p === root) return true;
     return false;
   };
-  return [...parentOf.keys()].filter(inTree).map((pid) => ({ pid, cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ') }));
+  return [...parentOf.keys()]
+    .filter(inTree)
+    .map((pid) => ({ pid, cmdline: readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ') }));
 }
 
 it('the embedded backend gets its admin token through its environment, not its command line', async () => {
   const dataDir = tempDir('companion-channel-');
   cleanups.push(() => removeDir(dataDir));
   const adminToken = 'channel-admin-token-4f9a2c';
-  const backend = new EmbeddedBackend({ launcher: nodeLauncher(join(repo, 'backend/cli.ts'), ['--import', 'tsx']), dataDir, adminToken });
+  const backend = new EmbeddedBackend({
+    launcher: nodeLauncher(join(repo, 'backend/cli.ts'), ['--import', 'tsx']),
+    dataDir,
+    adminToken,
+  });
   cleanups.push(() => backend.stop());
   const url = await backend.start();
 
@@ -52,7 +58,10 @@ it('the embedded backend gets its admin token through its environment, not its c
   // Its log is in its data folder's logs/, a JSON line per request, and the token is in none of them.
   const logFile = join(dataDir, 'logs', 'backend.log');
   const logged = await vi.waitFor(() => {
-    const lines = readFileSync(logFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { msg: string; route?: string; requestId?: string });
+    const lines = readFileSync(logFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string; route?: string; requestId?: string });
     const line = lines.find((l) => l.msg === 'request' && l.route === '/v1/admin/appeals');
     if (!line) throw new Error('the request is not logged yet');
     return line;
@@ -69,5 +78,6 @@ it("the app's data folder is 700 and its settings and secrets files 600", async 
   test.host.secrets.set('probe', 'a secret');
   const mode = (path: string) => `${path}: ${(statSync(path).mode & 0o777).toString(8)}`;
   expect(mode(test.dataDir)).toBe(`${test.dataDir}: 700`);
-  for (const name of ['settings.json', 'secrets.json']) expect(mode(join(test.dataDir, name))).toBe(`${join(test.dataDir, name)}: 600`);
+  for (const name of ['settings.json', 'secrets.json'])
+    expect(mode(join(test.dataDir, name))).toBe(`${join(test.dataDir, name)}: 600`);
 });

@@ -18,9 +18,11 @@ function fakeCipher(available = true, keychain = 'FAKE1'): SecretCipher & { avai
     isEncryptionAvailable() {
       return this.available;
     },
-    encryptString: (plain) => Buffer.concat([MARK, Buffer.from([...Buffer.from(plain, 'utf8')].reverse().map((b) => b ^ 0x5a))]),
+    encryptString: (plain) =>
+      Buffer.concat([MARK, Buffer.from([...Buffer.from(plain, 'utf8')].reverse().map((b) => b ^ 0x5a))]),
     decryptString: (encrypted) => {
-      if (!encrypted.subarray(0, MARK.length).equals(MARK)) throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
+      if (!encrypted.subarray(0, MARK.length).equals(MARK))
+        throw new Error('Error while decrypting the ciphertext provided to safeStorage.decryptString.');
       return Buffer.from([...encrypted.subarray(MARK.length)].map((b) => b ^ 0x5a).reverse()).toString('utf8');
     },
   };
@@ -71,7 +73,11 @@ describe('secret store', () => {
     const folder = dir();
     writeFileSync(
       join(folder, 'secrets.json'),
-      JSON.stringify({ garbage: { encrypted: true, value: Buffer.from('not from this keychain').toString('base64') }, odd: { value: 42 }, ok: { encrypted: false, value: 'fine' } }),
+      JSON.stringify({
+        garbage: { encrypted: true, value: Buffer.from('not from this keychain').toString('base64') },
+        odd: { value: 42 },
+        ok: { encrypted: false, value: 'fine' },
+      }),
     );
     const store = new SecretStore(folder, fakeCipher());
     expect(store.read('garbage')).toEqual({ state: 'unreadable', reason: expect.stringContaining('cannot decrypt') });
@@ -82,7 +88,10 @@ describe('secret store', () => {
 
     const encryptedElsewhere = dir();
     new SecretStore(encryptedElsewhere, fakeCipher()).set('x', TOKEN);
-    expect(new SecretStore(encryptedElsewhere).read('x')).toEqual({ state: 'unreadable', reason: expect.stringContaining('not available') });
+    expect(new SecretStore(encryptedElsewhere).read('x')).toEqual({
+      state: 'unreadable',
+      reason: expect.stringContaining('not available'),
+    });
   });
 
   it('a secrets file that is not JSON is kept aside and the store starts empty', () => {
@@ -144,7 +153,8 @@ describe('tokens in the host', () => {
     const dataDir = tempDir();
     cleanups.push(() => removeDir(dataDir));
     const first = await startTestHost({ dataDir, cipher: fakeCipher() });
-    const accountId = (await first.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: account.token })).selectedAccountId!;
+    const accountId = (await first.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: account.token }))
+      .selectedAccountId!;
     await first.stop();
 
     // Another keychain (a copied profile, a reset keyring) cannot decrypt what this one wrote.
@@ -154,7 +164,12 @@ describe('tokens in the host', () => {
     const view = second.host.snapshot().accounts.find((a) => a.id === accountId)!;
     expect(view.connection).toMatchObject({ state: 'offline', error: expect.stringContaining('cannot be read') });
     expect(view.connection.error).toContain('sign in again');
-    expect(await second.call('estimateCost', { accountId, request: { tool: 'text-to-image', modelId: 'spark-image', settings: { outputs: 1 } } })).toMatchObject({
+    expect(
+      await second.call('estimateCost', {
+        accountId,
+        request: { tool: 'text-to-image', modelId: 'spark-image', settings: { outputs: 1 } },
+      }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'unavailable', message: expect.stringContaining('cannot be read') },
     });

@@ -12,7 +12,12 @@ import { mediaPath, type Alert, type HostSnapshot } from '../../../shared/bridge
 import { trayStatus } from '../../../electron/host/display-text.js';
 import { createMediaFetchHandler, type MediaSource } from '../../../electron/host/media-file.js';
 import { updateFeedURL } from '../../../electron/main/auto-update.js';
-import { CONTENT_SECURITY_POLICY, ELECTRON_CONTENT_SECURITY_POLICY, startWebServer, type WebServer } from '../../../electron/web/server.js';
+import {
+  CONTENT_SECURITY_POLICY,
+  ELECTRON_CONTENT_SECURITY_POLICY,
+  startWebServer,
+  type WebServer,
+} from '../../../electron/web/server.js';
 import { startBackend } from '../../support/backend.js';
 import { isLive, removeDir, startTestHost, tempDir, waitForSnapshot } from './harness.js';
 
@@ -46,15 +51,21 @@ describe('web mode', () => {
     cleanups.push(() => test.stop());
     cleanups.push(() => web.close());
     cleanups.push(() => backend.stop());
-    const accountId = (await test.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: account.token })).selectedAccountId!;
+    const accountId = (await test.ok<HostSnapshot>('signIn', { baseURL: backend.url, token: account.token }))
+      .selectedAccountId!;
     await waitForSnapshot(test.host, isLive(accountId));
     return { test, web, accountId, media };
   }
 
   it('serves GET /media/<account>/<output>/<variant>?secret= from the history cache, with its mime, private caching and the CSP', async () => {
     const { test, web, accountId, media } = await webApp();
-    const openMedia = vi.spyOn(test.host.history, 'openMedia').mockImplementation(async (_account, outputId) => (outputId === 'out_1' ? { path: media.file, mime: 'image/png' } : null));
-    const url = (outputId: string, variant: 'thumb' | 'full' = 'thumb', secret = web.secret) => `${web.url}/media/${mediaPath(accountId, outputId, variant)}?secret=${secret}`;
+    const openMedia = vi
+      .spyOn(test.host.history, 'openMedia')
+      .mockImplementation(async (_account, outputId) =>
+        outputId === 'out_1' ? { path: media.file, mime: 'image/png' } : null,
+      );
+    const url = (outputId: string, variant: 'thumb' | 'full' = 'thumb', secret = web.secret) =>
+      `${web.url}/media/${mediaPath(accountId, outputId, variant)}?secret=${secret}`;
 
     const ok = await fetch(url('out_1'));
     expect(ok.status).toBe(200);
@@ -72,8 +83,12 @@ describe('web mode', () => {
     expect((await fetch(url('out_2'))).status).toBe(404);
     expect((await fetch(url('out_1', 'thumb', 'wrong-secret'))).status).toBe(401);
     expect((await fetch(`${web.url}/media/${mediaPath(accountId, 'out_1', 'thumb')}`)).status).toBe(401);
-    expect((await fetch(`${web.url}/media/${encodeURIComponent(accountId)}/out_1/huge?secret=${web.secret}`)).status).toBe(404);
-    expect((await fetch(`${web.url}/media/${encodeURIComponent(accountId)}/out_1?secret=${web.secret}`)).status).toBe(404);
+    expect(
+      (await fetch(`${web.url}/media/${encodeURIComponent(accountId)}/out_1/huge?secret=${web.secret}`)).status,
+    ).toBe(404);
+    expect((await fetch(`${web.url}/media/${encodeURIComponent(accountId)}/out_1?secret=${web.secret}`)).status).toBe(
+      404,
+    );
   });
 
   it('streams alerts on /bridge/events like snapshots', async () => {
@@ -101,13 +116,23 @@ describe('web mode', () => {
     const call = await fetch(`${web.url}/bridge/createGeneration`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-companion-secret': web.secret },
-      body: JSON.stringify({ accountId, request: { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a fox', settings: { outputs: 1 } } }),
+      body: JSON.stringify({
+        accountId,
+        request: { tool: 'text-to-image', modelId: 'spark-image', prompt: 'a fox', settings: { outputs: 1 } },
+      }),
     });
     const created = (await call.json()) as { ok: boolean; value: { id: string } };
     expect(created.ok).toBe(true);
     const deadline = Date.now() + 15_000;
-    while (!alerts.some((a) => a.kind === 'generation-finished') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-    expect(alerts).toEqual([expect.objectContaining({ id: `generation:${accountId}:${created.value.id}:succeeded`, kind: 'generation-finished', accountId })]);
+    while (!alerts.some((a) => a.kind === 'generation-finished') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        id: `generation:${accountId}:${created.value.id}:succeeded`,
+        kind: 'generation-finished',
+        accountId,
+      }),
+    ]);
     expect(snapshots).toBeGreaterThan(0);
   });
 });
@@ -130,7 +155,8 @@ describe('the companion-media: protocol handler (Electron) and the policies', ()
       },
     };
     const handle = createMediaFetchHandler(source, { 'content-security-policy': ELECTRON_CONTENT_SECURITY_POLICY });
-    const url = (accountId: string, outputId: string, variant: 'thumb' | 'full') => `companion-media://media/${mediaPath(accountId, outputId, variant)}`;
+    const url = (accountId: string, outputId: string, variant: 'thumb' | 'full') =>
+      `companion-media://media/${mediaPath(accountId, outputId, variant)}`;
 
     const ok = await handle(new Request(url('local-acc/1', 'out_1', 'full')));
     expect(ok.status).toBe(200);
@@ -140,9 +166,14 @@ describe('the companion-media: protocol handler (Electron) and the policies', ()
     expect(calls).toEqual(['local-acc/1|out_1|full']);
 
     const partial = await handle(new Request(url('a', 'out_1', 'thumb'), { headers: { range: 'bytes=8-' } }));
-    expect([partial.status, partial.headers.get('content-range')]).toEqual([206, `bytes 8-${PNG.length - 1}/${PNG.length}`]);
+    expect([partial.status, partial.headers.get('content-range')]).toEqual([
+      206,
+      `bytes 8-${PNG.length - 1}/${PNG.length}`,
+    ]);
     expect(Buffer.from(await partial.arrayBuffer())).toEqual(PNG.subarray(8));
-    expect((await handle(new Request(url('a', 'out_1', 'thumb'), { headers: { range: 'bytes=999-' } }))).status).toBe(416);
+    expect((await handle(new Request(url('a', 'out_1', 'thumb'), { headers: { range: 'bytes=999-' } }))).status).toBe(
+      416,
+    );
 
     expect((await handle(new Request(url('a', 'missing', 'thumb')))).status).toBe(404);
     expect((await handle(new Request(url('a', 'boom', 'thumb')))).status).toBe(503);
@@ -162,16 +193,31 @@ describe('the companion-media: protocol handler (Electron) and the policies', ()
 
 describe('tray words and the auto-update setting', () => {
   const me = (timeZone: string, planId = 'standard'): Me =>
-    ({ id: 'acc_1', name: 'Ana', timeZone, status: 'active', plan: { id: planId }, subscription: { planId } }) as unknown as Me;
+    ({
+      id: 'acc_1',
+      name: 'Ana',
+      timeZone,
+      status: 'active',
+      plan: { id: planId },
+      subscription: { planId },
+    }) as unknown as Me;
   const balance = (patch: Partial<Balance> = {}): Balance => ({
     asOf: '2026-03-10T14:00:00.000Z',
-    credits: { free: { amount: 34, resetsAt: '2026-03-10T23:00:00.000Z' }, subscription: { amount: 1200, expiresAt: null }, topup: { amount: 0 }, total: 1234 },
+    credits: {
+      free: { amount: 34, resetsAt: '2026-03-10T23:00:00.000Z' },
+      subscription: { amount: 1200, expiresAt: null },
+      topup: { amount: 0 },
+      total: 1234,
+    },
     generations: null,
     fast: { used: 0, limit: 0, resetsAt: '2026-03-10T23:00:00.000Z' },
     unlimited: [],
     ...patch,
   });
-  const snapshot = (accounts: Array<{ id: string; label: string; me: Me | null; balance: Balance | null; state?: 'live' | 'offline' }>, selected: string): HostSnapshot =>
+  const snapshot = (
+    accounts: Array<{ id: string; label: string; me: Me | null; balance: Balance | null; state?: 'live' | 'offline' }>,
+    selected: string,
+  ): HostSnapshot =>
     ({
       accounts: accounts.map((a) => ({ ...a, connection: { state: a.state ?? 'live' } })),
       selectedAccountId: selected,
@@ -182,7 +228,13 @@ describe('tray words and the auto-update setting', () => {
       snapshot(
         [
           { id: 'a', label: 'Ana', me: me('Europe/Berlin'), balance: balance() },
-          { id: 'b', label: 'Studio', me: me('UTC', 'plus'), balance: balance({ generations: { used: 63, limit: 100, resetsAt: '2026-04-10T00:00:00.000Z' } }), state: 'offline' },
+          {
+            id: 'b',
+            label: 'Studio',
+            me: me('UTC', 'plus'),
+            balance: balance({ generations: { used: 63, limit: 100, resetsAt: '2026-04-10T00:00:00.000Z' } }),
+            state: 'offline',
+          },
           { id: 'c', label: 'New', me: null, balance: null },
         ],
         'a',
@@ -202,6 +254,8 @@ describe('tray words and the auto-update setting', () => {
     expect(updateFeedURL({ COMPANION_UPDATE_URL: '' })).toBeNull();
     expect(updateFeedURL({ COMPANION_UPDATE_URL: 'not a url' })).toBeNull();
     expect(updateFeedURL({ COMPANION_UPDATE_URL: 'file:///etc/passwd' })).toBeNull();
-    expect(updateFeedURL({ COMPANION_UPDATE_URL: 'https://updates.creator-companion.dev/stable/' })).toBe('https://updates.creator-companion.dev/stable/');
+    expect(updateFeedURL({ COMPANION_UPDATE_URL: 'https://updates.creator-companion.dev/stable/' })).toBe(
+      'https://updates.creator-companion.dev/stable/',
+    );
   });
 });

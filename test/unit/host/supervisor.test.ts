@@ -3,7 +3,13 @@
  * growing wait, on the same port when it is free, and the state says what happened and when the next attempt is.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { BackendSupervisor, describeExit, restartDelay, type SupervisedBackend, type SupervisorState } from '../../../electron/host/backend-supervisor.js';
+import {
+  BackendSupervisor,
+  describeExit,
+  restartDelay,
+  type SupervisedBackend,
+  type SupervisorState,
+} from '../../../electron/host/backend-supervisor.js';
 import type { BackendExit } from '../../../electron/host/embedded-backend.js';
 
 interface FakeRun extends SupervisedBackend {
@@ -67,7 +73,9 @@ afterEach(() => {
 
 describe('restart backoff', () => {
   it('waits 0.5 s, then doubles, and never more than 30 s', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 20].map((attempt) => restartDelay(attempt))).toEqual([500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 20].map((attempt) => restartDelay(attempt))).toEqual([
+      500, 1000, 2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000,
+    ]);
     // A first wait chosen above the cap (a test keeping its backend down) is the wait itself.
     expect(restartDelay(3, { firstDelayMs: 600_000, maxDelayMs: 30_000, stableMs: 30_000 })).toBe(600_000);
   });
@@ -89,7 +97,12 @@ describe('BackendSupervisor', () => {
 
     launcher.runs[0]!.crash();
     await vi.advanceTimersByTimeAsync(0);
-    expect(supervisor.state).toMatchObject({ state: 'restarting', attempt: 1, nextAttemptAt: '2026-12-04T20:00:00.500Z', lastExit: { words: 'its process was killed' } });
+    expect(supervisor.state).toMatchObject({
+      state: 'restarting',
+      attempt: 1,
+      nextAttemptAt: '2026-12-04T20:00:00.500Z',
+      lastExit: { words: 'its process was killed' },
+    });
     expect(supervisor.url).toBeNull();
     expect(logs.join('\n')).toContain('built-in backend stopped unexpectedly: its process was killed');
 
@@ -100,7 +113,13 @@ describe('BackendSupervisor', () => {
     expect(supervisor.state).toMatchObject({ state: 'running', nextAttemptAt: null });
     expect(ups).toEqual(['http://127.0.0.1:40287', 'http://127.0.0.1:40287']);
     // The attempt's start was published (no time in the past left on screen), then its success.
-    expect(states.map((s) => `${s.state}:${s.nextAttemptAt === null ? 'now' : 'later'}`)).toEqual(['starting:now', 'running:now', 'restarting:later', 'restarting:now', 'running:now']);
+    expect(states.map((s) => `${s.state}:${s.nextAttemptAt === null ? 'now' : 'later'}`)).toEqual([
+      'starting:now',
+      'running:now',
+      'restarting:later',
+      'restarting:now',
+      'running:now',
+    ]);
   });
 
   it('backs off while restarts fail: attempt 2 after 1 s more, attempt 3 after 2 s more', async () => {
@@ -110,10 +129,19 @@ describe('BackendSupervisor', () => {
     launcher.failures.push('database is locked', 'database is locked');
     launcher.runs[0]!.crash({ code: 1, signal: null });
     await vi.advanceTimersByTimeAsync(500);
-    expect(supervisor.state).toMatchObject({ state: 'restarting', attempt: 2, nextAttemptAt: '2026-12-04T20:00:01.500Z', lastExit: { words: 'its process exited with code 1' } });
+    expect(supervisor.state).toMatchObject({
+      state: 'restarting',
+      attempt: 2,
+      nextAttemptAt: '2026-12-04T20:00:01.500Z',
+      lastExit: { words: 'its process exited with code 1' },
+    });
     expect(supervisor.state.error).toContain('database is locked');
     await vi.advanceTimersByTimeAsync(1000);
-    expect(supervisor.state).toMatchObject({ state: 'restarting', attempt: 3, nextAttemptAt: '2026-12-04T20:00:03.500Z' });
+    expect(supervisor.state).toMatchObject({
+      state: 'restarting',
+      attempt: 3,
+      nextAttemptAt: '2026-12-04T20:00:03.500Z',
+    });
     await vi.advanceTimersByTimeAsync(1999);
     expect(launcher.runs).toHaveLength(3);
     await vi.advanceTimersByTimeAsync(1);

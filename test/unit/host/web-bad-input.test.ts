@@ -26,7 +26,11 @@ afterAll(async () => {
 });
 
 const bridge = (method: string, body: Buffer | string = '{}') =>
-  fetch(`${web.url}/bridge/${method}`, { method: 'POST', headers: { 'x-companion-secret': web.secret, 'content-type': 'application/json' }, body });
+  fetch(`${web.url}/bridge/${method}`, {
+    method: 'POST',
+    headers: { 'x-companion-secret': web.secret, 'content-type': 'application/json' },
+    body,
+  });
 
 it('a bad escape or a NUL in a bridge method name is a 400 invalid_request', async () => {
   for (const method of ['%zz', 'get%E0%A4%A', 'getSnapshot%00']) {

@@ -2,14 +2,28 @@ import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../shared/bridge.js';
 import { markAlertShown, SHOWN_ALERTS_KEY } from '../../../renderer/src/alerts/shownAlerts.js';
 import { keepToasts } from '../../../renderer/src/store/ui/slices/alerts/action.js';
-import { viewForDigit, viewForLetter, viewShortcuts } from '../../../renderer/src/store/ui/slices/navigation/selectors.js';
+import {
+  viewForDigit,
+  viewForLetter,
+  viewShortcuts,
+} from '../../../renderer/src/store/ui/slices/navigation/selectors.js';
 
 function memoryStorage(): Storage {
   const items = new Map<string, string>();
-  return { getItem: (key: string) => items.get(key) ?? null, setItem: (key: string, value: string) => void items.set(key, value) } as Storage;
+  return {
+    getItem: (key: string) => items.get(key) ?? null,
+    setItem: (key: string, value: string) => void items.set(key, value),
+  } as Storage;
 }
 
-const alert = (id: string, kind: Alert['kind']): Alert => ({ id, accountId: 'acc-1', kind, title: id, body: '', at: '2026-03-07T20:00:00.000Z' });
+const alert = (id: string, kind: Alert['kind']): Alert => ({
+  id,
+  accountId: 'acc-1',
+  kind,
+  title: id,
+  body: '',
+  at: '2026-03-07T20:00:00.000Z',
+});
 
 describe('alerts: each one once', () => {
   it('shows an alert id once per tab, reloads included (sessionStorage)', () => {
@@ -27,10 +41,21 @@ describe('alerts: each one once', () => {
   });
 
   it('keeps one "result ready" toast, the newest, and makes room by dropping it before warnings', () => {
-    const toasts = [alert('t1', 'threshold'), alert('g1', 'generation-finished'), alert('f1', 'fast-limit'), alert('g2', 'generation-finished')];
+    const toasts = [
+      alert('t1', 'threshold'),
+      alert('g1', 'generation-finished'),
+      alert('f1', 'fast-limit'),
+      alert('g2', 'generation-finished'),
+    ];
     expect(keepToasts(toasts, 4).map((toast) => toast.id)).toEqual(['t1', 'f1', 'g2']);
-    expect(keepToasts([...toasts, alert('w1', 'window-ending'), alert('x1', 'fair-use')], 4).map((toast) => toast.id)).toEqual(['t1', 'f1', 'w1', 'x1']);
-    expect(keepToasts([alert('a', 'threshold'), alert('b', 'fair-use'), alert('c', 'threshold')], 2).map((toast) => toast.id)).toEqual(['b', 'c']);
+    expect(
+      keepToasts([...toasts, alert('w1', 'window-ending'), alert('x1', 'fair-use')], 4).map((toast) => toast.id),
+    ).toEqual(['t1', 'f1', 'w1', 'x1']);
+    expect(
+      keepToasts([alert('a', 'threshold'), alert('b', 'fair-use'), alert('c', 'threshold')], 2).map(
+        (toast) => toast.id,
+      ),
+    ).toEqual(['b', 'c']);
   });
 });
 

@@ -42,11 +42,22 @@ function held<T>(value: T): Promise<BridgeResult<T>> {
 const bridge = {
   estimateCost({ request }: { request: CostEstimateRequest }) {
     estimates.push(request);
-    return ok({ cost: 24, unit: 'credits', draws: [{ balance: 'free', amount: 24 }], lane: 'standard', unlimited: false });
+    return ok({
+      cost: 24,
+      unit: 'credits',
+      draws: [{ balance: 'free', amount: 24 }],
+      lane: 'standard',
+      unlimited: false,
+    });
   },
   rerunGeneration() {
     calls.push('rerun');
-    return held({ ...generation, id: 'gen-2', unlimited: false, charge: { credits: 24, generations: 0, draws: [{ balance: 'free', amount: 24 }], refunded: false } });
+    return held({
+      ...generation,
+      id: 'gen-2',
+      unlimited: false,
+      charge: { credits: 24, generations: 0, draws: [{ balance: 'free', amount: 24 }], refunded: false },
+    });
   },
   buyTopup() {
     calls.push('buyTopup');
@@ -68,7 +79,9 @@ describe('re-run: the current price first, then one charge', () => {
   it('prices the original request (tool, model, settings, workflow) and charges nothing until confirmed', async () => {
     useHistoryStore.setState({ detail: { ...initialHistory.detail, item } });
     await useHistoryStore.getState().askRerun(item);
-    expect(estimates).toEqual([{ tool: 'text-to-image', modelId: 'spark-image', settings: { outputs: 2, quality: 'hd' }, workflow: true }]);
+    expect(estimates).toEqual([
+      { tool: 'text-to-image', modelId: 'spark-image', settings: { outputs: 2, quality: 'hd' }, workflow: true },
+    ]);
     expect(useHistoryStore.getState().detail.rerunQuote).toMatchObject({ status: 'ready', estimate: { cost: 24 } });
     expect(calls).toEqual([]);
 
@@ -88,7 +101,9 @@ describe('re-run: the current price first, then one charge', () => {
     expect(calls).toEqual(['rerun']);
     const { detail } = useHistoryStore.getState();
     expect(detail.rerunQuote).toBeNull();
-    expect(detail.message).toBe('Re-run started with the same settings, charged 24 credits; it appears at the top of your history.');
+    expect(detail.message).toBe(
+      'Re-run started with the same settings, charged 24 credits; it appears at the top of your history.',
+    );
   });
 });
 

@@ -26,9 +26,31 @@ const ultraYearly: Plan = {
   fastDailyLimit: 50,
   price: 480,
 };
-const plus: Plan = { id: 'plus', name: 'Plus', billing: 'generations', period: 'month', monthlyGenerations: 100, unlimitedModels: [], fastDailyLimit: 0, price: 10 };
-const free: Plan = { id: 'free', name: 'Free', billing: 'credits', period: null, monthlyCredits: 0, unlimitedModels: [], fastDailyLimit: 0, price: 0 };
-const catalog = { models: [{ id: 'motion-video', name: 'Motion Video' }], plans: [ultraYearly, plus, free], dailyFreeCredits: 100 } as unknown as Catalog;
+const plus: Plan = {
+  id: 'plus',
+  name: 'Plus',
+  billing: 'generations',
+  period: 'month',
+  monthlyGenerations: 100,
+  unlimitedModels: [],
+  fastDailyLimit: 0,
+  price: 10,
+};
+const free: Plan = {
+  id: 'free',
+  name: 'Free',
+  billing: 'credits',
+  period: null,
+  monthlyCredits: 0,
+  unlimitedModels: [],
+  fastDailyLimit: 0,
+  price: 0,
+};
+const catalog = {
+  models: [{ id: 'motion-video', name: 'Motion Video' }],
+  plans: [ultraYearly, plus, free],
+  dailyFreeCredits: 100,
+} as unknown as Catalog;
 
 function me(plan: Plan, subscription: Partial<Me['subscription']> = {}): Me {
   return {
@@ -37,17 +59,44 @@ function me(plan: Plan, subscription: Partial<Me['subscription']> = {}): Me {
     timeZone: zone,
     status: 'active',
     plan,
-    subscription: { planId: plan.id, status: 'none', startedAt: null, anniversaryDay: null, renewsAt: null, endsAt: null, period: null, ...subscription },
+    subscription: {
+      planId: plan.id,
+      status: 'none',
+      startedAt: null,
+      anniversaryDay: null,
+      renewsAt: null,
+      endsAt: null,
+      period: null,
+      ...subscription,
+    },
   };
 }
 
 describe('the current price of a request', () => {
-  const sixCredits: CostEstimate = { cost: 6, unit: 'credits', draws: [{ balance: 'free', amount: 6 }], lane: 'standard', unlimited: false };
+  const sixCredits: CostEstimate = {
+    cost: 6,
+    unit: 'credits',
+    draws: [{ balance: 'free', amount: 6 }],
+    lane: 'standard',
+    unlimited: false,
+  };
 
   it('names the price, the balances drawn and the lane, and the button carries the price', () => {
-    expect(quoteText(sixCredits)).toEqual({ cost: '6 credits', draws: '6 from free credits', lane: 'Standard lane', refusal: null });
+    expect(quoteText(sixCredits)).toEqual({
+      cost: '6 credits',
+      draws: '6 from free credits',
+      lane: 'Standard lane',
+      refusal: null,
+    });
     expect(chargeConfirmLabel('Re-run', sixCredits)).toBe('Re-run for 6 credits');
-    expect(chargeConfirmLabel('Re-run', { ...sixCredits, cost: 1, unit: 'generations', draws: [{ balance: 'generations', amount: 1 }] })).toBe('Re-run for 1 generation');
+    expect(
+      chargeConfirmLabel('Re-run', {
+        ...sixCredits,
+        cost: 1,
+        unit: 'generations',
+        draws: [{ balance: 'generations', amount: 1 }],
+      }),
+    ).toBe('Re-run for 1 generation');
   });
 
   it('inside an unlimited window it costs nothing, and a refused request has no confirm button', () => {
@@ -57,13 +106,23 @@ describe('the current price of a request', () => {
     const refused: CostEstimate = {
       ...sixCredits,
       cost: 840,
-      refusal: { type: 'about:blank', title: 'Insufficient credits', status: 402, code: 'insufficient_credits', detail: 'This costs 840 credits; 100 are available', shortfall: 740 },
+      refusal: {
+        type: 'about:blank',
+        title: 'Insufficient credits',
+        status: 402,
+        code: 'insufficient_credits',
+        detail: 'This costs 840 credits; 100 are available',
+        shortfall: 740,
+      },
     };
     expect(chargeConfirmLabel('Re-run', refused)).toBeNull();
     expect(quoteText(refused)).toMatchObject({
       cost: '840 credits',
       draws: null,
-      refusal: { title: 'Not enough credits', detail: 'You are 740 credits short. This costs 840 credits; 100 are available.' },
+      refusal: {
+        title: 'Not enough credits',
+        detail: 'You are 740 credits short. This costs 840 credits; 100 are available.',
+      },
     });
   });
 });
@@ -73,7 +132,9 @@ describe('a plan purchase (A3, A4)', () => {
     expect(renewalAfterPurchase('year', now, zone).toISOString()).toBe('2027-03-07T05:00:00.000Z');
     expect(renewalAfterPurchase('month', now, zone).toISOString()).toBe('2026-04-07T04:00:00.000Z');
     // Bought on the 31st: the anniversary falls on the last day of a shorter month.
-    expect(renewalAfterPurchase('month', new Date('2026-01-31T17:00:00Z'), zone).toISOString()).toBe('2026-02-28T05:00:00.000Z');
+    expect(renewalAfterPurchase('month', new Date('2026-01-31T17:00:00Z'), zone).toISOString()).toBe(
+      '2026-02-28T05:00:00.000Z',
+    );
   });
 
   it('a first subscription: price with period, what is granted now, the windows, the renewal', () => {
@@ -93,8 +154,12 @@ describe('a plan purchase (A3, A4)', () => {
     const balance = { credits: { subscription: { amount: 1200 } } } as never;
     const text = planPurchaseText(plus, current, balance, catalog, now, zone);
     expect(text.confirmLabel).toBe('Switch to Plus for $10/month');
-    expect(text.lines).toContain('Granted now: 100 generations a month, and again on each monthly anniversary (unused ones expire at the next grant).');
-    expect(text.lines.at(-1)).toBe('Your Ultra (yearly) plan ends now and today becomes your anniversary day. Its 1,200 unused subscription credits end now. Top-up credits stay.');
+    expect(text.lines).toContain(
+      'Granted now: 100 generations a month, and again on each monthly anniversary (unused ones expire at the next grant).',
+    );
+    expect(text.lines.at(-1)).toBe(
+      'Your Ultra (yearly) plan ends now and today becomes your anniversary day. Its 1,200 unused subscription credits end now. Top-up credits stay.',
+    );
   });
 
   it('afterwards: what the account has now and when it renews', () => {
@@ -111,9 +176,15 @@ describe('a top-up (C4) and cancelling (A4)', () => {
     const text = topupPurchaseText(1200);
     expect(text.confirmLabel).toBe('Buy 1,200 credits');
     expect(text.lines).toContain('Top-up credits never expire, and stay spendable after a subscription ends.');
-    expect(purchaseDoneText({ kind: 'topup', credits: 1200 }, null, { credits: { topup: { amount: 1500 } } } as never, now, zone)).toBe(
-      'Added 1,200 top-up credits. Your top-up balance is now 1,500 credits.',
-    );
+    expect(
+      purchaseDoneText(
+        { kind: 'topup', credits: 1200 },
+        null,
+        { credits: { topup: { amount: 1500 } } } as never,
+        now,
+        zone,
+      ),
+    ).toBe('Added 1,200 top-up credits. Your top-up balance is now 1,500 credits.');
   });
 
   it('cancelling says what stays until when, and afterwards the date it stays until', () => {
@@ -126,7 +197,9 @@ describe('a top-up (C4) and cancelling (A4)', () => {
       ],
     });
     const cancelled = me(ultraYearly, { status: 'cancelled', endsAt: '2027-03-07T05:00:00.000Z' });
-    expect(purchaseDoneText({ kind: 'cancel' }, cancelled, null, now, zone)).toBe('Cancelled: your plan stays until 00:00 on Sun 7 Mar 2027 (America/New_York).');
+    expect(purchaseDoneText({ kind: 'cancel' }, cancelled, null, now, zone)).toBe(
+      'Cancelled: your plan stays until 00:00 on Sun 7 Mar 2027 (America/New_York).',
+    );
     expect(planStatusText(cancelled, now)).toBe('Cancelled: ends at 00:00 on Sun 7 Mar 2027 (America/New_York)');
     expect(planStatusText(me(free), now)).toBe('No subscription: the Free plan');
   });
@@ -134,7 +207,15 @@ describe('a top-up (C4) and cancelling (A4)', () => {
 
 describe('time zone choices', () => {
   it('lists UTC and the runtime’s zones, with the account’s own zone even when the runtime lacks it', () => {
-    expect(timeZoneChoices('Europe/Berlin', ['Europe/Berlin', 'Asia/Tokyo'])).toEqual(['UTC', 'Europe/Berlin', 'Asia/Tokyo']);
-    expect(timeZoneChoices('America/Ciudad_Juarez', ['Europe/Berlin'])).toEqual(['America/Ciudad_Juarez', 'UTC', 'Europe/Berlin']);
+    expect(timeZoneChoices('Europe/Berlin', ['Europe/Berlin', 'Asia/Tokyo'])).toEqual([
+      'UTC',
+      'Europe/Berlin',
+      'Asia/Tokyo',
+    ]);
+    expect(timeZoneChoices('America/Ciudad_Juarez', ['Europe/Berlin'])).toEqual([
+      'America/Ciudad_Juarez',
+      'UTC',
+      'Europe/Berlin',
+    ]);
   });
 });

@@ -43,7 +43,9 @@ describe('renderer formatting: numbers', () => {
 
 describe('renderer formatting: instants in the account time zone (A1)', () => {
   it('shows the next local midnight in New York as 00:00 on its own date', () => {
-    expect(formatInstantInZone('2025-11-23T05:00:00.000Z', 'America/New_York', saturdayNoonUtc)).toBe('00:00 on Sun 23 Nov');
+    expect(formatInstantInZone('2025-11-23T05:00:00.000Z', 'America/New_York', saturdayNoonUtc)).toBe(
+      '00:00 on Sun 23 Nov',
+    );
   });
 
   it('names the zone in the free reset text', () => {
@@ -53,7 +55,9 @@ describe('renderer formatting: instants in the account time zone (A1)', () => {
   });
 
   it('shows the same instant on the previous day in Los Angeles', () => {
-    expect(formatInstantInZone('2025-11-23T05:00:00.000Z', 'America/Los_Angeles', saturdayNoonUtc)).toBe('21:00 on Sat 22 Nov');
+    expect(formatInstantInZone('2025-11-23T05:00:00.000Z', 'America/Los_Angeles', saturdayNoonUtc)).toBe(
+      '21:00 on Sat 22 Nov',
+    );
   });
 
   it('follows DST: Berlin midnights before and after the spring change', () => {
@@ -68,7 +72,9 @@ describe('renderer formatting: instants in the account time zone (A1)', () => {
   });
 
   it('falls back to UTC, and says so, for a zone this runtime does not know', () => {
-    expect(freeResetText('2025-11-23T00:00:00Z', 'Mars/Olympus_Mons', saturdayNoonUtc)).toBe('Resets at 00:00 on Sun 23 Nov (UTC)');
+    expect(freeResetText('2025-11-23T00:00:00Z', 'Mars/Olympus_Mons', saturdayNoonUtc)).toBe(
+      'Resets at 00:00 on Sun 23 Nov (UTC)',
+    );
   });
 
   it('abbreviates the zone by season', () => {
@@ -162,7 +168,12 @@ describe('renderer formatting: countdowns and queue estimates', () => {
 
 describe('renderer formatting: charges, dates and sizes', () => {
   it('C5: names each balance a charge draws on', () => {
-    expect(drawsText([{ balance: 'free', amount: 100 }, { balance: 'subscription', amount: 44 }])).toBe('100 from free credits, 44 from subscription credits');
+    expect(
+      drawsText([
+        { balance: 'free', amount: 100 },
+        { balance: 'subscription', amount: 44 },
+      ]),
+    ).toBe('100 from free credits, 44 from subscription credits');
     expect(drawsText([{ balance: 'topup', amount: 1500 }])).toBe('1,500 from top-up credits');
     expect(drawsText([])).toBe('Nothing is drawn from your balances');
   });
@@ -174,7 +185,9 @@ describe('renderer formatting: charges, dates and sizes', () => {
   });
 
   it('A1: dates in the account zone, with the zone named', () => {
-    expect(formatDateWithZone('2026-03-10T03:00:00Z', 'America/New_York', new Date('2026-03-07T20:00:00Z'))).toBe('Mon 9 Mar (America/New_York)');
+    expect(formatDateWithZone('2026-03-10T03:00:00Z', 'America/New_York', new Date('2026-03-07T20:00:00Z'))).toBe(
+      'Mon 9 Mar (America/New_York)',
+    );
     expect(formatDayKey('2026-03-07')).toBe('Sat 7 Mar');
   });
 

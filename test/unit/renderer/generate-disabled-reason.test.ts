@@ -29,11 +29,31 @@ describe('generateDisabledReason: why Generate cannot be pressed', () => {
   });
 
   it.each<[string, Partial<GenerateReadiness>, string]>([
-    ['suspension before every draft problem', { suspended: true, draftProblem: 'no-model', promptEmpty: true, submitting: true }, 'This account is suspended.'],
-    ['a draft problem before an empty prompt', { draftProblem: 'no-source', promptEmpty: true }, 'Choose a source image first.'],
-    ['an empty prompt before the price', { promptEmpty: true, previewFailed: true, previewCurrent: false }, 'Write a prompt first.'],
-    ['a failed price before a stale one', { previewFailed: true, previewCurrent: false }, 'The price could not be worked out.'],
-    ['waiting for the price before a refusal of an older draft', { previewCurrent: false, refused: true }, 'Waiting for the price…'],
+    [
+      'suspension before every draft problem',
+      { suspended: true, draftProblem: 'no-model', promptEmpty: true, submitting: true },
+      'This account is suspended.',
+    ],
+    [
+      'a draft problem before an empty prompt',
+      { draftProblem: 'no-source', promptEmpty: true },
+      'Choose a source image first.',
+    ],
+    [
+      'an empty prompt before the price',
+      { promptEmpty: true, previewFailed: true, previewCurrent: false },
+      'Write a prompt first.',
+    ],
+    [
+      'a failed price before a stale one',
+      { previewFailed: true, previewCurrent: false },
+      'The price could not be worked out.',
+    ],
+    [
+      'waiting for the price before a refusal of an older draft',
+      { previewCurrent: false, refused: true },
+      'Waiting for the price…',
+    ],
     ['a refusal before sending', { refused: true, submitting: true }, 'Refused: see the ways out above.'],
   ])('the first reason wins: %s', (_name, change, reason) => {
     expect(generateDisabledReason({ ...ready, ...change })).toBe(reason);

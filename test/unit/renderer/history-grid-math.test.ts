@@ -68,7 +68,10 @@ describe('H1 history grid: the scroll-height guard', () => {
     const anchor = toVirtualOffset(renderedAt, scale);
     const rowStart = 11_600_000;
     for (const scrollTop of [renderedAt, renderedAt + 40, renderedAt - 300]) {
-      expect(layerOffset(anchor, scrollTop, scale) + (rowStart - anchor)).toBeCloseTo(drawnTop(rowStart, scrollTop, scale), 6);
+      expect(layerOffset(anchor, scrollTop, scale) + (rowStart - anchor)).toBeCloseTo(
+        drawnTop(rowStart, scrollTop, scale),
+        6,
+      );
     }
   });
 

@@ -7,7 +7,13 @@ import catalogJson from '../../../backend/catalog.json';
 import { Catalog, type Generation } from '../../../shared/api.js';
 import type { BridgeResult, CompanionBridge, HistoryItem, HistoryQuery } from '../../../shared/bridge.js';
 import { followOpenWorkspace } from '../../../renderer/src/store/history/slices/workspaces/action.js';
-import { HISTORY_PAGE_SIZE, gridKey, itemAt, uncachedLoaded, useHistoryStore } from '../../../renderer/src/store/history/store.js';
+import {
+  HISTORY_PAGE_SIZE,
+  gridKey,
+  itemAt,
+  uncachedLoaded,
+  useHistoryStore,
+} from '../../../renderer/src/store/history/store.js';
 
 const catalog = Catalog.parse(catalogJson);
 const TOTAL = 100_000;
@@ -26,7 +32,12 @@ function item(index: number): HistoryItem {
     outputs: [{ id: `out-${index}`, kind: 'image', mime: 'image/png', bytes: 100, sha256: 'a'.repeat(64) }],
     createdAt: '2026-03-07T12:00:00.000Z',
   };
-  return { ...generation, accountId: 'acc-1', cache: { [`out-${index}`]: index % 2 === 0 ? 'cached' : 'missing' }, pinned: false };
+  return {
+    ...generation,
+    accountId: 'acc-1',
+    cache: { [`out-${index}`]: index % 2 === 0 ? 'cached' : 'missing' },
+    pinned: false,
+  };
 }
 
 let calls: HistoryQuery[] = [];
@@ -42,8 +53,8 @@ const bridge = {
     const offset = query.offset ?? 0;
     const limit = query.limit ?? 100;
     const items = Array.from({ length: Math.max(0, Math.min(limit, TOTAL - offset)) }, (_, i) => {
-      const it = item(offset + i);
-      return version === 0 ? it : { ...it, prompt: `${it.prompt} v${version}` };
+      const base = item(offset + i);
+      return version === 0 ? base : { ...base, prompt: `${base.prompt} v${version}` };
     });
     return ok({ items, total: TOTAL });
   },
@@ -97,13 +108,16 @@ describe('H1 history page cache', () => {
   });
 
   it('keys result sets by their filters, in any field order', () => {
-    expect(gridKey({ accountId: 'a', q: 'cat', tool: 'text-to-image' })).toBe(gridKey({ tool: 'text-to-image', q: 'cat', accountId: 'a' }));
+    expect(gridKey({ accountId: 'a', q: 'cat', tool: 'text-to-image' })).toBe(
+      gridKey({ tool: 'text-to-image', q: 'cat', accountId: 'a' }),
+    );
     expect(gridKey({ accountId: 'a', q: '' })).toBe(gridKey({ accountId: 'a' }));
     expect(gridKey({ accountId: 'a', q: 'cat' })).not.toBe(gridKey({ accountId: 'a', q: 'dog' }));
   });
 
   it('keeps at most four result sets, dropping the least recently used', async () => {
-    for (const q of ['a', 'b', 'c', 'd', 'e']) await useHistoryStore.getState().loadPages({ accountId: 'acc-1', q }, [0]);
+    for (const q of ['a', 'b', 'c', 'd', 'e'])
+      await useHistoryStore.getState().loadPages({ accountId: 'acc-1', q }, [0]);
     const keys = Object.keys(useHistoryStore.getState().grids);
     expect(keys).toHaveLength(4);
     expect(keys).not.toContain(gridKey({ accountId: 'acc-1', q: 'a' }));
@@ -134,14 +148,26 @@ describe('E2 estimator rows from recent use', () => {
 });
 
 describe('H1 workspaces: the open workspace', () => {
-  const ws = (id: string, name: string) => ({ id, name, generationIds: [], createdAt: '2026-03-07T20:00:00.000Z', updatedAt: '2026-03-07T20:00:00.000Z' });
+  const ws = (id: string, name: string) => ({
+    id,
+    name,
+    generationIds: [],
+    createdAt: '2026-03-07T20:00:00.000Z',
+    updatedAt: '2026-03-07T20:00:00.000Z',
+  });
 
   it('stays open under its id', () => {
     expect(followOpenWorkspace('ws-1', [ws('ws-1', 'A')], [ws('ws-1', 'A'), ws('ws-2', 'B')])).toBe('ws-1');
   });
 
   it('follows a workspace created offline to the id the backend gave it', () => {
-    expect(followOpenWorkspace('local_1', [ws('local_1', 'Picks'), ws('ws-9', 'Other')], [ws('ws-9', 'Other'), ws('ws-10', 'Picks')])).toBe('ws-10');
+    expect(
+      followOpenWorkspace(
+        'local_1',
+        [ws('local_1', 'Picks'), ws('ws-9', 'Other')],
+        [ws('ws-9', 'Other'), ws('ws-10', 'Picks')],
+      ),
+    ).toBe('ws-10');
   });
 
   it('closes when the workspace was deleted', () => {

@@ -12,7 +12,9 @@ describe('C10 usage CSV', () => {
       ],
       { credits: 1258, generations: 0, count: 4 },
     );
-    expect(csv).toBe('Day,Date,Credits,Generations,Requests\r\n2026-03-06,Fri 6 Mar,24,0,1\r\n2026-03-07,Sat 7 Mar,1234,0,3\r\nTotal,,1258,0,4\r\n');
+    expect(csv).toBe(
+      'Day,Date,Credits,Generations,Requests\r\n2026-03-06,Fri 6 Mar,24,0,1\r\n2026-03-07,Sat 7 Mar,1234,0,3\r\nTotal,,1258,0,4\r\n',
+    );
   });
 
   it('quotes fields with commas, quotes and line breaks, doubling the quotes', () => {
@@ -31,8 +33,12 @@ describe('C10 usage CSV', () => {
   });
 
   it('names the columns after the grouping', () => {
-    expect(usageCsv('model', [], { credits: 0, generations: 0, count: 0 }).split('\r\n')[0]).toBe('Model id,Model,Credits,Generations,Requests');
-    expect(usageCsv('tool', [], { credits: 0, generations: 0, count: 0 }).split('\r\n')[0]).toBe('Tool id,Tool,Credits,Generations,Requests');
+    expect(usageCsv('model', [], { credits: 0, generations: 0, count: 0 }).split('\r\n')[0]).toBe(
+      'Model id,Model,Credits,Generations,Requests',
+    );
+    expect(usageCsv('tool', [], { credits: 0, generations: 0, count: 0 }).split('\r\n')[0]).toBe(
+      'Tool id,Tool,Credits,Generations,Requests',
+    );
   });
 
   it('names the file after the grouping and the range', () => {
@@ -44,7 +50,10 @@ describe('C10 usage CSV', () => {
 describe('C10 usage table', () => {
   it('fills the days of the range without use with zeros, so the chart has one bar a day', () => {
     const rows = usageRows(
-      { rows: [{ key: '2026-03-05', credits: 10, generations: 0, count: 1 }], totals: { credits: 10, generations: 0, count: 1 } },
+      {
+        rows: [{ key: '2026-03-05', credits: 10, generations: 0, count: 1 }],
+        totals: { credits: 10, generations: 0, count: 1 },
+      },
       'day',
       null,
       { from: '2026-03-04', to: '2026-03-06' },
@@ -67,7 +76,13 @@ describe('C10 usage table', () => {
       models: [],
     } as unknown as Parameters<typeof usageRows>[2];
     const rows = usageRows(
-      { rows: [{ key: 'text-to-image', credits: 6, generations: 0, count: 1 }, { key: 'ai-music', credits: 40, generations: 0, count: 1 }], totals: { credits: 46, generations: 0, count: 2 } },
+      {
+        rows: [
+          { key: 'text-to-image', credits: 6, generations: 0, count: 1 },
+          { key: 'ai-music', credits: 40, generations: 0, count: 1 },
+        ],
+        totals: { credits: 46, generations: 0, count: 2 },
+      },
       'tool',
       catalog,
       { from: '', to: '' },
@@ -79,9 +94,15 @@ describe('C10 usage table', () => {
 describe('which spend figures Analytics shows', () => {
   it('a credit plan shows credits, a generation plan plan generations; the other only when the range has some', () => {
     expect(measuresShown('credits', { credits: 34, generations: 0 })).toEqual({ credits: true, generations: false });
-    expect(measuresShown('generations', { credits: 0, generations: 12 })).toEqual({ credits: false, generations: true });
+    expect(measuresShown('generations', { credits: 0, generations: 12 })).toEqual({
+      credits: false,
+      generations: true,
+    });
     // The plan changed within the range: both spends happened, both are shown.
-    expect(measuresShown('generations', { credits: 30, generations: 12 })).toEqual({ credits: true, generations: true });
+    expect(measuresShown('generations', { credits: 30, generations: 12 })).toEqual({
+      credits: true,
+      generations: true,
+    });
     expect(measuresShown(null, { credits: 0, generations: 0 })).toEqual({ credits: true, generations: true });
   });
 });

@@ -8,7 +8,13 @@ const snapshot: HostSnapshot = {
       id: 'acc-1',
       label: 'Ana',
       backend: { kind: 'embedded', label: 'Built-in backend' },
-      connection: { state: 'live', since: '2025-11-22T12:00:00.000Z', dataAsOf: '2025-11-22T12:00:00.000Z', error: null, nextRetryAt: null },
+      connection: {
+        state: 'live',
+        since: '2025-11-22T12:00:00.000Z',
+        dataAsOf: '2025-11-22T12:00:00.000Z',
+        error: null,
+        nextRetryAt: null,
+      },
       me: null,
       balance: null,
       queue: null,
@@ -80,7 +86,10 @@ describe('web bridge shim: method calls', () => {
     expect(server.calls).toHaveLength(1);
     expect(server.calls[0]?.url).toBe('/bridge/selectAccount');
     expect(server.calls[0]?.init?.method).toBe('POST');
-    expect(server.calls[0]?.init?.headers).toEqual({ 'x-companion-secret': 's3cret', 'content-type': 'application/json' });
+    expect(server.calls[0]?.init?.headers).toEqual({
+      'x-companion-secret': 's3cret',
+      'content-type': 'application/json',
+    });
     expect(server.calls[0]?.init?.body).toBe('{"accountId":"acc-1"}');
   });
 
@@ -92,7 +101,10 @@ describe('web bridge shim: method calls', () => {
   });
 
   it('answers unavailable when the server cannot be reached', async () => {
-    const bridge = createWebBridge('s3cret', io(fakeFetch(() => Promise.reject(new TypeError('Failed to fetch'))).fetch));
+    const bridge = createWebBridge(
+      's3cret',
+      io(fakeFetch(() => Promise.reject(new TypeError('Failed to fetch'))).fetch),
+    );
 
     const result = await bridge.getSnapshot({});
 
@@ -110,7 +122,10 @@ describe('web bridge shim: method calls', () => {
   });
 
   it('answers internal_error when the value does not match the contract', async () => {
-    const bridge = createWebBridge('s3cret', io(fakeFetch(() => json({ ok: true, value: { accounts: 'none' } })).fetch));
+    const bridge = createWebBridge(
+      's3cret',
+      io(fakeFetch(() => json({ ok: true, value: { accounts: 'none' } })).fetch),
+    );
 
     const result = await bridge.getSnapshot({});
 
@@ -119,11 +134,21 @@ describe('web bridge shim: method calls', () => {
   });
 
   it('says a secret is from an earlier launch when the server does not know it (401)', async () => {
-    const bridge = createWebBridge('yesterdays', io(fakeFetch(() => new Response('Missing or wrong secret', { status: 401 })).fetch));
+    const bridge = createWebBridge(
+      'yesterdays',
+      io(fakeFetch(() => new Response('Missing or wrong secret', { status: 401 })).fetch),
+    );
 
     const result = await bridge.getSnapshot({});
 
-    expect(result).toMatchObject({ ok: false, error: { code: 'unavailable', apiCode: 'stale_secret', message: expect.stringContaining('from an earlier launch') } });
+    expect(result).toMatchObject({
+      ok: false,
+      error: {
+        code: 'unavailable',
+        apiCode: 'stale_secret',
+        message: expect.stringContaining('from an earlier launch'),
+      },
+    });
   });
 
   it('tells an address that lost its secret (this browser had one before) from one that never had one', async () => {
@@ -132,8 +157,14 @@ describe('web bridge shim: method calls', () => {
     const fresh = await createWebBridge(null, io(server.fetch)).getSnapshot({});
 
     expect(server.calls).toHaveLength(0);
-    expect(bookmark).toMatchObject({ ok: false, error: { apiCode: 'address_without_secret', message: expect.stringContaining('a bookmark') } });
-    expect(fresh).toMatchObject({ ok: false, error: { apiCode: 'no_secret', message: expect.stringContaining('opened without its access secret') } });
+    expect(bookmark).toMatchObject({
+      ok: false,
+      error: { apiCode: 'address_without_secret', message: expect.stringContaining('a bookmark') },
+    });
+    expect(fresh).toMatchObject({
+      ok: false,
+      error: { apiCode: 'no_secret', message: expect.stringContaining('opened without its access secret') },
+    });
   });
 
   it('calls nothing without a secret and says how to open the page', async () => {
@@ -224,7 +255,10 @@ describe('web bridge shim: the secret', () => {
   it('takes the secret from the hash, remembers it and removes it from the address bar', () => {
     const storage = fakeStorage();
     const replaced: string[] = [];
-    const history = { state: null, replaceState: (_: unknown, __: string, url: string) => void replaced.push(url) } as unknown as History;
+    const history = {
+      state: null,
+      replaceState: (_: unknown, __: string, url: string) => void replaced.push(url),
+    } as unknown as History;
     const location = { hash: '#secret=abc123', pathname: '/', search: '' } as Location;
 
     expect(takeSecret(location, history, storage)).toBe('abc123');

@@ -76,14 +76,19 @@ describe('A1 days around DST changes', () => {
   });
 
   // 2026-11-01T05:30Z and 06:30Z are both 01:30 local in America/New_York: once in EDT, once in EST.
-  it.each(['2026-11-01T05:30:00Z', '2026-11-01T06:30:00Z'])('A1: %s in the repeated hour still belongs to 2026-11-01', (instant) => {
-    expect(iso(nextLocalMidnight(at(instant), 'America/New_York'))).toBe('2026-11-02T05:00:00.000Z');
-  });
+  it.each(['2026-11-01T05:30:00Z', '2026-11-01T06:30:00Z'])(
+    'A1: %s in the repeated hour still belongs to 2026-11-01',
+    (instant) => {
+      expect(iso(nextLocalMidnight(at(instant), 'America/New_York'))).toBe('2026-11-02T05:00:00.000Z');
+    },
+  );
 });
 
 describe('A1 a zone that skipped midnight (America/Sao_Paulo 2015-10-18)', () => {
   it('A1: the day after 2015-10-17 starts at 01:00 local, 03:00Z, because midnight did not exist', () => {
-    expect(iso(nextLocalMidnight(at('2015-10-17T12:00:00-03:00'), 'America/Sao_Paulo'))).toBe('2015-10-18T03:00:00.000Z');
+    expect(iso(nextLocalMidnight(at('2015-10-17T12:00:00-03:00'), 'America/Sao_Paulo'))).toBe(
+      '2015-10-18T03:00:00.000Z',
+    );
   });
 
   it('A1: an instant on 2015-10-18 has that 03:00Z instant as its last midnight', () => {
@@ -202,9 +207,12 @@ describe('A3 anniversaries between two instants', () => {
 });
 
 describe('A1 time zone names', () => {
-  it.each(['UTC', 'Europe/Berlin', 'America/Sao_Paulo', 'America/Argentina/Buenos_Aires'])('A1: %s is a known time zone', (zone) => {
-    expect(isKnownTimeZone(zone)).toBe(true);
-  });
+  it.each(['UTC', 'Europe/Berlin', 'America/Sao_Paulo', 'America/Argentina/Buenos_Aires'])(
+    'A1: %s is a known time zone',
+    (zone) => {
+      expect(isKnownTimeZone(zone)).toBe(true);
+    },
+  );
 
   it.each(['Mars/Olympus', 'Europe/Atlantis', ''])('A1: %j is not a known time zone', (zone) => {
     expect(isKnownTimeZone(zone)).toBe(false);

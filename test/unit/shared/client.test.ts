@@ -1,4 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Balance, GenerationRequest } from '../../../shared/api.js';
@@ -28,7 +34,12 @@ class ScriptedServer {
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const key = `${request.method} ${request.url?.split('?')[0]}`;
-        this.hits.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+        this.hits.push({
+          method: request.method ?? '',
+          url: request.url ?? '',
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         const respond = this.#routes.get(key);
         if (!respond) return json(response, 599, { unscripted: key });
         respond(request, response, this.hitsOf(key).length);
@@ -90,7 +101,10 @@ const insufficientCredits = {
   detail: 'This request costs 210 credits; 100 are available',
   shortfall: 110,
   resetsAt: '2026-03-08T05:00:00.000Z',
-  options: [{ kind: 'wait', at: '2026-03-08T05:00:00.000Z' }, { kind: 'upgrade', planIds: ['basic'] }],
+  options: [
+    { kind: 'wait', at: '2026-03-08T05:00:00.000Z' },
+    { kind: 'upgrade', planIds: ['basic'] },
+  ],
 };
 
 const TOKEN = 'cc_test-token-0123456789abcdef';
@@ -146,7 +160,9 @@ describe('typed client: errors as ApiError', () => {
       res.writeHead(500, { 'content-type': 'text/html' });
       res.end('<h1>Internal Server Error</h1>');
     });
-    const error = await catchApiError(client().estimateCost({ tool: 'text-to-image', modelId: 'spark-image', settings: { outputs: 1 } }));
+    const error = await catchApiError(
+      client().estimateCost({ tool: 'text-to-image', modelId: 'spark-image', settings: { outputs: 1 } }),
+    );
     expect(error.code).toBe('invalid_response');
     expect(error.status).toBe(500);
     expect(error.problem).toBeNull();
@@ -167,7 +183,15 @@ describe('typed client: errors as ApiError', () => {
         ...videoRequest,
         status: 'done',
         lane: 'standard',
-        charge: { credits: 210, generations: 0, draws: [{ balance: 'free', amount: 100 }, { balance: 'topup', amount: 110 }], refunded: false },
+        charge: {
+          credits: 210,
+          generations: 0,
+          draws: [
+            { balance: 'free', amount: 100 },
+            { balance: 'topup', amount: 110 },
+          ],
+          refunded: false,
+        },
         outputs: [],
         createdAt: '2026-03-07T20:00:00.000Z',
       }),
@@ -187,7 +211,13 @@ describe('typed client: errors as ApiError', () => {
 describe('typed client: retries', () => {
   it('a GET that gets 503 twice and then 200 is retried and succeeds (3 hits)', async () => {
     server.on('GET /v1/me/balance', (_req, res, hit) => {
-      if (hit <= 2) json(res, 503, { type: 'about:blank', title: 'Unavailable', status: 503, code: 'internal_error' }, 'application/problem+json');
+      if (hit <= 2)
+        json(
+          res,
+          503,
+          { type: 'about:blank', title: 'Unavailable', status: 503, code: 'internal_error' },
+          'application/problem+json',
+        );
       else json(res, 200, balance);
     });
     await expect(client().balance()).resolves.toEqual(balance);
@@ -196,7 +226,12 @@ describe('typed client: retries', () => {
 
   it('a GET that gets 501 not_implemented is not retried (1 hit)', async () => {
     server.on('GET /v1/queue', (_req, res) =>
-      json(res, 501, { type: 'about:blank', title: 'Not implemented', status: 501, code: 'not_implemented' }, 'application/problem+json'),
+      json(
+        res,
+        501,
+        { type: 'about:blank', title: 'Not implemented', status: 501, code: 'not_implemented' },
+        'application/problem+json',
+      ),
     );
     const error = await catchApiError(client().queue());
     expect(error.code).toBe('not_implemented');
@@ -205,7 +240,12 @@ describe('typed client: retries', () => {
 
   it('a charging POST that gets 503 is not retried (1 hit)', async () => {
     server.on('POST /v1/generations', (_req, res) =>
-      json(res, 503, { type: 'about:blank', title: 'Unavailable', status: 503, code: 'internal_error' }, 'application/problem+json'),
+      json(
+        res,
+        503,
+        { type: 'about:blank', title: 'Unavailable', status: 503, code: 'internal_error' },
+        'application/problem+json',
+      ),
     );
     const error = await catchApiError(client().createGeneration(videoRequest));
     expect(error.status).toBe(503);
@@ -214,7 +254,12 @@ describe('typed client: retries', () => {
 
   it('a charging POST carries a fresh UUID Idempotency-Key', async () => {
     server.on('POST /v1/generations', (_req, res) =>
-      json(res, 503, { type: 'about:blank', title: 'Unavailable', status: 503, code: 'internal_error' }, 'application/problem+json'),
+      json(
+        res,
+        503,
+        { type: 'about:blank', title: 'Unavailable', status: 503, code: 'internal_error' },
+        'application/problem+json',
+      ),
     );
     await catchApiError(client().createGeneration(videoRequest));
     expect(server.hitsOf('POST /v1/generations')[0]?.headers['idempotency-key']).toMatch(UUID);
@@ -247,7 +292,13 @@ const workspace = {
   updatedAt: '2026-03-07T20:05:00.000Z',
 };
 
-const notFound = { type: 'about:blank', title: 'Not found', status: 404, code: 'not_found', detail: 'No workspace ws_1' };
+const notFound = {
+  type: 'about:blank',
+  title: 'Not found',
+  status: 404,
+  code: 'not_found',
+  detail: 'No workspace ws_1',
+};
 
 async function collect(body: AsyncIterable<Uint8Array>): Promise<string> {
   const parts: Buffer[] = [];
@@ -258,7 +309,10 @@ async function collect(body: AsyncIterable<Uint8Array>): Promise<string> {
 describe('typed client: workspace changes', () => {
   it('renameWorkspace sends PATCH with the new name and parses the workspace', async () => {
     server.on('PATCH /v1/workspaces/ws_1', (_req, res) => json(res, 200, { ...workspace, name: 'Sunsets' }));
-    await expect(client().renameWorkspace('ws_1', { name: 'Sunsets' })).resolves.toMatchObject({ id: 'ws_1', name: 'Sunsets' });
+    await expect(client().renameWorkspace('ws_1', { name: 'Sunsets' })).resolves.toMatchObject({
+      id: 'ws_1',
+      name: 'Sunsets',
+    });
     expect(JSON.parse(server.hitsOf('PATCH /v1/workspaces/ws_1')[0]?.body ?? '')).toEqual({ name: 'Sunsets' });
   });
 
@@ -291,7 +345,11 @@ describe('typed client: output downloads', () => {
     expect(download.resumed).toBe(false);
     expect(await collect(download.body)).toBe(file);
     const hit = server.hitsOf('GET /v1/outputs/out_1')[0];
-    expect([hit?.headers.range, hit?.headers['if-range'], hit?.headers.authorization]).toEqual([undefined, undefined, `Bearer ${TOKEN}`]);
+    expect([hit?.headers.range, hit?.headers['if-range'], hit?.headers.authorization]).toEqual([
+      undefined,
+      undefined,
+      `Bearer ${TOKEN}`,
+    ]);
   });
 
   it('resumes with Range from the offset and If-Range the sha256; a matching 206 is a continuation', async () => {
@@ -323,11 +381,15 @@ describe('typed client: output downloads', () => {
       res.writeHead(416, { 'content-range': 'bytes */26' });
       res.end();
     });
-    await expect(client().downloadOutput('out_1', { offset: 40, sha256: 'f00d' })).resolves.toEqual({ kind: 'unsatisfiable' });
+    await expect(client().downloadOutput('out_1', { offset: 40, sha256: 'f00d' })).resolves.toEqual({
+      kind: 'unsatisfiable',
+    });
   });
 
   it('a 404 problem+json is an ApiError with status 404, asked once', async () => {
-    server.on('GET /v1/outputs/out_1', (_req, res) => json(res, 404, { ...notFound, detail: 'No output out_1' }, 'application/problem+json'));
+    server.on('GET /v1/outputs/out_1', (_req, res) =>
+      json(res, 404, { ...notFound, detail: 'No output out_1' }, 'application/problem+json'),
+    );
     const error = await catchApiError(client().downloadOutput('out_1'));
     expect([error.status, error.code, error.message]).toEqual([404, 'not_found', 'No output out_1']);
     expect(server.hitsOf('GET /v1/outputs/out_1')).toHaveLength(1);

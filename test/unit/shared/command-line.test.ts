@@ -11,12 +11,35 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 function run(entry: string, args: string[]) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('COMPANION_')));
-  return spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', 'tsx', entry, ...args], { cwd: repoRoot, env, encoding: 'utf8', timeout: 30_000 });
+  return spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', 'tsx', entry, ...args], {
+    cwd: repoRoot,
+    env,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
 }
 
 describe.each([
-  { entry: 'backend/cli.ts', program: 'companion-backend', usage: 'npm run backend --', flags: ['--port <port>', '--data <folder>', '--admin-token <token>', '--database <url>', '--exit-with-parent'], envs: ['COMPANION_PORT', 'COMPANION_DATABASE_URL'] },
-  { entry: 'electron/web/cli.ts', program: 'companion-web', usage: 'npm run web --', flags: ['--port <port>', '--data <folder>', '--secret <secret>', '--backend-port <port>', '--local-timezone <zone>'], envs: ['COMPANION_WEB_PORT', 'COMPANION_APP_DATA'] },
+  {
+    entry: 'backend/cli.ts',
+    program: 'companion-backend',
+    usage: 'npm run backend --',
+    flags: ['--port <port>', '--data <folder>', '--admin-token <token>', '--database <url>', '--exit-with-parent'],
+    envs: ['COMPANION_PORT', 'COMPANION_DATABASE_URL'],
+  },
+  {
+    entry: 'electron/web/cli.ts',
+    program: 'companion-web',
+    usage: 'npm run web --',
+    flags: [
+      '--port <port>',
+      '--data <folder>',
+      '--secret <secret>',
+      '--backend-port <port>',
+      '--local-timezone <zone>',
+    ],
+    envs: ['COMPANION_WEB_PORT', 'COMPANION_APP_DATA'],
+  },
 ])('$entry', ({ entry, program, usage, flags, envs }) => {
   it('--help prints every option with its environment variable and exits 0', () => {
     const result = run(entry, ['--help']);
@@ -45,14 +68,23 @@ const spec: CommandSpec = {
 
 describe('parseCommandLine', () => {
   it('reads --name value, --name=value and flags; a flag wins over its environment variable', () => {
-    expect(parseCommandLine(spec, ['--port', '80', '--log'], { DEMO_PORT: '90' })).toEqual({ kind: 'run', values: { port: '80', log: true } });
+    expect(parseCommandLine(spec, ['--port', '80', '--log'], { DEMO_PORT: '90' })).toEqual({
+      kind: 'run',
+      values: { port: '80', log: true },
+    });
     expect(parseCommandLine(spec, ['--port=81'], {})).toEqual({ kind: 'run', values: { port: '81' } });
-    expect(parseCommandLine(spec, [], { DEMO_PORT: '90', DEMO_LOG: '1' })).toEqual({ kind: 'run', values: { port: '90', log: true } });
+    expect(parseCommandLine(spec, [], { DEMO_PORT: '90', DEMO_LOG: '1' })).toEqual({
+      kind: 'run',
+      values: { port: '90', log: true },
+    });
   });
 
   it('says what is wrong with a bad command line', () => {
     expect(parseCommandLine(spec, ['--port'], {})).toEqual({ kind: 'error', message: '--port needs a value <port>' });
-    expect(parseCommandLine(spec, ['--port', '--log'], {})).toEqual({ kind: 'error', message: '--port needs a value <port>' });
+    expect(parseCommandLine(spec, ['--port', '--log'], {})).toEqual({
+      kind: 'error',
+      message: '--port needs a value <port>',
+    });
     expect(parseCommandLine(spec, ['--log=yes'], {})).toEqual({ kind: 'error', message: '--log takes no value' });
     expect(parseCommandLine(spec, ['stray'], {})).toEqual({ kind: 'error', message: 'unexpected argument stray' });
   });

@@ -15,7 +15,9 @@ import {
   type GenerationPlanFit,
 } from '../../../shared/estimator.js';
 
-const catalog = Catalog.parse(JSON.parse(readFileSync(new URL('../../../backend/catalog.json', import.meta.url), 'utf8')));
+const catalog = Catalog.parse(
+  JSON.parse(readFileSync(new URL('../../../backend/catalog.json', import.meta.url), 'utf8')),
+);
 
 function fitOf<T extends 'credits' | 'generations'>(rows: EstimatorRow[], planId: string, _billing: T, buffer = 25) {
   const fit = fitPlans(catalog, estimateMonthlyUse(catalog, rows, buffer)).find((f) => f.plan.id === planId);
@@ -62,22 +64,51 @@ describe('E1 monthly credits', () => {
   });
 
   it('E1: uses per month are taken as given, not multiplied by working days', () => {
-    const estimate = estimateMonthlyUse(catalog, [row({ modelId: 'spark-image', tool: 'text-to-image', uses: 40, per: 'month', workingDays: 10 })]);
+    const estimate = estimateMonthlyUse(catalog, [
+      row({ modelId: 'spark-image', tool: 'text-to-image', uses: 40, per: 'month', workingDays: 10 }),
+    ]);
     expect(estimate.credits).toBe(240);
     expect(estimate.generations).toBe(40);
   });
 
   it('C6: quality, duration and outputs multiply the cost per use', () => {
     const estimate = estimateMonthlyUse(catalog, [
-      row({ modelId: 'vivid-image', tool: 'text-to-image', settings: { outputs: 3, quality: 'hd' }, uses: 1, per: 'month' }),
-      row({ modelId: 'motion-video', tool: 'text-to-video', settings: { outputs: 1, quality: 'standard', durationS: 10 }, uses: 1, per: 'month' }),
-      row({ modelId: 'tune-music', tool: 'ai-music', settings: { outputs: 1, quality: 'standard', durationS: 120 }, uses: 1, per: 'month' }),
+      row({
+        modelId: 'vivid-image',
+        tool: 'text-to-image',
+        settings: { outputs: 3, quality: 'hd' },
+        uses: 1,
+        per: 'month',
+      }),
+      row({
+        modelId: 'motion-video',
+        tool: 'text-to-video',
+        settings: { outputs: 1, quality: 'standard', durationS: 10 },
+        uses: 1,
+        per: 'month',
+      }),
+      row({
+        modelId: 'tune-music',
+        tool: 'ai-music',
+        settings: { outputs: 1, quality: 'standard', durationS: 120 },
+        uses: 1,
+        per: 'month',
+      }),
     ]);
     expect(estimate.rows.map((r) => r.costPerUse)).toEqual([144, 420, 160]);
   });
 
   it('G2: generations count Generate actions, not outputs', () => {
-    const estimate = estimateMonthlyUse(catalog, [row({ modelId: 'spark-image', tool: 'text-to-image', settings: { outputs: 4 }, uses: 2, per: 'day', workingDays: 10 })]);
+    const estimate = estimateMonthlyUse(catalog, [
+      row({
+        modelId: 'spark-image',
+        tool: 'text-to-image',
+        settings: { outputs: 4 },
+        uses: 2,
+        per: 'day',
+        workingDays: 10,
+      }),
+    ]);
     expect(estimate.generations).toBe(20);
     expect(estimate.credits).toBe(480);
   });
@@ -130,7 +161,11 @@ describe('E2 what each plan gives', () => {
   });
 
   it('C6: pro models need a subscription, so the free plan cannot serve them whatever the credits', () => {
-    const free = fitOf([row({ modelId: 'vivid-pro-image', tool: 'text-to-image', uses: 1, per: 'month' })], 'free', 'credits');
+    const free = fitOf(
+      [row({ modelId: 'vivid-pro-image', tool: 'text-to-image', uses: 1, per: 'month' })],
+      'free',
+      'credits',
+    );
     expect(free.blockedBy).toBe('pro models need a subscription');
     expect(free.covers).toBe(false);
   });
@@ -148,7 +183,10 @@ describe('E2 the recommended plan', () => {
   });
 
   it('E2: small use is covered by the daily free credits: the free plan', () => {
-    expect(recommend([row({ modelId: 'spark-image', tool: 'text-to-image', uses: 5 })])).toMatchObject({ kind: 'covers', planId: 'free' });
+    expect(recommend([row({ modelId: 'spark-image', tool: 'text-to-image', uses: 5 })])).toMatchObject({
+      kind: 'covers',
+      planId: 'free',
+    });
   });
 
   it('E2: no use at all recommends the first plan that costs nothing (free)', () => {
@@ -156,7 +194,15 @@ describe('E2 the recommended plan', () => {
   });
 
   it('E2/G2: 8 pro videos a month are 10 generations with the buffer: Core (10 a month, price 0) covers them', () => {
-    const rows = [row({ modelId: 'motion-pro-video', tool: 'text-to-video', settings: { outputs: 4, quality: 'hd', durationS: 10 }, uses: 8, per: 'month' })];
+    const rows = [
+      row({
+        modelId: 'motion-pro-video',
+        tool: 'text-to-video',
+        settings: { outputs: 4, quality: 'hd', durationS: 10 },
+        uses: 8,
+        per: 'month',
+      }),
+    ];
     const estimate = estimateMonthlyUse(catalog, rows);
     expect(estimate.generationsWithBuffer).toBe(10);
     expect(estimate.creditsWithBuffer).toBe(8 * 480 * 2 * 2 * 4 * 1.25);
@@ -164,7 +210,15 @@ describe('E2 the recommended plan', () => {
   });
 
   it('E2/G2: 9 pro videos a month are 12 generations with the buffer: Plus is the cheapest that covers them', () => {
-    const rows = [row({ modelId: 'motion-pro-video', tool: 'text-to-video', settings: { outputs: 1, quality: 'standard', durationS: 5 }, uses: 9, per: 'month' })];
+    const rows = [
+      row({
+        modelId: 'motion-pro-video',
+        tool: 'text-to-video',
+        settings: { outputs: 1, quality: 'standard', durationS: 5 },
+        uses: 9,
+        per: 'month',
+      }),
+    ];
     // 9 x 480 = 4,320, with 25 %: 5,400: Standard (20) would cover it with 5,000 + 2,200 free; Plus (10 a month) covers
     // the 12 generations for less. Core's 10 are short.
     expect(recommend(rows)).toMatchObject({ kind: 'covers', planId: 'plus' });
@@ -196,14 +250,30 @@ describe('E2 start from my last 30 days', () => {
       { modelId: 'motion-video', tool: 'text-to-video', generations: 200, credits: 84_000, activeDays: 20 },
     ]);
     expect(rows).toEqual([
-      { modelId: 'vivid-image', tool: 'text-to-image', settings: { outputs: 1, quality: 'standard' }, uses: 600, per: 'month', workingDays: 20 },
-      { modelId: 'motion-video', tool: 'text-to-video', settings: { outputs: 1, quality: 'standard', durationS: 10 }, uses: 200, per: 'month', workingDays: 20 },
+      {
+        modelId: 'vivid-image',
+        tool: 'text-to-image',
+        settings: { outputs: 1, quality: 'standard' },
+        uses: 600,
+        per: 'month',
+        workingDays: 20,
+      },
+      {
+        modelId: 'motion-video',
+        tool: 'text-to-video',
+        settings: { outputs: 1, quality: 'standard', durationS: 10 },
+        uses: 200,
+        per: 'month',
+        workingDays: 20,
+      },
     ]);
     expect(estimateMonthlyUse(catalog, rows).credits).toBe(14_400 + 84_000);
   });
 
   it('E2: settings are chosen so that the cost per use matches the average paid (2 HD outputs of vivid-image = 96)', () => {
-    const [only] = rowsFromRecentUse(catalog, [{ modelId: 'vivid-image', tool: 'image-to-image', generations: 10, credits: 960, activeDays: 3 }]);
+    const [only] = rowsFromRecentUse(catalog, [
+      { modelId: 'vivid-image', tool: 'image-to-image', generations: 10, credits: 960, activeDays: 3 },
+    ]);
     expect(only?.tool).toBe('image-to-image');
     expect(estimateMonthlyUse(catalog, [only!]).rows[0]!.costPerUse).toBe(96);
   });
@@ -224,21 +294,46 @@ describe('E2 start from my last 30 days', () => {
       },
     ]);
     expect(rows).toEqual([
-      { modelId: 'vivid-image', tool: 'text-to-image', settings: { outputs: 2, quality: 'standard' }, uses: 10, per: 'month', workingDays: 5 },
-      { modelId: 'vivid-image', tool: 'text-to-image', settings: { outputs: 1, quality: 'hd' }, uses: 5, per: 'month', workingDays: 5 },
+      {
+        modelId: 'vivid-image',
+        tool: 'text-to-image',
+        settings: { outputs: 2, quality: 'standard' },
+        uses: 10,
+        per: 'month',
+        workingDays: 5,
+      },
+      {
+        modelId: 'vivid-image',
+        tool: 'text-to-image',
+        settings: { outputs: 1, quality: 'hd' },
+        uses: 5,
+        per: 'month',
+        workingDays: 5,
+      },
     ]);
     expect(estimateMonthlyUse(catalog, rows).credits).toBe(15 * 48);
   });
 
   it('E2: use that cost nothing (unlimited window, generation plan) is priced at one standard output', () => {
-    const [only] = rowsFromRecentUse(catalog, [{ modelId: 'spark-image', tool: 'text-to-image', generations: 30, credits: 0, activeDays: 6 }]);
-    expect(only).toEqual({ modelId: 'spark-image', tool: 'text-to-image', settings: { outputs: 1, quality: 'standard' }, uses: 30, per: 'month', workingDays: 6 });
+    const [only] = rowsFromRecentUse(catalog, [
+      { modelId: 'spark-image', tool: 'text-to-image', generations: 30, credits: 0, activeDays: 6 },
+    ]);
+    expect(only).toEqual({
+      modelId: 'spark-image',
+      tool: 'text-to-image',
+      settings: { outputs: 1, quality: 'standard' },
+      uses: 30,
+      per: 'month',
+      workingDays: 6,
+    });
   });
 
   it('E2: models no longer in the catalog and models not used are left out', () => {
-    expect(rowsFromRecentUse(catalog, [
-      { modelId: 'retired-model', tool: 'text-to-image', generations: 5, credits: 50, activeDays: 1 },
-      { modelId: 'spark-image', tool: 'text-to-image', generations: 0, credits: 0, activeDays: 0 },
-    ])).toEqual([]);
+    expect(
+      rowsFromRecentUse(catalog, [
+        { modelId: 'retired-model', tool: 'text-to-image', generations: 5, credits: 50, activeDays: 1 },
+        { modelId: 'spark-image', tool: 'text-to-image', generations: 0, credits: 0, activeDays: 0 },
+      ]),
+    ).toEqual([]);
   });
 });

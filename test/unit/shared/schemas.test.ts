@@ -127,7 +127,14 @@ describe('Catalog schema', () => {
   it('the shipped catalog has the docs/API.md default plans', () => {
     const catalog = api.Catalog.parse(shipped);
     expect(
-      catalog.plans.map((p) => [p.id, p.billing, p.period, p.monthlyCredits ?? p.monthlyGenerations, p.fastDailyLimit, p.price]),
+      catalog.plans.map((p) => [
+        p.id,
+        p.billing,
+        p.period,
+        p.monthlyCredits ?? p.monthlyGenerations,
+        p.fastDailyLimit,
+        p.price,
+      ]),
     ).toEqual([
       ['free', 'credits', null, 0, 0, 0],
       ['basic', 'credits', 'month', 1_500, 0, 8],
@@ -161,7 +168,12 @@ describe('Balance schema', () => {
   it('accepts a generation-billed balance with unlimited generations (limit null)', () => {
     const generationBilled = {
       ...balance(),
-      credits: { free: { amount: 0, resetsAt: '2026-03-08T05:00:00.000Z' }, subscription: { amount: 0, expiresAt: null }, topup: { amount: 0 }, total: 0 },
+      credits: {
+        free: { amount: 0, resetsAt: '2026-03-08T05:00:00.000Z' },
+        subscription: { amount: 0, expiresAt: null },
+        topup: { amount: 0 },
+        total: 0,
+      },
       generations: { used: 37, limit: null, resetsAt: '2026-04-01T04:00:00.000Z' },
       fast: { used: 0, limit: 0, resetsAt: '2026-03-08T05:00:00.000Z' },
       unlimited: [],
@@ -202,15 +214,34 @@ describe('Me schema', () => {
   it('accepts an account on the free plan without a subscription', () => {
     const free = {
       ...me(),
-      plan: { id: 'free', name: 'Free', billing: 'credits', period: null, monthlyCredits: 0, unlimitedModels: [], fastDailyLimit: 0, price: 0 },
-      subscription: { planId: 'free', status: 'none', startedAt: null, anniversaryDay: null, renewsAt: null, period: null },
+      plan: {
+        id: 'free',
+        name: 'Free',
+        billing: 'credits',
+        period: null,
+        monthlyCredits: 0,
+        unlimitedModels: [],
+        fastDailyLimit: 0,
+        price: 0,
+      },
+      subscription: {
+        planId: 'free',
+        status: 'none',
+        startedAt: null,
+        anniversaryDay: null,
+        renewsAt: null,
+        period: null,
+      },
     };
     expect(api.Me.safeParse(free).success).toBe(true);
   });
 
-  it.each(['Europe/Berlin', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5', 'UTC'])('A1: accepts the IANA time zone %s', (zone) => {
-    expect(api.Me.safeParse({ ...me(), timeZone: zone }).success).toBe(true);
-  });
+  it.each(['Europe/Berlin', 'America/Argentina/Buenos_Aires', 'Etc/GMT+5', 'UTC'])(
+    'A1: accepts the IANA time zone %s',
+    (zone) => {
+      expect(api.Me.safeParse({ ...me(), timeZone: zone }).success).toBe(true);
+    },
+  );
 
   it.each(['', '+02:00', 'UTC+2', 'Europe/', 'europe berlin', 'Europe/Berlin; DROP TABLE accounts'])(
     'A1: rejects the time zone string %j',
@@ -259,7 +290,9 @@ describe('CostEstimate schema', () => {
   });
 
   it('rejects a draw from an unknown balance', () => {
-    expect(api.CostEstimate.safeParse({ ...estimate(), draws: [{ balance: 'bonus', amount: 420 }] }).success).toBe(false);
+    expect(api.CostEstimate.safeParse({ ...estimate(), draws: [{ balance: 'bonus', amount: 420 }] }).success).toBe(
+      false,
+    );
   });
 
   it('rejects an unknown lane', () => {
@@ -317,7 +350,13 @@ describe('GenerationRequest schema', () => {
   });
 
   it('accepts an image-to-image request with a source and workflow flag', () => {
-    const body = { tool: 'image-to-image', modelId: 'spark-image', prompt: 'in watercolour', settings: { outputs: 4, sourceId: 'upl_1' }, workflow: true };
+    const body = {
+      tool: 'image-to-image',
+      modelId: 'spark-image',
+      prompt: 'in watercolour',
+      settings: { outputs: 4, sourceId: 'upl_1' },
+      workflow: true,
+    };
     expect(api.GenerationRequest.safeParse(body).success).toBe(true);
   });
 
@@ -339,7 +378,9 @@ describe('GenerationRequest schema', () => {
   });
 
   it('rejects the quality "ultra"', () => {
-    expect(api.GenerationRequest.safeParse({ ...request(), settings: { outputs: 1, quality: 'ultra' } }).success).toBe(false);
+    expect(api.GenerationRequest.safeParse({ ...request(), settings: { outputs: 1, quality: 'ultra' } }).success).toBe(
+      false,
+    );
   });
 });
 
@@ -463,7 +504,10 @@ describe('LedgerEntry schema', () => {
   });
 
   it('C9: accepts a page of entries', () => {
-    const page = { items: [ledgerEntry(), { ...ledgerEntry(), id: 'led_20', kind: 'grant', amount: 100, after: 160, reason: 'C2' }], nextCursor: null };
+    const page = {
+      items: [ledgerEntry(), { ...ledgerEntry(), id: 'led_20', kind: 'grant', amount: 100, after: 160, reason: 'C2' }],
+      nextCursor: null,
+    };
     expect(api.LedgerPage.safeParse(page).success).toBe(true);
   });
 

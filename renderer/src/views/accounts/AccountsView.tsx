@@ -38,7 +38,12 @@ export function AccountsView() {
           <>
             <label className="stack-field stack-field--inline">
               <span className="field-label">Selected account</span>
-              <select className="select" data-testid="accounts-view-switcher" value={selectedId ?? ''} onChange={(event) => void selectAccount(event.target.value)}>
+              <select
+                className="select"
+                data-testid="accounts-view-switcher"
+                value={selectedId ?? ''}
+                onChange={(event) => void selectAccount(event.target.value)}
+              >
                 {accounts.map((account) => (
                   <option key={account.id} value={account.id}>
                     {account.label} — {account.backend.label}
@@ -122,10 +127,21 @@ function RemoveAccount({ account }: { account: AccountView }) {
 
   return (
     <>
-      <button type="button" className="button button--small button--danger" data-testid="remove-account" onClick={() => dialog.current?.showModal()}>
+      <button
+        type="button"
+        className="button button--small button--danger"
+        data-testid="remove-account"
+        onClick={() => dialog.current?.showModal()}
+      >
         Remove…<span className="visually-hidden"> {account.label}</span>
       </button>
-      <dialog ref={dialog} className="dialog" aria-labelledby={`remove-${account.id}-title`} aria-describedby={`remove-${account.id}-text`} data-testid="remove-dialog">
+      <dialog
+        ref={dialog}
+        className="dialog"
+        aria-labelledby={`remove-${account.id}-title`}
+        aria-describedby={`remove-${account.id}-text`}
+        data-testid="remove-dialog"
+      >
         <h2 id={`remove-${account.id}-title`}>Remove {account.label}?</h2>
         <p id={`remove-${account.id}-text`}>
           This deletes its token (its secrets) and its cached files (history and downloaded outputs) from this computer.
@@ -140,7 +156,13 @@ function RemoveAccount({ account }: { account: AccountView }) {
           <button type="button" className="button" onClick={() => dialog.current?.close()} autoFocus>
             Keep it
           </button>
-          <button type="button" className="button button--danger" data-testid="confirm-remove" disabled={busy} onClick={() => void confirm()}>
+          <button
+            type="button"
+            className="button button--danger"
+            data-testid="confirm-remove"
+            disabled={busy}
+            onClick={() => void confirm()}
+          >
             {busy ? 'Removing…' : 'Remove account'}
           </button>
         </div>
@@ -169,7 +191,11 @@ function SignInForm({ first }: { first: boolean }) {
     setError(null);
     setDone(null);
     const given = token.trim();
-    const failure = await signIn({ baseURL: baseURL.trim(), token: given, ...(label.trim() ? { label: label.trim() } : {}) });
+    const failure = await signIn({
+      baseURL: baseURL.trim(),
+      token: given,
+      ...(label.trim() ? { label: label.trim() } : {}),
+    });
     if (failure !== null) {
       setError(withoutToken(failure.message, given));
       return;
@@ -214,7 +240,14 @@ function SignInForm({ first }: { first: boolean }) {
         </label>
         <label className="stack-field">
           <span className="field-label">Label (optional)</span>
-          <input className="input" data-testid="sign-in-label" maxLength={100} value={label} onChange={(event) => setLabel(event.target.value)} placeholder="Studio account" />
+          <input
+            className="input"
+            data-testid="sign-in-label"
+            maxLength={100}
+            value={label}
+            onChange={(event) => setLabel(event.target.value)}
+            placeholder="Studio account"
+          />
         </label>
         {error !== null && (
           <p className="notice notice--error" role="alert" data-testid="sign-in-error">
@@ -227,7 +260,12 @@ function SignInForm({ first }: { first: boolean }) {
           </p>
         )}
         <div className="form-actions">
-          <button type="submit" className="button button--primary" data-testid="sign-in-submit" disabled={pending || baseURL.trim() === '' || token.trim().length < 8}>
+          <button
+            type="submit"
+            className="button button--primary"
+            data-testid="sign-in-submit"
+            disabled={pending || baseURL.trim() === '' || token.trim().length < 8}
+          >
             {pending ? 'Checking…' : 'Sign in'}
           </button>
         </div>

@@ -39,7 +39,9 @@ const seriesLabels: Record<UsageSeries, { option: string; unit: string; column: 
 /** What in a pushed snapshot may change the figures: new or finished generations, a sync, reconnecting. */
 function usageSignature(account: AccountView | null): string {
   if (account === null) return '';
-  const finished = account.recentGenerations.filter((g) => g.status !== 'queued' && g.status !== 'running').map((g) => g.id);
+  const finished = account.recentGenerations
+    .filter((g) => g.status !== 'queued' && g.status !== 'running')
+    .map((g) => g.id);
   return [account.id, account.connection.state, account.sync?.lastSyncedAt, finished.join(',')].join('|');
 }
 
@@ -107,7 +109,10 @@ export function AnalyticsView() {
   }, [accountId, stored, query.from, query.to, signature, loadRefunds]);
 
   const rows = useMemo(
-    () => (usage.data === null ? [] : usageRows(usage.data, filters.groupBy, catalog, { from: filters.from, to: filters.to })),
+    () =>
+      usage.data === null
+        ? []
+        : usageRows(usage.data, filters.groupBy, catalog, { from: filters.from, to: filters.to }),
     [usage.data, filters.groupBy, filters.from, filters.to, catalog],
   );
   if (account === null) return null;
@@ -115,10 +120,18 @@ export function AnalyticsView() {
   const totals = usage.data?.totals ?? { credits: 0, generations: 0, count: 0 };
   const shown = measuresShown(account.me?.plan.billing ?? null, totals);
   // A series the plan does not spend (generations on a credit plan) falls back to the plan's own unit.
-  const series: UsageSeries = chosenSeries === 'count' || shown[chosenSeries] ? chosenSeries : shown.credits ? 'credits' : 'generations';
+  const series: UsageSeries =
+    chosenSeries === 'count' || shown[chosenSeries] ? chosenSeries : shown.credits ? 'credits' : 'generations';
   const offline = account.connection.state === 'offline';
   const day = (key: string) => formatPickedDay(key, now, zone);
-  const rangeText = filters.from && filters.to ? `${day(filters.from)} to ${day(filters.to)}` : filters.from ? `from ${day(filters.from)}` : filters.to ? `until ${day(filters.to)}` : 'all time';
+  const rangeText =
+    filters.from && filters.to
+      ? `${day(filters.from)} to ${day(filters.to)}`
+      : filters.from
+        ? `from ${day(filters.from)}`
+        : filters.to
+          ? `until ${day(filters.to)}`
+          : 'all time';
   const seriesText = seriesLabels[series];
   const summary =
     rows.length === 0
@@ -139,11 +152,29 @@ export function AnalyticsView() {
           </span>
         </p>
       )}
-      <AnalyticsControls filters={filters} series={series} shown={shown} catalog={catalog} today={today} defaultFrom={defaultFrom} onChange={setFilters} onSeries={setSeries} now={now} zone={zone} />
+      <AnalyticsControls
+        filters={filters}
+        series={series}
+        shown={shown}
+        catalog={catalog}
+        today={today}
+        defaultFrom={defaultFrom}
+        onChange={setFilters}
+        onSeries={setSeries}
+        now={now}
+        zone={zone}
+      />
 
       <section className="panel analytics-summary" aria-label="Totals" data-testid="usage-totals">
         {shown.credits && <Figure label="Credits spent" value={totals.credits} unit="credits" testId="total-credits" />}
-        {shown.generations && <Figure label="Plan generations used" value={totals.generations} unit="generations" testId="total-generations" />}
+        {shown.generations && (
+          <Figure
+            label="Plan generations used"
+            value={totals.generations}
+            unit="generations"
+            testId="total-generations"
+          />
+        )}
         <Figure label="Requests" value={totals.count} unit="Generate actions" testId="total-requests" />
       </section>
 
@@ -153,7 +184,11 @@ export function AnalyticsView() {
             {seriesText.option} by {groupLabels[filters.groupBy].toLowerCase()}
           </h2>
           <p className="muted" role="status" aria-live="polite" data-testid="usage-status">
-            {usage.status === 'loading' ? 'Loading…' : usage.status === 'error' ? '' : `${formatCount(rows.length)} ${rows.length === 1 ? 'row' : 'rows'}`}
+            {usage.status === 'loading'
+              ? 'Loading…'
+              : usage.status === 'error'
+                ? ''
+                : `${formatCount(rows.length)} ${rows.length === 1 ? 'row' : 'rows'}`}
           </p>
         </div>
         {usage.status === 'error' && (
@@ -168,17 +203,41 @@ export function AnalyticsView() {
           <div className="chart-skeleton skeleton-block" aria-hidden="true" />
         ) : rows.length === 0 && usage.status !== 'error' ? (
           <p className="history-empty" data-testid="usage-empty">
-            No use {rangeText === 'all time' ? 'yet' : `from ${filters.from ? day(filters.from) : 'the start'} to ${filters.to ? day(filters.to) : 'today'}`}
+            No use{' '}
+            {rangeText === 'all time'
+              ? 'yet'
+              : `from ${filters.from ? day(filters.from) : 'the start'} to ${filters.to ? day(filters.to) : 'today'}`}
             {filters.tool !== '' || filters.modelId !== '' ? ' with these filters' : ''}.
           </p>
         ) : (
-          <UsageChart bars={rows.map((row) => ({ label: row.label, value: valueOf(row, series) }))} unit={seriesText.unit} summary={summary} />
+          <UsageChart
+            bars={rows.map((row) => ({ label: row.label, value: valueOf(row, series) }))}
+            unit={seriesText.unit}
+            summary={summary}
+          />
         )}
       </section>
 
-      {rows.length > 0 && <UsageTable rows={rows} groupBy={filters.groupBy} totals={totals} series={series} shown={shown} from={filters.from} to={filters.to} />}
+      {rows.length > 0 && (
+        <UsageTable
+          rows={rows}
+          groupBy={filters.groupBy}
+          totals={totals}
+          series={series}
+          shown={shown}
+          from={filters.from}
+          to={filters.to}
+        />
+      )}
 
-      <RefundAudit rows={refunds.data} status={refunds.status} error={refunds.error?.message ?? null} catalog={catalog} zone={zone} now={now} />
+      <RefundAudit
+        rows={refunds.data}
+        status={refunds.status}
+        error={refunds.error?.message ?? null}
+        catalog={catalog}
+        zone={zone}
+        now={now}
+      />
     </div>
   );
 }
@@ -218,7 +277,18 @@ type AnalyticsControlsProps = {
   zone: string;
 };
 
-function AnalyticsControls({ filters, series, shown, catalog, today, defaultFrom, onChange, onSeries, now, zone }: AnalyticsControlsProps) {
+function AnalyticsControls({
+  filters,
+  series,
+  shown,
+  catalog,
+  today,
+  defaultFrom,
+  onChange,
+  onSeries,
+  now,
+  zone,
+}: AnalyticsControlsProps) {
   const id = useId();
   return (
     <form className="filters analytics-filters" aria-label="Usage filters" onSubmit={(event) => event.preventDefault()}>
@@ -226,28 +296,62 @@ function AnalyticsControls({ filters, series, shown, catalog, today, defaultFrom
         <legend className="field-label">Group by</legend>
         {(['day', 'tool', 'model'] as const).map((groupBy) => (
           <label key={groupBy} className="segment">
-            <input type="radio" name={`${id}-group`} value={groupBy} checked={filters.groupBy === groupBy} onChange={() => onChange({ groupBy })} />
+            <input
+              type="radio"
+              name={`${id}-group`}
+              value={groupBy}
+              checked={filters.groupBy === groupBy}
+              onChange={() => onChange({ groupBy })}
+            />
             <span>{groupLabels[groupBy]}</span>
           </label>
         ))}
       </fieldset>
       <label className="filter">
         <span className="field-label">From</span>
-        <DayInput value={filters.from} max={filters.to || today} onChange={(from) => onChange({ from })} testId="analytics-from" now={now} zone={zone} />
+        <DayInput
+          value={filters.from}
+          max={filters.to || today}
+          onChange={(from) => onChange({ from })}
+          testId="analytics-from"
+          now={now}
+          zone={zone}
+        />
       </label>
       <label className="filter">
         <span className="field-label">To</span>
-        <DayInput value={filters.to} min={filters.from || undefined} onChange={(to) => onChange({ to })} testId="analytics-to" now={now} zone={zone} />
+        <DayInput
+          value={filters.to}
+          min={filters.from || undefined}
+          onChange={(to) => onChange({ to })}
+          testId="analytics-to"
+          now={now}
+          zone={zone}
+        />
       </label>
-      <ToolModelFilter catalog={catalog} tool={filters.tool} modelId={filters.modelId} onChange={onChange} testIdPrefix="analytics" />
+      <ToolModelFilter
+        catalog={catalog}
+        tool={filters.tool}
+        modelId={filters.modelId}
+        onChange={onChange}
+        testIdPrefix="analytics"
+      />
       <fieldset className="segmented" data-testid="series">
         <legend className="field-label">Show</legend>
-        {(['credits', 'generations', 'count'] as const).filter((option) => option === 'count' || shown[option]).map((option) => (
-          <label key={option} className="segment">
-            <input type="radio" name={`${id}-series`} value={option} checked={series === option} onChange={() => onSeries(option)} />
-            <span>{seriesLabels[option].option}</span>
-          </label>
-        ))}
+        {(['credits', 'generations', 'count'] as const)
+          .filter((option) => option === 'count' || shown[option])
+          .map((option) => (
+            <label key={option} className="segment">
+              <input
+                type="radio"
+                name={`${id}-series`}
+                value={option}
+                checked={series === option}
+                onChange={() => onSeries(option)}
+              />
+              <span>{seriesLabels[option].option}</span>
+            </label>
+          ))}
       </fieldset>
       <button
         type="button"
@@ -281,7 +385,9 @@ function UsageTable({ rows, groupBy, totals, series, shown, from, to }: UsageTab
         <button
           type="button"
           className="button button--small"
-          onClick={() => downloadText(usageCsv(groupBy, rows, totals), usageCsvFileName(groupBy, from, to), 'text/csv;charset=utf-8')}
+          onClick={() =>
+            downloadText(usageCsv(groupBy, rows, totals), usageCsvFileName(groupBy, from, to), 'text/csv;charset=utf-8')
+          }
           data-testid="usage-csv"
         >
           Export CSV
@@ -289,13 +395,26 @@ function UsageTable({ rows, groupBy, totals, series, shown, from, to }: UsageTab
       </div>
       <div className="table-wrap">
         <table className="table" data-testid="usage-table">
-          <caption className="visually-hidden">Usage by {groupLabels[groupBy].toLowerCase()}; the chart above shows the {seriesLabels[series].column.toLowerCase()} column.</caption>
+          <caption className="visually-hidden">
+            Usage by {groupLabels[groupBy].toLowerCase()}; the chart above shows the{' '}
+            {seriesLabels[series].column.toLowerCase()} column.
+          </caption>
           <thead>
             <tr>
               <th scope="col">{groupLabels[groupBy]}</th>
-              {shown.credits && <th scope="col" className="num">Credits</th>}
-              {shown.generations && <th scope="col" className="num">Generations</th>}
-              <th scope="col" className="num">Requests</th>
+              {shown.credits && (
+                <th scope="col" className="num">
+                  Credits
+                </th>
+              )}
+              {shown.generations && (
+                <th scope="col" className="num">
+                  Generations
+                </th>
+              )}
+              <th scope="col" className="num">
+                Requests
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -361,7 +480,8 @@ function RefundAudit({ rows, status, error, catalog, zone, now }: RefundAuditPro
         <div className="table-wrap">
           <table className="table" data-testid="refund-table">
             <caption>
-              {formatCount(list.length)} {list.length === 1 ? 'generation' : 'generations'}: {formatCount(charged)} charged, {formatCount(refunded)} refunded
+              {formatCount(list.length)} {list.length === 1 ? 'generation' : 'generations'}: {formatCount(charged)}{' '}
+              charged, {formatCount(refunded)} refunded
             </caption>
             <thead>
               <tr>
@@ -370,7 +490,9 @@ function RefundAudit({ rows, status, error, catalog, zone, now }: RefundAuditPro
                 <th scope="col">Status</th>
                 <th scope="col">Charged</th>
                 <th scope="col">Refunded</th>
-                <th scope="col" className="num">Not returned</th>
+                <th scope="col" className="num">
+                  Not returned
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -402,10 +524,13 @@ function RefundAudit({ rows, status, error, catalog, zone, now }: RefundAuditPro
 }
 
 function auditDraws(draws: RefundAuditRow['charged']): string {
-  const known = draws.filter((draw): draw is { balance: 'free' | 'subscription' | 'topup' | 'generations'; amount: number } =>
-    ['free', 'subscription', 'topup', 'generations'].includes(draw.balance),
+  const known = draws.filter(
+    (draw): draw is { balance: 'free' | 'subscription' | 'topup' | 'generations'; amount: number } =>
+      ['free', 'subscription', 'topup', 'generations'].includes(draw.balance),
   );
   const text = drawsText(known);
-  const others = draws.filter((draw) => !known.includes(draw as (typeof known)[number])).map((draw) => `${formatCount(draw.amount)} ${draw.balance}`);
+  const others = draws
+    .filter((draw) => !known.includes(draw as (typeof known)[number]))
+    .map((draw) => `${formatCount(draw.amount)} ${draw.balance}`);
   return [text, ...others].filter((part) => part !== '').join(' + ') || 'nothing';
 }

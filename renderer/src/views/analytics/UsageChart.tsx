@@ -15,7 +15,12 @@ type UsageChartProps = {
   summary: string;
 };
 
-function BarTooltip({ active, payload, label, unit }: Pick<TooltipContentProps, 'active' | 'payload' | 'label'> & { unit: string }) {
+function BarTooltip({
+  active,
+  payload,
+  label,
+  unit,
+}: Pick<TooltipContentProps, 'active' | 'payload' | 'label'> & { unit: string }) {
   const value = payload[0]?.value;
   if (!active || typeof value !== 'number') return null;
   return (
@@ -41,11 +46,29 @@ export function UsageChart({ bars, unit, summary }: UsageChartProps) {
       >
         <CartesianGrid vertical={false} />
         <XAxis dataKey="label" tickLine={false} interval="preserveStartEnd" minTickGap={12} />
-        <YAxis allowDecimals={false} tickLine={false} axisLine={false} width={56} tickFormatter={(value: number) => formatCount(value)} />
-        {/* recharts calls `content` as a render function; the component it renders is defined once, above. */}
-        {/* oxlint-disable-next-line react/no-unstable-nested-components */}
-        <Tooltip cursor={{ className: 'chart-cursor' }} content={(props) => <BarTooltip active={props.active} payload={props.payload} label={props.label} unit={unit} />} />
-        <Bar dataKey="value" name={unit} className="chart-bar" radius={[4, 4, 0, 0]} maxBarSize={48} isAnimationActive={false} />
+        <YAxis
+          allowDecimals={false}
+          tickLine={false}
+          axisLine={false}
+          width={56}
+          tickFormatter={(value: number) => formatCount(value)}
+        />
+        <Tooltip
+          cursor={{ className: 'chart-cursor' }}
+          // recharts calls `content` as a render function; the component it renders is defined once, above.
+          // oxlint-disable-next-line react/no-unstable-nested-components
+          content={(props) => (
+            <BarTooltip active={props.active} payload={props.payload} label={props.label} unit={unit} />
+          )}
+        />
+        <Bar
+          dataKey="value"
+          name={unit}
+          className="chart-bar"
+          radius={[4, 4, 0, 0]}
+          maxBarSize={48}
+          isAnimationActive={false}
+        />
       </BarChart>
     </div>
   );

@@ -33,7 +33,11 @@ export function csvLine(fields: Array<string | number>): string {
 }
 
 /** The usage table with a header and a totals line. */
-export function usageCsv(groupBy: UsageGroupBy, rows: UsageTableRow[], totals: { credits: number; generations: number; count: number }): string {
+export function usageCsv(
+  groupBy: UsageGroupBy,
+  rows: UsageTableRow[],
+  totals: { credits: number; generations: number; count: number },
+): string {
   const [keyHeading, labelHeading] = keyHeadings[groupBy];
   const lines = [
     csvLine([keyHeading, labelHeading, 'Credits', 'Generations', 'Requests']),

@@ -27,13 +27,24 @@ export function daysBetween(first: string, last: string): string[] {
  * Rows in the order the backend gives (keys sorted), named for people: days as dates, tools and models by their
  * catalog names. By day, the days of the range without use are added with zeros, so the chart's time axis is even.
  */
-export function usageRows(usage: Usage, groupBy: UsageGroupBy, catalog: Catalog | null, range: { from: string; to: string }): UsageTableRow[] {
+export function usageRows(
+  usage: Usage,
+  groupBy: UsageGroupBy,
+  catalog: Catalog | null,
+  range: { from: string; to: string },
+): UsageTableRow[] {
   const name = (key: string): string => {
     if (groupBy === 'tool') return catalog?.tools.find((tool) => tool.id === key)?.name ?? key;
     if (groupBy === 'model') return catalog?.models.find((model) => model.id === key)?.name ?? key;
     return key;
   };
-  const rows = usage.rows.map((row) => ({ key: row.key, label: name(row.key), credits: row.credits, generations: row.generations, count: row.count }));
+  const rows = usage.rows.map((row) => ({
+    key: row.key,
+    label: name(row.key),
+    credits: row.credits,
+    generations: row.generations,
+    count: row.count,
+  }));
   if (groupBy !== 'day') return rows;
   const keys = rows.map((row) => row.key);
   const first = range.from || keys[0];
@@ -52,7 +63,13 @@ export function usageRows(usage: Usage, groupBy: UsageGroupBy, catalog: Catalog 
  * Which spend figures mean something for the account: its plan's own unit (credits, or plan generations), and the other
  * only when the range has some of it (the plan changed within it). Unknown plan: both.
  */
-export function measuresShown(billing: 'credits' | 'generations' | null, totals: { credits: number; generations: number }): { credits: boolean; generations: boolean } {
+export function measuresShown(
+  billing: 'credits' | 'generations' | null,
+  totals: { credits: number; generations: number },
+): { credits: boolean; generations: boolean } {
   if (billing === null) return { credits: true, generations: true };
-  return { credits: billing === 'credits' || totals.credits > 0, generations: billing === 'generations' || totals.generations > 0 };
+  return {
+    credits: billing === 'credits' || totals.credits > 0,
+    generations: billing === 'generations' || totals.generations > 0,
+  };
 }

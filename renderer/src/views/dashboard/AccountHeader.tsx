@@ -26,7 +26,12 @@ export function AccountHeader({ now }: { now: Date }) {
                   {planTermsText(me, now)}
                 </span>
               )}
-              <button type="button" className="button button--small button--quiet" onClick={() => navigate('plan')} data-testid="account-manage-plan">
+              <button
+                type="button"
+                className="button button--small button--quiet"
+                onClick={() => navigate('plan')}
+                data-testid="account-manage-plan"
+              >
                 Manage plan
               </button>
             </dd>
@@ -54,8 +59,8 @@ export function AccountHeader({ now }: { now: Date }) {
       {summary.status === 'suspended' && (
         <div className="notice notice--error notice--block" role="alert" data-testid="account-status">
           <p>
-            <strong>This account is suspended.</strong> After a second confirmed fair-use violation the platform closed it
-            permanently: new generations, plan changes and top-ups are refused.
+            <strong>This account is suspended.</strong> After a second confirmed fair-use violation the platform closed
+            it permanently: new generations, plan changes and top-ups are refused.
           </p>
           <p>Your history and downloaded outputs stay available in this app.</p>
         </div>

@@ -22,9 +22,17 @@ export function BalanceCards({ balance, timeZone, dailyFreeCredits, now }: Balan
     const usage = generationsUsage(balance.generations.used, balance.generations.limit);
     return (
       <div className="card-grid card-grid--single">
-        <BalanceCard title="Generations" figure={usage.figure} unit="generations" figureTestId="balance-generations" emphasis>
+        <BalanceCard
+          title="Generations"
+          figure={usage.figure}
+          unit="generations"
+          figureTestId="balance-generations"
+          emphasis
+        >
           <p>{usage.detail}</p>
-          <p data-testid="generations-resets-at">{generationsRefreshText(balance.generations.resetsAt, timeZone, now)}</p>
+          <p data-testid="generations-resets-at">
+            {generationsRefreshText(balance.generations.resetsAt, timeZone, now)}
+          </p>
         </BalanceCard>
       </div>
     );
@@ -33,7 +41,12 @@ export function BalanceCards({ balance, timeZone, dailyFreeCredits, now }: Balan
   const { free, subscription, topup, total } = balance.credits;
   return (
     <div className="card-grid">
-      <BalanceCard title="Free" figure={formatCount(free.amount)} unit={creditsUnit(free.amount)} figureTestId="balance-free">
+      <BalanceCard
+        title="Free"
+        figure={formatCount(free.amount)}
+        unit={creditsUnit(free.amount)}
+        figureTestId="balance-free"
+      >
         <p data-testid="free-resets-at">{freeResetText(free.resetsAt, timeZone, now)}</p>
         {dailyFreeCredits !== null && (
           <p className="muted">Back to {formatCount(dailyFreeCredits)} every day at midnight</p>
@@ -49,10 +62,21 @@ export function BalanceCards({ balance, timeZone, dailyFreeCredits, now }: Balan
           {subscriptionExpiryText(subscription.amount, subscription.expiresAt, timeZone, now)}
         </p>
       </BalanceCard>
-      <BalanceCard title="Top-up" figure={formatCount(topup.amount)} unit={creditsUnit(topup.amount)} figureTestId="balance-topup">
+      <BalanceCard
+        title="Top-up"
+        figure={formatCount(topup.amount)}
+        unit={creditsUnit(topup.amount)}
+        figureTestId="balance-topup"
+      >
         <p data-testid="topup-expiry">Never expires</p>
       </BalanceCard>
-      <BalanceCard title="Total" figure={formatCount(total)} unit={creditsUnit(total)} figureTestId="balance-total" emphasis>
+      <BalanceCard
+        title="Total"
+        figure={formatCount(total)}
+        unit={creditsUnit(total)}
+        figureTestId="balance-total"
+        emphasis
+      >
         <p>Free, then subscription, then top-up</p>
       </BalanceCard>
     </div>

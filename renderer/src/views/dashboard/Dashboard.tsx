@@ -58,7 +58,16 @@ export function Dashboard() {
           paused={me?.status === 'unlimited_paused'}
         />
       )}
-      {balance !== null && me !== null && <PacePanel key={account.id} accountId={account.id} balance={balance} plan={pacePlanOf(me, catalog?.dailyFreeCredits ?? 0)} zone={timeZone} now={now} />}
+      {balance !== null && me !== null && (
+        <PacePanel
+          key={account.id}
+          accountId={account.id}
+          balance={balance}
+          plan={pacePlanOf(me, catalog?.dailyFreeCredits ?? 0)}
+          zone={timeZone}
+          now={now}
+        />
+      )}
     </div>
   );
 }

@@ -28,10 +28,12 @@ export function FairUsePanel({ accountId, me, now }: FairUsePanelProps) {
   const pausedAt = fairUse?.pausedAt ?? null;
   // The appeal of this pause: one sent after it began (an older one belongs to an earlier pause).
   const reported = fairUse?.appeal ?? null;
-  const appealOfThisPause = reported !== null && (pausedAt === null || reported.createdAt >= pausedAt) ? reported : null;
+  const appealOfThisPause =
+    reported !== null && (pausedAt === null || reported.createdAt >= pausedAt) ? reported : null;
   // Once access is restored the backend reports no pause and no appeal: the outcome is remembered here to show it.
   const [appealedAt, setAppealedAt] = useState<string | null>(null);
-  const openAppealAt = paused && appealOfThisPause?.status === 'open' ? appealOfThisPause.createdAt : (sent?.createdAt ?? null);
+  const openAppealAt =
+    paused && appealOfThisPause?.status === 'open' ? appealOfThisPause.createdAt : (sent?.createdAt ?? null);
   // Remembered during render (React's pattern for state derived from changing props), not in an effect.
   if (openAppealAt !== null && openAppealAt !== appealedAt) setAppealedAt(openAppealAt);
   const restoredAfterAppeal = !paused && appealedAt !== null;
@@ -61,12 +63,16 @@ export function FairUsePanel({ accountId, me, now }: FairUsePanelProps) {
           <>
             <p className="fair-use-title">
               <strong>Unlimited access is paused</strong>
-              {pausedAt !== null && <span className="muted"> since {formatInstantWithZone(pausedAt, me.timeZone, now)}</span>}
+              {pausedAt !== null && (
+                <span className="muted"> since {formatInstantWithZone(pausedAt, me.timeZone, now)}</span>
+              )}
             </p>
-            <p data-testid="fair-use-reason">Reason: {fairUse?.reason ?? 'suspected activity against the fair-use policy'}</p>
+            <p data-testid="fair-use-reason">
+              Reason: {fairUse?.reason ?? 'suspected activity against the fair-use policy'}
+            </p>
             <p className="muted">
-              Credits still work: requests are charged at the standard rate until a reviewer restores access. Unlimited use is
-              for one person by hand; automation, shared logins and reselling are not allowed.
+              Credits still work: requests are charged at the standard rate until a reviewer restores access. Unlimited
+              use is for one person by hand; automation, shared logins and reselling are not allowed.
             </p>
           </>
         )}
@@ -96,7 +102,12 @@ export function FairUsePanel({ accountId, me, now }: FairUsePanelProps) {
                   Couldn’t send the appeal: {error.message}
                 </p>
               )}
-              <button type="submit" className="button button--primary" disabled={sending || message.trim() === ''} data-testid="appeal-submit">
+              <button
+                type="submit"
+                className="button button--primary"
+                disabled={sending || message.trim() === ''}
+                data-testid="appeal-submit"
+              >
                 {sending ? 'Sending…' : 'Send appeal'}
               </button>
             </form>

@@ -14,7 +14,10 @@ export function PacePanel({ accountId, balance, plan, zone, now }: PacePanelProp
   // The projection walks up to three years day by day: worked out when its inputs change, not on every minute's render.
   const planKey = JSON.stringify(plan);
   const pace = useMemo(
-    () => (usage.status === 'ready' ? computePace(usage.usage, balance, JSON.parse(planKey) as PacePlan, usage.now, zone) : null),
+    () =>
+      usage.status === 'ready'
+        ? computePace(usage.usage, balance, JSON.parse(planKey) as PacePlan, usage.now, zone)
+        : null,
     [usage, balance, planKey, zone],
   );
 
@@ -54,7 +57,8 @@ export function outlookText(pace: Pace, plan: PacePlan, zone: string, now: Date)
     case 'idle':
       return `Nothing spent in the last ${PACE_DAYS} days: your ${amountWithUnit(pace.left ?? 0, unit)} are not running down.`;
     case 'covered': {
-      if (outlook.drawsTopup) return `At this pace your top-up credits run down, but they last beyond ${date(outlook.horizon)}.`;
+      if (outlook.drawsTopup)
+        return `At this pace your top-up credits run down, but they last beyond ${date(outlook.horizon)}.`;
       const sources = [
         ...(plan.dailyFree > 0 ? [`each day’s ${formatCount(plan.dailyFree)} free credits`] : []),
         ...(plan.allocation > 0 ? [`each month’s ${amountWithUnit(plan.allocation, unit)}`] : []),
@@ -68,7 +72,19 @@ export function outlookText(pace: Pace, plan: PacePlan, zone: string, now: Date)
   }
 }
 
-function PaceFigures({ pace, balance, plan, zone, now }: { pace: Pace; balance: Balance; plan: PacePlan; zone: string; now: Date }) {
+function PaceFigures({
+  pace,
+  balance,
+  plan,
+  zone,
+  now,
+}: {
+  pace: Pace;
+  balance: Balance;
+  plan: PacePlan;
+  zone: string;
+  now: Date;
+}) {
   const max = Math.max(1, ...pace.days.map((day) => day.amount));
   const unitWord = pace.unit === 'credits' ? 'credits' : 'generations';
   const expiringWhat = pace.unit === 'credits' ? 'subscription credits' : 'generations';
@@ -80,7 +96,10 @@ function PaceFigures({ pace, balance, plan, zone, now }: { pace: Pace; balance: 
           {perDayFormat.format(pace.perDay)}
         </span>{' '}
         <span className="figure-unit">{unitWord} per day</span>
-        <span className="muted"> · average of the last {PACE_DAYS} days ({zone})</span>
+        <span className="muted">
+          {' '}
+          · average of the last {PACE_DAYS} days ({zone})
+        </span>
       </p>
       <ol className="pace-days" aria-label={`${unitWord} spent per day`}>
         {pace.days.map((day) => (
@@ -96,8 +115,8 @@ function PaceFigures({ pace, balance, plan, zone, now }: { pace: Pace; balance: 
       <p data-testid="pace-runout">{outlookText(pace, plan, zone, now)}</p>
       {pace.expiresUnused !== null ? (
         <p className="notice notice--warning" data-testid="pace-expiring">
-          About {formatCount(pace.expiresUnused.amount)} {unusedWhat(pace.expiresUnused.amount, pace.unit)} will expire unused at renewal, at{' '}
-          {formatInstantWithZone(pace.expiresUnused.at, zone, now)}: unused ones do not roll over.
+          About {formatCount(pace.expiresUnused.amount)} {unusedWhat(pace.expiresUnused.amount, pace.unit)} will expire
+          unused at renewal, at {formatInstantWithZone(pace.expiresUnused.at, zone, now)}: unused ones do not roll over.
         </p>
       ) : (
         (balance.credits.subscription.expiresAt !== null || balance.generations?.resetsAt) && (

@@ -2,7 +2,14 @@ import type { Balance, Catalog, Plan } from '../../../../shared/api.js';
 import { countdownText, formatCount, formatInstantWithZone } from '../../format.js';
 import { useBackendNow } from '../../hooks/useBackendNow.js';
 
-type UnlimitedUseProps = { accountId: string; balance: Balance; catalog: Catalog | null; plan: Plan | null; timeZone: string; paused: boolean };
+type UnlimitedUseProps = {
+  accountId: string;
+  balance: Balance;
+  catalog: Catalog | null;
+  plan: Plan | null;
+  timeZone: string;
+  paused: boolean;
+};
 
 /**
  * U1: every unlimited window with its end time and a live countdown (a local one-second UI timer on the backend's
@@ -36,7 +43,11 @@ export function UnlimitedUse({ accountId, balance, catalog, plan, timeZone, paus
               const endsInMs = Date.parse(open.endsAt) - now.getTime();
               const ended = endsInMs <= 0;
               return (
-                <li key={`${open.modelId}-${open.startsAt}`} className={ended ? 'window window--ended' : 'window'} data-testid={`unlimited-window-${open.modelId}`}>
+                <li
+                  key={`${open.modelId}-${open.startsAt}`}
+                  className={ended ? 'window window--ended' : 'window'}
+                  data-testid={`unlimited-window-${open.modelId}`}
+                >
                   <div className="window-main">
                     <span className="window-model">{name}</span>
                     <span className="muted">
@@ -59,7 +70,9 @@ export function UnlimitedUse({ accountId, balance, catalog, plan, timeZone, paus
                         className={info.supportsRelaxed ? 'badge badge--relaxed' : 'badge badge--refused'}
                         data-testid={`window-next-${open.modelId}`}
                       >
-                        {info.supportsRelaxed ? 'Next request: Relaxed queue' : `Next request refused until ${midnight}`}
+                        {info.supportsRelaxed
+                          ? 'Next request: Relaxed queue'
+                          : `Next request refused until ${midnight}`}
                       </span>
                     )}
                   </div>
@@ -83,14 +96,20 @@ export function UnlimitedUse({ accountId, balance, catalog, plan, timeZone, paus
                 · in {countdownText(untilMidnightMs)}
               </span>
             </p>
-            <meter className="meter" min={0} max={fast.limit} value={Math.min(fast.used, fast.limit)} aria-label="Fast generations used today" />
+            <meter
+              className="meter"
+              min={0}
+              max={fast.limit}
+              value={Math.min(fast.used, fast.limit)}
+              aria-label="Fast generations used today"
+            />
           </div>
         )}
         {fastUsedUp && (
           <p className="notice notice--warning" role="status" data-testid="fast-limit-badge">
             <span>
-              <strong>Fast limit reached.</strong> Until {midnight}, unlimited requests for models with a Relaxed mode run in
-              the slower Relaxed queue; the others are refused.
+              <strong>Fast limit reached.</strong> Until {midnight}, unlimited requests for models with a Relaxed mode
+              run in the slower Relaxed queue; the others are refused.
             </span>
           </p>
         )}

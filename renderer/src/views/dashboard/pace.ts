@@ -17,14 +17,19 @@ const DAY_MS = 86_400_000;
 
 /** The usage query of the last 7 local days: from the start of the local day 6 days ago until now. */
 export function paceRange(now: Date, zone: string): { from: string; to: string } {
-  const start = DateTime.fromJSDate(now, { zone }).startOf('day').minus({ days: PACE_DAYS - 1 });
+  const start = DateTime.fromJSDate(now, { zone })
+    .startOf('day')
+    .minus({ days: PACE_DAYS - 1 });
   return { from: start.toUTC().toISO() ?? now.toISOString(), to: now.toISOString() };
 }
 
 /** The 7 local day keys (`YYYY-MM-DD`), oldest first, ending today. */
 export function paceDayKeys(now: Date, zone: string): string[] {
   const today = DateTime.fromJSDate(now, { zone }).startOf('day');
-  return Array.from({ length: PACE_DAYS }, (_, index) => today.minus({ days: PACE_DAYS - 1 - index }).toISODate() ?? '');
+  return Array.from(
+    { length: PACE_DAYS },
+    (_, index) => today.minus({ days: PACE_DAYS - 1 - index }).toISODate() ?? '',
+  );
 }
 
 export type PaceUnit = 'credits' | 'generations';
@@ -79,7 +84,8 @@ export const PACE_HORIZON_DAYS = 3 * 365;
 export function pacePlanOf(me: Pick<Me, 'plan' | 'subscription'> | null, dailyFreeCredits: number): PacePlan {
   const subscription = me?.subscription;
   const active = subscription !== undefined && subscription.status !== 'none' && subscription.renewsAt !== null;
-  const allocation = me?.plan.billing === 'generations' ? (me.plan.monthlyGenerations ?? 0) : (me?.plan.monthlyCredits ?? 0);
+  const allocation =
+    me?.plan.billing === 'generations' ? (me.plan.monthlyGenerations ?? 0) : (me?.plan.monthlyCredits ?? 0);
   // G5: a generation plan's count refreshes every period whatever the subscription; credits come only with one (C3).
   const generations = me?.plan.billing === 'generations';
   return {
@@ -92,7 +98,9 @@ export function pacePlanOf(me: Pick<Me, 'plan' | 'subscription'> | null, dailyFr
 
 export function computePace(usage: Usage, balance: Balance, plan: PacePlan, now: Date, zone: string): Pace {
   const unit: PaceUnit = balance.generations !== null ? 'generations' : 'credits';
-  const byDay = new Map(usage.rows.map((row) => [row.key, Math.max(0, unit === 'credits' ? row.credits : row.generations)]));
+  const byDay = new Map(
+    usage.rows.map((row) => [row.key, Math.max(0, unit === 'credits' ? row.credits : row.generations)]),
+  );
   const days = paceDayKeys(now, zone).map((key) => ({ key, amount: byDay.get(key) ?? 0 }));
   const perDay = days.reduce((sum, day) => sum + day.amount, 0) / PACE_DAYS;
 
@@ -106,7 +114,12 @@ export function computePace(usage: Usage, balance: Balance, plan: PacePlan, now:
   } else {
     left = balance.credits.total;
     const { free, subscription, topup } = balance.credits;
-    start = { free: free.amount, subscription: subscription.amount, topup: topup.amount, expiresAt: subscription.expiresAt };
+    start = {
+      free: free.amount,
+      subscription: subscription.amount,
+      topup: topup.amount,
+      expiresAt: subscription.expiresAt,
+    };
   }
   const run = project(start, perDay, plan, now, zone);
   const outlook: PaceOutlook = perDay === 0 ? { kind: 'idle' } : run.outlook;
@@ -121,7 +134,13 @@ type Balances = { free: number; subscription: number; topup: number; expiresAt: 
  * Spends `perDay` from the balances, one local day (or what is left of today) at a time, with the resets and grants
  * as they fall: the outlook, and what of the current subscription credits is still unspent when they first expire.
  */
-function project(start: Balances, perDay: number, plan: PacePlan, now: Date, zone: string): { outlook: PaceOutlook; unusedAtFirstExpiry: number } {
+function project(
+  start: Balances,
+  perDay: number,
+  plan: PacePlan,
+  now: Date,
+  zone: string,
+): { outlook: PaceOutlook; unusedAtFirstExpiry: number } {
   const horizon = new Date(now.getTime() + PACE_HORIZON_DAYS * DAY_MS);
   const grantsEnd = plan.grantsEndAt === null ? Infinity : Date.parse(plan.grantsEndAt);
   let { free, subscription, topup } = start;
@@ -154,7 +173,10 @@ function project(start: Balances, perDay: number, plan: PacePlan, now: Date, zon
       const shortAt = new Date(at.getTime() + paidShare * (end.getTime() - at.getTime()));
       const refill = nextRefill(expiry, plan, grantsEnd);
       if (!firstExpiryPassed) unusedAtFirstExpiry = 0;
-      return { outlook: { kind: 'short', at: shortAt, until: refill?.at ?? null, refill: refill?.amount ?? 0 }, unusedAtFirstExpiry };
+      return {
+        outlook: { kind: 'short', at: shortAt, until: refill?.at ?? null, refill: refill?.amount ?? 0 },
+        unusedAtFirstExpiry,
+      };
     }
     at = end;
     if (expiry !== null && at.getTime() >= expiry.getTime()) {

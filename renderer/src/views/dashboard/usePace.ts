@@ -7,9 +7,7 @@ import { selectClockOffsetMs, useHostStore } from '../../store/host/store.js';
 import { paceRange } from './pace.js';
 
 export type PaceUsage =
-  | { status: 'loading' }
-  | { status: 'ready'; usage: Usage; now: Date }
-  | { status: 'failed'; error: BridgeError };
+  { status: 'loading' } | { status: 'ready'; usage: Usage; now: Date } | { status: 'failed'; error: BridgeError };
 
 /**
  * The last 7 local days of usage, asked for again whenever a snapshot brings a changed balance:

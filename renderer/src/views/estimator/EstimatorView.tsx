@@ -63,7 +63,10 @@ export function EstimatorView() {
         <header className="view-header">
           <h1 className="view-title">Plan estimator</h1>
         </header>
-        <p className="history-empty">The catalog of models and plans is not on this computer yet: it arrives the first time the app reaches the backend.</p>
+        <p className="history-empty">
+          The catalog of models and plans is not on this computer yet: it arrives the first time the app reaches the
+          backend.
+        </p>
       </div>
     );
   }
@@ -89,7 +92,13 @@ export function EstimatorView() {
             >
               {recent.status === 'loading' ? 'Reading your history…' : `Start from my last ${RECENT_USE_DAYS} days`}
             </button>
-            <button type="button" className="button button--small button--quiet" disabled={source === 'example'} onClick={useExample} data-testid="estimator-example">
+            <button
+              type="button"
+              className="button button--small button--quiet"
+              disabled={source === 'example'}
+              onClick={useExample}
+              data-testid="estimator-example"
+            >
               Use the worked example
             </button>
           </div>
@@ -98,7 +107,10 @@ export function EstimatorView() {
           {recent.status === 'error' && recent.error !== null ? (
             <span className="text-danger">Couldn’t read your recent use: {recent.error.message}</span>
           ) : (
-            (recent.message ?? (source === 'example' ? 'The worked example of the policy: 30 images a day and 10 five-second videos a day over 22 working days.' : ''))
+            (recent.message ??
+            (source === 'example'
+              ? 'The worked example of the policy: 30 images a day and 10 five-second videos a day over 22 working days.'
+              : ''))
           )}
         </p>
         <RowsTable rows={rows} catalog={catalog} estimate={estimate} />
@@ -107,7 +119,11 @@ export function EstimatorView() {
         </button>
       </section>
 
-      <section className="panel estimator-totals" aria-labelledby="estimator-totals-heading" data-testid="estimator-totals">
+      <section
+        className="panel estimator-totals"
+        aria-labelledby="estimator-totals-heading"
+        data-testid="estimator-totals"
+      >
         <h2 id="estimator-totals-heading" className="visually-hidden">
           Your month
         </h2>
@@ -122,7 +138,10 @@ export function EstimatorView() {
         </div>
         <div className="figure buffer-figure">
           <label className="figure-label" htmlFor={bufferId}>
-            Buffer: <output htmlFor={bufferId} data-testid="buffer-value">{estimate.bufferPercent} %</output>
+            Buffer:{' '}
+            <output htmlFor={bufferId} data-testid="buffer-value">
+              {estimate.bufferPercent} %
+            </output>
           </label>
           <input
             id={bufferId}
@@ -162,16 +181,28 @@ export function EstimatorView() {
       <details className="estimator-rules">
         <summary>How this is estimated</summary>
         <ul>
-          <li>Cost per use is the model’s price × quality × duration × outputs. Uses per day count on each working day.</li>
-          <li>The buffer ({MIN_BUFFER_PERCENT}–{MAX_BUFFER_PERCENT} %) is added to the credits and to the Generate actions, rounded up.</li>
           <li>
-            Free credits ({formatCount(catalog.dailyFreeCredits)} a day) do not add up: they pay at most {formatCount(catalog.dailyFreeCredits)} on each day you
-            generate ({formatCount(estimate.daysOfUse)} days here), and never more than the month needs.
+            Cost per use is the model’s price × quality × duration × outputs. Uses per day count on each working day.
+          </li>
+          <li>
+            The buffer ({MIN_BUFFER_PERCENT}–{MAX_BUFFER_PERCENT} %) is added to the credits and to the Generate
+            actions, rounded up.
+          </li>
+          <li>
+            Free credits ({formatCount(catalog.dailyFreeCredits)} a day) do not add up: they pay at most{' '}
+            {formatCount(catalog.dailyFreeCredits)} on each day you generate ({formatCount(estimate.daysOfUse)} days
+            here), and never more than the month needs.
           </li>
           <li>Generation plans count one generation per Generate action, whatever the number of outputs.</li>
-          <li>Pro models need a subscription. Top-ups need a subscription too; their price is not in the catalog, so they are shown in credits.</li>
+          <li>
+            Pro models need a subscription. Top-ups need a subscription too; their price is not in the catalog, so they
+            are shown in credits.
+          </li>
           <li>Unlimited windows are not counted: they cover only the first days after each renewal.</li>
-          <li>The cheapest plan (by price a month) that covers your use is recommended; a plan with top-ups only when none covers it alone.</li>
+          <li>
+            The cheapest plan (by price a month) that covers your use is recommended; a plan with top-ups only when none
+            covers it alone.
+          </li>
         </ul>
       </details>
     </div>
@@ -192,8 +223,12 @@ function RowsTable({ rows, catalog, estimate }: { rows: EditableRow[]; catalog: 
             <th scope="col">Settings</th>
             <th scope="col">Uses</th>
             <th scope="col">Days of use a month</th>
-            <th scope="col" className="num">Cost per use</th>
-            <th scope="col" className="num">A month</th>
+            <th scope="col" className="num">
+              Cost per use
+            </th>
+            <th scope="col" className="num">
+              A month
+            </th>
             <th scope="col">
               <span className="visually-hidden">Remove</span>
             </th>
@@ -201,7 +236,13 @@ function RowsTable({ rows, catalog, estimate }: { rows: EditableRow[]; catalog: 
         </thead>
         <tbody>
           {rows.map((row, index) => (
-            <EstimatorRowEditor key={row.key} row={row} index={index} catalog={catalog} rowEstimate={estimate.rows[index]} />
+            <EstimatorRowEditor
+              key={row.key}
+              row={row}
+              index={index}
+              catalog={catalog}
+              rowEstimate={estimate.rows[index]}
+            />
           ))}
         </tbody>
       </table>
@@ -214,7 +255,12 @@ function defaultDuration(catalog: Catalog, model: Model): number | undefined {
   return Number(Object.keys(catalog.multipliers.durationS[model.kind]).sort((a, b) => Number(a) - Number(b))[0]);
 }
 
-type RowEditorProps = { row: EditableRow; index: number; catalog: Catalog; rowEstimate: MonthlyEstimate['rows'][number] | undefined };
+type RowEditorProps = {
+  row: EditableRow;
+  index: number;
+  catalog: Catalog;
+  rowEstimate: MonthlyEstimate['rows'][number] | undefined;
+};
 
 function EstimatorRowEditor({ row, index, catalog, rowEstimate }: RowEditorProps) {
   const update = useHistoryStore((state) => state.updateEstimatorRow);
@@ -222,8 +268,16 @@ function EstimatorRowEditor({ row, index, catalog, rowEstimate }: RowEditorProps
   const model = catalog.models.find((m) => m.id === row.modelId);
   const label = (what: string) => `${what}, row ${index + 1}`;
   const change = (patch: Partial<EstimatorRow>) => update(row.key, patch);
-  const durations = model === undefined || model.kind === 'image' ? [] : Object.keys(catalog.multipliers.durationS[model.kind]).map(Number).sort((a, b) => a - b);
-  const outputs = Array.from({ length: catalog.multipliers.outputs.max - catalog.multipliers.outputs.min + 1 }, (_, i) => catalog.multipliers.outputs.min + i);
+  const durations =
+    model === undefined || model.kind === 'image'
+      ? []
+      : Object.keys(catalog.multipliers.durationS[model.kind])
+          .map(Number)
+          .sort((a, b) => a - b);
+  const outputs = Array.from(
+    { length: catalog.multipliers.outputs.max - catalog.multipliers.outputs.min + 1 },
+    (_, i) => catalog.multipliers.outputs.min + i,
+  );
 
   function chooseModel(modelId: string) {
     const next = catalog.models.find((m) => m.id === modelId);
@@ -245,22 +299,34 @@ function EstimatorRowEditor({ row, index, catalog, rowEstimate }: RowEditorProps
     <tr data-testid="estimator-row">
       <td>
         <div className="row-model">
-        <select className="select" aria-label={label('Model')} value={row.modelId} onChange={(event) => chooseModel(event.target.value)} data-testid="row-model">
-          {model === undefined && <option value={row.modelId}>{row.modelId} (not in the catalog)</option>}
-          {catalog.models.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.name}
-              {m.pro ? ' (pro)' : ''}
-            </option>
-          ))}
-        </select>
-        <select className="select" aria-label={label('Tool')} value={row.tool} onChange={(event) => change({ tool: event.target.value as EstimatorRow['tool'] })} data-testid="row-tool">
-          {(model?.tools ?? [row.tool]).map((tool) => (
-            <option key={tool} value={tool}>
-              {catalog.tools.find((t) => t.id === tool)?.name ?? tool}
-            </option>
-          ))}
-        </select>
+          <select
+            className="select"
+            aria-label={label('Model')}
+            value={row.modelId}
+            onChange={(event) => chooseModel(event.target.value)}
+            data-testid="row-model"
+          >
+            {model === undefined && <option value={row.modelId}>{row.modelId} (not in the catalog)</option>}
+            {catalog.models.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name}
+                {m.pro ? ' (pro)' : ''}
+              </option>
+            ))}
+          </select>
+          <select
+            className="select"
+            aria-label={label('Tool')}
+            value={row.tool}
+            onChange={(event) => change({ tool: event.target.value as EstimatorRow['tool'] })}
+            data-testid="row-tool"
+          >
+            {(model?.tools ?? [row.tool]).map((tool) => (
+              <option key={tool} value={tool}>
+                {catalog.tools.find((t) => t.id === tool)?.name ?? tool}
+              </option>
+            ))}
+          </select>
         </div>
       </td>
       <td>
@@ -269,7 +335,9 @@ function EstimatorRowEditor({ row, index, catalog, rowEstimate }: RowEditorProps
             className="select"
             aria-label={label('Quality')}
             value={row.settings.quality ?? 'standard'}
-            onChange={(event) => change({ settings: { ...row.settings, quality: event.target.value as 'standard' | 'hd' } })}
+            onChange={(event) =>
+              change({ settings: { ...row.settings, quality: event.target.value as 'standard' | 'hd' } })
+            }
           >
             {Object.keys(catalog.multipliers.quality).map((quality) => (
               <option key={quality} value={quality}>
@@ -320,7 +388,13 @@ function EstimatorRowEditor({ row, index, catalog, rowEstimate }: RowEditorProps
             onChange={(event) => change({ uses: numberValue(event.target.value, 0) })}
             data-testid="row-uses"
           />
-          <select className="select" aria-label={label('Uses per')} value={row.per} onChange={(event) => change({ per: event.target.value as EstimatorRow['per'] })} data-testid="row-per">
+          <select
+            className="select"
+            aria-label={label('Uses per')}
+            value={row.per}
+            onChange={(event) => change({ per: event.target.value as EstimatorRow['per'] })}
+            data-testid="row-per"
+          >
             <option value="day">a day</option>
             <option value="month">a month</option>
           </select>
@@ -354,7 +428,12 @@ function EstimatorRowEditor({ row, index, catalog, rowEstimate }: RowEditorProps
         </span>
       </td>
       <td>
-        <button type="button" className="button button--small button--quiet" onClick={() => remove(row.key)} data-testid="row-remove">
+        <button
+          type="button"
+          className="button button--small button--quiet"
+          onClick={() => remove(row.key)}
+          data-testid="row-remove"
+        >
           Remove<span className="visually-hidden"> row {index + 1}</span>
         </button>
       </td>
@@ -365,14 +444,19 @@ function EstimatorRowEditor({ row, index, catalog, rowEstimate }: RowEditorProps
 function RecommendationNote({ recommendation }: { recommendation: Recommendation }) {
   const name = recommendation.kind === 'none' ? null : recommendation.fit.plan.name;
   return (
-    <section className={`panel recommendation recommendation--${recommendation.kind}`} aria-labelledby="recommendation-heading" data-testid="recommendation">
+    <section
+      className={`panel recommendation recommendation--${recommendation.kind}`}
+      aria-labelledby="recommendation-heading"
+      data-testid="recommendation"
+    >
       <h2 id="recommendation-heading">
         {recommendation.kind === 'none' ? (
           'No plan covers this'
         ) : (
           <>
             Recommended: <span data-testid="recommended-plan">{name}</span>
-            {recommendation.kind === 'with-topups' && ` with ${formatCount(recommendation.topupCredits)} top-up credits a month`}
+            {recommendation.kind === 'with-topups' &&
+              ` with ${formatCount(recommendation.topupCredits)} top-up credits a month`}
           </>
         )}
       </h2>
@@ -381,7 +465,15 @@ function RecommendationNote({ recommendation }: { recommendation: Recommendation
   );
 }
 
-function PlansTable({ fits, estimate, recommendation }: { fits: PlanFit[]; estimate: MonthlyEstimate; recommendation: Recommendation }) {
+function PlansTable({
+  fits,
+  estimate,
+  recommendation,
+}: {
+  fits: PlanFit[];
+  estimate: MonthlyEstimate;
+  recommendation: Recommendation;
+}) {
   const recommendedId = recommendation.kind === 'none' ? null : recommendation.planId;
   return (
     <section className="section" aria-labelledby="plans-heading">
@@ -389,28 +481,42 @@ function PlansTable({ fits, estimate, recommendation }: { fits: PlanFit[]; estim
       <div className="table-wrap">
         <table className="table" data-testid="plans-table">
           <caption>
-            Your month needs {formatCount(estimate.creditsWithBuffer)} credits on a credit plan, or {formatCount(estimate.generationsWithBuffer)} generations on a
-            generation plan (buffer included).
+            Your month needs {formatCount(estimate.creditsWithBuffer)} credits on a credit plan, or{' '}
+            {formatCount(estimate.generationsWithBuffer)} generations on a generation plan (buffer included).
           </caption>
           <thead>
             <tr>
               <th scope="col">Plan</th>
               <th scope="col">Gives a month</th>
-              <th scope="col" className="num">Daily free credits used</th>
+              <th scope="col" className="num">
+                Daily free credits used
+              </th>
               <th scope="col">Covers your month?</th>
-              <th scope="col" className="num">Top-ups needed</th>
-              <th scope="col" className="num">Price</th>
+              <th scope="col" className="num">
+                Top-ups needed
+              </th>
+              <th scope="col" className="num">
+                Price
+              </th>
             </tr>
           </thead>
           <tbody>
             {fits.map((fit) => {
               const recommended = fit.plan.id === recommendedId;
               return (
-                <tr key={fit.plan.id} className={recommended ? 'is-recommended' : undefined} data-testid="plan-row" data-plan-id={fit.plan.id} aria-current={recommended ? 'true' : undefined}>
+                <tr
+                  key={fit.plan.id}
+                  className={recommended ? 'is-recommended' : undefined}
+                  data-testid="plan-row"
+                  data-plan-id={fit.plan.id}
+                  aria-current={recommended ? 'true' : undefined}
+                >
                   <th scope="row">
                     {fit.plan.name}
                     {recommended && <span className="recommended-badge">Recommended</span>}
-                    <span className="muted plan-billing">{fit.billing === 'credits' ? 'credit plan' : 'generation plan'}</span>
+                    <span className="muted plan-billing">
+                      {fit.billing === 'credits' ? 'credit plan' : 'generation plan'}
+                    </span>
                   </th>
                   <td>
                     {fit.billing === 'credits'
@@ -419,7 +525,9 @@ function PlansTable({ fits, estimate, recommendation }: { fits: PlanFit[]; estim
                         ? 'Unlimited generations'
                         : `${formatCount(fit.monthlyGenerations)} generations`}
                   </td>
-                  <td className="num">{fit.billing === 'credits' ? `${formatCount(fit.usableFreeCredits)} credits` : '—'}</td>
+                  <td className="num">
+                    {fit.billing === 'credits' ? `${formatCount(fit.usableFreeCredits)} credits` : '—'}
+                  </td>
                   <td data-testid="plan-covers">
                     {fit.blockedBy !== null
                       ? `No: ${fit.blockedBy}`
@@ -430,7 +538,15 @@ function PlansTable({ fits, estimate, recommendation }: { fits: PlanFit[]; estim
                           : `No: ${formatCount(fit.shortBy)} generations short`}
                   </td>
                   <td className="num" data-testid="plan-topups">
-                    {fit.billing === 'generations' ? 'Not available' : fit.topupCredits === null ? (fit.shortBy > 0 ? 'Not available' : '—') : fit.topupCredits === 0 ? 'None' : `${formatCount(fit.topupCredits)} credits`}
+                    {fit.billing === 'generations'
+                      ? 'Not available'
+                      : fit.topupCredits === null
+                        ? fit.shortBy > 0
+                          ? 'Not available'
+                          : '—'
+                        : fit.topupCredits === 0
+                          ? 'None'
+                          : `${formatCount(fit.topupCredits)} credits`}
                   </td>
                   <td className="num plan-price">{priceText(fit)}</td>
                 </tr>

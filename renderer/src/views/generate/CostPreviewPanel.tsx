@@ -30,12 +30,26 @@ const draftProblemWords: Record<DraftProblem, string> = {
  * C9: what the request would cost now, before it runs: the cost with its unit, the balances it draws from (C5), the
  * lane it would run in, or the refusal with its ways out.
  */
-export function CostPreviewPanel({ preview, draftProblem, accountId, balance, catalog, timeZone, now }: CostPreviewPanelProps) {
+export function CostPreviewPanel({
+  preview,
+  draftProblem,
+  accountId,
+  balance,
+  catalog,
+  timeZone,
+  now,
+}: CostPreviewPanelProps) {
   const loading = preview.status === 'loading';
-  const estimate = preview.status === 'ready' ? preview.estimate : preview.status === 'loading' ? preview.previous : null;
+  const estimate =
+    preview.status === 'ready' ? preview.estimate : preview.status === 'loading' ? preview.previous : null;
 
   return (
-    <section className="cost-preview" aria-labelledby="cost-preview-heading" data-testid="cost-preview" aria-busy={loading}>
+    <section
+      className="cost-preview"
+      aria-labelledby="cost-preview-heading"
+      data-testid="cost-preview"
+      aria-busy={loading}
+    >
       <h2 id="cost-preview-heading" className="cost-preview-heading">
         Cost preview
         {loading && (
@@ -53,7 +67,9 @@ export function CostPreviewPanel({ preview, draftProblem, accountId, balance, ca
             {preview.error.code === 'unavailable' && ' The price is asked again as soon as the backend answers.'}
           </p>
         )}
-        {draftProblem === null && estimate === null && preview.status !== 'failed' && <p className="muted">Working out the price…</p>}
+        {draftProblem === null && estimate === null && preview.status !== 'failed' && (
+          <p className="muted">Working out the price…</p>
+        )}
         {draftProblem === null && estimate !== null && preview.status !== 'failed' && (
           <EstimateFigures {...{ estimate, accountId, balance, catalog, timeZone, now }} />
         )}
@@ -62,7 +78,14 @@ export function CostPreviewPanel({ preview, draftProblem, accountId, balance, ca
   );
 }
 
-function EstimateFigures({ estimate, accountId, balance, catalog, timeZone, now }: { estimate: CostEstimate } & Omit<CostPreviewPanelProps, 'preview' | 'draftProblem'>) {
+function EstimateFigures({
+  estimate,
+  accountId,
+  balance,
+  catalog,
+  timeZone,
+  now,
+}: { estimate: CostEstimate } & Omit<CostPreviewPanelProps, 'preview' | 'draftProblem'>) {
   const unit = estimate.unit ?? 'credits';
   const costText = estimate.unlimited ? 'Unlimited — no credits' : amountWithUnit(estimate.cost, unit);
   const refused = estimate.refusal !== undefined;

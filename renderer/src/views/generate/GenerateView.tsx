@@ -102,7 +102,14 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
   const previewKey =
     requestJson === null
       ? null
-      : JSON.stringify([account.id, requestJson, balanceVersion(account.balance), account.me?.status ?? null, account.me?.plan.id ?? null, live]);
+      : JSON.stringify([
+          account.id,
+          requestJson,
+          balanceVersion(account.balance),
+          account.me?.status ?? null,
+          account.me?.plan.id ?? null,
+          live,
+        ]);
 
   useEffect(() => {
     if (previewKey === null || requestJson === null) {
@@ -110,7 +117,10 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
       return;
     }
     actions.markPreviewLoading(previewKey);
-    const timer = window.setTimeout(() => void actions.loadPreview(account.id, JSON.parse(requestJson), previewKey), PREVIEW_DEBOUNCE_MS);
+    const timer = window.setTimeout(
+      () => void actions.loadPreview(account.id, JSON.parse(requestJson), previewKey),
+      PREVIEW_DEBOUNCE_MS,
+    );
     return () => window.clearTimeout(timer);
   }, [previewKey, requestJson, account.id, actions]);
 
@@ -148,7 +158,12 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
   const priceUnit = model?.kind === 'video' ? ' per 5 s' : model?.kind === 'audio' ? ' per 30 s' : ' per output';
 
   return (
-    <form className="card generate-form" aria-labelledby="generate-heading" onSubmit={(event) => void onSubmit(event)} noValidate>
+    <form
+      className="card generate-form"
+      aria-labelledby="generate-heading"
+      onSubmit={(event) => void onSubmit(event)}
+      noValidate
+    >
       {suspended && (
         <p className="notice notice--error" role="alert">
           This account is suspended: new generations are refused.
@@ -157,10 +172,15 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
       <div className="form-row">
         <label className="stack-field">
           <span className="field-label">Tool</span>
-          <select className="select" data-testid="gen-tool" value={draft.tool} onChange={(event) => {
-            const chosen = catalog.tools.find((candidate) => candidate.id === event.target.value);
-            if (chosen) actions.chooseTool(chosen.id, catalog);
-          }}>
+          <select
+            className="select"
+            data-testid="gen-tool"
+            value={draft.tool}
+            onChange={(event) => {
+              const chosen = catalog.tools.find((candidate) => candidate.id === event.target.value);
+              if (chosen) actions.chooseTool(chosen.id, catalog);
+            }}
+          >
             {catalog.tools.map((candidate) => (
               <option key={candidate.id} value={candidate.id}>
                 {candidate.name}
@@ -170,7 +190,12 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
         </label>
         <label className="stack-field">
           <span className="field-label">Model</span>
-          <select className="select" data-testid="gen-model" value={draft.modelId} onChange={(event) => actions.chooseModel(event.target.value, catalog)}>
+          <select
+            className="select"
+            data-testid="gen-model"
+            value={draft.modelId}
+            onChange={(event) => actions.chooseModel(event.target.value, catalog)}
+          >
             {models.map((candidate) => (
               <option key={candidate.id} value={candidate.id}>
                 {candidate.name}
@@ -186,7 +211,11 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
           <span className="badge badge--pro">Pro</span> Pro models cost more and need an active subscription.
         </p>
       )}
-      {model !== null && !model.pro && <p className="muted field-hint">{formatCount(model.price)} credits{priceUnit} at standard quality.</p>}
+      {model !== null && !model.pro && (
+        <p className="muted field-hint">
+          {formatCount(model.price)} credits{priceUnit} at standard quality.
+        </p>
+      )}
       {model?.demo === true && <DemoNote testId="generate-demo-note" />}
 
       <div className="stack-field">
@@ -244,8 +273,16 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
         <div className="settings-row">
           <label className="stack-field">
             <span className="field-label">Outputs</span>
-            <select className="select" data-testid="gen-outputs" value={draft.outputs} onChange={(event) => actions.editDraft({ outputs: Number(event.target.value) })}>
-              {Array.from({ length: catalog.multipliers.outputs.max - catalog.multipliers.outputs.min + 1 }, (_, index) => catalog.multipliers.outputs.min + index).map((count) => (
+            <select
+              className="select"
+              data-testid="gen-outputs"
+              value={draft.outputs}
+              onChange={(event) => actions.editDraft({ outputs: Number(event.target.value) })}
+            >
+              {Array.from(
+                { length: catalog.multipliers.outputs.max - catalog.multipliers.outputs.min + 1 },
+                (_, index) => catalog.multipliers.outputs.min + index,
+              ).map((count) => (
                 <option key={count} value={count}>
                   {count} {count === 1 ? 'output' : 'outputs'}
                 </option>
@@ -272,7 +309,12 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
           {durations.length > 0 && (
             <label className="stack-field">
               <span className="field-label">Duration</span>
-              <select className="select" data-testid="gen-duration" value={draft.durationS ?? ''} onChange={(event) => actions.editDraft({ durationS: Number(event.target.value) })}>
+              <select
+                className="select"
+                data-testid="gen-duration"
+                value={draft.durationS ?? ''}
+                onChange={(event) => actions.editDraft({ durationS: Number(event.target.value) })}
+              >
                 {durations.map((seconds) => (
                   <option key={seconds} value={seconds}>
                     {seconds} s{durationMultiplier(seconds) !== 1 ? ` (×${durationMultiplier(seconds)})` : ''}
@@ -305,16 +347,27 @@ function GenerateForm({ account, catalog }: { account: AccountView; catalog: Cat
           </div>
         </div>
         <label className="checkbox">
-          <input type="checkbox" data-testid="gen-workflow" checked={draft.workflow} onChange={(event) => actions.editDraft({ workflow: event.target.checked })} />
+          <input
+            type="checkbox"
+            data-testid="gen-workflow"
+            checked={draft.workflow}
+            onChange={(event) => actions.editDraft({ workflow: event.target.checked })}
+          />
           Part of a workflow (always charged)
         </label>
-        <p className="muted field-hint">Workflow requests are charged at the standard rate even inside an unlimited window.</p>
+        <p className="muted field-hint">
+          Workflow requests are charged at the standard rate even inside an unlimited window.
+        </p>
       </fieldset>
 
       {/* The price and the button stay in view beside the fields (they stack below them in a narrow window). */}
       <div className="generate-side">
         <CostPreviewPanel
-          preview={preview.status !== 'idle' && previewKey !== null && preview.key !== previewKey ? { status: 'loading', key: previewKey, previous: null } : preview}
+          preview={
+            preview.status !== 'idle' && previewKey !== null && preview.key !== previewKey
+              ? { status: 'loading', key: previewKey, previous: null }
+              : preview
+          }
           draftProblem={costRequest.ok ? null : costRequest.problem}
           accountId={account.id}
           balance={account.balance}
@@ -392,8 +445,8 @@ function RecentGenerations({ account, catalog }: { account: AccountView; catalog
       <p className="muted small">This account’s generations, from here and elsewhere; every one is in History.</p>
       {generations.length === 0 ? (
         <p className="muted empty-note" data-testid="recent-empty">
-          Nothing generated since the app started. What you generate appears here with its status, place in the queue and
-          outputs.
+          Nothing generated since the app started. What you generate appears here with its status, place in the queue
+          and outputs.
         </p>
       ) : (
         <div className="generation-list" data-testid="recent-generations">

@@ -20,13 +20,22 @@ type RefusalNoteProps = {
   context: 'preview' | 'submit';
 };
 
-
 /**
  * A refusal in plain words with its ways out (C7, G6, U4, U7): what is short, when waiting helps (with the date in the
  * account's zone), a top-up when subscribed, the plans that would cover it, and for unlimited refusals the workflow
  * switch (U2: charged at the standard rate) or the appeal.
  */
-export function RefusalNote({ problem, cost, accountId, balance, catalog, timeZone, now, testId, context }: RefusalNoteProps) {
+export function RefusalNote({
+  problem,
+  cost,
+  accountId,
+  balance,
+  catalog,
+  timeZone,
+  now,
+  testId,
+  context,
+}: RefusalNoteProps) {
   const options = problem.options ?? [];
   const offeredWaits = options.filter((option) => option.kind === 'wait');
   // When waiting alone would not be enough the backend offers no wait, but the refresh time is still worth knowing.
@@ -57,7 +66,11 @@ export function RefusalNote({ problem, cost, accountId, balance, catalog, timeZo
         )}
         {problem.code === 'unlimited_paused' && (
           <li>
-            <button type="button" className="button button--small" onClick={() => useUiStore.getState().navigate('dashboard')}>
+            <button
+              type="button"
+              className="button button--small"
+              onClick={() => useUiStore.getState().navigate('dashboard')}
+            >
               Appeal from the Dashboard
             </button>
           </li>
@@ -77,23 +90,34 @@ export function RefusalNote({ problem, cost, accountId, balance, catalog, timeZo
   );
 }
 
-
 function refusalSentence(problem: Problem, context: 'preview' | 'submit'): string {
   const parts: string[] = [];
   if (problem.code === 'insufficient_credits' && problem.shortfall !== undefined) {
-    parts.push(sentence(`You are ${formatCount(problem.shortfall)} ${problem.shortfall === 1 ? 'credit' : 'credits'} short`));
+    parts.push(
+      sentence(`You are ${formatCount(problem.shortfall)} ${problem.shortfall === 1 ? 'credit' : 'credits'} short`),
+    );
   }
   parts.push(sentence(problem.detail ?? problem.title));
   parts.push(context === 'submit' ? 'Nothing was charged.' : 'Generate stays off until one of these ways out applies.');
   return parts.join(' ');
 }
 
-function waitText(problem: Problem, wait: WayOut, cost: number | null, balance: Balance | null, catalog: Catalog | null, zone: string, now: Date): string {
+function waitText(
+  problem: Problem,
+  wait: WayOut,
+  cost: number | null,
+  balance: Balance | null,
+  catalog: Catalog | null,
+  zone: string,
+  now: Date,
+): string {
   const at = wait.at ?? problem.resetsAt ?? null;
-  if (problem.code === 'unlimited_paused') return 'Wait for the fair-use review: a reviewer restores access if no violation is found.';
+  if (problem.code === 'unlimited_paused')
+    return 'Wait for the fair-use review: a reviewer restores access if no violation is found.';
   if (at === null) return 'Wait for your allocation to refresh.';
   const when = formatInstantWithZone(at, zone, now);
-  if (problem.code === 'fast_limit_reached') return `Wait until local midnight: unlimited use is Fast again at ${when} (in ${countdownText(Date.parse(at) - now.getTime())}).`;
+  if (problem.code === 'fast_limit_reached')
+    return `Wait until local midnight: unlimited use is Fast again at ${when} (in ${countdownText(Date.parse(at) - now.getTime())}).`;
   if (problem.code === 'generation_limit_reached') return `Wait: your generations refresh at ${when}.`;
   if (balance !== null && at === balance.credits.free.resetsAt) {
     const daily = catalog?.dailyFreeCredits ?? 100;
@@ -124,7 +148,12 @@ function TopupWayOut({ accountId, credits }: { accountId: string; credits: numbe
   const ask = usePurchaseStore((state) => state.ask);
   return (
     <span className="way-out-action">
-      <button type="button" className="button button--small button--primary" data-testid="buy-topup" onClick={() => ask({ kind: 'topup', accountId, credits })}>
+      <button
+        type="button"
+        className="button button--small button--primary"
+        data-testid="buy-topup"
+        onClick={() => ask({ kind: 'topup', accountId, credits })}
+      >
         Buy a top-up of {formatCount(credits)} credits…
       </button>
       <span className="muted"> Top-up credits never expire.</span>
@@ -139,7 +168,13 @@ function UpgradeWayOut({ accountId, plans }: { accountId: string; plans: Plan[] 
       <span>Upgrade (takes effect at once):</span>
       <div className="upgrade-buttons">
         {plans.map((plan) => (
-          <button key={plan.id} type="button" className="button button--small" data-testid={`upgrade-${plan.id}`} onClick={() => ask({ kind: 'plan', accountId, planId: plan.id })}>
+          <button
+            key={plan.id}
+            type="button"
+            className="button button--small"
+            data-testid={`upgrade-${plan.id}`}
+            onClick={() => ask({ kind: 'plan', accountId, planId: plan.id })}
+          >
             Upgrade to {plan.name}…
             <span className="button-detail">
               {planAllowance(plan)} · {planPriceText(plan.price, plan.period)}

@@ -29,7 +29,10 @@ export function SourcePicker({ accountId, generations, sourceId, onChoose }: Sou
       ) : (
         <div className="source-grid" role="radiogroup" aria-label="Source image">
           {images.map(({ output, label }) => (
-            <label key={output.id} className={output.id === sourceId ? 'source-option source-option--chosen' : 'source-option'}>
+            <label
+              key={output.id}
+              className={output.id === sourceId ? 'source-option source-option--chosen' : 'source-option'}
+            >
               <input
                 type="radio"
                 name="source-image"

@@ -118,7 +118,19 @@ type DetailBodyProps = Omit<HistoryDetailProps, 'accountId'> & {
   onCloseClick: () => void;
 };
 
-function DetailBody({ item, accountId, catalog, zone, online, platform, now, workspace, titleId, closeRef, onCloseClick }: DetailBodyProps) {
+function DetailBody({
+  item,
+  accountId,
+  catalog,
+  zone,
+  online,
+  platform,
+  now,
+  workspace,
+  titleId,
+  closeRef,
+  onCloseClick,
+}: DetailBodyProps) {
   const detail = useHistoryStore(selectDetail);
   const [outputIndex, setOutputIndex] = useState(0);
   const output = item.outputs[Math.min(outputIndex, item.outputs.length - 1)];
@@ -132,7 +144,13 @@ function DetailBody({ item, accountId, catalog, zone, online, platform, now, wor
         <h2 id={titleId}>
           {modelName(catalog, item.modelId)} <span className="muted">· {toolName(catalog, item.tool)}</span>
         </h2>
-        <button ref={closeRef} type="button" className="button button--quiet" onClick={onCloseClick} data-testid="detail-close">
+        <button
+          ref={closeRef}
+          type="button"
+          className="button button--quiet"
+          onClick={onCloseClick}
+          data-testid="detail-close"
+        >
           Close<span className="visually-hidden"> the details</span>
         </button>
       </header>
@@ -169,7 +187,10 @@ function DetailBody({ item, accountId, catalog, zone, online, platform, now, wor
           {item.prompt}
         </dd>
         <dt>Settings</dt>
-        <dd>{settingsText(item.settings)}{item.workflow ? ' · in a workflow' : ''}</dd>
+        <dd>
+          {settingsText(item.settings)}
+          {item.workflow ? ' · in a workflow' : ''}
+        </dd>
         <dt>Status</dt>
         <dd data-testid="detail-status">
           <span className={`status-pill status--${item.status}`}>{statusLabels[item.status]}</span>
@@ -205,7 +226,15 @@ function DetailBody({ item, accountId, catalog, zone, online, platform, now, wor
         )}
       </dl>
 
-      <DetailActions item={item} output={output} outputIndex={outputIndex} accountId={accountId} online={online} platform={platform} workspace={workspace} />
+      <DetailActions
+        item={item}
+        output={output}
+        outputIndex={outputIndex}
+        accountId={accountId}
+        online={online}
+        platform={platform}
+        workspace={workspace}
+      />
 
       <p className="detail-outcome" role="status" aria-live="polite" data-testid="detail-outcome">
         {detail.status === 'loading' ? 'Refreshing…' : detail.message}
@@ -225,8 +254,13 @@ function FullOutput({ item, output, online }: { item: HistoryItem; output: Outpu
   const cached = item.cache[output.id] === 'cached';
   if ((!cached && !online) || failed === output.id) {
     return (
-      <p className="media-placeholder media-placeholder--missing media-placeholder--large" data-testid="detail-not-cached">
-        {online ? 'This output could not be loaded.' : 'Not cached: this output is not on this computer. It loads once you are back online; pin the generation to keep it for offline use.'}
+      <p
+        className="media-placeholder media-placeholder--missing media-placeholder--large"
+        data-testid="detail-not-cached"
+      >
+        {online
+          ? 'This output could not be loaded.'
+          : 'Not cached: this output is not on this computer. It loads once you are back online; pin the generation to keep it for offline use.'}
       </p>
     );
   }
@@ -242,7 +276,17 @@ function FullOutput({ item, output, online }: { item: HistoryItem; output: Outpu
     );
   }
   if (output.mime.startsWith('video/')) {
-    return <video className="detail-full" controls src={src} preload="metadata" aria-label={label} onError={onError} data-testid="detail-video" />;
+    return (
+      <video
+        className="detail-full"
+        controls
+        src={src}
+        preload="metadata"
+        aria-label={label}
+        onError={onError}
+        data-testid="detail-video"
+      />
+    );
   }
   return <img className="detail-full" src={src} alt={label} onError={onError} data-testid="detail-image" />;
 }
@@ -285,14 +329,23 @@ function DetailActions({ item, output, outputIndex, accountId, online, platform,
     const result = await addToWorkspace(accountId, chosen, item.id);
     const name = workspaces.find((w) => w.id === chosen)?.name ?? 'the workspace';
     if (result.ok) replaceItem({ ...item, workspaceIds: [...new Set([...(item.workspaceIds ?? []), chosen])] });
-    detailOutcome('workspace', result, `Added to “${name}”${online ? '' : ' (saved offline: it is sent when the connection returns)'}.`);
+    detailOutcome(
+      'workspace',
+      result,
+      `Added to “${name}”${online ? '' : ' (saved offline: it is sent when the connection returns)'}.`,
+    );
   }
 
   async function onRemove() {
     if (workspace === undefined) return;
     const result = await removeFromWorkspace(accountId, workspace.id, item.id);
-    if (result.ok) replaceItem({ ...item, workspaceIds: (item.workspaceIds ?? []).filter((id) => id !== workspace.id) });
-    detailOutcome('workspace', result, `Removed from “${workspace.name}”${online ? '' : ' (saved offline: it is sent when the connection returns)'}.`);
+    if (result.ok)
+      replaceItem({ ...item, workspaceIds: (item.workspaceIds ?? []).filter((id) => id !== workspace.id) });
+    detailOutcome(
+      'workspace',
+      result,
+      `Removed from “${workspace.name}”${online ? '' : ' (saved offline: it is sent when the connection returns)'}.`,
+    );
   }
 
   return (
@@ -314,11 +367,24 @@ function DetailActions({ item, output, outputIndex, accountId, online, platform,
             Download
           </a>
         ) : (
-          <button type="button" className="button button--primary" disabled={busy || !canDownload} onClick={() => void download(item, output.id)} data-testid="detail-download">
+          <button
+            type="button"
+            className="button button--primary"
+            disabled={busy || !canDownload}
+            onClick={() => void download(item, output.id)}
+            data-testid="detail-download"
+          >
             Download…
           </button>
         ))}
-      <button type="button" className="button" disabled={busy || !online} aria-describedby={online ? undefined : rerunHintId} onClick={() => void askRerun(item)} data-testid="detail-rerun">
+      <button
+        type="button"
+        className="button"
+        disabled={busy || !online}
+        aria-describedby={online ? undefined : rerunHintId}
+        onClick={() => void askRerun(item)}
+        data-testid="detail-rerun"
+      >
         {detail.pending === 'rerun' ? 'Starting…' : 'Re-run…'}
       </button>
       <RerunConfirm item={item} />
@@ -342,7 +408,12 @@ function DetailActions({ item, output, outputIndex, accountId, online, platform,
           <>
             <label className="field">
               <span className="field-label">Workspace</span>
-              <select className="select" value={chosen} onChange={(event) => setTarget(event.target.value)} data-testid="detail-workspace-select">
+              <select
+                className="select"
+                value={chosen}
+                onChange={(event) => setTarget(event.target.value)}
+                data-testid="detail-workspace-select"
+              >
                 {candidates.map((w) => (
                   <option key={w.id} value={w.id}>
                     {w.name}
@@ -350,17 +421,31 @@ function DetailActions({ item, output, outputIndex, accountId, online, platform,
                 ))}
               </select>
             </label>
-            <button type="button" className="button" disabled={busy} onClick={() => void onAdd()} data-testid="detail-add-to-workspace">
+            <button
+              type="button"
+              className="button"
+              disabled={busy}
+              onClick={() => void onAdd()}
+              data-testid="detail-add-to-workspace"
+            >
               Add to workspace
             </button>
           </>
         ) : (
           <span className="muted" data-testid="detail-in-workspaces">
-            {workspaces.length === 0 ? 'No workspaces yet: create one in Workspaces.' : `Already in ${namesText(workspaces.map((w) => w.name))}.`}
+            {workspaces.length === 0
+              ? 'No workspaces yet: create one in Workspaces.'
+              : `Already in ${namesText(workspaces.map((w) => w.name))}.`}
           </span>
         )}
         {workspace !== undefined && (
-          <button type="button" className="button button--danger" disabled={busy} onClick={() => void onRemove()} data-testid="detail-remove-from-workspace">
+          <button
+            type="button"
+            className="button button--danger"
+            disabled={busy}
+            onClick={() => void onRemove()}
+            data-testid="detail-remove-from-workspace"
+          >
             Remove from “{workspace.name}”
           </button>
         )}
@@ -394,7 +479,11 @@ function RerunConfirm({ item }: { item: HistoryItem }) {
       confirmLabel={estimate === null ? null : chargeConfirmLabel('Re-run', estimate)}
       busy={detail.pending === 'rerun'}
       busyLabel="Starting the re-run…"
-      error={detail.pending === null && detail.actionError !== null && quote !== null ? `Couldn’t start the re-run: ${detail.actionError.message}` : null}
+      error={
+        detail.pending === null && detail.actionError !== null && quote !== null
+          ? `Couldn’t start the re-run: ${detail.actionError.message}`
+          : null
+      }
       onConfirm={() => void rerun(item)}
       onCancel={cancelRerun}
       testId="rerun-confirm"

@@ -43,11 +43,16 @@ export function HistoryFilters({ filters, onChange, onClear, catalog, workspaces
   const active = Object.values(filters).some((value) => value !== '');
 
   return (
-    <form className="filters" role="search" aria-label="History" onSubmit={(event) => {
-      event.preventDefault();
-      sent.current = text;
-      onChange({ q: text });
-    }}>
+    <form
+      className="filters"
+      role="search"
+      aria-label="History"
+      onSubmit={(event) => {
+        event.preventDefault();
+        sent.current = text;
+        onChange({ q: text });
+      }}
+    >
       <label className="filter filter--search" htmlFor={`${id}-q`}>
         <span className="field-label">Search prompts</span>
         <input
@@ -60,10 +65,21 @@ export function HistoryFilters({ filters, onChange, onClear, catalog, workspaces
           data-testid="history-search"
         />
       </label>
-      <ToolModelFilter catalog={catalog} tool={filters.tool} modelId={filters.modelId} onChange={onChange} testIdPrefix="filter" />
+      <ToolModelFilter
+        catalog={catalog}
+        tool={filters.tool}
+        modelId={filters.modelId}
+        onChange={onChange}
+        testIdPrefix="filter"
+      />
       <label className="filter">
         <span className="field-label">Status</span>
-        <select className="select" value={filters.status} onChange={(event) => onChange({ status: event.target.value as Filters['status'] })} data-testid="filter-status">
+        <select
+          className="select"
+          value={filters.status}
+          onChange={(event) => onChange({ status: event.target.value as Filters['status'] })}
+          data-testid="filter-status"
+        >
           <option value="">Any status</option>
           {GenerationStatus.options.map((status) => (
             <option key={status} value={status}>
@@ -74,15 +90,34 @@ export function HistoryFilters({ filters, onChange, onClear, catalog, workspaces
       </label>
       <label className="filter">
         <span className="field-label">From</span>
-        <DayInput value={filters.from} max={filters.to || undefined} onChange={(from) => onChange({ from })} testId="filter-from" now={now} zone={zone} />
+        <DayInput
+          value={filters.from}
+          max={filters.to || undefined}
+          onChange={(from) => onChange({ from })}
+          testId="filter-from"
+          now={now}
+          zone={zone}
+        />
       </label>
       <label className="filter">
         <span className="field-label">To</span>
-        <DayInput value={filters.to} min={filters.from || undefined} onChange={(to) => onChange({ to })} testId="filter-to" now={now} zone={zone} />
+        <DayInput
+          value={filters.to}
+          min={filters.from || undefined}
+          onChange={(to) => onChange({ to })}
+          testId="filter-to"
+          now={now}
+          zone={zone}
+        />
       </label>
       <label className="filter">
         <span className="field-label">Workspace</span>
-        <select className="select" value={filters.workspaceId} onChange={(event) => onChange({ workspaceId: event.target.value })} data-testid="filter-workspace">
+        <select
+          className="select"
+          value={filters.workspaceId}
+          onChange={(event) => onChange({ workspaceId: event.target.value })}
+          data-testid="filter-workspace"
+        >
           <option value="">Any workspace</option>
           {workspaces.map((workspace) => (
             <option key={workspace.id} value={workspace.id}>
@@ -91,7 +126,13 @@ export function HistoryFilters({ filters, onChange, onClear, catalog, workspaces
           ))}
         </select>
       </label>
-      <button type="button" className="button filter-clear" disabled={!active} onClick={onClear} data-testid="filter-clear">
+      <button
+        type="button"
+        className="button filter-clear"
+        disabled={!active}
+        onClick={onClear}
+        data-testid="filter-clear"
+      >
         Clear filters
       </button>
     </form>

@@ -1,11 +1,47 @@
 import { observeElementOffset, useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
-import { memo, useCallback, useEffect, useId, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import {
+  memo,
+  useCallback,
+  useEffect,
+  useId,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type ReactNode,
+} from 'react';
 import type { Catalog } from '../../../../shared/api.js';
 import type { HistoryItem } from '../../../../shared/bridge.js';
 import { formatCount } from '../../format.js';
-import { useHistoryStore, HISTORY_PAGE_SIZE, gridKey, itemAt, selectGrid, type GridQuery } from '../../store/history/store.js';
-import { ROW_HEIGHT, columnsFor, layerOffset, moveIndex, offsetToReveal, pagesForRows, rowCount, scrollScale, toScrollTop, toVirtualOffset } from './gridMath.js';
-import { itemKind, itemLabel, kindMarkerText, modelName, shortChargeText, shortInstant, statusLabels } from './historyText.js';
+import {
+  useHistoryStore,
+  HISTORY_PAGE_SIZE,
+  gridKey,
+  itemAt,
+  selectGrid,
+  type GridQuery,
+} from '../../store/history/store.js';
+import {
+  ROW_HEIGHT,
+  columnsFor,
+  layerOffset,
+  moveIndex,
+  offsetToReveal,
+  pagesForRows,
+  rowCount,
+  scrollScale,
+  toScrollTop,
+  toVirtualOffset,
+} from './gridMath.js';
+import {
+  itemKind,
+  itemLabel,
+  kindMarkerText,
+  modelName,
+  shortChargeText,
+  shortInstant,
+  statusLabels,
+} from './historyText.js';
 import { AudioIcon, MediaThumb, VideoIcon } from './MediaThumb.js';
 import { DEMO_NOTE, isDemoModel } from '../../components/DemoNote.js';
 
@@ -72,7 +108,10 @@ export function HistoryGrid({ query, catalog, zone, online, label, now, onOpen, 
     // One row above and below the viewport: enough to hide the rows' arrival, and few cells to build per scroll.
     overscan: 1,
     // The scroll-height guard: the container scrolls in its own px, the virtualizer thinks in virtual px.
-    observeElementOffset: (instance, report) => observeElementOffset(instance, (offset, isScrolling) => report(toVirtualOffset(offset, scaleRef.current), isScrolling)),
+    observeElementOffset: (instance, report) =>
+      observeElementOffset(instance, (offset, isScrolling) =>
+        report(toVirtualOffset(offset, scaleRef.current), isScrolling),
+      ),
     scrollToFn: (offset, { adjustments = 0, behavior }, instance) => {
       instance.scrollElement?.scrollTo({ top: toScrollTop(offset + adjustments, scaleRef.current), behavior });
     },
@@ -138,7 +177,12 @@ export function HistoryGrid({ query, catalog, zone, online, label, now, onOpen, 
     (index: number, instance: Virtualizer<HTMLDivElement, HTMLDivElement>) => {
       const element = scrollRef.current;
       if (element === null) return;
-      const target = offsetToReveal(Math.floor(index / columns) * ROW_HEIGHT, ROW_HEIGHT, instance.scrollOffset ?? 0, element.clientHeight);
+      const target = offsetToReveal(
+        Math.floor(index / columns) * ROW_HEIGHT,
+        ROW_HEIGHT,
+        instance.scrollOffset ?? 0,
+        element.clientHeight,
+      );
       if (target !== null) element.scrollTop = toScrollTop(target, scaleRef.current);
     },
     [columns],
@@ -177,7 +221,8 @@ export function HistoryGrid({ query, catalog, zone, online, label, now, onOpen, 
     );
   }
 
-  const activeRendered = total > 0 && Math.floor(active / columns) >= firstRow && Math.floor(active / columns) <= lastRow;
+  const activeRendered =
+    total > 0 && Math.floor(active / columns) >= firstRow && Math.floor(active / columns) <= lastRow;
   const cellId = (index: number) => `${idPrefix}-cell-${index}`;
 
   return (
@@ -190,59 +235,62 @@ export function HistoryGrid({ query, catalog, zone, online, label, now, onOpen, 
           </button>
         </div>
       )}
-    <div
-      ref={scrollRef}
-      className="history-grid"
-      role="grid"
-      aria-label={label}
-      aria-rowcount={rows}
-      aria-colcount={columns}
-      aria-busy={grid === null || grid.total === null}
-      aria-activedescendant={activeRendered ? cellId(active) : undefined}
-      tabIndex={0}
-      data-testid="history-grid"
-      data-total={total}
-      data-scale={scale}
-      onKeyDown={onKeyDown}
-    >
-      <div className="history-grid-sizer" style={{ height: containerHeight }}>
-        <div ref={layerRef} className="history-grid-layer">
-          {virtualRows.map((row) => (
-            <div
-              // Rows are keyed by slot, not by index: the row leaving one edge is reused for the one entering at the
-              // other (the window is contiguous, so index mod its length is unique), which spares the DOM a removal
-              // and a creation per row while scrolling.
-              key={row.index % virtualRows.length}
-              role="row"
-              aria-rowindex={row.index + 1}
-              className="history-row"
-              style={{ transform: `translateY(${row.start - anchor}px)`, gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}
-            >
-              {Array.from({ length: columns }, (_, column) => {
-                const index = row.index * columns + column;
-                if (index >= total) return <div key={column} role="presentation" />;
-                const item = itemAt(grid, index);
-                return (
-                  <GridCell
-                    key={column}
-                    id={cellId(index)}
-                    index={index}
-                    column={column}
-                    item={item}
-                    active={index === active}
-                    catalog={catalog}
-                    zone={zone}
-                    online={online}
-                    now={now}
-                    onPick={pick}
-                  />
-                );
-              })}
-            </div>
-          ))}
+      <div
+        ref={scrollRef}
+        className="history-grid"
+        role="grid"
+        aria-label={label}
+        aria-rowcount={rows}
+        aria-colcount={columns}
+        aria-busy={grid === null || grid.total === null}
+        aria-activedescendant={activeRendered ? cellId(active) : undefined}
+        tabIndex={0}
+        data-testid="history-grid"
+        data-total={total}
+        data-scale={scale}
+        onKeyDown={onKeyDown}
+      >
+        <div className="history-grid-sizer" style={{ height: containerHeight }}>
+          <div ref={layerRef} className="history-grid-layer">
+            {virtualRows.map((row) => (
+              <div
+                // Rows are keyed by slot, not by index: the row leaving one edge is reused for the one entering at the
+                // other (the window is contiguous, so index mod its length is unique), which spares the DOM a removal
+                // and a creation per row while scrolling.
+                key={row.index % virtualRows.length}
+                role="row"
+                aria-rowindex={row.index + 1}
+                className="history-row"
+                style={{
+                  transform: `translateY(${row.start - anchor}px)`,
+                  gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))`,
+                }}
+              >
+                {Array.from({ length: columns }, (_, column) => {
+                  const index = row.index * columns + column;
+                  if (index >= total) return <div key={column} role="presentation" />;
+                  const item = itemAt(grid, index);
+                  return (
+                    <GridCell
+                      key={column}
+                      id={cellId(index)}
+                      index={index}
+                      column={column}
+                      item={item}
+                      active={index === active}
+                      catalog={catalog}
+                      zone={zone}
+                      online={online}
+                      now={now}
+                      onPick={pick}
+                    />
+                  );
+                })}
+              </div>
+            ))}
+          </div>
         </div>
       </div>
-    </div>
     </div>
   );
 }
@@ -261,7 +309,18 @@ type GridCellProps = {
 };
 
 /** One cell; memoized, so that a scroll renders only the cells that come into view. */
-const GridCell = memo(function GridCell({ id, index, column, item, active, catalog, zone, online, now, onPick }: GridCellProps) {
+const GridCell = memo(function GridCell({
+  id,
+  index,
+  column,
+  item,
+  active,
+  catalog,
+  zone,
+  online,
+  now,
+  onPick,
+}: GridCellProps) {
   return (
     <div
       id={id}
@@ -275,7 +334,11 @@ const GridCell = memo(function GridCell({ id, index, column, item, active, catal
       data-generation-id={item?.id}
       onClick={() => onPick(index, item)}
     >
-      {item === null ? <CellSkeleton /> : <CellContent item={item} catalog={catalog} zone={zone} online={online} now={now} />}
+      {item === null ? (
+        <CellSkeleton />
+      ) : (
+        <CellContent item={item} catalog={catalog} zone={zone} online={online} now={now} />
+      )}
     </div>
   );
 });
@@ -290,7 +353,19 @@ function CellSkeleton() {
   );
 }
 
-function CellContent({ item, catalog, zone, online, now }: { item: HistoryItem; catalog: Catalog | null; zone: string; online: boolean; now: Date }) {
+function CellContent({
+  item,
+  catalog,
+  zone,
+  online,
+  now,
+}: {
+  item: HistoryItem;
+  catalog: Catalog | null;
+  zone: string;
+  online: boolean;
+  now: Date;
+}) {
   const kind = itemKind(item, catalog);
   const marker = kindMarkerText(item, kind);
   return (
@@ -298,7 +373,9 @@ function CellContent({ item, catalog, zone, online, now }: { item: HistoryItem; 
       <span className="history-cell-media" aria-hidden="true">
         {/* A new picture element per output: a reused one would show the previous item's image until the next decodes. */}
         <MediaThumb key={item.outputs[0]?.id ?? item.id} item={item} kind={kind} online={online} />
-        {item.outputs.length > 1 && <span className="cell-badge cell-badge--count">×{formatCount(item.outputs.length)}</span>}
+        {item.outputs.length > 1 && (
+          <span className="cell-badge cell-badge--count">×{formatCount(item.outputs.length)}</span>
+        )}
         {item.pinned && <span className="cell-badge cell-badge--pin">Pinned</span>}
         {marker !== null && (
           <span className="cell-badge cell-badge--kind" data-testid="history-cell-kind">

@@ -2,7 +2,15 @@ import { useCallback, useEffect, useMemo } from 'react';
 import { formatCount } from '../../format.js';
 import { selectCatalog, selectSelectedAccount, useHostStore } from '../../store/host/store.js';
 import type { HistoryItem } from '../../../../shared/bridge.js';
-import { gridKey, selectFilters, selectGridLoaded, selectGridTotal, selectGridUncached, selectWorkspaceList, useHistoryStore } from '../../store/history/store.js';
+import {
+  gridKey,
+  selectFilters,
+  selectGridLoaded,
+  selectGridTotal,
+  selectGridUncached,
+  selectWorkspaceList,
+  useHistoryStore,
+} from '../../store/history/store.js';
 import { HistoryDetail } from './HistoryDetail.js';
 import { HistoryFilters } from './HistoryFilters.js';
 import { HistoryGrid } from './HistoryGrid.js';
@@ -59,11 +67,25 @@ export function HistoryView() {
       <header className="view-header">
         <h1 className="view-title">History</h1>
         <p className="muted" role="status" aria-live="polite" data-testid="history-count">
-          {total === null ? 'Loading your history…' : `${formatCount(total)} ${filtered ? 'matching ' : ''}${total === 1 ? 'generation' : 'generations'}`}
+          {total === null
+            ? 'Loading your history…'
+            : `${formatCount(total)} ${filtered ? 'matching ' : ''}${total === 1 ? 'generation' : 'generations'}`}
         </p>
       </header>
-      <SyncStatus account={account} now={now} uncached={total === null ? null : { count: uncached, exact: loaded >= total }} />
-      <HistoryFilters filters={filters} onChange={setFilters} onClear={clearFilters} catalog={catalog} workspaces={workspaces} now={now} zone={zone} />
+      <SyncStatus
+        account={account}
+        now={now}
+        uncached={total === null ? null : { count: uncached, exact: loaded >= total }}
+      />
+      <HistoryFilters
+        filters={filters}
+        onChange={setFilters}
+        onClear={clearFilters}
+        catalog={catalog}
+        workspaces={workspaces}
+        now={now}
+        zone={zone}
+      />
       <HistoryGrid
         query={query}
         catalog={catalog}
@@ -85,7 +107,14 @@ export function HistoryView() {
           )
         }
       />
-      <HistoryDetail accountId={account.id} catalog={catalog} zone={zone} online={online} platform={platform} now={now} />
+      <HistoryDetail
+        accountId={account.id}
+        catalog={catalog}
+        zone={zone}
+        online={online}
+        platform={platform}
+        now={now}
+      />
     </div>
   );
 }

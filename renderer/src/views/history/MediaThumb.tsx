@@ -7,7 +7,10 @@ import { statusLabels } from './historyText.js';
 /** A note drawn in place of a picture: the reason there is none. */
 function Placeholder({ text, kind }: { text: string; kind: 'missing' | 'status' | 'error' }) {
   return (
-    <span className={`media-placeholder media-placeholder--${kind}`} data-testid={kind === 'missing' ? 'not-cached' : undefined}>
+    <span
+      className={`media-placeholder media-placeholder--${kind}`}
+      data-testid={kind === 'missing' ? 'not-cached' : undefined}
+    >
       {text}
     </span>
   );
@@ -16,10 +19,7 @@ function Placeholder({ text, kind }: { text: string; kind: 'missing' | 'status' 
 export function AudioIcon({ size = 40 }: { size?: number }) {
   return (
     <svg className="audio-icon" width={size} height={size} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-      <path
-        fill="currentColor"
-        d="M12 3v10.55A4 4 0 1 0 14 17V7h4V3h-6Zm-2 16a2 2 0 1 1 0-4 2 2 0 0 1 0 4Z"
-      />
+      <path fill="currentColor" d="M12 3v10.55A4 4 0 1 0 14 17V7h4V3h-6Zm-2 16a2 2 0 1 1 0-4 2 2 0 0 1 0 4Z" />
     </svg>
   );
 }
@@ -28,7 +28,10 @@ export function AudioIcon({ size = 40 }: { size?: number }) {
 export function VideoIcon({ size = 12 }: { size?: number }) {
   return (
     <svg className="video-icon" width={size} height={size} viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-      <path fill="currentColor" d="M4 5h11a2 2 0 0 1 2 2v2.5l4-2.5v10l-4-2.5V17a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2Z" />
+      <path
+        fill="currentColor"
+        d="M4 5h11a2 2 0 0 1 2 2v2.5l4-2.5v10l-4-2.5V17a2 2 0 0 1-2 2H4a2 2 0 0 1-2-2V7a2 2 0 0 1 2-2Z"
+      />
     </svg>
   );
 }
@@ -42,7 +45,12 @@ export function MediaThumb({ item, kind, online }: { item: HistoryItem; kind: Mo
   const output = item.outputs[0];
   const [failedId, setFailedId] = useState<string | null>(null);
   if (output === undefined) {
-    return <Placeholder kind={item.status === 'failed' || item.status === 'blocked' ? 'error' : 'status'} text={statusLabels[item.status]} />;
+    return (
+      <Placeholder
+        kind={item.status === 'failed' || item.status === 'blocked' ? 'error' : 'status'}
+        text={statusLabels[item.status]}
+      />
+    );
   }
   const cached = item.cache[output.id] === 'cached';
   if (output.kind === 'audio' || kind === 'audio') {
@@ -54,7 +62,8 @@ export function MediaThumb({ item, kind, online }: { item: HistoryItem; kind: Mo
     );
   }
   if (!cached && !online) return <Placeholder kind="missing" text="Not cached" />;
-  if (failedId === output.id) return <Placeholder kind={online ? 'error' : 'missing'} text={online ? 'Preview unavailable' : 'Not cached'} />;
+  if (failedId === output.id)
+    return <Placeholder kind={online ? 'error' : 'missing'} text={online ? 'Preview unavailable' : 'Not cached'} />;
   return (
     <img
       className="media-thumb"

@@ -51,15 +51,22 @@ export function SyncStatus({ account, now, uncached = null }: SyncStatusProps) {
               {sync.total !== null && ` of ${formatCount(sync.total)}`}
             </>
           )}
-          {sync?.state === 'idle' && (sync.lastSyncedAt === null ? 'Not synced yet.' : `Synced ${formatAge(sync.lastSyncedAt, now)}.`)}
+          {sync?.state === 'idle' &&
+            (sync.lastSyncedAt === null ? 'Not synced yet.' : `Synced ${formatAge(sync.lastSyncedAt, now)}.`)}
           {sync?.state === 'error' && <span className="text-danger">Sync failed: {sync.error ?? 'unknown error'}</span>}
         </p>
         {sync?.state === 'syncing' && sync.total !== null && sync.total > 0 && (
-          <progress className="sync-progress" max={sync.total} value={Math.min(sync.done, sync.total)} aria-label="Sync progress" />
+          <progress
+            className="sync-progress"
+            max={sync.total}
+            value={Math.min(sync.done, sync.total)}
+            aria-label="Sync progress"
+          />
         )}
         {pending > 0 && (
           <p className="pending-changes" data-testid="pending-changes">
-            {formatCount(pending)} {pending === 1 ? 'change' : 'changes'} made offline {offline ? 'will be sent when the connection returns' : 'being sent'}
+            {formatCount(pending)} {pending === 1 ? 'change' : 'changes'} made offline{' '}
+            {offline ? 'will be sent when the connection returns' : 'being sent'}
           </p>
         )}
         <button

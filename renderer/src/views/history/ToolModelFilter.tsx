@@ -19,7 +19,12 @@ export function ToolModelFilter({ catalog, tool, modelId, onChange, testIdPrefix
     <>
       <label className="filter">
         <span className="field-label">Tool</span>
-        <select className="select" value={tool} onChange={(event) => onChange({ tool: event.target.value as ToolId | '', modelId: '' })} data-testid={`${testIdPrefix}-tool`}>
+        <select
+          className="select"
+          value={tool}
+          onChange={(event) => onChange({ tool: event.target.value as ToolId | '', modelId: '' })}
+          data-testid={`${testIdPrefix}-tool`}
+        >
           <option value="">All tools</option>
           {ToolId.options.map((id) => (
             <option key={id} value={id}>
@@ -30,7 +35,12 @@ export function ToolModelFilter({ catalog, tool, modelId, onChange, testIdPrefix
       </label>
       <label className="filter">
         <span className="field-label">Model</span>
-        <select className="select" value={modelId} onChange={(event) => onChange({ modelId: event.target.value })} data-testid={`${testIdPrefix}-model`}>
+        <select
+          className="select"
+          value={modelId}
+          onChange={(event) => onChange({ modelId: event.target.value })}
+          data-testid={`${testIdPrefix}-model`}
+        >
           <option value="">All models</option>
           {models.map((model) => (
             <option key={model.id} value={model.id}>

@@ -17,5 +17,9 @@ export function localDayEdge(day: string, zone: string, edge: 'start' | 'after')
 
 /** Today, or `daysBack` days before it, as a local day (YYYY-MM-DD) in the zone. */
 export function localDay(now: Date, zone: string, daysBack = 0): string {
-  return DateTime.fromJSDate(now, { zone: displayZone(zone) }).minus({ days: daysBack }).toISODate() ?? '';
+  return (
+    DateTime.fromJSDate(now, { zone: displayZone(zone) })
+      .minus({ days: daysBack })
+      .toISODate() ?? ''
+  );
 }

@@ -68,7 +68,12 @@ export function layerOffset(anchor: number, scrollTop: number, scale: number): n
  * `viewportHeight` px now at virtual offset `offset`: null when it already is. A row taller than the viewport is
  * aligned to the top.
  */
-export function offsetToReveal(rowStart: number, rowHeight: number, offset: number, viewportHeight: number): number | null {
+export function offsetToReveal(
+  rowStart: number,
+  rowHeight: number,
+  offset: number,
+  viewportHeight: number,
+): number | null {
   if (rowStart < offset || rowHeight >= viewportHeight) return rowStart === offset ? null : rowStart;
   if (rowStart + rowHeight > offset + viewportHeight) return rowStart + rowHeight - viewportHeight;
   return null;
@@ -85,13 +90,20 @@ export function rowCount(items: number, columns: number): number {
 }
 
 /** The pages (of `pageSize` items) holding rows `firstRow` to `lastRow` inclusive, at `columns` items a row. */
-export function pagesForRows(firstRow: number, lastRow: number, columns: number, pageSize: number, total: number): number[] {
+export function pagesForRows(
+  firstRow: number,
+  lastRow: number,
+  columns: number,
+  pageSize: number,
+  total: number,
+): number[] {
   if (lastRow < firstRow || total <= 0) return [];
   const firstItem = Math.max(0, firstRow * columns);
   const lastItem = Math.min(total - 1, (lastRow + 1) * columns - 1);
   if (lastItem < firstItem) return [];
   const pages: number[] = [];
-  for (let page = Math.floor(firstItem / pageSize); page <= Math.floor(lastItem / pageSize); page += 1) pages.push(page);
+  for (let page = Math.floor(firstItem / pageSize); page <= Math.floor(lastItem / pageSize); page += 1)
+    pages.push(page);
   return pages;
 }
 

@@ -24,7 +24,11 @@ export function itemKind(item: Generation, catalog: Catalog | null): ModelKind {
   return item.outputs[0]?.kind ?? catalog?.models.find((model) => model.id === item.modelId)?.kind ?? 'image';
 }
 
-const outputNouns: Record<ModelKind, [string, string]> = { image: ['image', 'images'], video: ['video', 'videos'], audio: ['clip', 'clips'] };
+const outputNouns: Record<ModelKind, [string, string]> = {
+  image: ['image', 'images'],
+  video: ['video', 'videos'],
+  audio: ['clip', 'clips'],
+};
 
 export function outputNoun(kind: ModelKind, count: number): string {
   return outputNouns[kind][count === 1 ? 0 : 1];
@@ -35,19 +39,29 @@ export function settingsText(settings: Generation['settings']): string {
   const parts = [`${formatCount(settings.outputs)} ${settings.outputs === 1 ? 'output' : 'outputs'}`];
   parts.push(settings.quality === 'hd' ? 'HD' : 'standard quality');
   if (settings.durationS !== undefined) parts.push(`${formatCount(settings.durationS)} s`);
-  if (settings.width !== undefined && settings.height !== undefined) parts.push(`${formatCount(settings.width)} × ${formatCount(settings.height)} px`);
+  if (settings.width !== undefined && settings.height !== undefined)
+    parts.push(`${formatCount(settings.width)} × ${formatCount(settings.height)} px`);
   if (settings.seed !== undefined) parts.push(`seed ${settings.seed}`);
   if (settings.sourceId !== undefined) parts.push('from a source image');
   return parts.join(' · ');
 }
 
-const balanceNames: Record<Draw['balance'], string> = { free: 'free', subscription: 'subscription', topup: 'top-up', generations: 'generations' };
+const balanceNames: Record<Draw['balance'], string> = {
+  free: 'free',
+  subscription: 'subscription',
+  topup: 'top-up',
+  generations: 'generations',
+};
 
 /** C5: "20 free + 4 subscription"; empty when nothing was drawn. */
 export function drawsText(draws: Draw[]): string {
   return draws
     .filter((draw) => draw.amount !== 0)
-    .map((draw) => (draw.balance === 'generations' ? `${formatCount(draw.amount)} of the plan's generations` : `${formatCount(draw.amount)} ${balanceNames[draw.balance]}`))
+    .map((draw) =>
+      draw.balance === 'generations'
+        ? `${formatCount(draw.amount)} of the plan's generations`
+        : `${formatCount(draw.amount)} ${balanceNames[draw.balance]}`,
+    )
     .join(' + ');
 }
 
@@ -58,7 +72,8 @@ export function chargeText(item: Generation): string {
   if (charge.generations > 0 && charge.credits === 0) {
     return `${formatCount(charge.generations)} ${charge.generations === 1 ? 'generation' : 'generations'}${charge.refunded ? ', restored' : ''}`;
   }
-  if (charge.credits === 0 && charge.generations === 0 && charge.draws.some((d) => d.balance === 'generations')) return 'Included in the unlimited plan';
+  if (charge.credits === 0 && charge.generations === 0 && charge.draws.some((d) => d.balance === 'generations'))
+    return 'Included in the unlimited plan';
   const text = `${formatCount(charge.credits)} ${creditsUnit(charge.credits)}`;
   // C8: failed and blocked work is refunded in full.
   return charge.refunded ? `${text}, refunded` : text;
@@ -76,7 +91,8 @@ export function costPerOutputText(item: Generation, kind: ModelKind): string | n
 /** An output's size: "1024 × 1024 px · 312 KiB", "5 s · 1.2 MiB" (binary units, as everywhere in the app). */
 export function outputSizeText(output: Output): string {
   const parts: string[] = [];
-  if (output.width !== undefined && output.height !== undefined) parts.push(`${formatCount(output.width)} × ${formatCount(output.height)} px`);
+  if (output.width !== undefined && output.height !== undefined)
+    parts.push(`${formatCount(output.width)} × ${formatCount(output.height)} px`);
   if (output.durationS !== undefined) parts.push(`${output.durationS} s`);
   parts.push(formatBytes(output.bytes));
   return parts.join(' · ');
@@ -89,7 +105,8 @@ export function shortChargeText(item: Generation): string {
   if (charge.generations > 0 && charge.credits === 0) {
     return `${formatCount(charge.generations)} ${charge.generations === 1 ? 'generation' : 'generations'}${charge.refunded ? ' · restored' : ''}`;
   }
-  if (charge.credits === 0 && charge.generations === 0 && charge.draws.some((d) => d.balance === 'generations')) return 'Included in plan';
+  if (charge.credits === 0 && charge.generations === 0 && charge.draws.some((d) => d.balance === 'generations'))
+    return 'Included in plan';
   const text = `${formatCount(charge.credits)} ${creditsUnit(charge.credits)}`;
   return charge.refunded ? `${text} · refunded` : text;
 }
@@ -118,7 +135,9 @@ export function itemLabel(item: Generation, catalog: Catalog | null, zone: strin
     ...(kind === null ? [] : [kind]),
     `“${item.prompt}”`,
     statusLabels[item.status],
-    ...(item.outputs.length > 0 && catalog?.models.find((model) => model.id === item.modelId)?.demo === true ? ['placeholder from the built-in demo generator'] : []),
+    ...(item.outputs.length > 0 && catalog?.models.find((model) => model.id === item.modelId)?.demo === true
+      ? ['placeholder from the built-in demo generator']
+      : []),
     chargeText(item),
     instantInZone(item.createdAt, zone, now),
   ].join(', ');

@@ -23,10 +23,15 @@ export function PlanView() {
       <h1 id="plan-heading" className="view-title">
         Plan
       </h1>
-      <p className="view-intro muted">Your subscription, what it grants and when it renews. Changes take effect at once; cancelling keeps the plan to the end of the paid period.</p>
+      <p className="view-intro muted">
+        Your subscription, what it grants and when it renews. Changes take effect at once; cancelling keeps the plan to
+        the end of the paid period.
+      </p>
       {account === null || account.me === null ? (
         <p className="muted" role="status" data-testid="plan-loading">
-          {account?.connection.state === 'offline' ? 'Your plan appears as soon as the backend answers.' : 'Loading your plan…'}
+          {account?.connection.state === 'offline'
+            ? 'Your plan appears as soon as the backend answers.'
+            : 'Loading your plan…'}
         </p>
       ) : (
         <>
@@ -53,7 +58,11 @@ function CurrentPlan({ accountId, me, balance, catalog, now }: CurrentPlanProps)
   const modelName = (modelId: string) => catalog?.models.find((model) => model.id === modelId)?.name ?? modelId;
 
   return (
-    <article className="card plan-card plan-card--current" aria-labelledby="current-plan-heading" data-testid="plan-current">
+    <article
+      className="card plan-card plan-card--current"
+      aria-labelledby="current-plan-heading"
+      data-testid="plan-current"
+    >
       <h2 id="current-plan-heading" className="card-title">
         Current plan
       </h2>
@@ -78,7 +87,11 @@ function CurrentPlan({ accountId, me, balance, catalog, now }: CurrentPlanProps)
         )}
         <div>
           <dt>Allocation</dt>
-          <dd data-testid="plan-allocation">{plan.billing === 'credits' && (plan.monthlyCredits ?? 0) === 0 ? `${formatCount(catalog?.dailyFreeCredits ?? 100)} free credits a day` : planAllowance(plan)}</dd>
+          <dd data-testid="plan-allocation">
+            {plan.billing === 'credits' && (plan.monthlyCredits ?? 0) === 0
+              ? `${formatCount(catalog?.dailyFreeCredits ?? 100)} free credits a day`
+              : planAllowance(plan)}
+          </dd>
         </div>
         {plan.fastDailyLimit > 0 && (
           <div>
@@ -110,7 +123,12 @@ function CurrentPlan({ accountId, me, balance, catalog, now }: CurrentPlanProps)
       )}
       {subscription.status === 'active' && (
         <div className="form-actions">
-          <button type="button" className="button button--danger" onClick={() => ask({ kind: 'cancel', accountId })} data-testid="plan-cancel">
+          <button
+            type="button"
+            className="button button--danger"
+            onClick={() => ask({ kind: 'cancel', accountId })}
+            data-testid="plan-cancel"
+          >
             Cancel at period end…
           </button>
         </div>
@@ -144,7 +162,9 @@ function Topup({ accountId, me, balance }: { accountId: string; me: Me; balance:
         </span>
         <span className="figure-unit">top-up credits</span>
       </p>
-      <p className="muted small">Top-up credits never expire and are spent after free and subscription credits: buy some before a big batch.</p>
+      <p className="muted small">
+        Top-up credits never expire and are spent after free and subscription credits: buy some before a big batch.
+      </p>
       {subscribed ? (
         <form className="inline-form plan-topup-form" onSubmit={onSubmit}>
           <label className="field" htmlFor={fieldId}>
@@ -164,7 +184,9 @@ function Topup({ accountId, me, balance }: { accountId: string; me: Me; balance:
           <button type="submit" className="button button--primary" disabled={!valid} data-testid="plan-topup-buy">
             Buy top-up…
           </button>
-          {!valid && <p className="error-text small">Choose a whole number of credits from {TOPUP_STEP} to 1,000,000.</p>}
+          {!valid && (
+            <p className="error-text small">Choose a whole number of credits from {TOPUP_STEP} to 1,000,000.</p>
+          )}
         </form>
       ) : (
         <p className="notice" data-testid="plan-topup-needs-subscription">
@@ -178,7 +200,9 @@ function Topup({ accountId, me, balance }: { accountId: string; me: Me; balance:
 function TimeZone({ accountId, zone, now }: { accountId: string; zone: string; now: Date }) {
   const setTimeZone = useHostStore((state) => state.setTimeZone);
   const [choice, setChoice] = useState(zone);
-  const [state, setState] = useState<{ kind: 'idle' } | { kind: 'saving' } | { kind: 'saved'; zone: string } | { kind: 'failed'; message: string }>({ kind: 'idle' });
+  const [state, setState] = useState<
+    { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved'; zone: string } | { kind: 'failed'; message: string }
+  >({ kind: 'idle' });
   const fieldId = useId();
   const choices = timeZoneChoices(zone);
 
@@ -200,11 +224,20 @@ function TimeZone({ accountId, zone, now }: { accountId: string; zone: string; n
         </span>
         <span className="figure-unit">({zoneAbbreviation(zone, now)})</span>
       </p>
-      <p className="muted small">Midnights (free credits, the Fast limit) and anniversaries follow this zone. A change applies from now on: today’s free credits stay.</p>
+      <p className="muted small">
+        Midnights (free credits, the Fast limit) and anniversaries follow this zone. A change applies from now on:
+        today’s free credits stay.
+      </p>
       <form className="inline-form plan-zone-form" onSubmit={(event) => void onSubmit(event)}>
         <label className="field" htmlFor={fieldId}>
           <span className="field-label">New time zone</span>
-          <select id={fieldId} className="select" value={choice} onChange={(event) => setChoice(event.target.value)} data-testid="plan-zone-select">
+          <select
+            id={fieldId}
+            className="select"
+            value={choice}
+            onChange={(event) => setChoice(event.target.value)}
+            data-testid="plan-zone-select"
+          >
             {choices.map((candidate) => (
               <option key={candidate} value={candidate}>
                 {candidate}
@@ -212,7 +245,12 @@ function TimeZone({ accountId, zone, now }: { accountId: string; zone: string; n
             ))}
           </select>
         </label>
-        <button type="submit" className="button" disabled={choice === zone || state.kind === 'saving'} data-testid="plan-zone-save">
+        <button
+          type="submit"
+          className="button"
+          disabled={choice === zone || state.kind === 'saving'}
+          data-testid="plan-zone-save"
+        >
           {state.kind === 'saving' ? 'Saving…' : 'Change time zone'}
         </button>
       </form>
@@ -241,7 +279,13 @@ function PlanChoices({ accountId, me, catalog }: { accountId: string; me: Me; ca
       ) : (
         <ul className="plan-options" data-testid="plan-options">
           {plans.map((plan) => (
-            <PlanOption key={plan.id} plan={plan} catalog={catalog} current={plan.id === current} onChoose={() => ask({ kind: 'plan', accountId, planId: plan.id })} />
+            <PlanOption
+              key={plan.id}
+              plan={plan}
+              catalog={catalog}
+              current={plan.id === current}
+              onChoose={() => ask({ kind: 'plan', accountId, planId: plan.id })}
+            />
           ))}
         </ul>
       )}
@@ -249,10 +293,23 @@ function PlanChoices({ accountId, me, catalog }: { accountId: string; me: Me; ca
   );
 }
 
-function PlanOption({ plan, catalog, current, onChoose }: { plan: Plan; catalog: Catalog | null; current: boolean; onChoose: () => void }) {
+function PlanOption({
+  plan,
+  catalog,
+  current,
+  onChoose,
+}: {
+  plan: Plan;
+  catalog: Catalog | null;
+  current: boolean;
+  onChoose: () => void;
+}) {
   const windows = unlimitedModelsText(plan, catalog);
   return (
-    <li className={current ? 'card plan-option plan-option--current' : 'card plan-option'} data-testid={`plan-option-${plan.id}`}>
+    <li
+      className={current ? 'card plan-option plan-option--current' : 'card plan-option'}
+      data-testid={`plan-option-${plan.id}`}
+    >
       <p className="plan-option-name">
         <strong>{plan.name}</strong>
         {current && <span className="badge badge--selected">Your plan</span>}

@@ -7,7 +7,9 @@ export function planStatusText(me: Me, now: Date): string {
   const { subscription } = me;
   if (subscription.status === 'active') return 'Active: renews by itself until you cancel';
   if (subscription.status === 'cancelled') {
-    return subscription.endsAt == null ? 'Cancelled: ends with the paid period' : `Cancelled: ends at ${formatInstantWithZone(subscription.endsAt, me.timeZone, now)}`;
+    return subscription.endsAt == null
+      ? 'Cancelled: ends with the paid period'
+      : `Cancelled: ends at ${formatInstantWithZone(subscription.endsAt, me.timeZone, now)}`;
   }
   return 'No subscription: the Free plan';
 }

@@ -27,7 +27,9 @@ export function QueueView() {
       <h1 id="queue-heading" className="view-title">
         Queue
       </h1>
-      <p className="view-intro muted">Your waiting and running generations, updated live. Estimates come from recent run times.</p>
+      <p className="view-intro muted">
+        Your waiting and running generations, updated live. Estimates come from recent run times.
+      </p>
       <OfflineBanner account={account} />
       {queue === null ? (
         <p className="notice notice--warning" role="status" data-testid="queue-unknown">
@@ -42,8 +44,17 @@ export function QueueView() {
   );
 }
 
-function QueueContents({ account, queue, catalog }: { account: AccountView; queue: QueueStatus; catalog: Catalog | null }) {
-  const generation = (id: string): Generation | undefined => account.recentGenerations.find((candidate) => candidate.id === id);
+function QueueContents({
+  account,
+  queue,
+  catalog,
+}: {
+  account: AccountView;
+  queue: QueueStatus;
+  catalog: Catalog | null;
+}) {
+  const generation = (id: string): Generation | undefined =>
+    account.recentGenerations.find((candidate) => candidate.id === id);
   const laneStatus = (lane: Lane) => (lane === 'standard' ? (queue.lanes.standard ?? null) : queue.lanes[lane]);
 
   return (
@@ -126,7 +137,11 @@ function QueueContents({ account, queue, catalog }: { account: AccountView; queu
                           <td className="tabular" data-testid="queue-job-eta">
                             {running ? 'running now' : etaText(job.etaS)}
                           </td>
-                          <td>{!running && <CancelButton accountId={account.id} generationId={job.generationId} what={what} />}</td>
+                          <td>
+                            {!running && (
+                              <CancelButton accountId={account.id} generationId={job.generationId} what={what} />
+                            )}
+                          </td>
                         </tr>
                       );
                     })}

@@ -43,7 +43,9 @@ export function SettingsView() {
 
 /** The outcome of the last change made in one settings card. */
 function useSaveState() {
-  const [state, setState] = useState<{ kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'failed'; message: string }>({ kind: 'idle' });
+  const [state, setState] = useState<
+    { kind: 'idle' } | { kind: 'saving' } | { kind: 'saved' } | { kind: 'failed'; message: string }
+  >({ kind: 'idle' });
   const updateSettings = useHostStore((store) => store.updateSettings);
   async function save(changes: Parameters<typeof updateSettings>[0]) {
     setState({ kind: 'saving' });
@@ -77,7 +79,14 @@ function AppearanceSettings() {
         <legend className="field-label">Theme</legend>
         {Theme.options.map((option) => (
           <label key={option} className="radio">
-            <input type="radio" name="settings-theme" value={option} checked={theme === option} data-testid={`settings-theme-${option}`} onChange={() => void setTheme(option)} />
+            <input
+              type="radio"
+              name="settings-theme"
+              value={option}
+              checked={theme === option}
+              data-testid={`settings-theme-${option}`}
+              onChange={() => void setTheme(option)}
+            />
             {themeWords[option]}
           </label>
         ))}
@@ -132,7 +141,12 @@ function AlertSettings({ settings, platform }: { settings: Settings; platform: H
     <section className="card settings-card" aria-labelledby="alerts-heading">
       <h2 id="alerts-heading">Alerts</h2>
       <label className="checkbox">
-        <input type="checkbox" data-testid="settings-alerts-enabled" checked={alertsEnabled.checked} onChange={(event) => alertsEnabled.onChange(event.target.checked)} />
+        <input
+          type="checkbox"
+          data-testid="settings-alerts-enabled"
+          checked={alertsEnabled.checked}
+          onChange={(event) => alertsEnabled.onChange(event.target.checked)}
+        />
         Alert me when a balance runs low, an unlimited window ends or a generation finishes
       </label>
       <div className="stack-field">
@@ -178,7 +192,12 @@ function AlertSettings({ settings, platform }: { settings: Settings; platform: H
           <button type="submit" className="button button--small" data-testid="settings-threshold-add" disabled={saving}>
             Add
           </button>
-          <button type="button" className="button button--small button--quiet" disabled={saving} onClick={() => void save({ alertThresholds: DEFAULT_THRESHOLDS })}>
+          <button
+            type="button"
+            className="button button--small button--quiet"
+            disabled={saving}
+            onClick={() => void save({ alertThresholds: DEFAULT_THRESHOLDS })}
+          >
             Reset to 75, 90, 100 %
           </button>
         </form>
@@ -188,7 +207,11 @@ function AlertSettings({ settings, platform }: { settings: Settings; platform: H
           </p>
         )}
       </div>
-      {platform.kind === 'web' ? <BrowserNotifications /> : <p className="muted small">Alerts also appear as system notifications.</p>}
+      {platform.kind === 'web' ? (
+        <BrowserNotifications />
+      ) : (
+        <p className="muted small">Alerts also appear as system notifications.</p>
+      )}
       {note}
     </section>
   );
@@ -196,7 +219,8 @@ function AlertSettings({ settings, platform }: { settings: Settings; platform: H
 
 const permissionWords: Record<NotificationPermissionState, string> = {
   granted: 'Desktop notifications are allowed: alerts also appear outside this tab.',
-  denied: 'This browser blocks notifications for this page; change it in the browser’s site settings. Alerts still show here.',
+  denied:
+    'This browser blocks notifications for this page; change it in the browser’s site settings. Alerts still show here.',
   default: 'Alerts show inside the app. Allow desktop notifications to see them when this tab is in the background.',
   unsupported: 'This browser has no desktop notifications; alerts show inside the app.',
 };
@@ -210,7 +234,12 @@ function BrowserNotifications() {
         {permissionWords[permission]}
       </p>
       {permission === 'default' && (
-        <button type="button" className="button button--small" data-testid="allow-notifications" onClick={() => void requestNotificationPermission().then(setPermission)}>
+        <button
+          type="button"
+          className="button button--small"
+          data-testid="allow-notifications"
+          onClick={() => void requestNotificationPermission().then(setPermission)}
+        >
           Allow desktop notifications
         </button>
       )}
@@ -239,7 +268,9 @@ function StartupSettings({ settings, platform }: { settings: Settings; platform:
       </label>
       {!platform.startAtLogin && (
         <p id="start-at-login-why" className="muted small">
-          {web ? 'Not available in web mode: the browser cannot start the app. The setting applies to the desktop app.' : 'Not available on this system.'}
+          {web
+            ? 'Not available in web mode: the browser cannot start the app. The setting applies to the desktop app.'
+            : 'Not available on this system.'}
         </p>
       )}
       <label className="checkbox">
@@ -305,7 +336,8 @@ function StorageSettings({ settings }: { settings: Settings }) {
         </button>
       </form>
       <p id="cache-limit-hint" className="muted small">
-        Now {formatGiB(settings.cacheLimitBytes)}. Downloaded outputs beyond it are removed, oldest first; pinned ones stay.
+        Now {formatGiB(settings.cacheLimitBytes)}. Downloaded outputs beyond it are removed, oldest first; pinned ones
+        stay.
       </p>
       {error !== null && (
         <p className="error-text" role="alert">
@@ -319,7 +351,9 @@ function StorageSettings({ settings }: { settings: Settings }) {
         <code className="path" aria-labelledby="data-folder-label" data-testid="settings-data-folder">
           {settings.dataFolder}
         </code>
-        <span className="muted small">Settings, history, cached outputs and (encrypted where possible) tokens live here.</span>
+        <span className="muted small">
+          Settings, history, cached outputs and (encrypted where possible) tokens live here.
+        </span>
       </div>
       {note}
     </section>
@@ -353,7 +387,9 @@ function ShortcutList() {
           ))}
         </tbody>
       </table>
-      <p className="muted small">Tab and Shift+Tab move between controls; Enter or Space uses them; Escape closes a dialog.</p>
+      <p className="muted small">
+        Tab and Shift+Tab move between controls; Enter or Space uses them; Escape closes a dialog.
+      </p>
     </section>
   );
 }
@@ -364,7 +400,12 @@ function AccountsLink() {
     <section className="card settings-card" aria-labelledby="settings-accounts-heading">
       <h2 id="settings-accounts-heading">Accounts</h2>
       <p className="muted">Sign in to another backend, switch accounts or remove one.</p>
-      <button type="button" className="button button--small" data-testid="settings-accounts-link" onClick={() => navigate('accounts')}>
+      <button
+        type="button"
+        className="button button--small"
+        data-testid="settings-accounts-link"
+        onClick={() => navigate('accounts')}
+      >
         Manage accounts
       </button>
     </section>

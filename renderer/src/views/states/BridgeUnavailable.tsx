@@ -16,7 +16,9 @@ export function BridgeUnavailable({ error }: { error: BridgeError }) {
   return (
     <div className="state-panel" role="alert" data-testid="bridge-unavailable">
       <h1>{secretHeading ?? 'Can’t reach Creator Companion'}</h1>
-      {secretHeading === undefined && <p>The app’s background service did not answer, so there is nothing to show yet.</p>}
+      {secretHeading === undefined && (
+        <p>The app’s background service did not answer, so there is nothing to show yet.</p>
+      )}
       <p className={secretHeading === undefined ? 'notice notice--error' : 'notice'} data-testid="bridge-error">
         {error.message}
       </p>

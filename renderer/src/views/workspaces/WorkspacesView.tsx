@@ -55,7 +55,9 @@ export function WorkspacesView() {
       <header className="view-header">
         <h1 className="view-title">Workspaces</h1>
         <p className="muted" data-testid="workspace-count">
-          {loading && list.length === 0 ? 'Loading…' : `${formatCount(list.length)} ${list.length === 1 ? 'workspace' : 'workspaces'}`}
+          {loading && list.length === 0
+            ? 'Loading…'
+            : `${formatCount(list.length)} ${list.length === 1 ? 'workspace' : 'workspaces'}`}
         </p>
       </header>
       <SyncStatus account={account} now={now} />
@@ -86,7 +88,13 @@ export function WorkspacesView() {
           ) : (
             <ul className="workspace-list" data-testid="workspace-list">
               {list.map((workspace) => (
-                <WorkspaceRow key={workspace.id} accountId={account.id} workspace={workspace} open={workspace.id === openId} onOpen={() => openWorkspace(workspace.id)} />
+                <WorkspaceRow
+                  key={workspace.id}
+                  accountId={account.id}
+                  workspace={workspace}
+                  open={workspace.id === openId}
+                  onOpen={() => openWorkspace(workspace.id)}
+                />
               ))}
             </ul>
           )}
@@ -95,7 +103,11 @@ export function WorkspacesView() {
           {open === null ? (
             <div className="history-empty">
               <h2 id="workspace-content-heading">No workspace open</h2>
-              <p>{list.length === 0 ? 'Create a workspace to collect generations in it.' : 'Open a workspace from the list to see its generations.'}</p>
+              <p>
+                {list.length === 0
+                  ? 'Create a workspace to collect generations in it.'
+                  : 'Open a workspace from the list to see its generations.'}
+              </p>
             </div>
           ) : (
             <OpenWorkspace account={account} workspace={open} now={now} headingId="workspace-content-heading" />
@@ -138,7 +150,12 @@ function CreateWorkspace({ accountId, onCreated }: { accountId: string; onCreate
           onChange={(event) => setName(event.target.value)}
           data-testid="workspace-name"
         />
-        <button type="submit" className="button button--primary" disabled={pending || name.trim() === ''} data-testid="workspace-create">
+        <button
+          type="submit"
+          className="button button--primary"
+          disabled={pending || name.trim() === ''}
+          data-testid="workspace-create"
+        >
           Create
         </button>
       </div>
@@ -185,11 +202,31 @@ function WorkspaceRow({ accountId, workspace, open, onOpen }: WorkspaceRowProps)
           <label htmlFor={inputId} className="visually-hidden">
             New name for {workspace.name}
           </label>
-          <input id={inputId} className="input" value={name} maxLength={200} autoFocus onChange={(event) => setName(event.target.value)} data-testid="workspace-rename-input" />
-          <button type="submit" className="button button--small button--primary" disabled={pending === 'rename'} data-testid="workspace-rename-save">
+          <input
+            id={inputId}
+            className="input"
+            value={name}
+            maxLength={200}
+            autoFocus
+            onChange={(event) => setName(event.target.value)}
+            data-testid="workspace-rename-input"
+          />
+          <button
+            type="submit"
+            className="button button--small button--primary"
+            disabled={pending === 'rename'}
+            data-testid="workspace-rename-save"
+          >
             Save
           </button>
-          <button type="button" className="button button--small" onClick={() => { setName(workspace.name); back(); }}>
+          <button
+            type="button"
+            className="button button--small"
+            onClick={() => {
+              setName(workspace.name);
+              back();
+            }}
+          >
             Cancel
           </button>
         </form>
@@ -198,8 +235,18 @@ function WorkspaceRow({ accountId, workspace, open, onOpen }: WorkspaceRowProps)
   }
 
   return (
-    <li className={`workspace-row${open ? ' is-open' : ''}`} data-testid="workspace-row" data-workspace-id={workspace.id}>
-      <button type="button" className="workspace-open" aria-current={open ? 'true' : undefined} onClick={onOpen} data-testid="workspace-open">
+    <li
+      className={`workspace-row${open ? ' is-open' : ''}`}
+      data-testid="workspace-row"
+      data-workspace-id={workspace.id}
+    >
+      <button
+        type="button"
+        className="workspace-open"
+        aria-current={open ? 'true' : undefined}
+        onClick={onOpen}
+        data-testid="workspace-open"
+      >
         <span className="workspace-name">{workspace.name}</span>
         <span className="muted workspace-items">
           {formatCount(count)} {count === 1 ? 'generation' : 'generations'}
@@ -224,10 +271,21 @@ function WorkspaceRow({ accountId, workspace, open, onOpen }: WorkspaceRowProps)
         </div>
       ) : (
         <div className="workspace-row-actions">
-          <button ref={renameButton} type="button" className="button button--small button--quiet" onClick={() => setMode('rename')} data-testid="workspace-rename">
+          <button
+            ref={renameButton}
+            type="button"
+            className="button button--small button--quiet"
+            onClick={() => setMode('rename')}
+            data-testid="workspace-rename"
+          >
             Rename<span className="visually-hidden"> {workspace.name}</span>
           </button>
-          <button type="button" className="button button--small button--quiet" onClick={() => setMode('delete')} data-testid="workspace-delete">
+          <button
+            type="button"
+            className="button button--small button--quiet"
+            onClick={() => setMode('delete')}
+            data-testid="workspace-delete"
+          >
             Delete<span className="visually-hidden"> {workspace.name}</span>
           </button>
         </div>
@@ -236,7 +294,17 @@ function WorkspaceRow({ accountId, workspace, open, onOpen }: WorkspaceRowProps)
   );
 }
 
-function OpenWorkspace({ account, workspace, now, headingId }: { account: AccountView; workspace: Workspace; now: Date; headingId: string }) {
+function OpenWorkspace({
+  account,
+  workspace,
+  now,
+  headingId,
+}: {
+  account: AccountView;
+  workspace: Workspace;
+  now: Date;
+  headingId: string;
+}) {
   const catalog = useHostStore(selectCatalog);
   const platform = useHostStore((state) => state.snapshot?.platform.kind ?? 'web');
   const openDetail = useHistoryStore((state) => state.openDetail);

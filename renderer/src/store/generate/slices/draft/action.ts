@@ -26,7 +26,12 @@ export function modelsForTool(catalog: Catalog, tool: ToolId): Model[] {
 
 function withModel(draft: GenerateDraft, model: Model | null, catalog: Catalog): GenerateDraft {
   const durations = durationsFor(model, catalog);
-  const durationS = durations.length === 0 ? null : draft.durationS !== null && durations.includes(draft.durationS) ? draft.durationS : (durations[0] ?? null);
+  const durationS =
+    durations.length === 0
+      ? null
+      : draft.durationS !== null && durations.includes(draft.durationS)
+        ? draft.durationS
+        : (durations[0] ?? null);
   return { ...draft, modelId: model?.id ?? '', durationS };
 }
 

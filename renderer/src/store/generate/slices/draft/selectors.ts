@@ -13,7 +13,8 @@ export const MAX_SEED = 2 ** 31;
 export function parseSeed(text: string): { ok: true; seed: number | undefined } | { ok: false; message: string } {
   const trimmed = text.trim();
   if (trimmed === '') return { ok: true, seed: undefined };
-  if (!/^\d+$/.test(trimmed) || Number(trimmed) > MAX_SEED) return { ok: false, message: `A seed is a whole number from 0 to ${MAX_SEED.toLocaleString('en-US')}.` };
+  if (!/^\d+$/.test(trimmed) || Number(trimmed) > MAX_SEED)
+    return { ok: false, message: `A seed is a whole number from 0 to ${MAX_SEED.toLocaleString('en-US')}.` };
   return { ok: true, seed: Number(trimmed) };
 }
 
@@ -23,9 +24,13 @@ export type DraftProblem = 'no-model' | 'bad-seed' | 'no-source';
  * The request the draft describes (what the cost preview prices), or why there is none yet. The prompt does not
  * change the price, so it is not part of it; see generationRequest.
  */
-export function costRequestOf(draft: GenerateDraft, catalog: Catalog | null): { ok: true; request: CostEstimateRequest } | { ok: false; problem: DraftProblem } {
+export function costRequestOf(
+  draft: GenerateDraft,
+  catalog: Catalog | null,
+): { ok: true; request: CostEstimateRequest } | { ok: false; problem: DraftProblem } {
   const model = catalog?.models.find((candidate) => candidate.id === draft.modelId);
-  if (catalog === null || model === undefined || !model.tools.includes(draft.tool)) return { ok: false, problem: 'no-model' };
+  if (catalog === null || model === undefined || !model.tools.includes(draft.tool))
+    return { ok: false, problem: 'no-model' };
   const seed = parseSeed(draft.seed);
   if (!seed.ok) return { ok: false, problem: 'bad-seed' };
   const tool = catalog.tools.find((candidate) => candidate.id === draft.tool);

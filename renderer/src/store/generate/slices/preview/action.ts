@@ -22,14 +22,24 @@ export const createPreviewSlice: StateCreator<GenerateStore, [], [], PreviewActi
   markPreviewLoading(key) {
     const { preview } = get();
     if (preview.status === 'loading' && preview.key === key) return;
-    set((state) => ({ preview: { status: 'loading', key, previous: previousEstimate(preview) }, previewSequence: state.previewSequence + 1 }));
+    set((state) => ({
+      preview: { status: 'loading', key, previous: previousEstimate(preview) },
+      previewSequence: state.previewSequence + 1,
+    }));
   },
   async loadPreview(accountId, request, key) {
     const sequence = get().previewSequence + 1;
-    set((state) => ({ previewSequence: sequence, preview: { status: 'loading', key, previous: previousEstimate(state.preview) } }));
+    set((state) => ({
+      previewSequence: sequence,
+      preview: { status: 'loading', key, previous: previousEstimate(state.preview) },
+    }));
     const result = await companion().estimateCost({ accountId, request });
     if (get().previewSequence !== sequence) return;
-    set({ preview: result.ok ? { status: 'ready', key, estimate: result.value } : { status: 'failed', key, error: result.error } });
+    set({
+      preview: result.ok
+        ? { status: 'ready', key, estimate: result.value }
+        : { status: 'failed', key, error: result.error },
+    });
   },
   clearPreview() {
     set((state) => ({ preview: { status: 'idle' }, previewSequence: state.previewSequence + 1 }));

@@ -26,7 +26,10 @@ export const createSubmitSlice: StateCreator<GenerateStore, [], [], SubmitAction
     }
     set((state) => ({
       submitting: false,
-      submitted: { ...state.submitted, [accountId]: [result.value, ...(state.submitted[accountId] ?? [])].slice(0, KEEP_SUBMITTED) },
+      submitted: {
+        ...state.submitted,
+        [accountId]: [result.value, ...(state.submitted[accountId] ?? [])].slice(0, KEEP_SUBMITTED),
+      },
     }));
     return true;
   },
@@ -40,7 +43,11 @@ export const createSubmitSlice: StateCreator<GenerateStore, [], [], SubmitAction
       set({ enhancing: false, enhanceError: result.error });
       return;
     }
-    set((state) => ({ enhancing: false, promptBeforeEnhance: prompt, draft: { ...state.draft, prompt: result.value.prompt } }));
+    set((state) => ({
+      enhancing: false,
+      promptBeforeEnhance: prompt,
+      draft: { ...state.draft, prompt: result.value.prompt },
+    }));
   },
   undoEnhance() {
     const before = get().promptBeforeEnhance;

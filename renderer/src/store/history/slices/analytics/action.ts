@@ -15,7 +15,17 @@ export type AnalyticsAction = {
 
 export const createAnalyticsSlice: StateCreator<HistoryStore, [], [], AnalyticsAction> = (set, get) => ({
   setAnalyticsFilters: (patch) =>
-    set((state) => ({ analyticsFilters: { groupBy: 'day', from: '', to: '', tool: '', modelId: '', ...state.analyticsFilters, ...patch } })),
+    set((state) => ({
+      analyticsFilters: {
+        groupBy: 'day',
+        from: '',
+        to: '',
+        tool: '',
+        modelId: '',
+        ...state.analyticsFilters,
+        ...patch,
+      },
+    })),
 
   setSeries: (series) => set({ series }),
 
@@ -25,7 +35,9 @@ export const createAnalyticsSlice: StateCreator<HistoryStore, [], [], AnalyticsA
     const result = await companion().getUsage({ ...query, accountId });
     if (get().usage.key !== key) return;
     set((state) => ({
-      usage: result.ok ? { key, status: 'ready', data: result.value, error: null } : { ...state.usage, status: 'error', error: result.error },
+      usage: result.ok
+        ? { key, status: 'ready', data: result.value, error: null }
+        : { ...state.usage, status: 'error', error: result.error },
     }));
   },
 
@@ -35,7 +47,9 @@ export const createAnalyticsSlice: StateCreator<HistoryStore, [], [], AnalyticsA
     const result = await companion().refundAudit({ accountId, ...range });
     if (get().refunds.key !== key) return;
     set((state) => ({
-      refunds: result.ok ? { key, status: 'ready', data: result.value, error: null } : { ...state.refunds, status: 'error', error: result.error },
+      refunds: result.ok
+        ? { key, status: 'ready', data: result.value, error: null }
+        : { ...state.refunds, status: 'error', error: result.error },
     }));
   },
 });

@@ -46,7 +46,9 @@ export type BrowseAction = {
 /** What a re-run was charged as it started: "6 credits", "1 generation". */
 function rerunChargeText(generation: Generation): string {
   const { credits, generations } = generation.charge;
-  return generations > 0 && credits === 0 ? amountWithUnit(generations, 'generations') : amountWithUnit(credits, 'credits');
+  return generations > 0 && credits === 0
+    ? amountWithUnit(generations, 'generations')
+    : amountWithUnit(credits, 'credits');
 }
 
 function countUncached(items: HistoryItem[]): number {
@@ -104,18 +106,39 @@ export const createBrowseSlice: StateCreator<HistoryStore, [], [], BrowseAction>
   }
 
   async function loadPage(key: string, query: GridQuery, index: number, version: number): Promise<void> {
-    const result = await companion().searchHistory({ ...query, offset: index * HISTORY_PAGE_SIZE, limit: HISTORY_PAGE_SIZE });
+    const result = await companion().searchHistory({
+      ...query,
+      offset: index * HISTORY_PAGE_SIZE,
+      limit: HISTORY_PAGE_SIZE,
+    });
     set((state) => {
       const grid = state.grids[key];
       // The grid was evicted, or the history changed again meanwhile and a newer fetch will follow.
       if (grid === undefined || grid.version !== version) return {};
       const previous = grid.pages[index];
       const page: PageEntry = result.ok
-        ? { status: 'ready', items: result.value.items, version, error: null, uncached: countUncached(result.value.items) }
-        : { status: 'error', items: previous?.items ?? [], version, error: result.error, uncached: previous?.uncached ?? 0 };
+        ? {
+            status: 'ready',
+            items: result.value.items,
+            version,
+            error: null,
+            uncached: countUncached(result.value.items),
+          }
+        : {
+            status: 'error',
+            items: previous?.items ?? [],
+            version,
+            error: result.error,
+            uncached: previous?.uncached ?? 0,
+          };
       const total = result.ok ? result.value.total : grid.total;
       const error: BridgeError | null = result.ok ? null : index === 0 && total === null ? result.error : grid.error;
-      return { grids: { ...state.grids, [key]: { ...grid, total, error, pages: trimPages({ ...grid.pages, [index]: page }, index) } } };
+      return {
+        grids: {
+          ...state.grids,
+          [key]: { ...grid, total, error, pages: trimPages({ ...grid.pages, [index]: page }, index) },
+        },
+      };
     });
   }
 
@@ -144,7 +167,14 @@ export const createBrowseSlice: StateCreator<HistoryStore, [], [], BrowseAction>
         const current = state.grids[key];
         if (current === undefined) return {};
         const pages = { ...current.pages };
-        for (const index of wanted) pages[index] = { status: 'loading', items: pages[index]?.items ?? [], version: current.version, error: null, uncached: pages[index]?.uncached ?? 0 };
+        for (const index of wanted)
+          pages[index] = {
+            status: 'loading',
+            items: pages[index]?.items ?? [],
+            version: current.version,
+            error: null,
+            uncached: pages[index]?.uncached ?? 0,
+          };
         return { grids: { ...state.grids, [key]: { ...current, pages } } };
       });
       await Promise.all(wanted.map((index) => loadPage(key, query, index, grid.version)));
@@ -156,7 +186,16 @@ export const createBrowseSlice: StateCreator<HistoryStore, [], [], BrowseAction>
           Object.entries(state.grids).map(([key, grid]) => [
             key,
             // A page still loading answers for the old version: mark it stale so that it is asked again.
-            { ...grid, version: grid.version + 1, pages: Object.fromEntries(Object.entries(grid.pages).map(([i, page]) => [i, page.status === 'loading' ? { ...page, status: 'ready' as const } : page])) },
+            {
+              ...grid,
+              version: grid.version + 1,
+              pages: Object.fromEntries(
+                Object.entries(grid.pages).map(([i, page]) => [
+                  i,
+                  page.status === 'loading' ? { ...page, status: 'ready' as const } : page,
+                ]),
+              ),
+            },
           ]),
         ),
       })),
@@ -180,20 +219,41 @@ export const createBrowseSlice: StateCreator<HistoryStore, [], [], BrowseAction>
     closeDetail: () => set({ detail: closedDetail }),
 
     async setPinned(item, pinned) {
-      const result = await detailCall('pin', () => companion().setPinned({ accountId: item.accountId, generationId: item.id, pinned }));
+      const result = await detailCall('pin', () =>
+        companion().setPinned({ accountId: item.accountId, generationId: item.id, pinned }),
+      );
       if (!result.ok) return;
       get().replaceItem(result.value);
-      set((state) => ({ detail: { ...state.detail, message: pinned ? 'Pinned: its outputs stay on this computer for offline use.' : 'Unpinned.' } }));
+      set((state) => ({
+        detail: {
+          ...state.detail,
+          message: pinned ? 'Pinned: its outputs stay on this computer for offline use.' : 'Unpinned.',
+        },
+      }));
     },
 
     async askRerun(item) {
-      set((state) => ({ detail: { ...state.detail, rerunQuote: { status: 'loading' }, message: null, actionError: null } }));
-      const request = { tool: item.tool, modelId: item.modelId, settings: item.settings, ...(item.workflow === undefined ? {} : { workflow: item.workflow }) };
+      set((state) => ({
+        detail: { ...state.detail, rerunQuote: { status: 'loading' }, message: null, actionError: null },
+      }));
+      const request = {
+        tool: item.tool,
+        modelId: item.modelId,
+        settings: item.settings,
+        ...(item.workflow === undefined ? {} : { workflow: item.workflow }),
+      };
       const result = await companion().estimateCost({ accountId: item.accountId, request });
       set((state) => {
         // Closed, or another item opened meanwhile: this price is no one's any more.
         if (state.detail.item?.id !== item.id || state.detail.rerunQuote === null) return {};
-        return { detail: { ...state.detail, rerunQuote: result.ok ? { status: 'ready', estimate: result.value } : { status: 'failed', error: result.error } } };
+        return {
+          detail: {
+            ...state.detail,
+            rerunQuote: result.ok
+              ? { status: 'ready', estimate: result.value }
+              : { status: 'failed', error: result.error },
+          },
+        };
       });
     },
 
@@ -201,31 +261,50 @@ export const createBrowseSlice: StateCreator<HistoryStore, [], [], BrowseAction>
 
     async rerun(item) {
       if (get().detail.pending === 'rerun') return false;
-      const result = await detailCall('rerun', () => companion().rerunGeneration({ accountId: item.accountId, generationId: item.id }));
+      const result = await detailCall('rerun', () =>
+        companion().rerunGeneration({ accountId: item.accountId, generationId: item.id }),
+      );
       if (result.ok) {
         const charged = result.value.unlimited ? 'no credits (unlimited window)' : rerunChargeText(result.value);
         set((state) => ({
-          detail: { ...state.detail, rerunQuote: null, message: `Re-run started with the same settings, charged ${charged}; it appears at the top of your history.` },
+          detail: {
+            ...state.detail,
+            rerunQuote: null,
+            message: `Re-run started with the same settings, charged ${charged}; it appears at the top of your history.`,
+          },
         }));
       }
       return result.ok;
     },
 
     async download(item, outputId) {
-      const result = await detailCall('download', () => companion().downloadOutput({ accountId: item.accountId, outputId }));
+      const result = await detailCall('download', () =>
+        companion().downloadOutput({ accountId: item.accountId, outputId }),
+      );
       if (result.ok) {
         const where = result.value.savedTo;
-        set((state) => ({ detail: { ...state.detail, message: where === null ? 'Download started.' : `Saved to ${where}.` } }));
+        set((state) => ({
+          detail: { ...state.detail, message: where === null ? 'Download started.' : `Saved to ${where}.` },
+        }));
       }
       return result.ok;
     },
 
     detailOutcome: (action, result, message) =>
-      set((state) => ({ detail: { ...state.detail, pending: state.detail.pending === action ? null : state.detail.pending, message: result.ok ? message : null, actionError: result.ok ? null : result.error } })),
+      set((state) => ({
+        detail: {
+          ...state.detail,
+          pending: state.detail.pending === action ? null : state.detail.pending,
+          message: result.ok ? message : null,
+          actionError: result.ok ? null : result.error,
+        },
+      })),
 
     replaceItem: (item) =>
       set((state) => ({
-        grids: Object.fromEntries(Object.entries(state.grids).map(([key, grid]) => [key, withItemReplaced(grid, item)])),
+        grids: Object.fromEntries(
+          Object.entries(state.grids).map(([key, grid]) => [key, withItemReplaced(grid, item)]),
+        ),
         detail: state.detail.item?.id === item.id ? { ...state.detail, item } : state.detail,
       })),
   };

@@ -19,7 +19,15 @@ export type HistoryFilters = {
   workspaceId: string;
 };
 
-export const noHistoryFilters: HistoryFilters = { q: '', tool: '', modelId: '', status: '', from: '', to: '', workspaceId: '' };
+export const noHistoryFilters: HistoryFilters = {
+  q: '',
+  tool: '',
+  modelId: '',
+  status: '',
+  from: '',
+  to: '',
+  workspaceId: '',
+};
 
 /** What a grid shows: a history query without its paging. */
 export type GridQuery = Omit<HistoryQuery, 'offset' | 'limit'>;
@@ -65,11 +73,17 @@ export type DetailState = {
 };
 
 export type RerunQuote =
-  | { status: 'loading' }
-  | { status: 'ready'; estimate: CostEstimate }
-  | { status: 'failed'; error: BridgeError };
+  { status: 'loading' } | { status: 'ready'; estimate: CostEstimate } | { status: 'failed'; error: BridgeError };
 
-export const closedDetail: DetailState = { item: null, status: 'idle', error: null, pending: null, message: null, actionError: null, rerunQuote: null };
+export const closedDetail: DetailState = {
+  item: null,
+  status: 'idle',
+  error: null,
+  pending: null,
+  message: null,
+  actionError: null,
+  rerunQuote: null,
+};
 
 export type BrowseState = {
   filters: HistoryFilters;

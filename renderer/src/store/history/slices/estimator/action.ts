@@ -1,6 +1,12 @@
 import type { StateCreator } from 'zustand';
 import type { Catalog } from '../../../../../../shared/api.js';
-import { DEFAULT_WORKING_DAYS, clampBufferPercent, rowsFromRecentUse, workedExampleRows, type EstimatorRow } from '../../../../../../shared/estimator.js';
+import {
+  DEFAULT_WORKING_DAYS,
+  clampBufferPercent,
+  rowsFromRecentUse,
+  workedExampleRows,
+  type EstimatorRow,
+} from '../../../../../../shared/estimator.js';
 import { companion } from '../../../../bridge/companion.js';
 import type { HistoryStore } from '../../store.js';
 
@@ -33,23 +39,43 @@ export const createEstimatorSlice: StateCreator<HistoryStore, [], [], EstimatorA
       const row: EstimatorRow = {
         modelId: model.id,
         tool: model.tool,
-        settings: model.kind === 'image' ? { outputs: 1, quality: 'standard' } : { outputs: 1, quality: 'standard', durationS: Number(Object.keys(catalog.multipliers.durationS[model.kind])[0]) },
+        settings:
+          model.kind === 'image'
+            ? { outputs: 1, quality: 'standard' }
+            : {
+                outputs: 1,
+                quality: 'standard',
+                durationS: Number(Object.keys(catalog.multipliers.durationS[model.kind])[0]),
+              },
         uses: 1,
         per: 'day',
         workingDays: DEFAULT_WORKING_DAYS,
       };
       const seq = get().rowSeq + 1;
-      set((state) => ({ estimatorRows: [...state.estimatorRows, { ...row, key: `row-${seq}` }], rowSeq: seq, rowsSource: 'edited' }));
+      set((state) => ({
+        estimatorRows: [...state.estimatorRows, { ...row, key: `row-${seq}` }],
+        rowSeq: seq,
+        rowsSource: 'edited',
+      }));
     },
 
     updateEstimatorRow: (key, patch) =>
-      set((state) => ({ estimatorRows: state.estimatorRows.map((row) => (row.key === key ? { ...row, ...patch } : row)), rowsSource: 'edited' })),
+      set((state) => ({
+        estimatorRows: state.estimatorRows.map((row) => (row.key === key ? { ...row, ...patch } : row)),
+        rowsSource: 'edited',
+      })),
 
-    removeEstimatorRow: (key) => set((state) => ({ estimatorRows: state.estimatorRows.filter((row) => row.key !== key), rowsSource: 'edited' })),
+    removeEstimatorRow: (key) =>
+      set((state) => ({ estimatorRows: state.estimatorRows.filter((row) => row.key !== key), rowsSource: 'edited' })),
 
     setBufferPercent: (percent) => set({ bufferPercent: clampBufferPercent(percent) }),
 
-    useWorkedExample: () => set({ ...keyed(workedExampleRows()), rowsSource: 'example', recentUse: { status: 'idle', error: null, message: null } }),
+    useWorkedExample: () =>
+      set({
+        ...keyed(workedExampleRows()),
+        rowsSource: 'example',
+        recentUse: { status: 'idle', error: null, message: null },
+      }),
 
     async startFromRecentUse(accountId, catalog) {
       set({ recentUse: { status: 'loading', error: null, message: null } });
@@ -60,7 +86,13 @@ export const createEstimatorSlice: StateCreator<HistoryStore, [], [], EstimatorA
       }
       const rows = rowsFromRecentUse(catalog, result.value, RECENT_USE_DAYS);
       if (rows.length === 0) {
-        set({ recentUse: { status: 'ready', error: null, message: `No generations in the last ${RECENT_USE_DAYS} days: the rows are unchanged.` } });
+        set({
+          recentUse: {
+            status: 'ready',
+            error: null,
+            message: `No generations in the last ${RECENT_USE_DAYS} days: the rows are unchanged.`,
+          },
+        });
         return;
       }
       const actions = rows.reduce((sum, row) => sum + row.uses, 0);
@@ -69,7 +101,11 @@ export const createEstimatorSlice: StateCreator<HistoryStore, [], [], EstimatorA
       set({
         ...keyed(rows),
         rowsSource: 'recent',
-        recentUse: { status: 'ready', error: null, message: `Filled from your last ${RECENT_USE_DAYS} days: ${actions.toLocaleString('en-US')} Generate actions on ${models} ${models === 1 ? 'model' : 'models'}.` },
+        recentUse: {
+          status: 'ready',
+          error: null,
+          message: `Filled from your last ${RECENT_USE_DAYS} days: ${actions.toLocaleString('en-US')} Generate actions on ${models} ${models === 1 ? 'model' : 'models'}.`,
+        },
       });
     },
   };

@@ -12,7 +12,11 @@ export type WorkspacesAction = {
   renameWorkspace: (accountId: string, workspaceId: string, name: string) => Promise<boolean>;
   deleteWorkspace: (accountId: string, workspaceId: string) => Promise<boolean>;
   addToWorkspace: (accountId: string, workspaceId: string, generationId: string) => Promise<BridgeResult<Workspace>>;
-  removeFromWorkspace: (accountId: string, workspaceId: string, generationId: string) => Promise<BridgeResult<Workspace>>;
+  removeFromWorkspace: (
+    accountId: string,
+    workspaceId: string,
+    generationId: string,
+  ) => Promise<BridgeResult<Workspace>>;
   makeWorkspaceAvailableOffline: (accountId: string, workspaceId: string) => Promise<boolean>;
   dismissWorkspaceMessage: () => void;
 };
@@ -32,10 +36,20 @@ export function followOpenWorkspace(openId: string | null, before: Workspace[], 
 
 export const createWorkspacesSlice: StateCreator<HistoryStore, [], [], WorkspacesAction> = (set, get) => {
   /** Runs one workspace command and keeps its outcome for the view's live region. */
-  async function command<T>(name: WorkspaceCommand, call: () => Promise<BridgeResult<T>>, message: (value: T) => string): Promise<BridgeResult<T>> {
+  async function command<T>(
+    name: WorkspaceCommand,
+    call: () => Promise<BridgeResult<T>>,
+    message: (value: T) => string,
+  ): Promise<BridgeResult<T>> {
     set({ workspaceCommand: { pending: name, message: null, error: null } });
     const result = await call();
-    set({ workspaceCommand: { pending: null, message: result.ok ? message(result.value) : null, error: result.ok ? null : result.error } });
+    set({
+      workspaceCommand: {
+        pending: null,
+        message: result.ok ? message(result.value) : null,
+        error: result.ok ? null : result.error,
+      },
+    });
     return result;
   }
 
@@ -53,9 +67,10 @@ export const createWorkspacesSlice: StateCreator<HistoryStore, [], [], Workspace
   return {
     async loadWorkspaces(accountId) {
       set((state) => ({
-        workspaces: state.workspaces.accountId === accountId
-          ? { ...state.workspaces, status: state.workspaces.status === 'ready' ? 'ready' : 'loading' }
-          : { accountId, status: 'loading', list: [], error: null },
+        workspaces:
+          state.workspaces.accountId === accountId
+            ? { ...state.workspaces, status: state.workspaces.status === 'ready' ? 'ready' : 'loading' }
+            : { accountId, status: 'loading', list: [], error: null },
       }));
       const result = await companion().listWorkspaces({ accountId });
       set((state) => {
@@ -71,21 +86,33 @@ export const createWorkspacesSlice: StateCreator<HistoryStore, [], [], Workspace
     openWorkspace: (workspaceId) => set({ openWorkspaceId: workspaceId }),
 
     async createWorkspace(accountId, name) {
-      const result = await command('create', () => companion().createWorkspace({ accountId, name }), (w) => `Created “${w.name}”.`);
+      const result = await command(
+        'create',
+        () => companion().createWorkspace({ accountId, name }),
+        (w) => `Created “${w.name}”.`,
+      );
       if (!result.ok) return null;
       keep(accountId, result.value);
       return result.value;
     },
 
     async renameWorkspace(accountId, workspaceId, name) {
-      const result = await command('rename', () => companion().renameWorkspace({ accountId, workspaceId, name }), (w) => `Renamed to “${w.name}”.`);
+      const result = await command(
+        'rename',
+        () => companion().renameWorkspace({ accountId, workspaceId, name }),
+        (w) => `Renamed to “${w.name}”.`,
+      );
       if (result.ok) keep(accountId, result.value);
       return result.ok;
     },
 
     async deleteWorkspace(accountId, workspaceId) {
       const name = get().workspaces.list.find((w) => w.id === workspaceId)?.name ?? 'the workspace';
-      const result = await command('delete', () => companion().deleteWorkspace({ accountId, workspaceId }), () => `Deleted “${name}”. Its generations stay in your history.`);
+      const result = await command(
+        'delete',
+        () => companion().deleteWorkspace({ accountId, workspaceId }),
+        () => `Deleted “${name}”. Its generations stay in your history.`,
+      );
       if (result.ok) {
         set((state) => ({
           workspaces: { ...state.workspaces, list: state.workspaces.list.filter((w) => w.id !== workspaceId) },
@@ -96,7 +123,11 @@ export const createWorkspacesSlice: StateCreator<HistoryStore, [], [], Workspace
     },
 
     async addToWorkspace(accountId, workspaceId, generationId) {
-      const result = await command('add', () => companion().addToWorkspace({ accountId, workspaceId, generationId }), (w) => `Added to “${w.name}”.`);
+      const result = await command(
+        'add',
+        () => companion().addToWorkspace({ accountId, workspaceId, generationId }),
+        (w) => `Added to “${w.name}”.`,
+      );
       if (result.ok) {
         keep(accountId, result.value);
         get().invalidateGrids();
@@ -105,7 +136,11 @@ export const createWorkspacesSlice: StateCreator<HistoryStore, [], [], Workspace
     },
 
     async removeFromWorkspace(accountId, workspaceId, generationId) {
-      const result = await command('remove', () => companion().removeFromWorkspace({ accountId, workspaceId, generationId }), (w) => `Removed from “${w.name}”.`);
+      const result = await command(
+        'remove',
+        () => companion().removeFromWorkspace({ accountId, workspaceId, generationId }),
+        (w) => `Removed from “${w.name}”.`,
+      );
       if (result.ok) {
         keep(accountId, result.value);
         get().invalidateGrids();
@@ -117,7 +152,10 @@ export const createWorkspacesSlice: StateCreator<HistoryStore, [], [], Workspace
       const result = await command(
         'offline',
         () => companion().makeAvailableOffline({ accountId, workspaceId }),
-        ({ queued }) => (queued === 0 ? 'Every output of this workspace is already on this computer.' : `Downloading ${queued.toLocaleString('en-US')} ${queued === 1 ? 'output' : 'outputs'} for offline use.`),
+        ({ queued }) =>
+          queued === 0
+            ? 'Every output of this workspace is already on this computer.'
+            : `Downloading ${queued.toLocaleString('en-US')} ${queued === 1 ? 'output' : 'outputs'} for offline use.`,
       );
       return result.ok;
     },

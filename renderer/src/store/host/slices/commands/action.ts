@@ -35,7 +35,10 @@ export const createCommandsSlice: StateCreator<HostStore, [], [], CommandsAction
     local = false,
   ): Promise<CommandOutcome> {
     const pushedCountAtCall = get().pushedCount;
-    set((state) => ({ pending: { ...state.pending, [command]: true }, commandError: local ? state.commandError : null }));
+    set((state) => ({
+      pending: { ...state.pending, [command]: true },
+      commandError: local ? state.commandError : null,
+    }));
     const result = await send();
     set((state) => ({ pending: { ...state.pending, [command]: false } }));
     if (result.ok) {
@@ -47,7 +50,8 @@ export const createCommandsSlice: StateCreator<HostStore, [], [], CommandsAction
   }
 
   return {
-    selectAccount: async (accountId) => void (await run('selectAccount', () => companion().selectAccount({ accountId }))),
+    selectAccount: async (accountId) =>
+      void (await run('selectAccount', () => companion().selectAccount({ accountId }))),
     setTheme: async (theme) => {
       set({ pendingTheme: theme });
       await run('setTheme', () => companion().setTheme({ theme }));
@@ -59,9 +63,11 @@ export const createCommandsSlice: StateCreator<HostStore, [], [], CommandsAction
     signIn: (input) => run('signIn', () => companion().signIn(input), true),
     removeAccount: (accountId) => run('removeAccount', () => companion().removeAccount({ accountId }), true),
     subscribe: (accountId, planId) => run('subscribe', () => companion().subscribe({ accountId, planId }), true),
-    cancelSubscription: (accountId) => run('cancelSubscription', () => companion().cancelSubscription({ accountId }), true),
+    cancelSubscription: (accountId) =>
+      run('cancelSubscription', () => companion().cancelSubscription({ accountId }), true),
     buyTopup: (accountId, credits) => run('buyTopup', () => companion().buyTopup({ accountId, credits }), true),
-    setTimeZone: (accountId, timeZone) => run('setTimeZone', () => companion().setTimeZone({ accountId, timeZone }), true),
+    setTimeZone: (accountId, timeZone) =>
+      run('setTimeZone', () => companion().setTimeZone({ accountId, timeZone }), true),
     syncNow: (accountId) => run('syncNow', () => companion().syncNow({ accountId }), true),
   };
 };
