@@ -81,6 +81,8 @@ export function checkpointWorker(path: string, options: CheckpointWorkerOptions)
 
 /** 30,000 pages of 4 KiB: at most about 120 MiB of log (docs/PERFORMANCE.md#sqlites-write-ahead-log). */
 const FALLBACK_CHECKPOINT_PAGES = 30_000;
+/** SQLite's own threshold, for when the worker is gone. */
+const DEFAULT_AUTOCHECKPOINT_PAGES = 1_000;
 
 /**
  * Checkpoints the write-ahead log from a worker thread with its own connection. Left to SQLite, the commit that fills
@@ -101,6 +103,7 @@ const FALLBACK_CHECKPOINT_PAGES = 30_000;
  */
 export class BackgroundCheckpointer {
   readonly #worker: Worker;
+  readonly #exited: Promise<void>;
 
   /** `failed` hears of a checkpoint that failed: the next round tries again, and SQLite's own checkpoint is the fallback. */
   constructor(
@@ -115,8 +118,19 @@ export class BackgroundCheckpointer {
       pace: { busyMs, idleMs },
       execArgv: ['--disable-warning=ExperimentalWarning'],
     });
+    this.#exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
     this.#worker.on('message', (message: CheckpointMessage) => {
       if ('failed' in message) failed(new Error(`a background checkpoint failed: ${message.failed}`));
+    });
+    // A worker that dies (its database file gone, say) is a failure survived: SQLite checkpoints on the request
+    // thread again, at its own default, until the backend restarts.
+    this.#worker.on('error', (error) => {
+      failed(new Error(`the checkpoint worker stopped: ${error.message}`, { cause: error }));
+      try {
+        db.exec(`PRAGMA wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES};`);
+      } catch (restoreError) {
+        failed(new Error('could not hand checkpoints back to SQLite', { cause: restoreError }));
+      }
     });
   }
 
@@ -125,8 +139,7 @@ export class BackgroundCheckpointer {
   async stop(): Promise<void> {
     // Held while it stops: an unreferenced worker would let a process with nothing else to do exit mid-close.
     this.#worker.ref();
-    const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
     this.#worker.postMessage('stop');
-    await exited;
+    await this.#exited;
   }
 }
